@@ -1,0 +1,154 @@
+"""Task forces, member agencies, committees and users.
+
+A user belongs to exactly one member agency; an agency to one task force; one
+deployment hosts several task forces, fully separated (every query a view makes
+is scoped by the viewer's task force).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from accord.core.model import Sector as CoreSector
+
+SECTOR_CHOICES = [(s.value, s.value.replace("_", " ").capitalize()) for s in CoreSector]
+
+LAW_ENFORCEMENT_SECTORS = frozenset(
+    {
+        CoreSector.LAW_ENFORCEMENT_LOCAL,
+        CoreSector.LAW_ENFORCEMENT_STATE,
+        CoreSector.LAW_ENFORCEMENT_FEDERAL,
+    }
+)
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", "Coordinator"
+    INVESTIGATOR = "investigator", "Investigator"
+    PROSECUTOR = "prosecutor", "Prosecutor"
+    ADVOCATE = "advocate", "Advocate / case manager"
+    INTERPRETER_COORDINATOR = "interpreter_coordinator", "Interpreter coordinator"
+    SIGNATORY = "signatory", "Signatory"
+    AUDITOR = "auditor", "Auditor"
+
+
+class TaskForce(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    jurisdiction = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(models.Model):
+    """A member agency of one task force."""
+
+    task_force = models.ForeignKey(TaskForce, on_delete=models.PROTECT, related_name="agencies")
+    slug = models.SlugField()
+    name = models.CharField(max_length=200)
+    sector = models.CharField(max_length=40, choices=SECTOR_CHOICES)
+    lead = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Agency lead: receives escalations for the agency's overdue tasks.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+        constraints = [
+            models.UniqueConstraint(fields=["task_force", "slug"], name="agency_slug_per_task_force")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_law_enforcement(self) -> bool:
+        return self.sector in LAW_ENFORCEMENT_SECTORS
+
+
+class Committee(models.Model):
+    """A group of member agencies the protocol addresses (victim services committee, ...)."""
+
+    task_force = models.ForeignKey(TaskForce, on_delete=models.PROTECT, related_name="committees")
+    slug = models.SlugField()
+    name = models.CharField(max_length=200)
+    agencies = models.ManyToManyField(Agency, related_name="committees", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task_force", "slug"], name="committee_slug_per_task_force"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person working for one member agency.
+
+    Personnel gates (S14) and the immigration-relief authorization (S11) live
+    here because the sharing layer reads them on every request.
+    """
+
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    display_name = models.CharField(max_length=200, blank=True)
+    cjis_training_on = models.DateField(null=True, blank=True)
+    background_check_passed_on = models.DateField(null=True, blank=True)
+    immigration_relief_authorized = models.BooleanField(
+        default=False, help_text="May see Continued Presence, T and U records (8 U.S.C. 1367)."
+    )
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def task_force_id(self) -> int | None:
+        return self.agency.task_force_id if self.agency_id else None
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        cached = getattr(self, "_role_set", None)
+        if cached is None:
+            cached = frozenset(self.role_grants.values_list("role", flat=True)) if self.pk else frozenset()
+            self._role_set = cached
+        return cached
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_set.intersection(roles))
+
+
+class RoleGrant(models.Model):
+    """One role held by one user; a user may hold several."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(max_length=40, choices=Role.choices)
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "role"], name="one_grant_per_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.role}"

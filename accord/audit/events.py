@@ -1,0 +1,62 @@
+"""Every kind of audit event, as one enum (S15). Apps add members here, never free text."""
+
+from __future__ import annotations
+
+import enum
+
+
+class AuditEventType(enum.StrEnum):
+    # Authentication and sessions
+    BANNER_ACKNOWLEDGED = "banner_acknowledged"
+    LOGIN_SUCCEEDED = "login_succeeded"
+    LOGIN_FAILED = "login_failed"
+    MFA_SUCCEEDED = "mfa_succeeded"
+    MFA_FAILED = "mfa_failed"
+    MFA_DEVICE_ENROLLED = "mfa_device_enrolled"
+    ACCOUNT_LOCKED = "account_locked"
+    ACCOUNT_UNLOCKED = "account_unlocked"
+    LOGOUT = "logout"
+    SESSION_EXPIRED = "session_expired"
+    SESSION_REVOKED = "session_revoked"
+    REAUTHENTICATED = "reauthenticated"
+    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested"
+    # Authorization
+    ACCESS_DENIED = "access_denied"
+    # Accounts
+    USER_CREATED = "user_created"
+    USER_UPDATED = "user_updated"
+    USER_DISABLED = "user_disabled"
+    USER_ENABLED = "user_enabled"
+    ROLE_GRANTED = "role_granted"
+    ROLE_REVOKED = "role_revoked"
+    AGENCY_CHANGED = "agency_changed"
+    COMMITTEE_CHANGED = "committee_changed"
+    # Generic record changes (apps pass object type and id)
+    RECORD_CREATED = "record_created"
+    RECORD_UPDATED = "record_updated"
+    RECORD_DELETED = "record_deleted"
+    # Reads and disclosure
+    RECORD_READ = "record_read"
+    CASE_FIELD_RELEASED = "case_field_released"
+    IMMIGRATION_RECORD_DISCLOSED = "immigration_record_disclosed"
+    EXPORTED = "exported"
+    PRINTED = "printed"
+    # Protocol, sharing, consent
+    PROTOCOL_CHANGED = "protocol_changed"
+    PROTOCOL_SIGNED_OFF = "protocol_signed_off"
+    SHARING_RULES_CHANGED = "sharing_rules_changed"
+    CONSENT_CHANGED = "consent_changed"
+    # Directory
+    DIRECTORY_CHANGED = "directory_changed"
+    DIRECTORY_IMPORTED = "directory_imported"
+    # The audit trail itself
+    AUDIT_LOG_READ = "audit_log_read"
+    AUDIT_VERIFIED = "audit_verified"
+    AUDIT_PURGED = "audit_purged"
+
+
+class Outcome(enum.StrEnum):
+    SUCCESS = "success"
+    DENIED = "denied"
+    FAILURE = "failure"

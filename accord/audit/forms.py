@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django import forms
+
+from .events import AuditEventType, Outcome
+
+
+class AuditFilterForm(forms.Form):
+    event = forms.ChoiceField(
+        required=False, choices=[("", "Any event")] + [(e.value, e.value) for e in AuditEventType]
+    )
+    outcome = forms.ChoiceField(
+        required=False, choices=[("", "Any outcome")] + [(o.value, o.value) for o in Outcome]
+    )
+    username = forms.CharField(required=False, max_length=150, label="User")
+    object_type = forms.CharField(required=False, max_length=80, label="Object type")
+    object_id = forms.CharField(required=False, max_length=80, label="Object id")
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The end date is before the start date.")
+        return cleaned

@@ -1,0 +1,53 @@
+"""The append-only audit trail (S15-S18).
+
+Rows hold no foreign keys on purpose: an audit event must outlive the user,
+agency or record it names, and nothing may cascade into it. Each row's ``hash``
+is an HMAC over its content and the previous row's hash, so editing, deleting,
+inserting, reordering or truncating rows breaks the chain (``accord audit verify``).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from .events import AuditEventType, Outcome
+
+
+class AuditEvent(models.Model):
+    seq = models.BigIntegerField(unique=True)
+    occurred_at = models.DateTimeField(db_index=True)
+    event = models.CharField(max_length=60, choices=[(e.value, e.value) for e in AuditEventType])
+    outcome = models.CharField(
+        max_length=20, choices=[(o.value, o.value) for o in Outcome], default=Outcome.SUCCESS
+    )
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_agency_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_roles = models.CharField(max_length=300, blank=True)
+    task_force_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    subject_agency_id = models.BigIntegerField(
+        null=True, blank=True, db_index=True, help_text="The agency whose data or user this is."
+    )
+    request_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.CharField(max_length=64, blank=True)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=80, blank=True)
+    fields = models.JSONField(default=list, blank=True, help_text="Field names disclosed, never values.")
+    purpose = models.CharField(max_length=200, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.event} {self.actor_username or '-'} {self.outcome}"
+
+
+class AuditChainHead(models.Model):
+    """The single row holding the last sequence number and hash (locks the chain for writers)."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+    updated_at = models.DateTimeField(auto_now=True)

@@ -1,0 +1,1 @@
+"""Settings: ``base`` shared, ``dev`` for the demo, ``test`` for the suite, ``production``."""

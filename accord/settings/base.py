@@ -1,0 +1,187 @@
+"""Settings shared by every environment.
+
+Security numbers marked *setting* in SECURITY.md are plain settings here with the
+required defaults, so an agency's security officer can tighten them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent  # the accord package
+REPO_DIR = BASE_DIR.parent
+VAR_DIR = REPO_DIR / "var"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_htmx",
+    "csp",
+    "django_tasks",
+    "django_tasks_db",
+    "accord.web",
+    "accord.accounts",
+    "accord.audit",
+]
+
+MIDDLEWARE = [
+    "accord.web.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accord.accounts.middleware.SessionLimitsMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "accord.web.middleware.AccessDeclarationMiddleware",
+    "accord.web.middleware.NoStoreMiddleware",
+    "accord.web.middleware.AccordErrorMiddleware",
+]
+
+ROOT_URLCONF = "accord.urls"
+WSGI_APPLICATION = "accord.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "accord.web.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:banner"
+LOGIN_REDIRECT_URL = "web:dashboard"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+
+# S4: Argon2id first; at least 12 characters (floor 8), at most 128, common list, no rotation.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+ACCORD_PASSWORD_MIN_LENGTH = 12
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "accord.accounts.passwords.LengthValidator",
+        "OPTIONS": {"min_length": ACCORD_PASSWORD_MIN_LENGTH, "max_length": 128},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+]
+
+# S2: lockout of the account (settings).
+ACCORD_LOCKOUT_FAILURES = 5
+ACCORD_LOCKOUT_WINDOW = timedelta(minutes=15)
+ACCORD_LOCKOUT_DURATION = timedelta(minutes=30)
+
+# S5: sessions (settings).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+ACCORD_SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+ACCORD_SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
+ACCORD_MAX_CONCURRENT_SESSIONS = 1
+SESSION_COOKIE_AGE = int(ACCORD_SESSION_ABSOLUTE_LIFETIME.total_seconds())
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# S7: account lifecycle (settings).
+ACCORD_INACTIVE_DISABLE_AFTER = timedelta(days=90)
+ACCORD_REAUTH_WINDOW = timedelta(minutes=10)
+
+# Directory staleness (issue 4).
+ACCORD_DIRECTORY_STALE_AFTER = timedelta(days=180)
+
+# S10: consent.
+ACCORD_CONSENT_MAX_DAYS = 90
+
+# S18: audit retention.
+ACCORD_AUDIT_RETENTION = timedelta(days=366)
+
+# OTP.
+OTP_TOTP_ISSUER = "Accord"
+ACCORD_ALLOW_DEMO_TOTP = False  # dev settings turn it on; production refuses it
+
+# S20: headers. CSP without unsafe-inline / unsafe-eval (django-csp 4 format).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = VAR_DIR / "uploads"  # outside the web root; never served directly (S21)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = "accord@example.invalid"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"accord": {"level": "INFO"}},
+}
+
+
+def sqlite_database(path: Path) -> dict[str, object]:
+    """SQLite in WAL mode with IMMEDIATE transactions, so audit chain writes serialise."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            ),
+        },
+    }

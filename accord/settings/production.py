@@ -1,0 +1,60 @@
+"""Production settings: every secret from the environment or a key file; refuse to start without.
+
+Environment:
+  DATABASE_URL             postgres://... (or sqlite:////abs/path)
+  ACCORD_SECRET_KEY        or ACCORD_SECRET_KEY_FILE
+  ACCORD_AUDIT_KEY         or ACCORD_AUDIT_KEY_FILE   (HMAC key of the audit chain)
+  ACCORD_ENCRYPTION_KEYS   or ACCORD_ENCRYPTION_KEYS_FILE  ("id:base64key[,id:base64key...]", first is current)
+  ACCORD_ALLOWED_HOSTS     comma-separated host names
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from accord.errors import ConfigurationError
+
+from .base import *  # noqa: F403
+
+
+def _secret(name: str) -> str:
+    """Read ``name`` from the environment or from the file named by ``name``_FILE."""
+    value = os.environ.get(name)
+    file_name = os.environ.get(f"{name}_FILE")
+    if not value and file_name:
+        try:
+            value = Path(file_name).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigurationError(f"{name}_FILE={file_name} cannot be read: {exc.strerror}") from None
+    if not value:
+        raise ConfigurationError(
+            f"{name} is not set. Production refuses to start without it "
+            f"(set {name} or {name}_FILE; see docs/operations.md)."
+        )
+    return value
+
+
+DEBUG = False
+SECRET_KEY = _secret("ACCORD_SECRET_KEY")
+ACCORD_AUDIT_KEY = _secret("ACCORD_AUDIT_KEY")
+ACCORD_ENCRYPTION_KEYS = _secret("ACCORD_ENCRYPTION_KEYS")
+DATABASES = {"default": dj_database_url.parse(_secret("DATABASE_URL"), conn_max_age=60)}
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ACCORD_ALLOWED_HOSTS", "").split(",") if h.strip()]
+if not ALLOWED_HOSTS:
+    raise ConfigurationError("ACCORD_ALLOWED_HOSTS is not set (comma-separated host names).")
+
+ACCORD_ALLOW_DEMO_TOTP = False
+
+SECURE_SSL_REDIRECT = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 63072000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+EMAIL_BACKEND = os.environ.get("ACCORD_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -1,0 +1,9 @@
+"""Root URL configuration. Every view is declared in ``accord.web.access`` (S8)."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("accord.web.urls")),
+    path("accounts/", include("accord.accounts.urls")),
+    path("audit/", include("accord.audit.urls")),
+]

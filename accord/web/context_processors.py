@@ -1,0 +1,40 @@
+"""Navigation per role: each user sees the things their roles can do, nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset[str] = frozenset()  # empty: every member
+
+
+#: Apps append their entries here (in their AppConfig.ready) so the layout never hard-codes them.
+NAVIGATION: list[NavItem] = [NavItem("Dashboard", "web:dashboard")]
+
+
+def register(item: NavItem) -> None:
+    if all(existing.url_name != item.url_name for existing in NAVIGATION):
+        NAVIGATION.append(item)
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_verified():
+        return {"navigation": []}
+    items = []
+    for item in NAVIGATION:
+        if item.roles and not user.has_role(*item.roles):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": item.label, "url": url, "active": request.path == url})
+    return {"navigation": items}

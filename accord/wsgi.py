@@ -1,0 +1,8 @@
+"""WSGI entry point (the demo serves it with Django's threaded server; production with a WSGI server)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings.dev")
+application = get_wsgi_application()
