@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("accord.web.urls")),
     path("accounts/", include("accord.accounts.urls")),
     path("audit/", include("accord.audit.urls")),
+    path("directory/", include("accord.directory.urls")),
 ]

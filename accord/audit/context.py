@@ -24,7 +24,11 @@ _current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar
 
 def current() -> RequestContext:
     context = _current.get()
-    return context if context is not None else RequestContext(request_id=f"job-{uuid.uuid4().hex[:16]}")
+    return (
+        context
+        if context is not None
+        else RequestContext(request_id=f"job-{uuid.uuid4().hex[:16]}")
+    )
 
 
 def activate(context: RequestContext) -> contextvars.Token[RequestContext | None]:

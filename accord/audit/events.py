@@ -21,6 +21,8 @@ class AuditEventType(enum.StrEnum):
     REAUTHENTICATED = "reauthenticated"
     PASSWORD_CHANGED = "password_changed"
     PASSWORD_RESET_REQUESTED = "password_reset_requested"
+    PASSWORD_RESET_COMPLETED = "password_reset_completed"
+    MFA_DEVICE_RESET = "mfa_device_reset"
     # Authorization
     ACCESS_DENIED = "access_denied"
     # Accounts

@@ -32,7 +32,9 @@ class AuditEvent(models.Model):
     ip_address = models.CharField(max_length=64, blank=True)
     object_type = models.CharField(max_length=80, blank=True)
     object_id = models.CharField(max_length=80, blank=True)
-    fields = models.JSONField(default=list, blank=True, help_text="Field names disclosed, never values.")
+    fields = models.JSONField(
+        default=list, blank=True, help_text="Field names disclosed, never values."
+    )
     purpose = models.CharField(max_length=200, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
@@ -51,3 +53,6 @@ class AuditChainHead(models.Model):
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"audit chain head #{self.seq}"

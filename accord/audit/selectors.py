@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone as dt_timezone
+from datetime import UTC, date, datetime, time
 
 from django.db.models import Q, QuerySet
 
@@ -23,7 +23,9 @@ class AuditFilter:
 
 def audit_events_for_agency(*, agency_id: int, filters: AuditFilter) -> QuerySet[AuditEvent]:
     """Events by the agency's users or about the agency's data, newest first."""
-    events = AuditEvent.objects.filter(Q(actor_agency_id=agency_id) | Q(subject_agency_id=agency_id))
+    events = AuditEvent.objects.filter(
+        Q(actor_agency_id=agency_id) | Q(subject_agency_id=agency_id)
+    )
     if filters.event:
         events = events.filter(event=filters.event)
     if filters.outcome:
@@ -35,7 +37,11 @@ def audit_events_for_agency(*, agency_id: int, filters: AuditFilter) -> QuerySet
     if filters.object_id:
         events = events.filter(object_id=filters.object_id)
     if filters.since:
-        events = events.filter(occurred_at__gte=datetime.combine(filters.since, time.min, dt_timezone.utc))
+        events = events.filter(
+            occurred_at__gte=datetime.combine(filters.since, time.min, UTC)
+        )
     if filters.until:
-        events = events.filter(occurred_at__lte=datetime.combine(filters.until, time.max, dt_timezone.utc))
+        events = events.filter(
+            occurred_at__lte=datetime.combine(filters.until, time.max, UTC)
+        )
     return events.order_by("-seq")

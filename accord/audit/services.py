@@ -87,5 +87,7 @@ def audit_record(
         raise
     except DatabaseError as exc:
         logger.error("audit write failed: %s", exc.__class__.__name__)
-        raise AuditUnavailable("The audit trail cannot be written; the action was not carried out.") from exc
+        raise AuditUnavailable(
+            "The audit trail cannot be written; the action was not carried out."
+        ) from exc
     return audit_event

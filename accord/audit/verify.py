@@ -35,7 +35,9 @@ def verify_chain(*, batch_size: int = 5000) -> ChainReport:
     expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
     for audit_event in AuditEvent.objects.order_by("seq").iterator(chunk_size=batch_size):
         if audit_event.seq != expected_seq:
-            kind = "missing (deleted)" if audit_event.seq > expected_seq else "duplicated or reordered"
+            kind = (
+                "missing (deleted)" if audit_event.seq > expected_seq else "duplicated or reordered"
+            )
             return ChainReport(
                 ok=False,
                 events_checked=checked,

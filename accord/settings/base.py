@@ -6,12 +6,14 @@ required defaults, so an agency's security officer can tighten them.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # the accord package
 REPO_DIR = BASE_DIR.parent
-VAR_DIR = REPO_DIR / "var"
+#: Where the embedded database, uploads and keys live; ACCORD_VAR_DIR overrides it.
+VAR_DIR = Path(os.environ.get("ACCORD_VAR_DIR", REPO_DIR / "var")).resolve()
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -29,6 +31,7 @@ INSTALLED_APPS = [
     "accord.web",
     "accord.accounts",
     "accord.audit",
+    "accord.directory",
 ]
 
 MIDDLEWARE = [

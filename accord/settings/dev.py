@@ -21,3 +21,5 @@ ACCORD_ENCRYPTION_KEYS = os.environ.get(
 DATABASES = {"default": sqlite_database(VAR_DIR / "accord.sqlite3")}
 ACCORD_ALLOW_DEMO_TOTP = True
 WHITENOISE_USE_FINDERS = True
+
+STATIC_ROOT = None  # static files come from the app finders (whitenoise)

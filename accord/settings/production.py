@@ -28,7 +28,9 @@ def _secret(name: str) -> str:
         try:
             value = Path(file_name).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigurationError(f"{name}_FILE={file_name} cannot be read: {exc.strerror}") from None
+            raise ConfigurationError(
+                f"{name}_FILE={file_name} cannot be read: {exc.strerror}"
+            ) from None
     if not value:
         raise ConfigurationError(
             f"{name} is not set. Production refuses to start without it "
@@ -42,7 +44,9 @@ SECRET_KEY = _secret("ACCORD_SECRET_KEY")
 ACCORD_AUDIT_KEY = _secret("ACCORD_AUDIT_KEY")
 ACCORD_ENCRYPTION_KEYS = _secret("ACCORD_ENCRYPTION_KEYS")
 DATABASES = {"default": dj_database_url.parse(_secret("DATABASE_URL"), conn_max_age=60)}
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ACCORD_ALLOWED_HOSTS", "").split(",") if h.strip()]
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("ACCORD_ALLOWED_HOSTS", "").split(",") if h.strip()
+]
 if not ALLOWED_HOSTS:
     raise ConfigurationError("ACCORD_ALLOWED_HOSTS is not set (comma-separated host names).")
 
@@ -57,4 +61,6 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
-EMAIL_BACKEND = os.environ.get("ACCORD_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_BACKEND = os.environ.get(
+    "ACCORD_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)

@@ -19,11 +19,17 @@ ACCORD_ALLOW_DEMO_TOTP = True
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
 else:
+    # The suite runs on an in-memory database (pytest-django creates it), so parallel runs
+    # never share a file; tests that need a real file make their own.
     DATABASES = {"default": sqlite_database(VAR_DIR / "test.sqlite3")}
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-suite.sqlite3")}
 
 # Fast hashing keeps the suite quick; a dedicated test checks production uses Argon2.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 WHITENOISE_USE_FINDERS = True
+ACCORD_ALLOW_FLUSH = (
+    True  # between transactional tests only; see accord/audit/management/commands/flush.py
+)
+
+STATIC_ROOT = None  # static files come from the app finders (whitenoise)

@@ -123,7 +123,12 @@ def _deny(request: HttpRequest, *, reason: str) -> HttpResponse:
     )
     if wants_json(request):
         return JsonResponse({"error": "forbidden"}, status=403)
-    return render(request, "web/error.html", {"title": "Not allowed", "message": "You do not have access to this page."}, status=403)
+    return render(
+        request,
+        "web/error.html",
+        {"title": "Not allowed", "message": "You do not have access to this page."},
+        status=403,
+    )
 
 
 class NoStoreMiddleware:
@@ -172,8 +177,15 @@ class AccordErrorMiddleware:
         if status == 503:
             logger.error("refusing response: %s", exception.code)
         if wants_json(request):
-            return JsonResponse({"error": exception.code, "message": exception.message}, status=status)
-        titles = {503: "Temporarily unavailable", 404: "Not found", 403: "Not allowed", 409: "Changed by someone else"}
+            return JsonResponse(
+                {"error": exception.code, "message": exception.message}, status=status
+            )
+        titles = {
+            503: "Temporarily unavailable",
+            404: "Not found",
+            403: "Not allowed",
+            409: "Changed by someone else",
+        }
         return render(
             request,
             "web/error.html",

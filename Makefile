@@ -1,0 +1,45 @@
+# Accord: the two commands of the README, and a few helpers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test serve lint lint-fix bench browser-deps clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Accord needs Python 3.11 or newer; found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+## demo: set up everything (venv, install, migrate SQLite under var/, demo data) and serve on 127.0.0.1:8000
+demo: $(STAMP)
+	$(BIN)/accord demo
+
+## test: the whole suite (browser tests run when Chromium is installed; CI makes them required)
+test: $(STAMP)
+	$(BIN)/pytest
+
+serve: $(STAMP)
+	$(BIN)/accord serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+lint-fix: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+## browser-deps: Debian's Chromium and axe-core for the browser tests (needs root and apt)
+browser-deps:
+	apt-get update -qq && apt-get install -y -qq chromium
+	npm install --no-save --no-audit --no-fund --prefix var/npm axe-core@4.11.4
+
+clean:
+	rm -rf $(VENV) var

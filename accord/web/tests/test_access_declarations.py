@@ -1,0 +1,53 @@
+"""S8: every URL pattern declares who may use it; undeclared views are refused at run time."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import path
+
+from accord.audit.models import AuditEvent
+from accord.urls import urlpatterns as root_urlpatterns
+from accord.web.access import access_of
+from accord.web.urlwalk import iter_routes
+
+
+def test_every_url_pattern_declares_its_access():
+    routes = list(iter_routes())
+    assert len(routes) >= 5, "the walker found too few routes to be walking the resolver"
+    undeclared = [
+        f"{route.name} ({route.path})" for route in routes if access_of(route.view) is None
+    ]
+    assert undeclared == [], f"views without an access declaration: {undeclared}"
+
+
+def _undeclared_view(request):
+    from django.http import HttpResponse
+
+    return HttpResponse("secret")
+
+
+urlpatterns = [path("undeclared/", _undeclared_view), *root_urlpatterns]
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+def test_an_undeclared_view_is_refused_and_the_denial_audited():
+    response = Client().get("/undeclared/")
+    assert response.status_code == 403
+    assert b"secret" not in response.content
+    denial = AuditEvent.objects.get(event="access_denied")
+    assert denial.detail["reason"] == "undeclared view"
+
+
+@pytest.mark.django_db
+def test_anonymous_users_are_sent_to_sign_in_from_every_member_page():
+    client = Client()
+    for route in iter_routes():
+        access = access_of(route.view)
+        if access is None or access.level != "member":
+            continue
+        response = client.get(route.path)
+        assert response.status_code in (302, 401), route.name
+        if response.status_code == 302:
+            assert "/accounts/" in response["Location"], route.name
