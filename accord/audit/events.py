@@ -47,11 +47,20 @@ class AuditEventType(enum.StrEnum):
     # Protocol, sharing, consent
     PROTOCOL_CHANGED = "protocol_changed"
     PROTOCOL_SIGNED_OFF = "protocol_signed_off"
+    PROTOCOL_VERSION_CREATED = "protocol_version_created"
+    PROTOCOL_CIRCULATED = "protocol_circulated"
+    PROTOCOL_BROUGHT_INTO_FORCE = "protocol_brought_into_force"
+    PROTOCOL_WITHDRAWN = "protocol_withdrawn"
+    PROTOCOL_RISK_ACCEPTED = "protocol_risk_accepted"
+    DRILL_SCENARIO_CHANGED = "drill_scenario_changed"
     SHARING_RULES_CHANGED = "sharing_rules_changed"
     CONSENT_CHANGED = "consent_changed"
     # Directory
     DIRECTORY_CHANGED = "directory_changed"
     DIRECTORY_IMPORTED = "directory_imported"
+    DIRECTORY_ENTRY_VERIFIED = "directory_entry_verified"
+    DIRECTORY_CAPACITY_UPDATED = "directory_capacity_updated"
+    DIRECTORY_LOCATION_DISCLOSED = "directory_location_disclosed"
     # The audit trail itself
     AUDIT_LOG_READ = "audit_log_read"
     AUDIT_VERIFIED = "audit_verified"

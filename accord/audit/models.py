@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from django.db import models
 
-from .events import AuditEventType, Outcome
+from .events import Outcome
 
 
 class AuditEvent(models.Model):
     seq = models.BigIntegerField(unique=True)
     occurred_at = models.DateTimeField(db_index=True)
-    event = models.CharField(max_length=60, choices=[(e.value, e.value) for e in AuditEventType])
+    # No ``choices``: the enum grows with every app and must not churn migrations.
+    event = models.CharField(max_length=60, db_index=True)
     outcome = models.CharField(
         max_length=20, choices=[(o.value, o.value) for o in Outcome], default=Outcome.SUCCESS
     )
@@ -56,3 +57,25 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain head #{self.seq}"
+
+
+class AuditPurge(models.Model):
+    """A retention purge (S18): events up to ``through_seq`` were removed by an audited job.
+
+    Verification starts after the last purge, chained to ``through_hash`` (the hash
+    of the last removed event), so a purge is visible and nothing else may shorten
+    the chain.
+    """
+
+    through_seq = models.BigIntegerField()
+    through_hash = models.CharField(max_length=64)
+    cutoff = models.DateTimeField()
+    events_removed = models.BigIntegerField()
+    performed_at = models.DateTimeField(auto_now_add=True)
+    performed_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["through_seq"]
+
+    def __str__(self) -> str:
+        return f"purge through #{self.through_seq}"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.forms.models import model_to_dict
 
 from .chain import GENESIS_HASH, HASHED_FIELDS, event_hash
-from .models import AuditChainHead, AuditEvent
+from .models import AuditChainHead, AuditEvent, AuditPurge
 from .services import audit_key
 
 
@@ -33,6 +33,9 @@ def verify_chain(*, batch_size: int = 5000) -> ChainReport:
     """Walk every event in sequence order recomputing hashes; compare the end with the head."""
     key = audit_key()
     expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
+    last_purge = AuditPurge.objects.order_by("-through_seq").first()
+    if last_purge is not None:  # an audited retention purge removed the chain's beginning
+        expected_seq, prev_hash = last_purge.through_seq + 1, last_purge.through_hash
     for audit_event in AuditEvent.objects.order_by("seq").iterator(chunk_size=batch_size):
         if audit_event.seq != expected_seq:
             kind = (
@@ -64,11 +67,12 @@ def verify_chain(*, batch_size: int = 5000) -> ChainReport:
         prev_hash, expected_seq, checked = audit_event.hash, expected_seq + 1, checked + 1
     head = AuditChainHead.objects.filter(pk=1).first()
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
-    if head_seq != checked or head_hash != prev_hash:
+    last_seq = expected_seq - 1
+    if head_seq != last_seq or head_hash != prev_hash:
         return ChainReport(
             ok=False,
             events_checked=checked,
-            broken_at_seq=checked + 1,
-            problem=f"the chain ends at #{checked} but {head_seq} events were written (truncated)",
+            broken_at_seq=last_seq + 1,
+            problem=f"the chain ends at #{last_seq} but {head_seq} events were written (truncated)",
         )
     return ChainReport(ok=True, events_checked=checked)

@@ -127,3 +127,33 @@ def test_audit_write_failure_raises_audit_unavailable(monkeypatch):
     with pytest.raises(AuditUnavailable):
         audit_record(event=AuditEventType.RECORD_READ, outcome=Outcome.SUCCESS)
     assert AuditChainHead.objects.filter(seq__gt=0).count() == 0
+
+
+def test_retention_purge_is_audited_and_the_rest_of_the_chain_still_verifies(settings):
+    import datetime as dt
+
+    import time_machine
+
+    from accord.audit.purge import audit_purge
+
+    with time_machine.travel(dt.datetime(2024, 1, 10, tzinfo=dt.UTC)):
+        _write_events(3)
+    with time_machine.travel(dt.datetime(2026, 1, 10, tzinfo=dt.UTC)):
+        _write_events(2)
+        result = audit_purge(before=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), operator="ops")
+    assert result.events_removed == 3
+    assert list(AuditEvent.objects.values_list("seq", flat=True)) == [4, 5, 6]
+    assert AuditEvent.objects.get(seq=6).event == "audit_purged"
+    assert verify_chain().ok
+
+
+def test_purge_refuses_to_cut_into_the_retention_period():
+    import datetime as dt
+
+    from accord.audit.purge import audit_purge
+    from accord.errors import ValidationError
+
+    _write_events(2)
+    with pytest.raises(ValidationError):
+        audit_purge(before=dt.datetime.now(dt.UTC), operator="ops")
+    assert AuditEvent.objects.count() == 2
