@@ -1,4 +1,8 @@
-"""Fixtures shared by every app's tests: members of a task force, signed in with both factors."""
+"""Fixtures shared by every app's tests: members of a task force, signed in with both factors.
+
+Users come from ``accord.accounts.tests.factories`` (one password, a confirmed
+TOTP device each), so browser journeys can sign them in for real.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +22,8 @@ def task_force(db):
 @pytest.fixture
 def make_member(db, task_force) -> Callable[..., object]:
     """Create a user of a (new or named) agency with roles and a confirmed TOTP device."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from accord.accounts.models import Agency, RoleGrant, User
+    from accord.accounts.models import Agency
+    from accord.accounts.tests.factories import make_user
 
     def make(
         username: str,
@@ -29,26 +32,21 @@ def make_member(db, task_force) -> Callable[..., object]:
         agency_slug: str = "agency-a",
         sector: str = "law_enforcement_local",
         task_force_obj=None,
-    ) -> User:
+    ):
         tf = task_force_obj or task_force
         agency, _ = Agency.objects.get_or_create(
-            task_force=tf,
-            slug=agency_slug,
-            defaults={"name": agency_slug.title(), "sector": sector},
+            task_force=tf, slug=agency_slug, defaults={"name": agency_slug.title(), "sector": sector}
         )
-        user = User.objects.create_user(
-            username=username, password="correct horse battery", agency=agency
-        )
-        for role in roles:
-            RoleGrant.objects.create(user=user, role=role)
-        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-        return user
+        return make_user(agency, username, roles=tuple(roles))
 
     return make
 
 
 def sign_in(client: Client, user) -> Client:  # type: ignore[no-untyped-def]
-    """A fully authenticated session (password + second factor) without walking the forms."""
+    """A fully authenticated session (password + second factor) without walking the forms.
+
+    Tests of the sign-in journey itself use ``accord.accounts.tests.factories.login_fully``.
+    """
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     client.force_login(user)
