@@ -29,9 +29,14 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "accord.web",
+    "accord.encryption",
     "accord.accounts",
     "accord.audit",
     "accord.directory",
+    "accord.protocols",
+    "accord.cases",
+    "accord.conflicts",
+    "accord.training",
 ]
 
 MIDDLEWARE = [
