@@ -10,10 +10,11 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db import transaction
 
-from accord.accounts.models import Agency, Committee, Role, TaskForce, User
+from accord.accounts.models import Agency, Role, TaskForce, User
 from accord.core.model import Sector
 
 DEMO_PASSWORD = "example-county-demo-2026"
@@ -129,9 +130,9 @@ class DemoLogins:
             "Second factor: add the TOTP secret to an authenticator app, or run",
             "  .venv/bin/accord demo code USERNAME     (prints the current 6-digit code)",
             "",
-            f"{'username':<22} {'agency':<16} {'roles':<34} TOTP secret",
+            f"{'username':<26} {'agency':<18} {'roles':<34} TOTP secret",
         ]
-        lines += [f"{u:<22} {a:<16} {r:<34} {s}" for u, a, r, s in self.rows]
+        lines += [f"{u:<26} {a:<18} {r:<34} {s}" for u, a, r, s in self.rows]
         return "\n".join(lines) + "\n"
 
 
@@ -139,48 +140,40 @@ def _signatory_username(agency_slug: str) -> str:
     return f"signatory.{agency_slug}"
 
 
+OPERATOR = "demo-loader"
+
+
 @transaction.atomic
 def load_demo() -> DemoLogins:
     """Create the demo task forces once; later calls only report the logins."""
-    from accord.accounts.services import totp_device_create, user_create
+    from accord.accounts import bootstrap
 
     logins = DemoLogins()
-    created = not TaskForce.objects.filter(slug=TASK_FORCE_SLUG).exists()
-    task_force, _ = TaskForce.objects.get_or_create(
-        slug=TASK_FORCE_SLUG,
-        defaults={
-            "name": "Example County Human Trafficking Task Force",
-            "jurisdiction": "Example County, State of Example",
-        },
-    )
     all_users = list(USERS) + [
         (_signatory_username(slug), f"Signatory, {name}", slug, (Role.SIGNATORY,))
         for slug, name, _ in AGENCIES
     ]
-    if created:
-        agencies = {
-            slug: Agency.objects.create(task_force=task_force, slug=slug, name=name, sector=sector)
-            for slug, name, sector in AGENCIES
-        }
+    if not TaskForce.objects.filter(slug=TASK_FORCE_SLUG).exists():
+        task_force = bootstrap.task_force_create(
+            operator=OPERATOR,
+            slug=TASK_FORCE_SLUG,
+            name="Example County Human Trafficking Task Force",
+            jurisdiction="Example County, State of Example",
+        )
+        agencies = _create_agencies(task_force, AGENCIES)
         for slug, name, members in COMMITTEES:
-            committee = Committee.objects.create(task_force=task_force, slug=slug, name=name)
-            committee.agencies.set([agencies[m] for m in members])
-        _create_users(
-            all_users, agencies, user_create=user_create, totp_device_create=totp_device_create
+            bootstrap.committee_create(
+                operator=OPERATOR,
+                task_force=task_force,
+                slug=slug,
+                name=name,
+                agencies=[agencies[m] for m in members],
+            )
+        _create_users(all_users, agencies)
+        other = bootstrap.task_force_create(
+            operator=OPERATOR, slug=OTHER_TASK_FORCE[0], name=OTHER_TASK_FORCE[1]
         )
-        other, _ = TaskForce.objects.get_or_create(
-            slug=OTHER_TASK_FORCE[0], defaults={"name": OTHER_TASK_FORCE[1]}
-        )
-        other_agencies = {
-            slug: Agency.objects.create(task_force=other, slug=slug, name=name, sector=sector)
-            for slug, name, sector in OTHER_AGENCIES
-        }
-        _create_users(
-            list(OTHER_USERS),
-            other_agencies,
-            user_create=user_create,
-            totp_device_create=totp_device_create,
-        )
+        _create_users(list(OTHER_USERS), _create_agencies(other, OTHER_AGENCIES))
         for loader in _app_loaders():
             loader(task_force=task_force)
     for username, _name, agency, roles in all_users + list(OTHER_USERS):
@@ -190,10 +183,24 @@ def load_demo() -> DemoLogins:
     return logins
 
 
-def _create_users(rows, agencies, *, user_create, totp_device_create) -> None:  # type: ignore[no-untyped-def]
+def _create_agencies(task_force, rows) -> dict[str, Agency]:  # type: ignore[no-untyped-def]
+    from accord.accounts import bootstrap
+
+    return {
+        slug: bootstrap.agency_create(
+            operator=OPERATOR, task_force=task_force, slug=slug, name=name, sector=str(sector)
+        )
+        for slug, name, sector in rows
+    }
+
+
+def _create_users(rows, agencies) -> None:  # type: ignore[no-untyped-def]
+    from accord.accounts import bootstrap
+    from accord.accounts.services import totp_device_create
+
     for username, display_name, agency_slug, roles in rows:
-        user = user_create(
-            actor=None,
+        user = bootstrap.user_create_by_operator(
+            operator=OPERATOR,
             agency=agencies[agency_slug],
             username=username,
             display_name=display_name,
@@ -201,19 +208,29 @@ def _create_users(rows, agencies, *, user_create, totp_device_create) -> None:  
             roles=[str(r) for r in roles],
             password=DEMO_PASSWORD,
         )
-        if any(str(r) in {Role.INVESTIGATOR, Role.PROSECUTOR} for r in roles):
-            User.objects.filter(pk=user.pk).update(
-                cjis_training_on="2026-09-01", background_check_passed_on="2025-01-15"
-            )
-        if username in {"investigator.hsi", "prosecutor.usao", "advocate.legal"}:
-            User.objects.filter(pk=user.pk).update(immigration_relief_authorized=True)
+        law_enforcement_or_prosecution = any(
+            str(r) in {Role.INVESTIGATOR, Role.PROSECUTOR} for r in roles
+        )
+        bootstrap.user_personnel_set(
+            operator=OPERATOR,
+            user=user,
+            cjis_training_on=date(2026, 9, 1) if law_enforcement_or_prosecution else None,
+            background_check_passed_on=date(2025, 1, 15)
+            if law_enforcement_or_prosecution
+            else None,
+            immigration_relief_authorized=True if username in IMMIGRATION_AUTHORIZED else None,
+        )
         totp_device_create(
             user=user, key_hex=demo_totp_key(username), name="demo authenticator", confirmed=True
         )
     for agency in agencies.values():
         lead = User.objects.filter(agency=agency).order_by("pk").first()
         if lead is not None:
-            Agency.objects.filter(pk=agency.pk).update(lead=lead)
+            bootstrap.agency_set_lead(operator=OPERATOR, agency=agency, lead=lead)
+
+
+#: Users allowed to see Continued Presence, T and U records (8 U.S.C. 1367).
+IMMIGRATION_AUTHORIZED = frozenset({"investigator.hsi", "prosecutor.usao", "advocate.legal"})
 
 
 def _app_loaders():  # type: ignore[no-untyped-def]

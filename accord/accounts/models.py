@@ -67,7 +67,9 @@ class Agency(models.Model):
         ordering = ["name"]
         verbose_name_plural = "agencies"
         constraints = [
-            models.UniqueConstraint(fields=["task_force", "slug"], name="agency_slug_per_task_force")
+            models.UniqueConstraint(
+                fields=["task_force", "slug"], name="agency_slug_per_task_force"
+            )
         ]
 
     def __str__(self) -> str:
@@ -117,6 +119,9 @@ class User(AbstractUser):
     last_activity_at = models.DateTimeField(null=True, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=200, blank=True)
+    locked_until = models.DateTimeField(
+        null=True, blank=True, help_text="Sign-in refused until then after repeated failures (S2)."
+    )
 
     class Meta:
         ordering = ["username"]
@@ -132,7 +137,11 @@ class User(AbstractUser):
     def role_set(self) -> frozenset[str]:
         cached = getattr(self, "_role_set", None)
         if cached is None:
-            cached = frozenset(self.role_grants.values_list("role", flat=True)) if self.pk else frozenset()
+            cached = (
+                frozenset(self.role_grants.values_list("role", flat=True))
+                if self.pk
+                else frozenset()
+            )
             self._role_set = cached
         return cached
 
@@ -152,3 +161,52 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.role}"
+
+
+class AuthenticationStep(models.TextChoices):
+    PASSWORD = "password", "Password"
+    SECOND_FACTOR = "second_factor", "Second factor"
+
+
+class AuthenticationFailure(models.Model):
+    """One failed password or second-factor attempt on an existing account (S2).
+
+    Kept as rows, not a counter, so the lockout counts exactly the failures inside
+    the sliding window. Rows are cleared when the account is locked, unlocked or
+    signs in fully; the audit trail keeps the history.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="authentication_failures")
+    step = models.CharField(max_length=20, choices=AuthenticationStep.choices)
+    occurred_at = models.DateTimeField(db_index=True)
+    ip_address = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["occurred_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.step} failure at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class UserSession(models.Model):
+    """A signed-in browser session of a user, so users can see and end theirs (S5).
+
+    Mirrors a row of Django's session store by ``session_key``; ending a
+    ``UserSession`` deletes the server-side session too.
+    """
+
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="user_sessions")
+    created_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the second factor was passed; empty: password only."
+    )
+    ip_address = models.CharField(max_length=64, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} session since {self.created_at:%Y-%m-%d %H:%M}"

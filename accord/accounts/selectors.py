@@ -4,32 +4,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from accord.audit.events import AuditEventType
+from accord.audit.events import AuditEventType, Outcome
 from accord.audit.models import AuditEvent
 
 from .models import User
 
+#: Events that count as a failed sign-in attempt (password or second factor).
+FAILED_ATTEMPT_EVENTS = (AuditEventType.LOGIN_FAILED, AuditEventType.MFA_FAILED)
+
 
 @dataclass(frozen=True)
 class LogonSummary:
-    """What S6 shows after login: the previous successful logon and failures since."""
+    """What S6 shows after login: the previous successful logon and failures since.
+
+    A successful logon is a completed second factor (``MFA_SUCCEEDED``); the
+    latest one is the current sign-in, so "previous" is the one before it.
+    Failures counted are those after the previous logon, including any made
+    against the account since the current sign-in.
+    """
 
     previous_logon: AuditEvent | None
     failed_since_previous: int
 
 
 def logon_summary(*, user: User) -> LogonSummary:
-    successes = AuditEvent.objects.filter(
-        actor_id=user.pk, event=AuditEventType.MFA_SUCCEEDED
-    ).order_by("-seq")[:2]
-    successes = list(successes)
+    successes = list(
+        AuditEvent.objects.filter(
+            actor_id=user.pk, event=AuditEventType.MFA_SUCCEEDED, outcome=Outcome.SUCCESS
+        ).order_by("-seq")[:2]
+    )
     previous = successes[1] if len(successes) > 1 else None
     failures = AuditEvent.objects.filter(
-        actor_username=user.get_username(),
-        event__in=[AuditEventType.LOGIN_FAILED, AuditEventType.MFA_FAILED],
+        actor_username=user.get_username(), event__in=FAILED_ATTEMPT_EVENTS
     )
     if previous is not None:
         failures = failures.filter(seq__gt=previous.seq)
-    if successes:
-        failures = failures.filter(seq__lt=successes[0].seq)
     return LogonSummary(previous_logon=previous, failed_since_previous=failures.count())

@@ -61,10 +61,26 @@ class AuditEventType(enum.StrEnum):
     DIRECTORY_ENTRY_VERIFIED = "directory_entry_verified"
     DIRECTORY_CAPACITY_UPDATED = "directory_capacity_updated"
     DIRECTORY_LOCATION_DISCLOSED = "directory_location_disclosed"
+    # Conflict resolution
+    DISAGREEMENT_RAISED = "disagreement_raised"
+    DISAGREEMENT_ESCALATED = "disagreement_escalated"
+    DISAGREEMENT_OVERDUE_AT_LAST_LEVEL = "disagreement_overdue_at_last_level"
+    DISAGREEMENT_DECIDED = "disagreement_decided"
+    DISAGREEMENT_WITHDRAWN = "disagreement_withdrawn"
+    DISAGREEMENT_AMENDMENT_LINKED = "disagreement_amendment_linked"
+    # Joint training
+    TRAINING_CATALOG_CHANGED = "training_catalog_changed"
+    TRAINING_MATERIAL_UPLOADED = "training_material_uploaded"
+    TRAINING_MATERIAL_DOWNLOADED = "training_material_downloaded"
+    TRAINING_SESSION_CHANGED = "training_session_changed"
+    TRAINING_ATTENDANCE_RECORDED = "training_attendance_recorded"
+    TRAINING_CERTIFICATE_ISSUED = "training_certificate_issued"
+    TRAINING_EXPIRY_NOTIFIED = "training_expiry_notified"
     # The audit trail itself
     AUDIT_LOG_READ = "audit_log_read"
     AUDIT_VERIFIED = "audit_verified"
     AUDIT_PURGED = "audit_purged"
+    KEYS_ROTATED = "keys_rotated"
 
 
 class Outcome(enum.StrEnum):
