@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,9 @@ class DirectoryConfig(AppConfig):
     name = "accord.directory"
     label = "directory"
     verbose_name = "Resource directory"
+
+    def ready(self) -> None:
+        from accord.web.context_processors import NavItem, register
+
+        register(NavItem("Directory", "directory:search"))
+        register(NavItem("Directory upkeep", "directory:upkeep", roles=frozenset({"coordinator"})))

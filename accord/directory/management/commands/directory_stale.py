@@ -1,0 +1,29 @@
+"""accord directory stale: what needs re-verification and which organizations lack a 24/7 line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from accord.directory.selectors import directory_upkeep, stale_after
+
+from ._common import task_force_option
+
+
+class Command(BaseCommand):
+    help = "List directory entries not verified within ACCORD_DIRECTORY_STALE_AFTER, and 24/7 gaps."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--task-force", dest="task_force", help="task force slug")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = directory_upkeep(task_force=task_force_option(options["task_force"]))
+        self.stdout.write(f"Not verified for {stale_after().days} days: {len(report.stale)}")
+        for item in report.stale:
+            self.stdout.write(f"  {item.kind} {item.record.slug}: {item.reason}")
+        self.stdout.write(
+            f"Missing 24/7 contact ({report.checked_organizations}): {len(report.missing_24_7)}"
+        )
+        for item in report.missing_24_7:
+            self.stdout.write(f"  {item.record.slug}: {item.reason}")

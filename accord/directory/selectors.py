@@ -1,0 +1,250 @@
+"""Reads of the directory, scoped to the viewer's task force.
+
+``location_address_visible`` is the one door deciding whether a confidential
+location's address (and anything that could reveal it) may be shown: pages,
+exports and JSON all ask it. Another task force's objects are simply not found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accord.accounts.models import Role, TaskForce, User
+from accord.errors import NotFound
+
+from .models import Location, Organization, Phone, Service
+
+
+@dataclass(frozen=True)
+class Operator:
+    """The person at the command line: no agency; sees confidential addresses only on request."""
+
+    include_confidential: bool = False
+    label: str = "operator"
+
+
+Viewer = User | Operator
+
+
+@dataclass(frozen=True)
+class Visibility:
+    visible: bool
+    reason: str
+
+
+def location_address_visible(*, viewer: Viewer, location: Location) -> Visibility:
+    """May this viewer see where this location is (address, coordinates, directions)?
+
+    A confidential location (a shelter) is visible only to users of the agency
+    that runs it and to agencies the provider named; an operator sees it only
+    when exporting with ``--include-confidential``.
+    """
+    if not location.is_confidential:
+        return Visibility(visible=True, reason="public location")
+    if isinstance(viewer, Operator):
+        if viewer.include_confidential:
+            return Visibility(visible=True, reason="operator export including confidential")
+        return Visibility(visible=False, reason="confidential location: operator export")
+    agency_id = getattr(viewer, "agency_id", None)
+    if agency_id is None:
+        return Visibility(visible=False, reason="confidential location: no member agency")
+    organization = location.organization
+    if organization.agency_id is not None and organization.agency_id == agency_id:
+        return Visibility(visible=True, reason="your agency runs this location")
+    if any(disclosure.agency_id == agency_id for disclosure in location.disclosures.all()):
+        return Visibility(visible=True, reason="the provider disclosed it to your agency")
+    return Visibility(
+        visible=False,
+        reason="confidential location: only the provider and agencies it names see the address",
+    )
+
+
+def viewer_task_force_id(viewer: Viewer) -> int | None:
+    return None if isinstance(viewer, Operator) else viewer.task_force_id
+
+
+def organizations_for(*, task_force_id: int) -> QuerySet[Organization]:
+    return Organization.objects.filter(task_force_id=task_force_id)
+
+
+def organization_get(*, viewer: User, organization_id: int) -> Organization:
+    """One organization of the viewer's task force, or NotFound (also for other task forces)."""
+    organization = (
+        Organization.objects.filter(pk=organization_id, task_force_id=viewer.task_force_id)
+        .select_related("agency", "last_verified_by")
+        .first()
+    )
+    if organization is None:
+        raise NotFound("No such organization in your task force's directory.")
+    return organization
+
+
+def service_get(*, viewer: User, service_id: int) -> Service:
+    service = (
+        Service.objects.filter(pk=service_id, task_force_id=viewer.task_force_id)
+        .select_related("organization", "organization__agency", "last_verified_by")
+        .first()
+    )
+    if service is None:
+        raise NotFound("No such service in your task force's directory.")
+    return service
+
+
+def location_get(*, viewer: User, location_id: int) -> Location:
+    location = (
+        Location.objects.filter(pk=location_id, organization__task_force_id=viewer.task_force_id)
+        .select_related("organization")
+        .first()
+    )
+    if location is None:
+        raise NotFound("No such location in your task force's directory.")
+    return location
+
+
+def may_maintain(*, viewer: User, organization: Organization) -> bool:
+    """Coordinators maintain the whole directory; an agency's users maintain their own entry."""
+    if organization.task_force_id != viewer.task_force_id:
+        return False
+    if viewer.has_role(Role.COORDINATOR):
+        return True
+    return organization.agency_id is not None and organization.agency_id == viewer.agency_id
+
+
+@dataclass(frozen=True)
+class LocationView:
+    """A location as one viewer may see it: the address parts only when visible."""
+
+    location: Location
+    visibility: Visibility
+    addresses: tuple = ()
+    phones: tuple = ()
+    schedules: tuple = ()
+
+
+def location_view(*, viewer: Viewer, location: Location) -> LocationView:
+    visibility = location_address_visible(viewer=viewer, location=location)
+    if not visibility.visible:
+        return LocationView(location=location, visibility=visibility)
+    return LocationView(
+        location=location,
+        visibility=visibility,
+        addresses=tuple(location.addresses.all()),
+        phones=tuple(location.phones.all()),
+        schedules=tuple(location.schedules.all()),
+    )
+
+
+def organization_24_7_phones(organization: Organization) -> list[Phone]:
+    """The organization's round-the-clock numbers: its own, its contacts' and its services'."""
+    return list(
+        Phone.objects.filter(is_24_7=True)
+        .filter(
+            Q(organization=organization)
+            | Q(contact__organization=organization)
+            | Q(service__organization=organization)
+        )
+        .order_by("pk")
+    )
+
+
+# --- staleness ------------------------------------------------------------------------------
+
+
+def stale_after() -> timedelta:
+    value = getattr(settings, "ACCORD_DIRECTORY_STALE_AFTER", timedelta(days=180))
+    return value if isinstance(value, timedelta) else timedelta(days=int(value))
+
+
+def is_stale(*, last_verified_at: datetime | None, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return last_verified_at is None or now - last_verified_at > stale_after()
+
+
+#: The protocol layer registers a callable returning the organization slugs the protocol
+#: in force refers to; without one (or when it returns none), every active organization
+#: is checked.
+ReferencedOrganizations = Callable[[TaskForce], Iterable[str]]
+_referenced_provider: list[ReferencedOrganizations] = []
+
+
+def register_referenced_organizations(provider: ReferencedOrganizations) -> None:
+    _referenced_provider[:] = [provider]
+
+
+@dataclass(frozen=True)
+class UpkeepItem:
+    kind: str  # "organization" | "service"
+    record: Organization | Service
+    reason: str
+
+
+@dataclass(frozen=True)
+class UpkeepReport:
+    stale: list[UpkeepItem] = field(default_factory=list)
+    missing_24_7: list[UpkeepItem] = field(default_factory=list)
+    checked_organizations: str = "every active organization"
+
+
+def directory_upkeep(*, task_force: TaskForce, now: datetime | None = None) -> UpkeepReport:
+    """What needs re-verification, and which referenced organizations lack a 24/7 contact."""
+    now = now or timezone.now()
+    cutoff = now - stale_after()
+    days = stale_after().days
+    stale: list[UpkeepItem] = []
+    for organization in Organization.objects.filter(task_force=task_force).filter(
+        Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=cutoff)
+    ):
+        stale.append(UpkeepItem("organization", organization, _stale_reason(organization, days)))
+    for service in (
+        Service.objects.filter(task_force=task_force)
+        .filter(Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=cutoff))
+        .select_related("organization")
+    ):
+        stale.append(UpkeepItem("service", service, _stale_reason(service, days)))
+    organizations = Organization.objects.filter(task_force=task_force, is_active=True)
+    checked = "every active organization"
+    slugs = set(_referenced_provider[0](task_force) or ()) if _referenced_provider else set()
+    if slugs:
+        organizations = organizations.filter(slug__in=slugs)
+        checked = "organizations the protocol in force refers to"
+    elif _referenced_provider:
+        checked = "every active organization (no protocol in force refers to any)"
+    with_24_7 = set(
+        Phone.objects.filter(is_24_7=True)
+        .filter(
+            Q(organization__task_force=task_force)
+            | Q(contact__organization__task_force=task_force)
+            | Q(service__task_force=task_force)
+        )
+        .values_list("organization_id", "contact__organization_id", "service__organization_id")
+    )
+    covered = {pk for row in with_24_7 for pk in row if pk is not None}
+    missing = [
+        UpkeepItem("organization", org, "no 24/7 phone recorded")
+        for org in organizations
+        if org.pk not in covered
+    ]
+    return UpkeepReport(stale=stale, missing_24_7=missing, checked_organizations=checked)
+
+
+def _stale_reason(record: Organization | Service, days: int) -> str:
+    if record.last_verified_at is None:
+        return "never verified"
+    return f"last verified {record.last_verified_at:%Y-%m-%d}, more than {days} days ago"
+
+
+def organization_detail_queryset() -> QuerySet[Organization]:
+    return Organization.objects.prefetch_related(
+        "phones__languages",
+        "contacts__phones",
+        Prefetch(
+            "locations", queryset=Location.objects.prefetch_related("addresses", "disclosures")
+        ),
+        "services__languages",
+    )
