@@ -35,7 +35,9 @@ def make_member(db, task_force) -> Callable[..., object]:
     ):
         tf = task_force_obj or task_force
         agency, _ = Agency.objects.get_or_create(
-            task_force=tf, slug=agency_slug, defaults={"name": agency_slug.title(), "sector": sector}
+            task_force=tf,
+            slug=agency_slug,
+            defaults={"name": agency_slug.title(), "sector": sector},
         )
         return make_user(agency, username, roles=tuple(roles))
 

@@ -11,9 +11,22 @@ REPO = Path(__file__).resolve().parents[1]
 ACCORD = [sys.executable, "-m", "accord.cli"]
 
 
-def _run(*args: str, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("ACCORD_", "DATABASE_URL", "DJANGO_"))}
-    return subprocess.run([*ACCORD, *args], env={**base, **(env or {})}, capture_output=True, text=True, cwd=REPO, timeout=timeout)
+def _run(
+    *args: str, env: dict[str, str] | None = None, timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ACCORD_", "DATABASE_URL", "DJANGO_"))
+    }
+    return subprocess.run(
+        [*ACCORD, *args],
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=timeout,
+    )
 
 
 def test_demo_sets_up_a_database_prints_logins_and_the_audit_chain_verifies(tmp_path):
@@ -51,6 +64,11 @@ def test_unknown_commands_print_the_usage():
 
 
 def test_protocol_check_works_on_a_file_without_any_database(tmp_path):
-    result = _run("protocol", "check", "examples/protocols/example-county.yaml", env={"ACCORD_VAR_DIR": str(tmp_path / "nowhere")})
+    result = _run(
+        "protocol",
+        "check",
+        "examples/protocols/example-county.yaml",
+        env={"ACCORD_VAR_DIR": str(tmp_path / "nowhere")},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert not (tmp_path / "nowhere").exists()

@@ -37,11 +37,7 @@ def audit_events_for_agency(*, agency_id: int, filters: AuditFilter) -> QuerySet
     if filters.object_id:
         events = events.filter(object_id=filters.object_id)
     if filters.since:
-        events = events.filter(
-            occurred_at__gte=datetime.combine(filters.since, time.min, UTC)
-        )
+        events = events.filter(occurred_at__gte=datetime.combine(filters.since, time.min, UTC))
     if filters.until:
-        events = events.filter(
-            occurred_at__lte=datetime.combine(filters.until, time.max, UTC)
-        )
+        events = events.filter(occurred_at__lte=datetime.combine(filters.until, time.max, UTC))
     return events.order_by("-seq")

@@ -33,9 +33,16 @@ def test_coordinator_signs_in_with_password_and_code(page, make_member):
 
 
 def test_no_content_security_policy_violations_on_the_way_in(page, make_member):
-    user = make_member("adv.harbor", roles=["advocate"], agency_slug="harbor", sector="victim_services")
+    user = make_member(
+        "adv.harbor", roles=["advocate"], agency_slug="harbor", sector="victim_services"
+    )
     problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     sign_in_as(page, user)
     page.goto("/")
     assert page.get_by_role("heading", name="Dashboard").is_visible()
