@@ -61,9 +61,10 @@ COMMITTEES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "da-example",
         ),
     ),
+    ("co_chairs", "Task force co-chairs", ("ecso", "harbor-light")),
     (
         "executive_committee",
-        "Executive Committee (co-chairs)",
+        "Executive Committee",
         ("ecso", "usao-example", "harbor-light"),
     ),
 )

@@ -47,11 +47,16 @@ from accord.core.space import (
 )
 
 __all__ = [
+    "ERROR_KINDS",
     "CompiledTable",
     "Finding",
     "FindingKind",
     "VerificationReport",
     "compile_decision",
+    "find_gaps",
+    "find_overlaps",
+    "find_subsumed",
+    "find_winners",
     "finding_to_json",
     "report_to_json",
     "verify_decision",
@@ -169,9 +174,9 @@ class _Budget:
         return self.expired
 
 
-#: A settle callback gets (region, member rules, rules covering the region whole,
-#: rules covering part of it) and returns True when the region needs no split.
-Settle = Callable[[Box, list[int], list[int], list[int]], bool]
+#: A settle callback gets (region, rules covering the region whole, rules
+#: covering part of it) and returns True when the region needs no split.
+Settle = Callable[[Box, list[int], list[int]], bool]
 
 #: Unordered inputs with at most this many atoms in a region are cut by trying
 #: every two-way partition of their values; larger ones by connected groups of
@@ -302,19 +307,22 @@ def _best_grouping(whole: int, masks: list[int], count: int) -> tuple[tuple[int,
 def _explore(table: CompiledTable, rules: Iterable[int], settle: Settle, budget: _Budget) -> bool:
     """Split the situation space until ``settle`` accepts every region.
 
-    Depth first, the region with fewer rules first, so that a search cut short
-    by the budget has already looked where gaps are likely. Returns False when
-    the budget ran out.
+    A rule that covers a region whole covers every part of it, so it is not
+    looked at again below that region: children inherit it as a covering
+    rule and only the partly covering rules are split further. Depth first,
+    the region with fewer rules first, so that a search cut short by the
+    budget has already looked where gaps are likely. Returns False when the
+    budget ran out.
     """
     boxes = table.boxes
     root: Box = tuple(axis.full for axis in table.axes)
     if box_is_empty(root):
         return True
-    stack: list[tuple[Box, list[int]]] = [(root, list(rules))]
+    stack: list[tuple[Box, list[int], list[int]]] = [(root, [], list(rules))]
     while stack:
         if budget.spent():
             return False
-        region, members = stack.pop()
+        region, covering, members = stack.pop()
         columns: dict[int, list[int]] = {}
         partial_positions: set[int] = set()
         for axis_index, whole in enumerate(region):
@@ -325,28 +333,43 @@ def _explore(table: CompiledTable, rules: Iterable[int], settle: Settle, budget:
             if cut:
                 columns[axis_index] = masks
                 partial_positions.update(cut)
-        if partial_positions:
-            partial = [members[position] for position in sorted(partial_positions)]
-            full = [r for p, r in enumerate(members) if p not in partial_positions]
+        if len(partial_positions) < len(members):
+            keep = sorted(partial_positions)
+            full = covering + [r for p, r in enumerate(members) if p not in partial_positions]
+            partial = [members[position] for position in keep]
+            columns = {axis: [masks[p] for p in keep] for axis, masks in columns.items()}
         else:
-            partial, full = [], list(members)
-        if settle(region, members, full, partial):
+            full, partial = covering, members
+        if settle(region, full, partial):
             continue
-        axis_index, left = _best_cut(table, region, columns, len(members))
+        axis_index, left = _best_cut(table, region, columns, len(partial))
         right = region[axis_index] & ~left
         masks = columns[axis_index]
         children = []
         for part in (left, right):
             child = (*region[:axis_index], part, *region[axis_index + 1 :])
-            child_members = [rule for rule, mask in zip(members, masks, strict=True) if mask & part]
-            children.append((child, child_members))
-        children.sort(key=lambda item: len(item[1]), reverse=True)
+            child_members = [rule for rule, mask in zip(partial, masks, strict=True) if mask & part]
+            children.append((child, full, child_members))
+        children.sort(key=lambda item: len(item[2]), reverse=True)
         stack.extend(children)
     return True
 
 
 def _intersect(first: Box, second: Box) -> Box:
     return tuple(a & b for a, b in zip(first, second, strict=True))
+
+
+def _outside(region: Box, cutters: Sequence[Box]) -> list[Box]:
+    """``region`` minus a few boxes, as disjoint boxes."""
+    pieces = [region]
+    for cutter in cutters:
+        pieces = [piece for whole in pieces for piece in box_difference(whole, cutter)]
+    return pieces
+
+
+def _minus(first: Box, second: Box) -> bool:
+    """Whether ``first`` has situations outside ``second``."""
+    return not box_is_empty(first) and any(a & ~b for a, b in zip(first, second, strict=True))
 
 
 def find_gaps(
@@ -356,16 +379,13 @@ def find_gaps(
     gaps: list[Box] = []
     boxes = table.boxes
 
-    def settle(region: Box, members: list[int], full: list[int], partial: list[int]) -> bool:
+    def settle(region: Box, full: list[int], partial: list[int]) -> bool:
         if full:
             return True
-        if not members:
-            gaps.append(region)
-            return True
-        if len(members) == 1:
-            gaps.extend(box_difference(region, boxes[members[0]]))
-            return True
-        return False
+        if len(partial) > 2:
+            return False
+        gaps.extend(_outside(region, [boxes[rule] for rule in partial]))
+        return True
 
     live_rules = _live_rules(table) if rules is None else rules
     complete = _explore(table, live_rules, settle, budget)
@@ -394,49 +414,56 @@ def find_overlaps(
     *,
     conflicts_only: bool = False,
     gaps: list[Box] | None = None,
-) -> tuple[dict[frozenset[int], list[Box]], bool]:
-    """Exact matched sets of two or more rules, each with boxes covering its region.
+) -> tuple[set[frozenset[int]], bool]:
+    """Every exact matched set of two or more rules (the rules matching some situation).
 
     With ``conflicts_only`` (hit policy ANY) only sets whose outputs differ.
     When ``gaps`` is a list the same search also appends the unanswered boxes
-    to it (one pass instead of two).
+    to it (one pass instead of two). A region with at most two partly
+    covering rules is settled directly: its matched sets are the covering
+    rules plus each non-empty piece of the two.
     """
-    regions: dict[frozenset[int], list[Box]] = defaultdict(list)
+    matched_sets: set[frozenset[int]] = set()
     boxes = table.boxes
     keys = [_output_key(table.decision, rule) for rule in table.decision.rules]
-    with_gaps = gaps is not None
 
-    def record(region: Box, rules: Iterable[int]) -> None:
-        matched = frozenset(rules)
-        if len(matched) < 2:
+    def record(rules: list[int]) -> None:
+        if len(rules) < 2:
             return
-        if conflicts_only and len({keys[rule] for rule in matched}) < 2:
+        if conflicts_only and len({keys[rule] for rule in rules}) < 2:
             return
-        regions[matched].append(region)
+        matched_sets.add(frozenset(rules))
 
-    def settle(region: Box, members: list[int], full: list[int], partial: list[int]) -> bool:
-        if len(members) <= 1:
-            if with_gaps and not members:
-                gaps.append(region)  # type: ignore[union-attr]  # with_gaps: a list
-            elif with_gaps and partial:
-                gaps.extend(box_difference(region, boxes[members[0]]))  # type: ignore[union-attr]
-            return True
-        if conflicts_only and len({keys[rule] for rule in members}) == 1:
-            return bool(full) or not with_gaps
-        if not partial:
-            record(region, members)
-            return True
-        if len(partial) == 1 and full:
-            inside = partial[0]
-            record(_intersect(region, boxes[inside]), members)
-            if len(full) >= 2:
-                for piece in box_difference(region, boxes[inside]):
-                    record(piece, full)
-            return True
-        return False
+    def settle(region: Box, full: list[int], partial: list[int]) -> bool:
+        count = len(partial)
+        if count > 2:
+            if conflicts_only and len({keys[rule] for rule in full + partial}) == 1:
+                return bool(full) or gaps is None  # no conflict can arise here
+            return False
+        if count == 0:
+            record(full)
+        elif count == 1:
+            record([*full, partial[0]])
+        else:
+            first, second = boxes[partial[0]], boxes[partial[1]]
+            inside_first = _intersect(region, first)
+            inside_second = _intersect(region, second)
+            if not box_is_empty(_intersect(inside_first, second)):
+                record([*full, *partial])
+            if _minus(inside_first, second):
+                record([*full, partial[0]])
+            if _minus(inside_second, first):
+                record([*full, partial[1]])
+        if full or gaps is not None:
+            rest = _outside(region, [boxes[rule] for rule in partial])
+            if rest:
+                record(full)
+                if gaps is not None and not full:
+                    gaps.extend(rest)
+        return True
 
     complete = _explore(table, _live_rules(table), settle, budget)
-    return regions, complete
+    return matched_sets, complete
 
 
 def _ranks(decision: Decision) -> list[tuple[int, ...]]:
@@ -466,7 +493,8 @@ def find_winners(
     winners: set[int] = set()
     beaten_by: dict[int, set[int]] = defaultdict(set)
 
-    def settle(region: Box, members: list[int], full: list[int], partial: list[int]) -> bool:
+    def settle(region: Box, full: list[int], partial: list[int]) -> bool:
+        members = full + partial
         if not members:
             if gaps is not None:
                 gaps.append(region)
@@ -475,6 +503,17 @@ def find_winners(
             winners.add(members[0])
             if gaps is not None and partial:
                 gaps.extend(box_difference(region, boxes[members[0]]))
+            return True
+        if len(members) == 2:
+            first, second = sorted(members, key=lambda rule: ranks[rule])
+            winners.add(first)
+            inside = _intersect(region, boxes[second])
+            if ranks[first] == ranks[second] or _minus(inside, boxes[first]):
+                winners.add(second)
+            if ranks[first] != ranks[second] and not box_is_empty(_intersect(inside, boxes[first])):
+                beaten_by[second].add(first)
+            if gaps is not None and not full:
+                gaps.extend(_outside(region, (boxes[first], boxes[second])))
             return True
         best = min(ranks[rule] for rule in members)
         top = [rule for rule in members if ranks[rule] == best]
@@ -859,12 +898,14 @@ def verify_decision(
 
     policy = decision.hit_policy
     gaps: list[Box] = []
-    regions: Mapping[frozenset[int], list[Box]] = {}
+    matched_sets: set[frozenset[int]] = set()
     shadowed: set[int] = set()
     shadow_findings: list[Finding] = []
     if policy in (HitPolicy.UNIQUE, HitPolicy.ANY):
         conflicts_only = policy == HitPolicy.ANY
-        regions, complete = find_overlaps(table, main, conflicts_only=conflicts_only, gaps=gaps)
+        matched_sets, complete = find_overlaps(
+            table, main, conflicts_only=conflicts_only, gaps=gaps
+        )
     elif policy in (HitPolicy.FIRST, HitPolicy.PRIORITY):
         winners, beaten_by, complete = find_winners(table, main, gaps=gaps)
         if complete:
@@ -878,11 +919,13 @@ def verify_decision(
         probe_gaps, probe_complete = find_gaps(table, probe)
         if probe_complete or probe_gaps:
             gaps = probe_gaps
+    if decision.outputs and all(output.default is not None for output in decision.outputs):
+        gaps = []  # every output has a default: the defaults answer what no rule does
     # A complete search reports everything; an incomplete one what fits the budget.
     limit = None if complete else overall
     findings.extend(_gap_findings(table, gaps, budget=limit))
     findings.extend(
-        _overlap_findings(table, regions, conflicts_only=policy == HitPolicy.ANY, budget=limit)
+        _overlap_findings(table, matched_sets, conflicts_only=policy == HitPolicy.ANY, budget=limit)
     )
     findings.extend(shadow_findings)
     if policy in _SUBSUMPTION_POLICIES and (
@@ -1012,6 +1055,3 @@ def report_to_json(report: VerificationReport) -> dict[str, Any]:
         "findings": [finding_to_json(finding) for finding in report.findings],
         "complete": report.complete,
     }
-
-
-__all__ += ["ERROR_KINDS", "find_gaps", "find_overlaps", "find_subsumed", "find_winners"]

@@ -282,3 +282,15 @@ def test_report_json_uses_plain_numbers() -> None:
     }
     assert finding["example"] == {"risk_score": 0.5}
     assert finding["severity"] == "error"
+
+
+def test_defaults_on_every_output_answer_the_gaps() -> None:
+    defaulted = OutputDef("action", kind=OutputKind.ENUM, values=("refer", "wait"), default="wait")
+    decision = Decision(
+        id="placement",
+        question="?",
+        inputs=("victim_age",),
+        outputs=(defaulted,),
+        rules=(rule("R1", victim_age=ages(0, 17)), rule("R2", victim_age=ages(10, 20))),
+    )
+    assert kinds(decision) == [FindingKind.OVERLAP]
