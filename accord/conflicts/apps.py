@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ConflictsConfig(AppConfig):
+    name = "accord.conflicts"
+    label = "conflicts"
+    verbose_name = "Conflict resolution"
+
+    def ready(self) -> None:
+        from accord.web.context_processors import NavItem, register
+
+        register(NavItem("Disagreements", "conflicts:index"))

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class TrainingConfig(AppConfig):
+    name = "accord.training"
+    label = "training"
+    verbose_name = "Joint training"
+
+    def ready(self) -> None:
+        from accord.web.context_processors import NavItem, register
+
+        register(NavItem("Training", "training:index"))

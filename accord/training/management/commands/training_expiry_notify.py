@@ -1,0 +1,23 @@
+"""Notify people and their agency leads about certificates expiring within 60 days (run daily)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from accord.training.services import training_expiry_notify
+
+
+class Command(BaseCommand):
+    help = "Send one expiry notice per certificate per threshold (60, 30, 7 days)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        sent = training_expiry_notify(today=timezone.now().date())
+        for notice in sent:
+            self.stdout.write(
+                f"certificate #{notice.certificate_id}: {notice.threshold_days}-day notice to "
+                + ", ".join(notice.recipients)
+            )
+        self.stdout.write(f"{len(sent)} notices sent")
