@@ -36,8 +36,12 @@ USAGE = """usage: accord COMMAND [ARGS]
   serve [--host H] [--port N] [--no-worker]  serve Accord (web server + background worker)
   migrate                                  create or update the database
   audit verify                             check the audit trail's hash chain
+  audit purge --before YYYY-MM-DD          remove events older than the retention period
+  backup -o FILE | restore FILE            encrypted whole-database backup and restore
+  keys rotate                              re-encrypt stored values under the newest key
   protocol check|eval|export|import FILE   work on a protocol file (no database needed)
   protocol verify --version N              verify a stored protocol version
+  protocol drill [--version N] [--compare M]  run the tabletop drill scenarios
   directory import PATH | export [-o FILE] HSDS 3.0 interchange
   users disable-inactive                   disable accounts inactive past the limit
   manage ARGS...                           any Django management command
@@ -83,6 +87,9 @@ def _django_main(group: str, rest: list[str]) -> int:
             from accord.runtime import serve_command
 
             return serve_command(rest)
+        if group in {"backup", "restore"}:
+            call_command(group, *rest)
+            return 0
         if group == "migrate":
             call_command("migrate", *rest)
             return 0

@@ -7,4 +7,8 @@ urlpatterns = [
     path("accounts/", include("accord.accounts.urls")),
     path("audit/", include("accord.audit.urls")),
     path("directory/", include("accord.directory.urls")),
+    path("protocols/", include("accord.protocols.urls")),
+    path("cases/", include("accord.cases.urls")),
+    path("conflicts/", include("accord.conflicts.urls")),
+    path("training/", include("accord.training.urls")),
 ]

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accord.accounts.models import Agency, TaskForce, User
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
-from accord.errors import ConflictError, PermissionDenied, ValidationError
+from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 
 from . import hsds
 from .models import Location, LocationDisclosure, Organization, Service, ServiceStatus
@@ -208,6 +209,45 @@ def capacity_update(
             detail={"slug": current.slug, "beds_available": beds_available, "beds_total": total},
         )
     return current
+
+
+def bed_reserve(
+    *, actor: User, service: Service, purpose: str, now: datetime | None = None
+) -> Service:
+    """Take one free bed for a placement (any member of the service's task force may).
+
+    A conditional decrement, so two placements racing for the last bed cannot
+    both succeed; the loser is told no bed is free.
+    """
+    if actor.task_force_id != service.task_force_id:
+        raise NotFound("No such service.")
+    if service.beds_available is None:
+        raise ValidationError(f"{service.name} does not track beds.", data={"field": "service"})
+    stamp = now or timezone.now()
+    with transaction.atomic():
+        updated = Service.objects.filter(pk=service.pk, beds_available__gt=0).update(
+            beds_available=F("beds_available") - 1,
+            version=F("version") + 1,
+            capacity_updated_at=stamp,
+            capacity_updated_by=actor,
+        )
+        if not updated:
+            raise ValidationError(
+                f"No bed is free at {service.name} (0 of {service.beds_total}); "
+                "choose another placement or record it without a bed.",
+                data={"field": "service"},
+            )
+        audit_record(
+            event=AuditEventType.DIRECTORY_CAPACITY_UPDATED,
+            actor=actor,
+            object_type="directory.service",
+            object_id=service.pk,
+            fields=["beds_available"],
+            purpose=purpose,
+            detail={"slug": service.slug, "change": -1},
+        )
+    service.refresh_from_db()
+    return service
 
 
 def entry_verify(

@@ -18,12 +18,12 @@ def sign_in_as(page, user, *, password: str = DEFAULT_PASSWORD, path: str = "/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Continue").click()
-    page.get_by_label("6-digit code").fill(_fresh_code(user))
+    page.get_by_label("6-digit code").fill(fresh_code(user))
     page.get_by_role("button", name="Verify").click()
     page.wait_for_load_state()
 
 
-def _fresh_code(user) -> str:  # type: ignore[no-untyped-def]
+def fresh_code(user) -> str:  # type: ignore[no-untyped-def]
     """A code the server has not seen yet (codes are single-use per 30-second step)."""
     for _ in range(2):
         try:
@@ -31,6 +31,16 @@ def _fresh_code(user) -> str:  # type: ignore[no-untyped-def]
         except AssertionError:
             time.sleep(30 - time.time() % 30 + 0.5)
     return totp_code(user)
+
+
+def reauthenticate(page, user, *, password: str = DEFAULT_PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    """Answer the "Confirm it is you" step of privileged actions (S7), if it is asked."""
+    if "Confirm it is you" not in page.title():
+        return
+    page.get_by_label("Password").fill(password)
+    page.get_by_label("6-digit code").fill(fresh_code(user))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_load_state()
 
 
 def sign_out(page) -> None:  # type: ignore[no-untyped-def]

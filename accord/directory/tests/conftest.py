@@ -72,11 +72,6 @@ def client_for() -> Callable[[User], Client]:
     return verified_client
 
 
-@pytest.fixture(autouse=True)
-def _directory_urls(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.ROOT_URLCONF = "accord.directory.tests.urls"
-
-
 @pytest.fixture
 def demo(task_force: TaskForce, make_agency: Callable[..., Agency]):  # type: ignore[no-untyped-def]
     """The demo directory imported, with the member agencies that run organizations."""

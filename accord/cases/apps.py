@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "accord.cases"
+    label = "cases"
+    verbose_name = "Cases and the response"
+
+    def ready(self) -> None:
+        from accord.accounts.models import Role
+        from accord.web.context_processors import NavItem, register
+
+        working = frozenset(
+            {
+                Role.COORDINATOR,
+                Role.INVESTIGATOR,
+                Role.PROSECUTOR,
+                Role.ADVOCATE,
+                Role.INTERPRETER_COORDINATOR,
+            }
+        )
+        register(NavItem("Cases", "cases:list", roles=working))
+        register(NavItem("My tasks", "cases:my_tasks", roles=working))
+        register(NavItem("Agency tasks", "cases:agency_tasks", roles=working))

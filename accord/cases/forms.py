@@ -1,0 +1,215 @@
+"""Forms: parse and check shapes; the services decide what is allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from accord.core.model import UNKNOWN, FactorKind, Protocol
+
+from .models import (
+    ChargingDecision,
+    IncidentKind,
+    PlacementKind,
+    Proceeding,
+    ReliefKind,
+    ReliefStatus,
+    SensitiveMaterialKind,
+)
+
+UNKNOWN_CHOICE = (UNKNOWN, "Unknown")
+
+
+def factor_fields(
+    protocol: Protocol, *, initial: dict[str, Any] | None = None
+) -> dict[str, forms.Field]:
+    """One form field per protocol factor; every one accepts "unknown"."""
+    initial = initial or {}
+    fields: dict[str, forms.Field] = {}
+    for factor in protocol.factors.values():
+        label = factor.label or factor.id
+        value = initial.get(factor.id, UNKNOWN)
+        if factor.domain.kind is FactorKind.BOOLEAN:
+            field: forms.Field = forms.ChoiceField(
+                choices=[UNKNOWN_CHOICE, ("true", "Yes"), ("false", "No")], label=label
+            )
+            value = UNKNOWN if value in (None, UNKNOWN) else ("true" if value else "false")
+        elif factor.domain.is_numeric:
+            field = forms.CharField(
+                label=label,
+                required=False,
+                help_text=f"A number from {factor.domain.minimum} to {factor.domain.maximum}; leave empty if unknown.",
+            )
+            value = "" if value in (None, UNKNOWN) else str(value)
+        else:
+            field = forms.ChoiceField(
+                choices=[
+                    UNKNOWN_CHOICE,
+                    *[(str(v), str(v).replace("_", " ")) for v in factor.domain.values],
+                ],
+                label=label,
+            )
+        field.initial = value
+        fields[f"fact_{factor.id}"] = field
+    return fields
+
+
+def facts_from(cleaned: dict[str, Any], protocol: Protocol) -> dict[str, Any]:
+    return {
+        factor_id: (cleaned.get(f"fact_{factor_id}") or UNKNOWN) for factor_id in protocol.factors
+    }
+
+
+class IntakeForm(forms.Form):
+    intake_token = forms.CharField(widget=forms.HiddenInput)
+    title = forms.CharField(max_length=200)
+    incident_kind = forms.ChoiceField(choices=IncidentKind.choices, label="What happened")
+    jurisdiction = forms.CharField(max_length=60, required=False)
+    incident_summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Incident summary (law enforcement only)",
+    )
+    victim_pseudonym = forms.CharField(
+        max_length=60, required=False, label="Potential victim: pseudonym"
+    )
+    victim_legal_name = forms.CharField(
+        max_length=200, required=False, label="Legal name (confidential)"
+    )
+    victim_language = forms.CharField(max_length=60, required=False, label="Language")
+    victim_contact = forms.CharField(max_length=200, required=False, label="Contact (confidential)")
+    suspect_name = forms.CharField(
+        max_length=200, required=False, label="Suspect (law enforcement only)"
+    )
+
+    def __init__(self, *args: Any, protocol: Protocol, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.protocol = protocol
+        self.fields.update(factor_fields(protocol))
+
+
+class FactsForm(forms.Form):
+    lock_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(
+        self, *args: Any, protocol: Protocol, facts: dict[str, Any], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.protocol = protocol
+        self.fields.update(factor_fields(protocol, initial=facts))
+
+
+class ReferralForm(forms.Form):
+    victim = forms.TypedChoiceField(coerce=int, label="Potential victim")
+    to_agency = forms.ChoiceField(label="Refer to")
+    to_service = forms.CharField(
+        max_length=100, required=False, label="Directory service id (optional)"
+    )
+    message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Message (no identifying details)",
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class VictimForm(forms.Form):
+    pseudonym = forms.CharField(max_length=60, required=False)
+    legal_name = forms.CharField(max_length=200, required=False)
+    age = forms.IntegerField(required=False, min_value=0, max_value=120)
+    gender = forms.CharField(max_length=20, required=False)
+    citizenship = forms.CharField(max_length=30, required=False)
+    language = forms.CharField(max_length=60, required=False)
+
+
+class SuspectForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    aliases = forms.CharField(max_length=200, required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SensitiveForm(forms.Form):
+    kind = forms.ChoiceField(choices=SensitiveMaterialKind.choices)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OperationForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    window_start = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
+    window_end = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
+    estimated_victims = forms.IntegerField(min_value=0)
+    genders = forms.CharField(required=False, help_text="Comma-separated")
+    languages = forms.CharField(required=False, help_text="Comma-separated")
+    minors_expected = forms.BooleanField(required=False)
+    location = forms.CharField(required=False, label="Location (law enforcement only)")
+    targets = forms.CharField(required=False, label="Targets (law enforcement only)")
+    staff_safety_notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ExceptionForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PlacementForm(forms.Form):
+    victim = forms.TypedChoiceField(coerce=int)
+    kind = forms.ChoiceField(choices=PlacementKind.choices)
+    service = forms.CharField(
+        max_length=100, required=False, help_text="Empty: the protocol's answer"
+    )
+    details = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class InterpreterForm(forms.Form):
+    proceeding = forms.ChoiceField(choices=Proceeding.choices)
+    language = forms.CharField(max_length=60)
+    scheduled_for = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
+
+
+class InterpreterAssignForm(forms.Form):
+    interpreter_name = forms.CharField(max_length=200)
+    attestation_text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        initial="I do not know any of the suspects named to me.",
+    )
+    knows_no_suspect = forms.BooleanField(
+        required=False, label="The interpreter attests they know none of the suspects"
+    )
+
+
+class ReliefForm(forms.Form):
+    victim = forms.TypedChoiceField(coerce=int)
+    kind = forms.ChoiceField(choices=ReliefKind.choices)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ReliefUpdateForm(forms.Form):
+    status = forms.ChoiceField(choices=ReliefStatus.choices)
+    expires_on = forms.DateField(required=False)
+
+
+class ChargingForm(forms.Form):
+    victim = forms.TypedChoiceField(coerce=int)
+    arrested = forms.BooleanField(required=False)
+    charged = forms.BooleanField(required=False)
+    charge_description = forms.CharField(max_length=300, required=False)
+    decision = forms.ChoiceField(choices=ChargingDecision.choices)
+    identified_after_charges = forms.BooleanField(required=False)
+
+
+class SafetyForm(forms.Form):
+    victim = forms.TypedChoiceField(coerce=int)
+
+    def __init__(self, *args: Any, questions: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for question in questions:
+            self.fields[f"q_{question['id']}"] = forms.BooleanField(
+                required=False, label=question["text"]
+            )

@@ -1,0 +1,90 @@
+"""Notifications: in-app rows written with the change, e-mail sent by background work.
+
+The text of a notification is composed by the caller from case-basic facts
+only (case number, task title, due time); details stay behind the sign-in (S9).
+A request never waits on mail: ``notify`` stores the rows and enqueues
+``send_notification_emails`` once the transaction commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from accord.accounts.models import User
+
+from .models import Case, Notification
+
+FOOTER = "\n\nSign in to Accord to see the details you are allowed to see."
+
+
+def notify(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    subject: str,
+    body: str,
+    case: Case | None = None,
+    now: datetime | None = None,
+) -> list[Notification]:
+    """Store one in-app notification per distinct recipient; e-mail them after commit."""
+    now = now or timezone.now()
+    unique = {user.pk: user for user in recipients if user is not None}
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(
+                user=user, case=case, kind=kind, subject=subject[:200], body=body, created_at=now
+            )
+            for user in unique.values()
+        ]
+    )
+    ids = [row.pk for row in rows if row.pk]
+    if not ids:  # backends that do not return ids from bulk_create
+        ids = list(
+            Notification.objects.filter(
+                user_id__in=list(unique), kind=kind, created_at=now
+            ).values_list("pk", flat=True)
+        )
+    if ids:
+        transaction.on_commit(lambda: send_notification_emails.enqueue(notification_ids=ids))
+    return rows
+
+
+@task()
+def send_notification_emails(notification_ids: Sequence[int]) -> int:
+    """Background: e-mail each notification to its recipient (console backend in the demo)."""
+    sent = 0
+    for notification in Notification.objects.filter(
+        pk__in=list(notification_ids), emailed_at__isnull=True
+    ).select_related("user"):
+        if notification.user.email:
+            send_mail(
+                subject=f"[Accord] {notification.subject}",
+                message=notification.body + FOOTER,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[notification.user.email],
+                fail_silently=False,
+            )
+            sent += 1
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    return sent
+
+
+@task()
+def escalate_overdue_job() -> int:
+    """Background: escalate overdue tasks (run it from the worker's schedule or cron)."""
+    from .services import tasks_escalate_overdue
+
+    return len(tasks_escalate_overdue(now=timezone.now()))
+
+
+def notification_mark_read(*, user: User, notification_id: int) -> None:
+    Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

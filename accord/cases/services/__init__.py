@@ -1,0 +1,76 @@
+"""Writes to case data: ``<entity>_<verb>(*, actor, ...)``; validate → atomic change → audit → notify."""
+
+from __future__ import annotations
+
+from .cases import (
+    SuspectInput,
+    VictimInput,
+    case_open,
+    case_stage_set,
+    case_update_facts,
+    note_add,
+    plan_generate,
+    sensitive_material_add,
+    suspect_add,
+    victim_add,
+    victim_update,
+)
+from .operations import (
+    operation_end,
+    operation_exception_record,
+    operation_mark_ready,
+    operation_notify_committee,
+    operation_plan,
+)
+from .referrals import referral_accept, referral_complete, referral_decline, referral_send
+from .support import (
+    EXAMPLE_INSTRUMENT,
+    certifying_official_designate,
+    charging_record,
+    immigration_relief_create,
+    immigration_relief_update,
+    interpreter_assign,
+    interpreter_request_create,
+    placement_recommendation,
+    placement_record,
+    safety_assessment_record,
+    safety_instrument_save,
+)
+from .task import task_complete, task_take, tasks_escalate_overdue
+
+__all__ = [
+    "EXAMPLE_INSTRUMENT",
+    "SuspectInput",
+    "VictimInput",
+    "case_open",
+    "case_stage_set",
+    "case_update_facts",
+    "certifying_official_designate",
+    "charging_record",
+    "immigration_relief_create",
+    "immigration_relief_update",
+    "interpreter_assign",
+    "interpreter_request_create",
+    "note_add",
+    "operation_end",
+    "operation_exception_record",
+    "operation_mark_ready",
+    "operation_notify_committee",
+    "operation_plan",
+    "placement_recommendation",
+    "placement_record",
+    "plan_generate",
+    "referral_accept",
+    "referral_complete",
+    "referral_decline",
+    "referral_send",
+    "safety_assessment_record",
+    "safety_instrument_save",
+    "sensitive_material_add",
+    "suspect_add",
+    "task_complete",
+    "task_take",
+    "tasks_escalate_overdue",
+    "victim_add",
+    "victim_update",
+]

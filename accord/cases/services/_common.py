@@ -1,0 +1,168 @@
+"""What every case write shares: who may act, the clock, conflicts, the timeline, the audit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from accord.accounts.models import Agency, Role, User
+from accord.audit.events import AuditEventType
+from accord.audit.services import audit_record
+from accord.core.model import FieldClass
+from accord.errors import ConflictError, NotFound, PermissionDenied
+
+from ..models import Case, CaseEvent, CaseParticipant
+from ..selectors import CaseAccess, case_access
+
+
+def now_or(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def require_member(actor: User) -> Agency:
+    if actor is None or actor.agency_id is None:
+        raise PermissionDenied("Only a user of a member agency may do this.")
+    return actor.agency
+
+
+def require_case(actor: User, case: Case | int) -> tuple[Case, CaseAccess]:
+    """The case (fresh) and the actor's standing; NotFound when the actor cannot see it."""
+    case_id = case.pk if isinstance(case, Case) else case
+    return case_access(viewer=actor, case_id=case_id)
+
+
+def require_role(
+    actor: User,
+    access: CaseAccess | None,
+    *,
+    roles: Iterable[str],
+    sectors: Iterable[str] | None = None,
+    participant: bool = True,
+    action: str,
+) -> None:
+    """Refuse with a message naming who may do ``action``."""
+    roles = frozenset(roles)
+    if not actor.has_role(*roles):
+        who = ", ".join(sorted(str(r) for r in roles))
+        raise PermissionDenied(f"Only {who} users may {action}.", data={"action": action})
+    if sectors is not None:
+        sectors = frozenset(sectors)
+        if actor.agency.sector not in sectors:
+            names = ", ".join(sorted(s.replace("_", " ") for s in sectors))
+            raise PermissionDenied(
+                f"Only agencies of these sectors may {action}: {names}.", data={"action": action}
+            )
+    if participant and access is not None and not access.participant:
+        raise PermissionDenied(
+            f"Your agency is not working this case, so you may not {action}.",
+            data={"action": action},
+        )
+
+
+def check_version(record: models.Model, expected: int | None) -> None:
+    """S23: refuse a save from a stale form."""
+    if expected is None:
+        return
+    current = getattr(record, "lock_version")  # noqa: B009
+    if int(expected) != current:
+        raise ConflictError(
+            f"This {record._meta.verbose_name} was changed by someone else since you opened it "
+            "(your version {expected}, now {current}). Reload the page and make your change again.".format(
+                expected=expected, current=current
+            ),
+            data={"expected": expected, "current": current},
+        )
+
+
+def bump(record: models.Model, fields: Iterable[str]) -> None:
+    record.lock_version += 1  # type: ignore[attr-defined]
+    record.save(update_fields=[*fields, "lock_version"])
+
+
+def locked(model: type[models.Model], pk: int, **filters: Any) -> Any:
+    row = model.objects.select_for_update().filter(pk=pk, **filters).first()
+    if row is None:
+        raise NotFound(f"No such {model._meta.verbose_name}.")
+    return row
+
+
+def event_add(
+    *,
+    case: Case,
+    actor: User | None,
+    agency: Agency,
+    kind: str,
+    summary: str,
+    field_class: FieldClass = FieldClass.CASE_BASIC,
+    victim: Any = None,
+    now: datetime,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        produced_by=agency,
+        created_at=now,
+        occurred_at=now,
+        kind=kind,
+        summary=summary[:400],
+        field_class=field_class,
+        victim=victim,
+        actor=actor,
+    )
+
+
+def audit(
+    *,
+    actor: User | None,
+    event: AuditEventType,
+    record: models.Model,
+    fields: Iterable[str] = (),
+    detail: Mapping[str, Any] | None = None,
+    task_force_id: int | None = None,
+) -> None:
+    audit_record(
+        event=event,
+        actor=actor,
+        object_type=f"cases.{record._meta.model_name}",
+        object_id=record.pk,
+        fields=list(fields),
+        detail=detail,
+        task_force_id=task_force_id,
+    )
+
+
+def participant_ensure(
+    *, case: Case, agency: Agency, now: datetime, serving: bool = False
+) -> CaseParticipant:
+    participant, _created = CaseParticipant.objects.get_or_create(
+        case=case, agency=agency, defaults={"joined_at": now, "is_serving_provider": serving}
+    )
+    if serving and not participant.is_serving_provider:
+        participant.is_serving_provider = True
+        participant.save(update_fields=["is_serving_provider"])
+    return participant
+
+
+def coordinators(task_force_id: int) -> list[User]:
+    return list(
+        User.objects.filter(
+            agency__task_force_id=task_force_id,
+            role_grants__role=Role.COORDINATOR,
+            is_active=True,
+        ).distinct()
+    )
+
+
+def agency_recipients(agency: Agency, *, role: str | None = None) -> list[User]:
+    """Who hears about an agency's work: holders of the role there, else the agency lead."""
+    users = []
+    if role:
+        users = list(
+            User.objects.filter(agency=agency, role_grants__role=role, is_active=True).distinct()
+        )
+    if not users and agency.lead_id:
+        users = [agency.lead]
+    return users

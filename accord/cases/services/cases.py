@@ -1,0 +1,741 @@
+"""Opening a case, changing its facts and stage, and the people on it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Agency, Role, User
+from accord.audit.events import AuditEventType
+from accord.core.errors import FactError
+from accord.core.evaluate import ProtocolEvaluation, json_value, validate_facts
+from accord.core.model import UNKNOWN, FieldClass, Sector
+from accord.errors import ConflictError, PermissionDenied, ValidationError
+from accord.protocols.selectors import protocol_in_force
+
+from ..models import (
+    Case,
+    CaseStage,
+    IncidentKind,
+    InvestigativeNote,
+    PotentialVictim,
+    ResponsePlan,
+    SensitiveMaterial,
+    SensitiveMaterialKind,
+    Suspect,
+    Task,
+    TaskStatus,
+)
+from ..notifications import notify
+from ..plan import plan_changes, plan_compute, plan_facts
+from ..tasks import tasks_for_anchor, tasks_no_longer_applying
+from ._common import (
+    audit,
+    bump,
+    check_version,
+    event_add,
+    locked,
+    now_or,
+    participant_ensure,
+    require_case,
+    require_member,
+    require_role,
+)
+
+INTAKE_ROLES = (Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR)
+CASE_EDIT_ROLES = (Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR, Role.PROSECUTOR)
+LE_OR_PROSECUTION = frozenset(LAW_ENFORCEMENT_SECTORS | {Sector.PROSECUTION})
+
+
+@dataclass(frozen=True)
+class VictimInput:
+    pseudonym: str = ""
+    legal_name: str = ""
+    date_of_birth: str = ""
+    contact: str = ""
+    current_location: str = ""
+    needs: str = ""
+    age: int | None = None
+    gender: str = ""
+    citizenship: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class SuspectInput:
+    name: str
+    aliases: str = ""
+    citizenship: str = ""
+    description: str = ""
+
+
+def _clean_facts(protocol: Any, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """Facts as stored: the factor's value, or "unknown"; outside the domain -> ValidationError."""
+    try:
+        clean = validate_facts(protocol.factors, facts)
+    except FactError as error:
+        bad = list(error.data.get("factors", []))
+        raise ValidationError(
+            "Facts outside the protocol's domains: " + "; ".join(error.problems),
+            data={"field": bad[0] if bad else "facts", "fields": bad},
+        ) from error
+    return {
+        name: UNKNOWN if clean.get(name) is None else json_value(clean[name])
+        for name in protocol.factors
+    }
+
+
+def _case_prefix(task_force_slug: str) -> str:
+    parts = [p for p in task_force_slug.replace("_", "-").split("-") if p]
+    return "".join(p[0] for p in parts).upper()[:4] or "C"
+
+
+def _victim(
+    *,
+    case: Case,
+    data: VictimInput,
+    index: int,
+    agency: Agency,
+    now: datetime,
+    facts: Mapping[str, Any],
+) -> PotentialVictim:
+    def fact(name: str) -> Any:
+        value = facts.get(name)
+        return None if value in (None, UNKNOWN) else value
+
+    return PotentialVictim(
+        case=case,
+        produced_by=agency,
+        created_at=now,
+        pseudonym=(data.pseudonym or f"Victim {index}").strip()[:60],
+        legal_name=data.legal_name,
+        date_of_birth=data.date_of_birth,
+        contact=data.contact,
+        current_location=data.current_location,
+        needs=data.needs,
+        age=data.age if data.age is not None else (fact("victim_age") if index == 1 else None),
+        gender=data.gender or (str(fact("victim_gender") or "") if index == 1 else ""),
+        citizenship=data.citizenship
+        or (str(fact("victim_citizenship") or "") if index == 1 else ""),
+        language=data.language,
+        serving_provider=agency if agency.sector == Sector.VICTIM_SERVICES else None,
+    )
+
+
+def case_open(
+    *,
+    actor: User,
+    title: str,
+    incident_kind: str,
+    facts: Mapping[str, Any],
+    intake_token: str,
+    victims: Sequence[VictimInput] = (),
+    suspects: Sequence[SuspectInput] = (),
+    jurisdiction: str = "",
+    incident_summary: str = "",
+    lead_agency: Agency | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Intake: store the case, its people, the plan from the protocol in force and its tasks.
+
+    All or nothing: a refused fact, a repeated submission or a failed audit stores nothing.
+    """
+    now = now_or(now)
+    agency = require_member(actor)
+    require_role(actor, None, roles=INTAKE_ROLES, action="open a case")
+    if suspects and agency.sector not in LE_OR_PROSECUTION:
+        raise PermissionDenied("Only law enforcement records suspects.", data={"field": "suspects"})
+    if not title.strip():
+        raise ValidationError("Give the case a title.", data={"field": "title"})
+    if incident_kind not in IncidentKind.values:
+        raise ValidationError(
+            f"Unknown incident kind {incident_kind!r}.", data={"field": "incident_kind"}
+        )
+    if not intake_token:
+        raise ValidationError(
+            "The intake form is missing its token; reload it.", data={"field": "intake_token"}
+        )
+    version = protocol_in_force(task_force=agency.task_force)
+    if version is None:
+        raise ValidationError(
+            "No protocol is in force for your task force yet, so no response plan can be made."
+        )
+    protocol = version.protocol
+    stored_facts = _clean_facts(protocol, facts)
+    lead = lead_agency or agency
+    if lead.task_force_id != agency.task_force_id:
+        raise ValidationError(
+            "The lead agency must be a member of your task force.", data={"field": "lead_agency"}
+        )
+    existing = (
+        Case.objects.filter(intake_token=intake_token).values_list("number", flat=True).first()
+    )
+    if existing:
+        raise ConflictError(
+            f"This intake form was already submitted: it opened case {existing}.",
+            data={"case_number": existing},
+        )
+    try:
+        with transaction.atomic():
+            year = now.year
+            sequence = (
+                Case.objects.filter(task_force_id=agency.task_force_id, year=year).aggregate(
+                    top=Max("sequence")
+                )["top"]
+                or 0
+            ) + 1
+            case = Case.objects.create(
+                task_force_id=agency.task_force_id,
+                year=year,
+                sequence=sequence,
+                number=f"{_case_prefix(agency.task_force.slug)}-{year}-{sequence:04d}",
+                title=title.strip()[:200],
+                incident_kind=incident_kind,
+                stage=CaseStage.REFERRAL,
+                lead_agency=lead,
+                protocol_version=version,
+                facts=stored_facts,
+                jurisdiction=jurisdiction,
+                incident_summary=incident_summary,
+                produced_by=agency,
+                opened_by=actor,
+                opened_at=now,
+                intake_token=intake_token,
+            )
+            participant_ensure(
+                case=case, agency=agency, now=now, serving=agency.sector == Sector.VICTIM_SERVICES
+            )
+            if lead.pk != agency.pk:
+                participant_ensure(case=case, agency=lead, now=now)
+            PotentialVictim.objects.bulk_create(
+                [
+                    _victim(case=case, data=v, index=i, agency=agency, now=now, facts=stored_facts)
+                    for i, v in enumerate(victims, start=1)
+                ]
+            )
+            Suspect.objects.bulk_create(
+                [
+                    Suspect(
+                        case=case,
+                        produced_by=agency,
+                        created_at=now,
+                        name=s.name,
+                        aliases=s.aliases,
+                        citizenship=s.citizenship,
+                        description=s.description,
+                    )
+                    for s in suspects
+                    if s.name.strip()
+                ]
+            )
+            _plan, evaluation = _plan_store(actor=actor, case=case, agency=agency, now=now)
+            created = tasks_for_anchor(
+                case=case,
+                protocol=protocol,
+                evaluation=evaluation,
+                anchor="intake",
+                anchor_at=now,
+                produced_by=agency,
+                now=now,
+            )
+            if victims:
+                created += tasks_for_anchor(
+                    case=case,
+                    protocol=protocol,
+                    evaluation=evaluation,
+                    anchor="victim_identified",
+                    anchor_at=now,
+                    produced_by=agency,
+                    now=now,
+                )
+            event_add(
+                case=case,
+                actor=actor,
+                agency=agency,
+                kind="case_opened",
+                summary=f"Case {case.number} opened ({case.get_incident_kind_display()}) under protocol version {version.number}",
+                now=now,
+            )
+            audit(
+                actor=actor,
+                event=AuditEventType.RECORD_CREATED,
+                record=case,
+                fields=["facts", "title", "incident_kind", "victims", "suspects"],
+                detail={
+                    "number": case.number,
+                    "protocol_version": version.number,
+                    "victims": len(victims),
+                    "tasks": len(created),
+                },
+            )
+            _notify_task_owners(case=case, tasks=created, now=now)
+    except IntegrityError as error:
+        if Case.objects.filter(intake_token=intake_token).exists():
+            raise ConflictError("This intake form was already submitted.") from error
+        raise ConflictError(
+            "Another case was opened at the same moment; submit the form again."
+        ) from error
+    return case
+
+
+def _plan_store(
+    *, actor: User | None, case: Case, agency: Agency, now: datetime
+) -> tuple[ResponsePlan, ProtocolEvaluation]:
+    protocol = case.protocol_version.protocol
+    facts = plan_facts(protocol=protocol, facts=case.facts, stage=case.stage)
+    result = plan_compute(protocol=protocol, facts=facts, task_force_id=case.task_force_id)
+    previous = ResponsePlan.objects.filter(case=case).order_by("-generated_at", "-pk").first()
+    changes = plan_changes(previous.answers, result.answers) if previous else []
+    plan = ResponsePlan.objects.create(
+        case=case,
+        produced_by=agency,
+        created_at=now,
+        protocol_version=case.protocol_version,
+        facts=facts,
+        answers=result.answers,
+        changes=changes,
+        previous=previous,
+        generated_at=now,
+        generated_by=actor,
+    )
+    return plan, result.evaluation
+
+
+def plan_generate(*, actor: User, case: Case, now: datetime | None = None) -> ResponsePlan:
+    """Regenerate the plan from the case's protocol version (e.g. after a directory change)."""
+    now = now_or(now)
+    case, access = require_case(actor, case)
+    require_role(
+        actor,
+        access,
+        roles=CASE_EDIT_ROLES,
+        participant=not actor.has_role(Role.COORDINATOR),
+        action="regenerate the plan",
+    )
+    with transaction.atomic():
+        plan, _ = _plan_store(actor=actor, case=case, agency=actor.agency, now=now)
+        audit(actor=actor, event=AuditEventType.RECORD_CREATED, record=plan, fields=["answers"])
+    return plan
+
+
+def current_evaluation(case: Case) -> ProtocolEvaluation:
+    from accord.core.evaluate import evaluate_protocol
+
+    protocol = case.protocol_version.protocol
+    return evaluate_protocol(
+        protocol, plan_facts(protocol=protocol, facts=case.facts, stage=case.stage)
+    )
+
+
+def case_update_facts(
+    *,
+    actor: User,
+    case: Case | int,
+    facts: Mapping[str, Any],
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> ResponsePlan | None:
+    """Change facts; a new plan shows what changed; tasks follow. None when nothing changed."""
+    now = now_or(now)
+    case, access = require_case(actor, case)
+    require_role(
+        actor,
+        access,
+        roles=CASE_EDIT_ROLES,
+        participant=not actor.has_role(Role.COORDINATOR),
+        action="change the case facts",
+    )
+    protocol = case.protocol_version.protocol
+    merged = {**case.facts, **dict(facts)}
+    stored = _clean_facts(protocol, merged)
+    with transaction.atomic():
+        case = locked(Case, case.pk)
+        check_version(case, expected_version)
+        changed = sorted(k for k in stored if stored[k] != case.facts.get(k))
+        if not changed:
+            return None
+        case.facts = stored
+        bump(case, ["facts"])
+        plan, evaluation = _plan_store(actor=actor, case=case, agency=actor.agency, now=now)
+        _tasks_follow(actor=actor, case=case, evaluation=evaluation, now=now)
+        labels = [protocol.factors[k].label or k for k in changed]
+        event_add(
+            case=case,
+            actor=actor,
+            agency=actor.agency,
+            kind="facts_changed",
+            summary="Facts changed: "
+            + ", ".join(labels)
+            + f"; plan regenerated ({len(plan.changes)} answers changed)",
+            now=now,
+        )
+        audit(
+            actor=actor,
+            event=AuditEventType.RECORD_UPDATED,
+            record=case,
+            fields=[f"facts.{k}" for k in changed],
+        )
+    return plan
+
+
+def _tasks_follow(
+    *, actor: User, case: Case, evaluation: ProtocolEvaluation, now: datetime
+) -> None:
+    protocol = case.protocol_version.protocol
+    created = tasks_for_anchor(
+        case=case,
+        protocol=protocol,
+        evaluation=evaluation,
+        anchor="intake",
+        anchor_at=case.opened_at,
+        produced_by=actor.agency,
+        now=now,
+    )
+    if case.potentialvictims.exists():
+        first = (
+            case.potentialvictims.order_by("created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        created += tasks_for_anchor(
+            case=case,
+            protocol=protocol,
+            evaluation=evaluation,
+            anchor="victim_identified",
+            anchor_at=first or case.opened_at,
+            produced_by=actor.agency,
+            now=now,
+        )
+    stale = tasks_no_longer_applying(case=case, protocol=protocol, evaluation=evaluation)
+    for task in stale:
+        task.status = TaskStatus.CANCELLED
+        bump(task, ["status"])
+        event_add(
+            case=case,
+            actor=actor,
+            agency=actor.agency,
+            kind="task_cancelled",
+            summary=f"Task no longer applies after the facts changed: {task.title}",
+            now=now,
+        )
+    _notify_task_owners(case=case, tasks=created, now=now)
+
+
+def _notify_task_owners(*, case: Case, tasks: Sequence[Task], now: datetime) -> None:
+    from ._common import agency_recipients
+
+    for task in tasks:
+        if task.owner_agency is None or task.visibility_class != FieldClass.CASE_BASIC:
+            continue
+        notify(
+            recipients=agency_recipients(task.owner_agency, role=task.owner_role),
+            kind="task_assigned",
+            subject=f"New task on case {case.number}",
+            body=f"Case {case.number}: {task.title}. Due {task.due_at:%Y-%m-%d %H:%M} UTC.",
+            case=case,
+            now=now,
+        )
+
+
+def case_stage_set(
+    *,
+    actor: User,
+    case: Case | int,
+    stage: str,
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> Case:
+    now = now_or(now)
+    case, access = require_case(actor, case)
+    require_role(
+        actor,
+        access,
+        roles=(Role.INVESTIGATOR, Role.PROSECUTOR, Role.COORDINATOR),
+        participant=not actor.has_role(Role.COORDINATOR),
+        action="change the case stage",
+    )
+    if stage not in CaseStage.values:
+        raise ValidationError(f"Unknown stage {stage!r}.", data={"field": "stage"})
+    with transaction.atomic():
+        case = locked(Case, case.pk)
+        check_version(case, expected_version)
+        if case.stage == stage:
+            return case
+        old = case.stage
+        case.stage = stage
+        bump(case, ["stage"])
+        _plan, evaluation = _plan_store(actor=actor, case=case, agency=actor.agency, now=now)
+        if stage == CaseStage.CLOSED:
+            tasks_for_anchor(
+                case=case,
+                protocol=case.protocol_version.protocol,
+                evaluation=evaluation,
+                anchor="case_closed",
+                anchor_at=now,
+                produced_by=actor.agency,
+                now=now,
+            )
+        event_add(
+            case=case,
+            actor=actor,
+            agency=actor.agency,
+            kind="stage_changed",
+            summary=f"Stage {old} → {stage}",
+            now=now,
+        )
+        audit(actor=actor, event=AuditEventType.RECORD_UPDATED, record=case, fields=["stage"])
+    return case
+
+
+def victim_add(
+    *, actor: User, case: Case | int, data: VictimInput, now: datetime | None = None
+) -> PotentialVictim:
+    now = now_or(now)
+    case, access = require_case(actor, case)
+    require_role(
+        actor, access, roles=(Role.INVESTIGATOR, Role.ADVOCATE), action="add a potential victim"
+    )
+    with transaction.atomic():
+        count = case.potentialvictims.count()
+        victim = _victim(
+            case=case, data=data, index=count + 1, agency=actor.agency, now=now, facts={}
+        )
+        victim.save()
+        if count == 0:
+            tasks_for_anchor(
+                case=case,
+                protocol=case.protocol_version.protocol,
+                evaluation=current_evaluation(case),
+                anchor="victim_identified",
+                anchor_at=now,
+                produced_by=actor.agency,
+                now=now,
+            )
+        event_add(
+            case=case,
+            actor=actor,
+            agency=actor.agency,
+            kind="victim_added",
+            summary=f"Potential victim {victim.pseudonym} recorded",
+            victim=victim,
+            now=now,
+        )
+        audit(
+            actor=actor,
+            event=AuditEventType.RECORD_CREATED,
+            record=victim,
+            fields=[
+                f
+                for f in ("legal_name", "date_of_birth", "contact", "current_location", "needs")
+                if getattr(victim, f)
+            ],
+        )
+    return victim
+
+
+VICTIM_FIELDS = (
+    "pseudonym",
+    "legal_name",
+    "date_of_birth",
+    "contact",
+    "current_location",
+    "needs",
+    "age",
+    "gender",
+    "citizenship",
+    "language",
+)
+VSP_FIELDS = frozenset({"legal_name", "date_of_birth", "contact", "current_location", "needs"})
+
+
+def victim_update(
+    *,
+    actor: User,
+    victim_id: int,
+    changes: Mapping[str, Any],
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> PotentialVictim:
+    """Change a victim's record. Confidential fields may be changed only by an agency that may
+    see them; when the serving provider changes them, the record's provenance becomes the provider
+    (the provider now holds the information, VAWA confidentiality applies)."""
+    from ..selectors import _field_visible
+
+    now = now_or(now)
+    victim = PotentialVictim.objects.filter(
+        pk=victim_id, case__task_force_id=actor.task_force_id
+    ).first()
+    if victim is None:
+        from accord.errors import NotFound
+
+        raise NotFound("No such potential victim.")
+    case, access = require_case(actor, victim.case_id)
+    require_role(
+        actor,
+        access,
+        roles=(Role.INVESTIGATOR, Role.ADVOCATE),
+        action="change a potential victim's record",
+    )
+    unknown = set(changes) - set(VICTIM_FIELDS)
+    if unknown:
+        raise ValidationError(
+            f"Unknown fields: {', '.join(sorted(unknown))}.", data={"field": sorted(unknown)[0]}
+        )
+    touching_vsp = VSP_FIELDS & set(changes)
+    if (
+        touching_vsp
+        and not _field_visible(
+            access,
+            FieldClass.VSP_CONFIDENTIAL,
+            produced_by_id=victim.produced_by_id,
+            serving_provider_id=victim.serving_provider_id,
+        ).visible
+    ):
+        raise PermissionDenied(
+            "Only the serving provider may change the victim's confidential details."
+        )
+    with transaction.atomic():
+        victim = locked(PotentialVictim, victim.pk)
+        check_version(victim, expected_version)
+        changed = [k for k, v in changes.items() if getattr(victim, k) != v]
+        if not changed:
+            return victim
+        for key in changed:
+            setattr(victim, key, changes[key])
+        fields = list(changed)
+        if touching_vsp and victim.serving_provider_id == actor.agency_id:
+            victim.produced_by_id = actor.agency_id
+            fields.append("produced_by")
+        bump(victim, fields)
+        event_add(
+            case=case,
+            actor=actor,
+            agency=actor.agency,
+            kind="victim_updated",
+            summary=f"Record of {victim.pseudonym} updated",
+            victim=victim,
+            now=now,
+        )
+        audit(actor=actor, event=AuditEventType.RECORD_UPDATED, record=victim, fields=changed)
+    return victim
+
+
+def suspect_add(
+    *, actor: User, case: Case | int, data: SuspectInput, now: datetime | None = None
+) -> Suspect:
+    now = now_or(now)
+    case, access = require_case(actor, case)
+    require_role(
+        actor,
+        access,
+        roles=(Role.INVESTIGATOR, Role.PROSECUTOR),
+        sectors=LE_OR_PROSECUTION,
+        action="record a suspect",
+    )
+    if not data.name.strip():
+        raise ValidationError("Name the suspect (or an alias).", data={"field": "name"})
+    with transaction.atomic():
+        suspect = Suspect.objects.create(
+            case=case,
+            produced_by=actor.agency,
+            created_at=now,
+            name=data.name.strip(),
+            aliases=data.aliases,
+            citizenship=data.citizenship,
+            description=data.description,
+        )
+        event_add(
+            case=case,
+            actor=actor,
+            agency=actor.agency,
+            kind="suspect_added",
+            summary="Suspect recorded",
+            field_class=FieldClass.LE_SENSITIVE,
+            now=now,
+        )
+        audit(
+            actor=actor,
+            event=AuditEventType.RECORD_CREATED,
+            record=suspect,
+            fields=["name", "description"],
+        )
+    return suspect
+
+
+def note_add(
+    *, actor: User, case: Case | int, text: str, now: datetime | None = None
+) -> InvestigativeNote:
+    now = now_or(now)
+    case, access = require_case(actor, case)
+    require_role(
+        actor,
+        access,
+        roles=(Role.INVESTIGATOR, Role.PROSECUTOR),
+        sectors=LE_OR_PROSECUTION,
+        action="add an investigative note",
+    )
+    if not text.strip():
+        raise ValidationError("The note is empty.", data={"field": "text"})
+    with transaction.atomic():
+        note = InvestigativeNote.objects.create(
+            case=case, produced_by=actor.agency, created_at=now, author=actor, text=text.strip()
+        )
+        event_add(
+            case=case,
+            actor=actor,
+            agency=actor.agency,
+            kind="note_added",
+            summary="Investigative note added",
+            field_class=FieldClass.LE_SENSITIVE,
+            now=now,
+        )
+        audit(actor=actor, event=AuditEventType.RECORD_CREATED, record=note, fields=["text"])
+    return note
+
+
+def sensitive_material_add(
+    *, actor: User, case: Case | int, kind: str, description: str, now: datetime | None = None
+) -> SensitiveMaterial:
+    now = now_or(now)
+    case, access = require_case(actor, case)
+    require_role(
+        actor,
+        access,
+        roles=(Role.INVESTIGATOR, Role.PROSECUTOR),
+        sectors=LE_OR_PROSECUTION,
+        action="record grand jury, tax or wiretap material",
+    )
+    if kind not in SensitiveMaterialKind.values:
+        raise ValidationError(f"Unknown kind {kind!r}.", data={"field": "kind"})
+    if not description.strip():
+        raise ValidationError("Describe the material.", data={"field": "description"})
+    with transaction.atomic():
+        row = SensitiveMaterial.objects.create(
+            case=case,
+            produced_by=actor.agency,
+            created_at=now,
+            author=actor,
+            kind=kind,
+            description=description.strip(),
+        )
+        event_add(
+            case=case,
+            actor=actor,
+            agency=actor.agency,
+            kind="sensitive_material_added",
+            summary=f"{row.get_kind_display()} recorded",
+            field_class=FieldClass.NEVER_SHARED,
+            now=now,
+        )
+        audit(
+            actor=actor,
+            event=AuditEventType.RECORD_CREATED,
+            record=row,
+            fields=["kind", "description"],
+        )
+    return row

@@ -1,0 +1,180 @@
+"""Taking, completing and escalating tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+
+from accord.accounts.models import Role, User
+from accord.audit.events import AuditEventType
+from accord.errors import NotFound, PermissionDenied, ValidationError
+
+from ..models import Task, TaskStatus
+from ..notifications import notify
+from ._common import (
+    agency_recipients,
+    audit,
+    bump,
+    check_version,
+    coordinators,
+    event_add,
+    locked,
+    now_or,
+)
+
+OPEN = (TaskStatus.OPEN, TaskStatus.TAKEN)
+
+
+def _task_for(actor: User, task_id: int) -> Task:
+    task = (
+        Task.objects.select_related("case", "owner_agency")
+        .filter(pk=task_id, case__task_force_id=actor.task_force_id)
+        .first()
+    )
+    if task is None:
+        raise NotFound("No such task.")
+    return task
+
+
+def _may_act(actor: User, task: Task) -> None:
+    if actor.has_role(Role.COORDINATOR):
+        return
+    if task.owner_agency_id != actor.agency_id:
+        owner = task.owner_agency.name if task.owner_agency_id else "no agency yet"
+        raise PermissionDenied(f"This task belongs to {owner}; only its users may act on it.")
+    if task.owner_role and not actor.has_role(task.owner_role):
+        raise PermissionDenied(f"This task is for a {task.owner_role} of {task.owner_agency}.")
+
+
+def task_take(
+    *, actor: User, task_id: int, expected_version: int | None, now: datetime | None = None
+) -> Task:
+    """A person of the owning agency takes the task: it shows on their own board."""
+    now = now_or(now)
+    task = _task_for(actor, task_id)
+    _may_act(actor, task)
+    with transaction.atomic():
+        task = locked(Task, task.pk)
+        check_version(task, expected_version)
+        if task.status not in OPEN:
+            raise ValidationError(f"The task is already {task.get_status_display().lower()}.")
+        if task.assignee_id == actor.pk:
+            return task
+        task.assignee = actor
+        task.status = TaskStatus.TAKEN
+        bump(task, ["assignee", "status"])
+        event_add(
+            case=task.case,
+            actor=actor,
+            agency=actor.agency,
+            kind="task_taken",
+            summary=f"{actor} took the task: {task.title}",
+            now=now,
+        )
+        audit(
+            actor=actor,
+            event=AuditEventType.RECORD_UPDATED,
+            record=task,
+            fields=["assignee", "status"],
+        )
+    return task
+
+
+def task_complete(
+    *, actor: User, task_id: int, expected_version: int | None, now: datetime | None = None
+) -> Task:
+    now = now_or(now)
+    task = _task_for(actor, task_id)
+    _may_act(actor, task)
+    if task.assignee_id and task.assignee_id != actor.pk and not actor.has_role(Role.COORDINATOR):
+        raise PermissionDenied(f"{task.assignee} has taken this task; only they may complete it.")
+    with transaction.atomic():
+        task = locked(Task, task.pk)
+        check_version(task, expected_version)
+        if task.status not in OPEN:
+            raise ValidationError(f"The task is already {task.get_status_display().lower()}.")
+        task.status = TaskStatus.DONE
+        task.completed_at = now
+        task.completed_by = actor
+        if not task.assignee_id:
+            task.assignee = actor
+        bump(task, ["status", "completed_at", "completed_by", "assignee"])
+        if task.operation_id and task.anchor == "operation_start":
+            from .operations import committee_notify
+
+            committee_notify(actor=actor, operation=task.operation, now=now)
+        event_add(
+            case=task.case,
+            actor=actor,
+            agency=actor.agency,
+            kind="task_done",
+            summary=f"Task done: {task.title}",
+            now=now,
+        )
+        audit(actor=actor, event=AuditEventType.RECORD_UPDATED, record=task, fields=["status"])
+    return task
+
+
+def task_complete_for(*, task: Task, actor: User, now: datetime) -> None:
+    """Complete a task as the side effect of the work it asks for (no version check)."""
+    if task.status in OPEN:
+        task.status = TaskStatus.DONE
+        task.completed_at = now
+        task.completed_by = actor
+        if not task.assignee_id:
+            task.assignee = actor
+        bump(task, ["status", "completed_at", "completed_by", "assignee"])
+
+
+def tasks_escalate_overdue(*, now: datetime) -> list[Task]:
+    """Mark each overdue open task escalated once; tell the owner's agency lead and the coordinators."""
+    escalated = []
+    candidates = list(
+        Task.objects.filter(status__in=OPEN, due_at__lt=now, escalated_at__isnull=True)
+        .select_related("case", "owner_agency", "owner_agency__lead")
+        .order_by("due_at")[:1000]
+    )
+    for task in candidates:
+        with transaction.atomic():
+            updated = Task.objects.filter(
+                pk=task.pk, escalated_at__isnull=True, status__in=OPEN
+            ).update(escalated_at=now)
+            if not updated:
+                continue
+            task.escalated_at = now
+            agency = task.owner_agency or task.case.lead_agency
+            event_add(
+                case=task.case,
+                actor=None,
+                agency=agency,
+                kind="task_escalated",
+                summary=f"Overdue task escalated: {task.title} (due {task.due_at:%Y-%m-%d %H:%M} UTC)",
+                now=now,
+            )
+            audit(
+                actor=None,
+                event=AuditEventType.RECORD_UPDATED,
+                record=task,
+                fields=["escalated_at"],
+                detail={"escalated": True},
+                task_force_id=task.case.task_force_id,
+            )
+            recipients = list(coordinators(task.case.task_force_id))
+            if task.owner_agency_id:
+                recipients += agency_recipients(task.owner_agency, role=None)
+            if task.visibility_class == "case-basic":
+                notify(
+                    recipients=recipients,
+                    kind="task_escalated",
+                    subject=f"Overdue task on case {task.case.number}",
+                    body=(
+                        f'Case {task.case.number}: "{task.title}" owned by '
+                        f"{task.owner_agency or 'no agency'} was due {task.due_at:%Y-%m-%d %H:%M} UTC "
+                        "and is not done."
+                    ),
+                    case=task.case,
+                    now=now,
+                )
+            escalated.append(task)
+    return escalated

@@ -1,0 +1,29 @@
+"""The demo cases load through the services on the demo protocol and directory."""
+
+from __future__ import annotations
+
+from accord.accounts.models import RoleGrant, User
+
+
+def test_demo_loads_twelve_cases(people, task_force):
+    from accord.accounts.models import Agency
+    from accord.cases.demo import load
+    from accord.cases.models import Case
+
+    for slug, sector, username in (
+        ("fbi-riverton", "law_enforcement_federal", "investigator.fbi"),
+        ("dol-oig", "law_enforcement_federal", "investigator.dol"),
+    ):
+        agency, _ = Agency.objects.get_or_create(
+            task_force=task_force, slug=slug, defaults={"name": slug, "sector": sector}
+        )
+        user = User.objects.create_user(username=username, password="x" * 12, agency=agency)
+        RoleGrant.objects.create(user=user, role="investigator")
+    load(task_force=task_force)
+    assert Case.objects.count() == 12
+    assert set(Case.objects.values_list("stage", flat=True)) == {
+        "referral",
+        "investigation",
+        "prosecution",
+        "closed",
+    }

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.case_open, name="open"),
+    path("<int:case_id>/", views.case_detail, name="detail"),
+    path("<int:case_id>/facts/", views.case_facts, name="facts"),
+    path("<int:case_id>/timeline/", views.case_timeline, name="timeline"),
+    path("<int:case_id>/referrals/new/", views.referral_new, name="referral_new"),
+    path("<int:case_id>/new/<slug:kind>/", views.record_new, name="record_new"),
+    path("referrals/<int:referral_id>/<slug:action>/", views.referral_act, name="referral_act"),
+    path("operations/<int:operation_id>/<slug:action>/", views.operation_act, name="operation_act"),
+    path("relief/<int:relief_id>/", views.relief_update, name="relief_update"),
+    path("interpreters/<int:request_id>/book/", views.interpreter_book, name="interpreter_book"),
+    path("tasks/mine/", views.my_tasks, name="my_tasks"),
+    path("tasks/agency/", views.agency_tasks, name="agency_tasks"),
+    path("tasks/<int:task_id>/<slug:action>/", views.task_act, name="task_act"),
+    path("notifications/", views.notifications, name="notifications"),
+]

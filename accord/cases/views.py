@@ -1,0 +1,484 @@
+"""Thin views: parse, call one service or one selector, render. Every view declares its access (S8)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accord.accounts.models import Agency, Role
+from accord.core.model import Sector
+from accord.errors import ConflictError, NotFound, ValidationError
+from accord.protocols.selectors import protocol_in_force
+from accord.web.access import member
+
+from . import forms, selectors, services
+from .models import SafetyInstrument
+from .notifications import notification_mark_read
+
+CASE_ROLES = tuple(sorted(selectors.CASE_ROLES))
+INTAKE_ROLES = (Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _form_error(form: Any, error: ValidationError | ConflictError) -> None:
+    field = error.data.get("field") if isinstance(error, ValidationError) else None
+    if isinstance(field, str) and f"fact_{field}" in form.fields:
+        form.add_error(f"fact_{field}", error.message)
+    elif isinstance(field, str) and field in form.fields:
+        form.add_error(field, error.message)
+    else:
+        form.add_error(None, error.message)
+
+
+@member(*CASE_ROLES)
+def case_list(request: HttpRequest) -> HttpResponse:
+    stage = request.GET.get("stage", "")
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "cases": selectors.cases_for(viewer=request.user, stage=stage),  # type: ignore[arg-type]
+            "stage": stage,
+            "may_open": request.user.has_role(*INTAKE_ROLES),  # type: ignore[union-attr]
+        },
+    )
+
+
+@member(*INTAKE_ROLES)
+@require_http_methods(["GET", "POST"])
+def case_open(request: HttpRequest) -> HttpResponse:
+    version = protocol_in_force(task_force=request.user.agency.task_force)  # type: ignore[union-attr]
+    if version is None:
+        return render(
+            request,
+            "web/error.html",
+            {
+                "title": "No protocol in force",
+                "message": "A case can be opened once the task force's protocol is in force.",
+            },
+            status=409,
+        )
+    protocol = version.protocol
+    if request.method == "POST":
+        form = forms.IntakeForm(request.POST, protocol=protocol)
+        if form.is_valid():
+            data = form.cleaned_data
+            victims = []
+            if data["victim_pseudonym"] or data["victim_legal_name"]:
+                victims.append(
+                    services.VictimInput(
+                        pseudonym=data["victim_pseudonym"],
+                        legal_name=data["victim_legal_name"],
+                        language=data["victim_language"],
+                        contact=data["victim_contact"],
+                    )
+                )
+            suspects = (
+                [services.SuspectInput(name=data["suspect_name"])] if data["suspect_name"] else []
+            )
+            try:
+                case = services.case_open(
+                    actor=request.user,
+                    title=data["title"],
+                    incident_kind=data["incident_kind"],  # type: ignore[arg-type]
+                    facts=forms.facts_from(data, protocol),
+                    intake_token=data["intake_token"],
+                    victims=victims,
+                    suspects=suspects,
+                    jurisdiction=data["jurisdiction"],
+                    incident_summary=data["incident_summary"],
+                )
+            except (ValidationError, ConflictError) as error:
+                _form_error(form, error)
+            else:
+                messages.success(request, f"Case {case.number} opened; the response plan is below.")
+                return redirect("cases:detail", case_id=case.pk)
+    else:
+        form = forms.IntakeForm(
+            protocol=protocol, initial={"intake_token": secrets.token_urlsafe(24)}
+        )
+    fact_fields = [form[name] for name in form.fields if name.startswith("fact_")]
+    return render(
+        request, "cases/open.html", {"form": form, "fact_fields": fact_fields, "version": version}
+    )
+
+
+@member(*CASE_ROLES)
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    view = selectors.case_detail(viewer=request.user, case_id=case_id)  # type: ignore[arg-type]
+    user = request.user
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "view": view,
+            "case": view.case,
+            "plan": view.plan,
+            "is_le": view.access.law_enforcement_or_prosecution,
+            "is_vsp": view.access.sector == Sector.VICTIM_SERVICES,
+            "agency_id": user.agency_id,  # type: ignore[union-attr]
+            "is_advocate": user.has_role(Role.ADVOCATE),  # type: ignore[union-attr]
+            "is_interpreter_coordinator": user.has_role(Role.INTERPRETER_COORDINATOR),  # type: ignore[union-attr]
+            "now": timezone.now(),
+        },
+    )
+
+
+@member(*CASE_ROLES)
+@require_http_methods(["GET", "POST"])
+def case_facts(request: HttpRequest, case_id: int) -> HttpResponse:
+    view = selectors.case_detail(viewer=request.user, case_id=case_id, purpose="facts form")  # type: ignore[arg-type]
+    from .models import Case
+
+    protocol = Case.objects.get(pk=view.case.id).protocol_version.protocol
+    facts = dict(view.case.values["facts"])
+    if request.method == "POST":
+        form = forms.FactsForm(request.POST, protocol=protocol, facts=facts)
+        if form.is_valid():
+            try:
+                plan = services.case_update_facts(
+                    actor=request.user,
+                    case=view.case.id,  # type: ignore[arg-type]
+                    facts=forms.facts_from(form.cleaned_data, protocol),
+                    expected_version=form.cleaned_data["lock_version"],
+                )
+            except (ValidationError, ConflictError) as error:
+                _form_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    "Facts saved; the plan was regenerated." if plan else "Nothing changed.",
+                )
+                return redirect("cases:detail", case_id=case_id)
+    else:
+        form = forms.FactsForm(
+            protocol=protocol, facts=facts, initial={"lock_version": view.case.refs["lock_version"]}
+        )
+    return render(
+        request, "cases/form.html", {"form": form, "case": view.case, "title": "Change the facts"}
+    )
+
+
+@member(*CASE_ROLES)
+def case_timeline(request: HttpRequest, case_id: int) -> HttpResponse:
+    case, events = selectors.case_timeline(viewer=request.user, case_id=case_id)  # type: ignore[arg-type]
+    return render(request, "cases/timeline.html", {"case": case, "events": events})
+
+
+# --- referrals --------------------------------------------------------------------------------
+
+
+@member(Role.INVESTIGATOR, Role.ADVOCATE)
+@require_http_methods(["GET", "POST"])
+def referral_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    view = selectors.case_detail(viewer=request.user, case_id=case_id, purpose="referral form")  # type: ignore[arg-type]
+    form = forms.ReferralForm(request.POST or None)
+    form.fields["victim"].choices = [(v.id, v.values["pseudonym"]) for v in view.victims]
+    form.fields["to_agency"].choices = [
+        (a.slug, f"{a.name} ({a.get_sector_display()})")
+        for a in Agency.objects.filter(
+            task_force_id=request.user.task_force_id,
+            is_active=True,  # type: ignore[union-attr]
+            sector__in=[Sector.VICTIM_SERVICES, Sector.LEGAL_SERVICES, Sector.CHILD_PROTECTION],
+        ).exclude(pk=request.user.agency_id)  # type: ignore[union-attr]
+    ]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_send(
+                actor=request.user,
+                case=case_id,
+                victim_id=form.cleaned_data["victim"],  # type: ignore[arg-type]
+                to_agency_slug=form.cleaned_data["to_agency"],
+                to_service=form.cleaned_data["to_service"],
+                message=form.cleaned_data["message"],
+            )
+        except (ValidationError, ConflictError) as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Referral sent.")
+            return redirect("cases:detail", case_id=case_id)
+    return render(
+        request, "cases/form.html", {"form": form, "case": view.case, "title": "Send a referral"}
+    )
+
+
+@member(Role.ADVOCATE)
+@require_POST
+def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpResponse:
+    version = _int(request.POST.get("lock_version"))
+    kwargs: dict[str, Any] = {
+        "actor": request.user,
+        "referral_id": referral_id,
+        "expected_version": version,
+    }
+    if action == "accept":
+        referral = services.referral_accept(**kwargs)
+    elif action == "decline":
+        form = forms.DeclineForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError("Say why the referral is declined.", data={"field": "reason"})
+        referral = services.referral_decline(reason=form.cleaned_data["reason"], **kwargs)
+    elif action == "complete":
+        referral = services.referral_complete(**kwargs)
+    else:
+        raise NotFound("No such action.")
+    messages.success(request, f"Referral {referral.get_status_display().lower()}.")
+    return redirect("cases:detail", case_id=referral.case_id)
+
+
+# --- tasks ------------------------------------------------------------------------------------
+
+
+@member(*CASE_ROLES)
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    board = selectors.tasks_for_user(viewer=request.user)  # type: ignore[arg-type]
+    return render(request, "cases/board.html", {"board": board, "title": "My tasks"})
+
+
+@member(*CASE_ROLES)
+def agency_tasks(request: HttpRequest) -> HttpResponse:
+    board = selectors.tasks_for_agency(viewer=request.user)  # type: ignore[arg-type]
+    return render(
+        request,
+        "cases/board.html",
+        {"board": board, "title": f"Tasks of {request.user.agency.name}"},
+    )  # type: ignore[union-attr]
+
+
+@member(*CASE_ROLES)
+@require_POST
+def task_act(request: HttpRequest, task_id: int, action: str) -> HttpResponse:
+    version = _int(request.POST.get("lock_version"))
+    if action == "take":
+        task = services.task_take(actor=request.user, task_id=task_id, expected_version=version)  # type: ignore[arg-type]
+    elif action == "complete":
+        task = services.task_complete(actor=request.user, task_id=task_id, expected_version=version)  # type: ignore[arg-type]
+    else:
+        raise NotFound("No such action.")
+    messages.success(request, f"Task {task.get_status_display().lower()}: {task.title}")
+    target = request.POST.get("next", "")
+    return redirect(
+        target if target in ("/cases/tasks/mine/", "/cases/tasks/agency/") else "cases:my_tasks"
+    )
+
+
+# --- records on a case ------------------------------------------------------------------------
+
+
+def _victim_choices(view: selectors.CaseView) -> list[tuple[int, str]]:
+    return [(v.id, v.values["pseudonym"]) for v in view.victims]
+
+
+def _victim_input(d: dict[str, Any]) -> services.VictimInput:
+    return services.VictimInput(**{k: v for k, v in d.items() if v not in (None, "")})
+
+
+RECORD_KINDS: dict[str, tuple[str, Callable[..., Any], Callable[..., Any]]] = {
+    # kind: (title, form factory(view, request, data), save(request, case_id, cleaned))
+    "victim": (
+        "Add a potential victim",
+        lambda view, req, data: forms.VictimForm(data),
+        lambda req, cid, d: services.victim_add(actor=req.user, case=cid, data=_victim_input(d)),
+    ),
+    "suspect": (
+        "Record a suspect",
+        lambda view, req, data: forms.SuspectForm(data),
+        lambda req, cid, d: services.suspect_add(
+            actor=req.user, case=cid, data=services.SuspectInput(**d)
+        ),
+    ),
+    "note": (
+        "Add an investigative note",
+        lambda view, req, data: forms.NoteForm(data),
+        lambda req, cid, d: services.note_add(actor=req.user, case=cid, text=d["text"]),
+    ),
+    "sensitive": (
+        "Record grand jury, tax or wiretap material",
+        lambda view, req, data: forms.SensitiveForm(data),
+        lambda req, cid, d: services.sensitive_material_add(actor=req.user, case=cid, **d),
+    ),
+    "operation": (
+        "Plan an operation",
+        lambda view, req, data: forms.OperationForm(data),
+        lambda req, cid, d: services.operation_plan(
+            actor=req.user,
+            case=cid,
+            **{
+                **d,
+                "genders": [g.strip() for g in d["genders"].split(",") if g.strip()],
+                "languages": [g.strip() for g in d["languages"].split(",") if g.strip()],
+            },
+        ),
+    ),
+    "placement": (
+        "Record a placement",
+        lambda view, req, data: _with_victims(forms.PlacementForm(data), view),
+        lambda req, cid, d: services.placement_record(
+            actor=req.user, victim_id=d.pop("victim"), **d
+        ),
+    ),
+    "interpreter": (
+        "Request an interpreter",
+        lambda view, req, data: forms.InterpreterForm(data),
+        lambda req, cid, d: services.interpreter_request_create(actor=req.user, case=cid, **d),
+    ),
+    "immigration": (
+        "Record immigration relief",
+        lambda view, req, data: _with_victims(forms.ReliefForm(data), view),
+        lambda req, cid, d: services.immigration_relief_create(
+            actor=req.user, victim_id=d.pop("victim"), **d
+        ),
+    ),
+    "charging": (
+        "Record a charging decision",
+        lambda view, req, data: _with_victims(forms.ChargingForm(data), view),
+        lambda req, cid, d: services.charging_record(
+            actor=req.user, victim_id=d.pop("victim"), **d
+        ),
+    ),
+    "safety": (
+        "Safety assessment",
+        lambda view, req, data: _safety_form(view, req, data),
+        lambda req, cid, d: services.safety_assessment_record(
+            actor=req.user,
+            victim_id=d.pop("victim"),
+            instrument_id=d.pop("instrument_id"),
+            answers={k[2:]: v for k, v in d.items() if k.startswith("q_")},
+        ),
+    ),
+}
+
+
+def _with_victims(form: Any, view: selectors.CaseView) -> Any:
+    form.fields["victim"].choices = _victim_choices(view)
+    return form
+
+
+def _safety_form(view: selectors.CaseView, request: HttpRequest, data: Any) -> Any:
+    instrument = (
+        SafetyInstrument.objects.filter(
+            task_force_id=request.user.task_force_id,
+            is_active=True,  # type: ignore[union-attr]
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if instrument is None:
+        raise ValidationError("The task force has not configured a safety instrument yet.")
+    form = _with_victims(forms.SafetyForm(data, questions=instrument.questions), view)
+    form.instrument_id = instrument.pk
+    return form
+
+
+@member(Role.INVESTIGATOR, Role.PROSECUTOR, Role.ADVOCATE, Role.INTERPRETER_COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def record_new(request: HttpRequest, case_id: int, kind: str) -> HttpResponse:
+    if kind not in RECORD_KINDS:
+        raise NotFound("No such record kind.")
+    title, make_form, save = RECORD_KINDS[kind]
+    view = selectors.case_detail(viewer=request.user, case_id=case_id, purpose=f"{kind} form")  # type: ignore[arg-type]
+    form = make_form(view, request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if kind == "safety":
+            data["instrument_id"] = form.instrument_id
+        try:
+            save(request, case_id, data)
+        except (ValidationError, ConflictError) as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, f"{title}: saved.")
+            return redirect("cases:detail", case_id=case_id)
+    return render(request, "cases/form.html", {"form": form, "case": view.case, "title": title})
+
+
+@member(Role.INVESTIGATOR)
+@require_POST
+def operation_act(request: HttpRequest, operation_id: int, action: str) -> HttpResponse:
+    version = _int(request.POST.get("lock_version"))
+    actor = request.user
+    if action == "notify":
+        operation = services.operation_notify_committee(actor=actor, operation_id=operation_id)  # type: ignore[arg-type]
+    elif action == "ready":
+        operation = services.operation_mark_ready(
+            actor=actor, operation_id=operation_id, expected_version=version
+        )  # type: ignore[arg-type]
+    elif action == "exception":
+        operation = services.operation_exception_record(
+            actor=actor,
+            operation_id=operation_id,
+            reason=request.POST.get("reason", ""),
+            expected_version=version,
+        )  # type: ignore[arg-type]
+    elif action == "end":
+        operation = services.operation_end(
+            actor=actor, operation_id=operation_id, expected_version=version
+        )  # type: ignore[arg-type]
+    else:
+        raise NotFound("No such action.")
+    messages.success(
+        request, f"Operation {operation.name}: {operation.get_status_display().lower()}."
+    )
+    return redirect("cases:detail", case_id=operation.case_id)
+
+
+@member(Role.INVESTIGATOR, Role.PROSECUTOR, Role.ADVOCATE)
+@require_POST
+def relief_update(request: HttpRequest, relief_id: int) -> HttpResponse:
+    form = forms.ReliefUpdateForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError("Choose a status.", data={"field": "status"})
+    relief = services.immigration_relief_update(
+        actor=request.user,
+        relief_id=relief_id,
+        status=form.cleaned_data["status"],  # type: ignore[arg-type]
+        expires_on=form.cleaned_data["expires_on"],
+        expected_version=_int(request.POST.get("lock_version")),
+    )
+    messages.success(request, "Immigration relief updated.")
+    return redirect("cases:detail", case_id=relief.case_id)
+
+
+@member(Role.INTERPRETER_COORDINATOR, Role.INVESTIGATOR, Role.PROSECUTOR, Role.ADVOCATE)
+@require_POST
+def interpreter_book(request: HttpRequest, request_id: int) -> HttpResponse:
+    form = forms.InterpreterAssignForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError("Name the interpreter and record the attestation.")
+    booked = services.interpreter_assign(
+        actor=request.user,
+        request_id=request_id,
+        expected_version=_int(request.POST.get("lock_version")),  # type: ignore[arg-type]
+        **form.cleaned_data,
+    )
+    messages.success(request, "Interpreter booked.")
+    return (
+        redirect("cases:detail", case_id=booked.case_id)
+        if request.user.has_role(*CASE_ROLES)
+        else redirect("cases:list")
+    )  # type: ignore[union-attr]
+
+
+@member(*CASE_ROLES)
+def notifications(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        notification_mark_read(user=request.user, notification_id=_int(request.POST.get("id")) or 0)  # type: ignore[arg-type]
+        return redirect("cases:notifications")
+    return render(
+        request,
+        "cases/notifications.html",
+        {"notifications": selectors.notifications_for(viewer=request.user)},
+    )  # type: ignore[arg-type]

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+class ProtocolsConfig(AppConfig):
+    name = "accord.protocols"
+    label = "protocols"
+    verbose_name = "Protocol versions and sign-off"
+
+    def ready(self) -> None:
+        from accord.accounts.models import Role
+        from accord.web.context_processors import NavItem, register
+
+        register(NavItem("Protocol", "protocols:index"))
+        register(NavItem("Drills", "protocols:drills", frozenset({Role.COORDINATOR})))
+        try:
+            from accord.directory.selectors import register_referenced_organizations
+        except ImportError:  # the directory app is optional for the protocol pages
+            return
+        from .selectors import referenced_organizations
+
+        register_referenced_organizations(referenced_organizations)

@@ -1,0 +1,471 @@
+"""Writes of the protocol agreement process: drafts, circulation, sign-off, coming into force.
+
+Each service validates, changes inside ``transaction.atomic`` and writes one
+audit event (S15); a failed audit write rolls the change back (S17). Text the
+loader rejects is never stored (S24); a save from a stale form is refused (S23).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from accord.accounts.models import Agency, Role, TaskForce, User
+from accord.audit.events import AuditEventType
+from accord.audit.services import audit_record
+from accord.core import LoadError, LoadIssue, load_protocol
+from accord.core.model import Protocol
+from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+
+from .models import (
+    AcceptedRisk,
+    DrillScenario,
+    ProtocolStatus,
+    ProtocolVersion,
+    SignOff,
+    SignOffDecision,
+)
+from .selectors import protocol_in_force, version_report
+
+#: Upload size limit for protocol and DMN files (S21).
+MAX_PROTOCOL_BYTES = 1_000_000
+
+
+# -- guards ----------------------------------------------------------------------------
+
+
+def _require_coordinator(actor: User, task_force: TaskForce | int) -> None:
+    task_force_id = task_force if isinstance(task_force, int) else task_force.pk
+    if actor.task_force_id != task_force_id:
+        raise NotFound("No such protocol version.")
+    if not actor.has_role(Role.COORDINATOR):
+        raise PermissionDenied("Only the task force coordinator may do this.")
+
+
+def _require_status(version: ProtocolVersion, *statuses: str, doing: str) -> None:
+    if version.status not in statuses:
+        raise ValidationError(
+            f"Version {version.number} is {version.get_status_display().lower()}; "
+            f"only a {' or '.join(s.replace('_', ' ') for s in statuses)} version can be {doing}.",
+            code="wrong_status",
+            data={"field": "status", "status": version.status},
+        )
+
+
+def load_checked(yaml_text: str, *, filename: str = "protocol.yaml") -> Protocol:
+    """Load ``yaml_text`` or raise the loader's LoadError (line-numbered issues)."""
+    if len(yaml_text.encode("utf-8", errors="replace")) > MAX_PROTOCOL_BYTES:
+        raise LoadError(
+            [LoadIssue(filename, 1, 1, f"the file is larger than {MAX_PROTOCOL_BYTES} bytes")]
+        )
+    if not yaml_text.strip():
+        raise LoadError([LoadIssue(filename, 1, 1, "the protocol text is empty")])
+    return load_protocol(yaml_text, filename=filename)
+
+
+def _audit(
+    *,
+    event: AuditEventType,
+    actor: User,
+    version: ProtocolVersion,
+    detail: Mapping[str, Any] | None = None,
+    fields: tuple[str, ...] = (),
+) -> None:
+    audit_record(
+        event=event,
+        actor=actor,
+        object_type="protocol_version",
+        object_id=version.pk,
+        fields=fields,
+        detail={"number": version.number, "status": version.status, **(detail or {})},
+        task_force_id=version.task_force_id,
+    )
+
+
+# -- drafts ----------------------------------------------------------------------------
+
+
+def _next_number(task_force: TaskForce) -> int:
+    TaskForce.objects.select_for_update().filter(pk=task_force.pk).first()
+    highest = ProtocolVersion.objects.filter(task_force=task_force).aggregate(n=Max("number"))["n"]
+    return (highest or 0) + 1
+
+
+def protocol_version_create(
+    *,
+    actor: User,
+    task_force: TaskForce,
+    yaml_text: str,
+    title: str | None = None,
+    based_on: ProtocolVersion | None = None,
+) -> ProtocolVersion:
+    """Store a new draft. Refuses text that does not load (LoadError, nothing stored)."""
+    _require_coordinator(actor, task_force)
+    if based_on is not None and based_on.task_force_id != task_force.pk:
+        raise NotFound("No such protocol version.")
+    protocol = load_checked(yaml_text)
+    with transaction.atomic():
+        version = ProtocolVersion.objects.create(
+            task_force=task_force,
+            number=_next_number(task_force),
+            title=(title or protocol.title or "Protocol")[:200],
+            yaml_text=yaml_text,
+            based_on=based_on or protocol_in_force(task_force=task_force),
+            created_by=actor,
+        )
+        _audit(
+            event=AuditEventType.PROTOCOL_VERSION_CREATED,
+            actor=actor,
+            version=version,
+            detail={"based_on": version.based_on.number if version.based_on else None},
+            fields=("yaml_text", "title"),
+        )
+    return version
+
+
+def protocol_version_copy_in_force(*, actor: User, task_force: TaskForce) -> ProtocolVersion:
+    """A new draft holding the text of the version in force, to edit into the next one."""
+    _require_coordinator(actor, task_force)
+    current = protocol_in_force(task_force=task_force)
+    if current is None:
+        raise ValidationError(
+            "No version is in force yet: upload or write the first draft instead.",
+            code="nothing_in_force",
+        )
+    return protocol_version_create(
+        actor=actor,
+        task_force=task_force,
+        yaml_text=current.yaml_text,
+        title=current.title,
+        based_on=current,
+    )
+
+
+def protocol_version_update(
+    *,
+    actor: User,
+    version: ProtocolVersion,
+    yaml_text: str,
+    expected_lock_version: int,
+    title: str | None = None,
+) -> ProtocolVersion:
+    """Save new text into a draft; a save based on a stale read is refused (S23)."""
+    _require_coordinator(actor, version.task_force_id)
+    _require_status(version, ProtocolStatus.DRAFT, doing="edited")
+    load_checked(yaml_text)
+    new_title = (title or version.title)[:200]
+    with transaction.atomic():
+        changed = ProtocolVersion.objects.filter(
+            pk=version.pk, lock_version=expected_lock_version, status=ProtocolStatus.DRAFT
+        ).update(
+            yaml_text=yaml_text,
+            title=new_title,
+            lock_version=F("lock_version") + 1,
+            updated_at=timezone.now(),
+        )
+        if not changed:
+            raise ConflictError(
+                f"Version {version.number} was changed by someone else since you opened it. "
+                "Your text was not saved: copy it, reload the page and apply your change again.",
+                data={"field": "lock_version"},
+            )
+        version.refresh_from_db()
+        # Accepted-risk notes belong to findings of the old text; those that still
+        # match a finding keep applying (keys are content-based).
+        _audit(
+            event=AuditEventType.PROTOCOL_CHANGED,
+            actor=actor,
+            version=version,
+            fields=("yaml_text", "title"),
+        )
+    return version
+
+
+def protocol_dmn_import(
+    *, actor: User, version: ProtocolVersion, dmn_text: str, decision_id: str
+) -> ProtocolVersion:
+    """Replace (or add) one decision table of a draft with the table of a DMN file."""
+    from .dmn_import import merge_dmn_decision
+
+    _require_coordinator(actor, version.task_force_id)
+    _require_status(version, ProtocolStatus.DRAFT, doing="edited")
+    if len(dmn_text.encode("utf-8", errors="replace")) > MAX_PROTOCOL_BYTES:
+        raise ValidationError("The DMN file is too large.", data={"field": "dmn_file"})
+    new_text = merge_dmn_decision(
+        protocol=version.protocol, dmn_text=dmn_text, decision_id=decision_id
+    )
+    return protocol_version_update(
+        actor=actor,
+        version=version,
+        yaml_text=new_text,
+        expected_lock_version=version.lock_version,
+    )
+
+
+def protocol_version_withdraw(*, actor: User, version: ProtocolVersion) -> ProtocolVersion:
+    """Take a draft or circulated version off the table (kept, readable, never in force)."""
+    _require_coordinator(actor, version.task_force_id)
+    _require_status(version, ProtocolStatus.DRAFT, ProtocolStatus.CIRCULATED, doing="withdrawn")
+    with transaction.atomic():
+        version.status = ProtocolStatus.WITHDRAWN
+        version.save(update_fields=["status", "updated_at"])
+        _audit(event=AuditEventType.PROTOCOL_WITHDRAWN, actor=actor, version=version)
+    return version
+
+
+# -- verification and circulation -------------------------------------------------------
+
+
+def finding_accept_risk(
+    *, actor: User, version: ProtocolVersion, finding_key: str, note: str
+) -> AcceptedRisk:
+    """Record why the task force accepts one verification error (needed to circulate)."""
+    _require_coordinator(actor, version.task_force_id)
+    _require_status(version, ProtocolStatus.DRAFT, doing="annotated with accepted risks")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(
+            "Say why this finding is accepted: the note is what signatories read.",
+            data={"field": "note"},
+        )
+    report = version_report(version=version)
+    if finding_key not in {item.key for item in report.items}:
+        raise ValidationError(
+            "That finding is not in the current report (the text changed?).",
+            data={"field": "finding_key"},
+        )
+    with transaction.atomic():
+        risk, _ = AcceptedRisk.objects.update_or_create(
+            version=version,
+            finding_key=finding_key,
+            defaults={"note": note[:4000], "by": actor, "at": timezone.now()},
+        )
+        _audit(
+            event=AuditEventType.PROTOCOL_RISK_ACCEPTED,
+            actor=actor,
+            version=version,
+            detail={"finding_key": finding_key},
+            fields=("note",),
+        )
+    return risk
+
+
+def protocol_version_circulate(*, actor: User, version: ProtocolVersion) -> ProtocolVersion:
+    """Send a draft to every member agency's signatory. Unresolved errors block it."""
+    _require_coordinator(actor, version.task_force_id)
+    _require_status(version, ProtocolStatus.DRAFT, doing="circulated")
+    report = version_report(version=version)
+    if not report.complete:
+        raise ValidationError(
+            "Verification did not finish in time, so the version cannot be shown to be sound.",
+            code="verification_incomplete",
+        )
+    unresolved = report.unresolved
+    if unresolved:
+        raise ValidationError(
+            f"{len(unresolved)} verification error{'s' if len(unresolved) != 1 else ''} "
+            "without an accepted-risk note: fix the protocol or record a note for each.",
+            code="unresolved_findings",
+            data={"field": "findings", "keys": [item.key for item in unresolved]},
+        )
+    with transaction.atomic():
+        updated = ProtocolVersion.objects.filter(
+            pk=version.pk, status=ProtocolStatus.DRAFT, lock_version=version.lock_version
+        ).update(
+            status=ProtocolStatus.CIRCULATED,
+            circulated_at=timezone.now(),
+            lock_version=F("lock_version") + 1,
+            updated_at=timezone.now(),
+        )
+        if not updated:
+            raise ConflictError(
+                "The draft changed since the report was computed; review it again before circulating."
+            )
+        version.refresh_from_db()
+        _audit(
+            event=AuditEventType.PROTOCOL_CIRCULATED,
+            actor=actor,
+            version=version,
+            detail={"accepted_risks": len([i for i in report.items if i.accepted_note])},
+        )
+    return version
+
+
+# -- sign-off ---------------------------------------------------------------------------
+
+
+def sign_off_record(
+    *, actor: User, version: ProtocolVersion, approve: bool, comment: str = ""
+) -> SignOff:
+    """The actor's agency approves or objects; changeable until the version is in force."""
+    if actor.task_force_id != version.task_force_id:
+        raise NotFound("No such protocol version.")
+    if not actor.has_role(Role.SIGNATORY):
+        raise PermissionDenied("Only an agency's signatory may sign off a protocol version.")
+    agency: Agency | None = actor.agency
+    if agency is None or not agency.is_active:
+        raise PermissionDenied("Your agency is not an active member of the task force.")
+    _require_status(version, ProtocolStatus.CIRCULATED, doing="signed off")
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise ValidationError(
+            "Say what your agency objects to, so the coordinator can address it.",
+            data={"field": "comment"},
+        )
+    decision = SignOffDecision.APPROVE if approve else SignOffDecision.OBJECT
+    with transaction.atomic():
+        previous = SignOff.objects.filter(version=version, agency=agency).first()
+        sign_off, _ = SignOff.objects.update_or_create(
+            version=version,
+            agency=agency,
+            defaults={
+                "signatory": actor,
+                "decision": decision,
+                "comment": comment[:4000],
+                "decided_at": timezone.now(),
+            },
+        )
+        _audit(
+            event=AuditEventType.PROTOCOL_SIGNED_OFF,
+            actor=actor,
+            version=version,
+            detail={
+                "agency": agency.slug,
+                "decision": str(decision),
+                "previous": previous.decision if previous else None,
+            },
+            fields=("decision", "comment"),
+        )
+    return sign_off
+
+
+def protocol_version_bring_into_force(
+    *, actor: User, version: ProtocolVersion, effective_date: datetime.date | None = None
+) -> ProtocolVersion:
+    """Make a fully approved version the one in force; the previous one is superseded.
+
+    Kept simple on purpose: the effective date is today (the default). A later
+    date is refused rather than scheduled, so no background job has to flip
+    versions at midnight; bring the version into force on the day instead.
+    """
+    from .selectors import sign_off_status
+
+    _require_coordinator(actor, version.task_force_id)
+    today = timezone.localdate()
+    effective_date = effective_date or today
+    if effective_date != today:
+        raise ValidationError(
+            "The effective date must be today: bring the version into force on the day "
+            "it takes effect (scheduling a later date is not supported).",
+            data={"field": "effective_date"},
+        )
+    with transaction.atomic():
+        locked = ProtocolVersion.objects.select_for_update().get(pk=version.pk)
+        _require_status(locked, ProtocolStatus.CIRCULATED, doing="brought into force")
+        status = sign_off_status(version=locked)
+        if not status.all_approved:
+            missing = ", ".join(row.agency.name for row in status.rows if not row.approved)
+            raise ValidationError(
+                f"Every member agency must approve first; still waiting for: {missing}.",
+                code="not_approved",
+                data={"field": "sign_offs"},
+            )
+        previous = protocol_in_force(task_force=locked.task_force)
+        if previous is not None:
+            previous.status = ProtocolStatus.SUPERSEDED
+            previous.save(update_fields=["status", "updated_at"])
+        locked.status = ProtocolStatus.IN_FORCE
+        locked.effective_date = effective_date
+        locked.in_force_at = timezone.now()
+        locked.save(update_fields=["status", "effective_date", "in_force_at", "updated_at"])
+        _audit(
+            event=AuditEventType.PROTOCOL_BROUGHT_INTO_FORCE,
+            actor=actor,
+            version=locked,
+            detail={
+                "effective_date": effective_date.isoformat(),
+                "superseded": previous.number if previous else None,
+            },
+        )
+    return locked
+
+
+# -- drills -----------------------------------------------------------------------------
+
+
+def _clean_facts(facts: Any) -> dict[str, Any]:
+    if not isinstance(facts, Mapping):
+        raise ValidationError(
+            "Facts must be a mapping of factor to value.", data={"field": "facts"}
+        )
+    clean: dict[str, Any] = {}
+    for key, value in facts.items():
+        if not isinstance(key, str) or not key:
+            raise ValidationError("Every fact needs a factor name.", data={"field": "facts"})
+        if not (value is None or isinstance(value, str | int | float | bool)):
+            raise ValidationError(
+                f"The fact {key} must be a single value.", data={"field": "facts"}
+            )
+        clean[key] = value
+    return clean
+
+
+def drill_scenario_save(
+    *,
+    actor: User,
+    task_force: TaskForce,
+    name: str,
+    facts: Mapping[str, Any],
+    notes: str = "",
+    scenario: DrillScenario | None = None,
+) -> DrillScenario:
+    """Create or change a tabletop drill scenario."""
+    _require_coordinator(actor, task_force)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("Give the scenario a name.", data={"field": "name"})
+    clean = _clean_facts(facts)
+    duplicate = DrillScenario.objects.filter(task_force=task_force, name=name)
+    if scenario is not None:
+        if scenario.task_force_id != task_force.pk:
+            raise NotFound("No such scenario.")
+        duplicate = duplicate.exclude(pk=scenario.pk)
+    if duplicate.exists():
+        raise ValidationError("A scenario with this name exists.", data={"field": "name"})
+    with transaction.atomic():
+        if scenario is None:
+            scenario = DrillScenario.objects.create(
+                task_force=task_force, name=name[:200], facts=clean, notes=notes
+            )
+        else:
+            scenario.name, scenario.facts, scenario.notes = name[:200], clean, notes
+            scenario.save()
+        audit_record(
+            event=AuditEventType.DRILL_SCENARIO_CHANGED,
+            actor=actor,
+            object_type="drill_scenario",
+            object_id=scenario.pk,
+            fields=("name", "facts", "notes"),
+            task_force_id=task_force.pk,
+        )
+    return scenario
+
+
+def drill_scenario_delete(*, actor: User, scenario: DrillScenario) -> None:
+    _require_coordinator(actor, scenario.task_force_id)
+    with transaction.atomic():
+        pk = scenario.pk
+        scenario.delete()
+        audit_record(
+            event=AuditEventType.DRILL_SCENARIO_CHANGED,
+            actor=actor,
+            object_type="drill_scenario",
+            object_id=pk,
+            detail={"deleted": True},
+            task_force_id=scenario.task_force_id,
+        )

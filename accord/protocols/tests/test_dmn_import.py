@@ -1,0 +1,67 @@
+"""DMN import into a draft: one decision table replaced; bad files change nothing (S24)."""
+
+from __future__ import annotations
+
+import pytest
+
+from accord.core import LoadError
+from accord.core.dmn import export_dmn
+from accord.errors import ValidationError
+from accord.protocols import services
+from accord.protocols.models import ProtocolVersion
+
+from .conftest import with_gap
+
+
+def test_a_dmn_table_replaces_the_decision_and_keeps_its_service_output(
+    task_force, coordinator, example_text
+):
+    from accord.core import load_protocol
+
+    narrowed = load_protocol(with_gap(example_text))
+    dmn = export_dmn(narrowed, ["placement"])
+    version = services.protocol_version_create(
+        actor=coordinator, task_force=task_force, yaml_text=example_text
+    )
+    services.protocol_dmn_import(
+        actor=coordinator, version=version, dmn_text=dmn, decision_id="placement"
+    )
+    version.refresh_from_db()
+    placement = version.protocol.decisions["placement"]
+    p2 = next(rule for rule in placement.rules if rule.id == "P2")
+    (interval,) = p2.condition("victim_age").intervals or ()
+    assert (interval.low, interval.high) == (12, 15)
+    assert str(placement.outputs[0].kind) == "service"
+    assert version.lock_version == 2
+    assert version.protocol.decisions["charging"] is not None  # the rest is untouched
+
+
+def test_a_malformed_dmn_file_changes_nothing(task_force, coordinator, example_text):
+    version = services.protocol_version_create(
+        actor=coordinator, task_force=task_force, yaml_text=example_text
+    )
+    with pytest.raises(LoadError) as caught:
+        services.protocol_dmn_import(
+            actor=coordinator,
+            version=version,
+            dmn_text="<definitions><oops>",
+            decision_id="placement",
+        )
+    assert caught.value.issues[0].line >= 1
+    stored = ProtocolVersion.objects.get(pk=version.pk)
+    assert stored.yaml_text == example_text and stored.lock_version == 1
+
+
+def test_dmn_import_only_into_drafts(task_force, coordinator, example_text):
+    from accord.core import load_protocol
+
+    version = services.protocol_version_create(
+        actor=coordinator, task_force=task_force, yaml_text=example_text
+    )
+    services.protocol_version_circulate(actor=coordinator, version=version)
+    version.refresh_from_db()
+    dmn = export_dmn(load_protocol(example_text), ["placement"])
+    with pytest.raises(ValidationError):
+        services.protocol_dmn_import(
+            actor=coordinator, version=version, dmn_text=dmn, decision_id="placement"
+        )

@@ -1,0 +1,139 @@
+"""Benchmark: intake (case_open: case, victim, plan, tasks, audit) with many existing cases.
+
+    .venv/bin/python bench/bench_intake.py [--cases 100000] [--runs 200] [--db var/bench-intake.sqlite3]
+
+Builds a fresh SQLite file (WAL, like production's embedded default), loads the
+example protocol and a small directory, generates ``--cases`` cases with
+``bench/casegen.py``, then times ``case_open`` server-side and prints p50/p95/max.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--db", default=str(REPO / "var" / "bench-intake.sqlite3"))
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings.test")
+    from django.conf import settings
+
+    db = Path(args.db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    settings.DATABASES["default"]["NAME"] = str(db)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    task_force, actor = _setup()
+    from bench.casegen import generate_cases
+
+    started = time.perf_counter()
+    generate_cases(task_force=task_force, count=args.cases)
+    print(f"generated {args.cases} cases in {time.perf_counter() - started:.1f} s")
+    from accord.cases.services import VictimInput, case_open
+
+    facts = {
+        "imminent_danger": False,
+        "trafficking_type": "labor",
+        "victim_age": 17,
+        "victim_gender": "male",
+        "victim_citizenship": "foreign_national",
+        "victim_count": 1,
+        "jurisdiction": "riverton",
+        "operation_planned": False,
+    }
+    timings = []
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        case_open(
+            actor=actor,
+            title="Bench intake",
+            incident_kind="victim_ready",
+            facts=facts,
+            intake_token=uuid.uuid4().hex,
+            victims=[VictimInput(pseudonym="V-1", legal_name="(bench)")],
+        )
+        timings.append((time.perf_counter() - t0) * 1000)
+    timings.sort()
+    p50 = statistics.median(timings)
+    p95 = timings[int(len(timings) * 0.95) - 1]
+    print(
+        f"intake over {args.runs} runs with {args.cases} existing cases: "
+        f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {timings[-1]:.1f} ms"
+    )
+
+
+def _setup():  # type: ignore[no-untyped-def]
+    from accord.accounts.models import Agency, RoleGrant, TaskForce, User
+    from accord.directory.models import Organization, Phone, Service
+    from accord.protocols.models import ProtocolVersion
+
+    task_force = TaskForce.objects.create(slug="example-county", name="Example County (bench)")
+    sectors = {
+        "ecso": "law_enforcement_local",
+        "riverton-pd": "law_enforcement_local",
+        "hsi-riverton": "law_enforcement_federal",
+        "harbor-light": "victim_services",
+        "new-dawn": "victim_services",
+        "legal-aid": "legal_services",
+        "cps-example": "child_protection",
+    }
+    agencies = {
+        s: Agency.objects.create(task_force=task_force, slug=s, name=s, sector=v)
+        for s, v in sectors.items()
+    }
+    for slug in [*sectors, "riverside-youth", "cac-example", "dol-oig", "ecc-911"]:
+        org = Organization.objects.create(
+            task_force=task_force, hsds_id=str(uuid.uuid4()), slug=slug, name=slug
+        )
+        Phone.objects.create(
+            organization=org, hsds_id=str(uuid.uuid4()), number="555-0100", is_24_7=True
+        )
+        if slug in ("riverside-youth", "cac-example", "new-dawn", "legal-aid"):
+            Service.objects.create(
+                task_force=task_force,
+                organization=org,
+                hsds_id=str(uuid.uuid4()),
+                slug={
+                    "riverside-youth": "riverside-youth-shelter",
+                    "cac-example": "cac-forensic-interview",
+                    "new-dawn": "new-dawn-case-management",
+                    "legal-aid": "legal-aid-immigration",
+                }[slug],
+                name=slug,
+                beds_available=5,
+                beds_total=5,
+            )
+    ProtocolVersion.objects.create(
+        task_force=task_force,
+        number=1,
+        title="Example",
+        yaml_text=(REPO / "examples/protocols/example-county.yaml").read_text(),
+        status="in_force",
+    )
+    actor = User.objects.create_user(
+        username="bench.rpd", password="x" * 16, agency=agencies["riverton-pd"]
+    )
+    RoleGrant.objects.create(user=actor, role="investigator")
+    return task_force, actor
+
+
+if __name__ == "__main__":
+    main()
