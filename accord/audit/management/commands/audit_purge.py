@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             raise CommandError("--before must be a date as YYYY-MM-DD") from None
         try:
             result = audit_purge(
-                before=datetime.combine(day, time.min, timezone.utc),
+                before=datetime.combine(day, time.min, UTC),
                 operator=f"operator:{getpass.getuser()}",
             )
         except AccordError as error:
