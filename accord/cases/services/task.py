@@ -47,13 +47,35 @@ def _may_act(actor: User, task: Task) -> None:
         raise PermissionDenied(f"This task is for a {task.owner_role} of {task.owner_agency}.")
 
 
+def _require_training(actor: User, task: Task, now: datetime) -> None:
+    """Work the protocol gates on a certification goes only to people who hold it (issue 8)."""
+    from accord.training.selectors import training_gate
+
+    protocol = task.case.protocol_version.protocol
+    deadline = next((d for d in protocol.deadlines if d.id == task.deadline_id), None)
+    if deadline is None or not deadline.requires_training:
+        return
+    gate = training_gate(
+        user=actor, requirement_ids=deadline.requires_training, on=now.date(), protocol=protocol
+    )
+    if not gate.allowed:
+        raise ValidationError(
+            gate.message, data={"field": "assignee", "missing": list(gate.missing)}
+        )
+
+
 def task_take(
     *, actor: User, task_id: int, expected_version: int | None, now: datetime | None = None
 ) -> Task:
-    """A person of the owning agency takes the task: it shows on their own board."""
+    """A person of the owning agency takes the task: it shows on their own board.
+
+    A task whose deadline requires training can only be taken by someone whose
+    certificate is current; the refusal names the missing course.
+    """
     now = now_or(now)
     task = _task_for(actor, task_id)
     _may_act(actor, task)
+    _require_training(actor, task, now)
     with transaction.atomic():
         task = locked(Task, task.pk)
         check_version(task, expected_version)

@@ -439,3 +439,36 @@ def test_escalation_command_with_a_frozen_clock(people, case):
         call_command("tasks_escalate", stdout=out)
     assert "advocate contacts the victim" in out.getvalue()
     assert Task.objects.get(deadline_id="advocate-contact").escalated_at is not None
+
+
+def test_a_task_that_requires_training_cannot_be_taken_without_the_certificate(people):
+    """Issue 8: the danger assessment needs the danger-assessment course; the refusal names it."""
+    from accord.training.services import course_create, session_create
+
+    case = open_case(people["rpd"], facts=dict(LABOR_MINOR, trafficker_intimate_partner=True))
+    task = Task.objects.get(case=case, deadline_id="danger-assessment")
+    Task.objects.filter(pk=task.pk).update(owner_agency=people["harbor"].agency)
+    with pytest.raises(ValidationError, match="Conducting the task force danger assessment"):
+        task_take(actor=people["harbor"], task_id=task.pk, expected_version=task.lock_version)
+    assert Task.objects.get(pk=task.pk).assignee_id is None
+
+    course = course_create(
+        actor=people["coordinator"],
+        code="DA-1",
+        title="Danger assessment practice",
+        provider="Harbor Light",
+        duration_minutes=180,
+        renew_months=12,
+        requirement_ids=["danger-assessment"],
+    )
+    yesterday = timezone.now() - timedelta(days=1)
+    session_create(
+        actor=people["coordinator"],
+        course=course,
+        starts_at=yesterday,
+        ends_at=yesterday + timedelta(hours=3),
+        place="Riverton library",
+        attendees=[people["harbor"]],
+    )
+    taken = task_take(actor=people["harbor"], task_id=task.pk, expected_version=task.lock_version)
+    assert taken.assignee_id == people["harbor"].pk
