@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-COMMON = (
-    "law_enforcement_contact",
-    "service_referral",
-    "operation_coordination",
-    "placement",
-    "charging",
-    "information_sharing",
-    "interpreter",
-    "immigration_relief",
-)
+from accord.protocols.tests.factories import make_protocol_in_force, minimal_protocol_text
 
 TRAINING = """
 training:
@@ -24,36 +15,12 @@ training:
 
 
 def protocol_text(extra: str = TRAINING) -> str:
-    lines = [
-        "id: test-protocol",
-        "title: Test protocol",
-        "version: '1'",
-        "task_force: tf-test",
-        "factors:",
-        "  danger: {type: boolean}",
-        "decisions:",
-    ]
-    for name in COMMON:
-        lines += [
-            f"  {name}:",
-            "    outputs: {answer: text}",
-            "    rules:",
-            "      - {id: R1, when: {danger: '-'}, then: {answer: ok}}",
-        ]
-    return "\n".join(lines) + "\n" + extra
+    return minimal_protocol_text(extra)
 
 
 @pytest.fixture
 def protocol_in_force(task_force):
-    from accord.protocols.models import ProtocolVersion
-
-    return ProtocolVersion.objects.create(
-        task_force=task_force,
-        number=1,
-        title="Test protocol",
-        yaml_text=protocol_text(),
-        status="in_force",
-    )
+    return make_protocol_in_force(task_force, yaml_text=protocol_text())
 
 
 @pytest.fixture
