@@ -2,6 +2,8 @@
 
 from django.urls import include, path
 
+from accord.api.api import api
+
 urlpatterns = [
     path("", include("accord.web.urls")),
     path("accounts/", include("accord.accounts.urls")),
@@ -11,4 +13,5 @@ urlpatterns = [
     path("cases/", include("accord.cases.urls")),
     path("conflicts/", include("accord.conflicts.urls")),
     path("training/", include("accord.training.urls")),
+    path("api/v1/", api.urls),
 ]

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "accord.cases",
     "accord.conflicts",
     "accord.training",
+    "accord.api",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,96 @@
+"""Task boards, and taking or completing a task with the version you read (S23)."""
+
+from __future__ import annotations
+
+import pytest
+
+from accord.cases.tests.conftest import open_case
+
+from .conftest import get, post_json, signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def board_task(people):
+    """An open task of the HSI investigators, as their board shows it."""
+    open_case(people["hsi"])
+    board = get(signed_in(people["hsi"]), "/tasks/mine").json()
+    return board["due"][0]
+
+
+def test_my_board_shows_my_agencys_open_tasks_with_versions(people, board_task):
+    assert board_task["may_take"] is True
+    assert board_task["version"] >= 0
+    agency_board = get(signed_in(people["hsi"]), "/tasks/agency").json()
+    assert board_task["id"] in [t["id"] for t in agency_board["due"]]
+    assert get(signed_in(people["rpd"]), "/tasks/mine").json() == {
+        "overdue": [],
+        "due": [],
+        "done": [],
+    }
+
+
+def test_take_then_complete_with_the_current_version(people, board_task):
+    client = signed_in(people["hsi"])
+    taken = post_json(
+        client, f"/tasks/{board_task['id']}/take", {"expected_version": board_task["version"]}
+    )
+    assert taken.status_code == 200
+    assert taken.json()["status"].lower() == "taken"
+    assert taken.json()["version"] == board_task["version"] + 1
+    done = post_json(
+        client, f"/tasks/{board_task['id']}/complete", {"expected_version": taken.json()["version"]}
+    )
+    assert done.status_code == 200 and done.json()["status"].lower() == "done"
+    board = get(client, "/tasks/mine").json()
+    assert board_task["id"] in [t["id"] for t in board["done"]]
+
+
+def test_a_stale_version_is_refused_409_and_nothing_changes(people, board_task):
+    client = signed_in(people["hsi"])
+    post_json(
+        client, f"/tasks/{board_task['id']}/take", {"expected_version": board_task["version"]}
+    )
+    stale = post_json(
+        client, f"/tasks/{board_task['id']}/complete", {"expected_version": board_task["version"]}
+    )
+    assert stale.status_code == 409
+    body = stale.json()
+    assert body["error"] == "conflict" and "changed by someone else" in body["message"]
+    row = next(t for t in get(client, "/tasks/mine").json()["due"] if t["id"] == board_task["id"])
+    assert row["status"].lower() == "taken"
+
+
+def test_the_version_is_required_and_named_when_missing(people, board_task):
+    response = post_json(signed_in(people["hsi"]), f"/tasks/{board_task['id']}/take", {})
+    assert response.status_code == 422
+    assert response.json()["field"] == "expected_version"
+
+
+def test_another_agencys_task_is_refused(people, board_task):
+    response = post_json(
+        signed_in(people["rpd"]),
+        f"/tasks/{board_task['id']}/take",
+        {"expected_version": board_task["version"]},
+    )
+    assert response.status_code == 403
+    assert response.json()["error"] == "forbidden"
+
+
+def test_another_task_forces_task_is_404(make_member, board_task):
+    from accord.accounts.models import TaskForce
+
+    elsewhere = TaskForce.objects.create(slug="tf-elsewhere", name="Elsewhere Task Force")
+    outsider = make_member(
+        "otto.elsewhere",
+        roles=["investigator"],
+        agency_slug="hsi-riverton",
+        task_force_obj=elsewhere,
+    )
+    response = post_json(
+        signed_in(outsider),
+        f"/tasks/{board_task['id']}/take",
+        {"expected_version": board_task["version"]},
+    )
+    assert response.status_code == 404
