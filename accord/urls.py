@@ -11,6 +11,7 @@ urlpatterns = [
     path("directory/", include("accord.directory.urls")),
     path("protocols/", include("accord.protocols.urls")),
     path("cases/", include("accord.cases.urls")),
+    path("sharing/", include("accord.sharing.urls")),
     path("conflicts/", include("accord.conflicts.urls")),
     path("training/", include("accord.training.urls")),
     path("api/v1/", api.urls),

@@ -2,8 +2,8 @@
 
 This is the one place the sharing layer reads to decide what a viewer may see
 (DESIGN.md section 4). ``ProtectedTextField`` / ``ProtectedJSONField`` mark the
-values that must be encrypted at rest (S19): today they are plain columns; the
-sharing issue turns these two classes into AES-GCM columns, in one place.
+values that are encrypted at rest (S19): AES-256-GCM columns of
+``accord.encryption``, bound to their column, decrypted only in Python.
 """
 
 from __future__ import annotations
@@ -11,17 +11,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db import models
+from django.db import models  # noqa: F401 - kept for callers importing it from here
 
 from accord.core.model import FieldClass
+from accord.encryption.fields import EncryptedJSONField, EncryptedTextField
 
 
-class ProtectedTextField(models.TextField):
-    """Victim PII, CJI or immigration-relief text (S19: to become an encrypted column)."""
+class ProtectedTextField(EncryptedTextField):
+    """Victim PII, CJI or immigration-relief text: AES-256-GCM at rest (S19); value lookups are
+    refused (search with a blind index column instead)."""
 
 
-class ProtectedJSONField(models.JSONField):
-    """Structured protected values (S19: to become an encrypted column)."""
+class ProtectedJSONField(EncryptedJSONField):
+    """Structured protected values, encrypted at rest like ``ProtectedTextField`` (S19)."""
 
 
 @dataclass(frozen=True)

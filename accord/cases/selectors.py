@@ -2,9 +2,11 @@
 
 Functions take the ``viewer`` and return released values (frozen dataclasses and
 plain mappings) holding only what the viewer may see, with ``withheld`` saying
-which fields were held back and why. Models never reach templates. The policy
-lives in one function, ``_field_visible``; the sharing issue replaces it with
-the protocol's sharing rules and consent.
+which fields were held back and why (reason codes of ``accord.sharing.policy``),
+and ``bases`` saying what released each shown field. Models never reach
+templates. The policy itself lives in ``accord.sharing.policy``: this module
+builds its inputs once per request (``CaseAccess``: viewer, the case's protocol
+version's sharing rules, the victims' releases) and asks it field by field.
 """
 
 from __future__ import annotations
@@ -18,14 +20,17 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Role, User
+from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Agency, Role, User
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
-from accord.core.model import FieldClass, Sector
+from accord.core.model import FieldClass, Protocol, Sector, SharingRule
 from accord.errors import NotFound
+from accord.sharing import policy, viewers
+from accord.sharing.alerts import immigration_disclosure_alert
+from accord.sharing.selectors import consent_views_for
 
 from . import models as m
-from .fields import REGISTRY, spec_for
+from .fields import REGISTRY, FieldSpec, spec_for
 
 #: Roles that work cases (auditors and signatories do not see case data).
 CASE_ROLES: frozenset[str] = frozenset(
@@ -49,7 +54,9 @@ class Visibility:
 
 @dataclass(frozen=True)
 class CaseAccess:
-    """Who the viewer is with respect to one case: computed once per request."""
+    """Who the viewer is with respect to one case, and what the policy needs: computed once per
+    request (the protocol's sharing rules of the version the CASE runs under, the releases of the
+    case's victims, the agencies' sectors, the clock)."""
 
     case_id: int
     task_force_id: int
@@ -63,21 +70,89 @@ class CaseAccess:
     cji_cleared: bool
     immigration_authorized: bool
     stage: str
+    viewer: policy.Viewer | None = None
+    participants: Mapping[int, bool] = field(default_factory=dict)
+    rules: tuple[SharingRule, ...] = ()
+    agency_sectors: Mapping[int, str] = field(default_factory=dict)
+    consents: Mapping[int, tuple[policy.ConsentView, ...]] = field(default_factory=dict)
+    now: datetime = field(default_factory=timezone.now)
+    rules_version: int = 0  # the protocol version the rules come from (part of cache keys)
+    #: Decisions of this request, keyed on EVERY input that can change them (the viewer, the
+    #: clock and the per-victim releases are fixed for one request); may be shared by the
+    #: accesses of one page because stage, participants and rules are in the key.
+    decisions: dict[tuple[Any, ...], policy.Decision] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def law_enforcement_or_prosecution(self) -> bool:
         return self.sector in LE_OR_PROSECUTION
 
+    def policy_viewer(self) -> policy.Viewer:
+        if self.viewer is not None:
+            return self.viewer
+        return policy.Viewer(
+            user_id=self.viewer_id,
+            agency_id=self.agency_id,
+            sector=self.sector,
+            roles=self.roles,
+            task_force_id=self.task_force_id,
+            immigration_authorized=self.immigration_authorized,
+            cji_cleared=self.cji_cleared,
+        )
+
+    def record_context(
+        self,
+        *,
+        produced_by_id: int | None,
+        victim_id: int | None = None,
+        serving_provider_id: int | None = None,
+    ) -> policy.RecordContext:
+        producer = produced_by_id if produced_by_id is not None else 0
+        return policy.RecordContext(
+            task_force_id=self.task_force_id,
+            stage=self.stage,
+            participants=self.participants,
+            produced_by_agency_id=producer,
+            produced_by_sector=self.agency_sectors.get(producer, ""),
+            victim_id=victim_id,
+            victim_serving_provider_id=serving_provider_id,
+        )
+
+    def decide(
+        self, record: policy.RecordContext, spec: FieldSpec | policy.FieldSpec
+    ) -> policy.Decision:
+        """One field, through ``accord.sharing.policy`` (the only place the rules live)."""
+        consents = self.consents.get(record.victim_id, ()) if record.victim_id else ()
+        key = (
+            self.viewer_id,
+            self.rules_version,
+            self.stage,
+            frozenset(record.participants.items()),
+            record.produced_by_agency_id,
+            record.produced_by_sector,
+            record.victim_id if consents else None,  # without releases the victim cannot matter
+            record.victim_serving_provider_id,
+            str(spec.field_class),
+            spec.category,
+        )
+        decision = self.decisions.get(key)
+        if decision is None:
+            decision = policy.field_decision(
+                viewer=self.policy_viewer(),
+                record=record,
+                spec=policy.FieldSpec(spec.field_class, spec.category),
+                rules=self.rules,
+                consents=consents,
+                now=self.now,
+            )
+            self.decisions[key] = decision
+        return decision
+
 
 def cji_cleared(user: User, *, today: date | None = None) -> bool:
     """S14: CJI needs a current CJIS security training and a passed background check."""
-    today = today or timezone.localdate()
-    trained = user.cjis_training_on
-    if isinstance(trained, str):  # set through .update() with a string in fixtures
-        trained = date.fromisoformat(trained)
-    return bool(
-        trained and user.background_check_passed_on and today - trained <= CJIS_TRAINING_VALID
-    )
+    return viewers.cji_cleared(user, on=today or timezone.localdate())
 
 
 def _field_visible(
@@ -86,44 +161,22 @@ def _field_visible(
     *,
     produced_by_id: int | None,
     serving_provider_id: int | None = None,
+    victim_id: int | None = None,
+    category: str = "",
 ) -> Visibility:
-    """THE policy: may this viewer see a field of this class produced by that agency?"""
-    field_class = FieldClass(field_class)
-    if not (access.participant or access.is_coordinator):
-        return Visibility(False, "not on the case")
-    if field_class is FieldClass.CASE_BASIC:
-        return Visibility(True, "case-basic: task force members on the case")
-    if not access.participant:
-        return Visibility(False, f"{field_class}: your agency is not on the case")
-    if field_class is FieldClass.LE_SENSITIVE:
-        if not access.law_enforcement_or_prosecution:
-            return Visibility(False, "le-sensitive: law enforcement and prosecution only")
-        if not access.cji_cleared:
-            return Visibility(False, "le-sensitive: CJIS training or background check not current")
-        return Visibility(True, "le-sensitive: law enforcement or prosecution on the case")
-    if field_class is FieldClass.NEVER_SHARED:
-        if produced_by_id != access.agency_id:
-            return Visibility(False, "never-shared: only the producing agency")
-        if not access.roles & {Role.INVESTIGATOR, Role.PROSECUTOR}:
-            return Visibility(
-                False, "never-shared: only the producing agency's investigators and prosecutors"
-            )
-        if not access.cji_cleared:
-            return Visibility(False, "never-shared: CJIS training or background check not current")
-        return Visibility(True, "never-shared: your agency produced it")
-    if field_class is FieldClass.VSP_CONFIDENTIAL:
-        if serving_provider_id is not None and serving_provider_id == access.agency_id:
-            return Visibility(True, "vsp-confidential: your agency is the serving provider")
-        if produced_by_id == access.agency_id:
-            return Visibility(True, "vsp-confidential: your agency produced it")
-        return Visibility(
-            False, "vsp-confidential: the serving provider only (a release is needed)"
-        )
-    if field_class is FieldClass.IMMIGRATION_1367:
-        if access.immigration_authorized:
-            return Visibility(True, "immigration-1367: you are authorized for immigration relief")
-        return Visibility(False, "immigration-1367: only users authorized for immigration relief")
-    return Visibility(False, "unclassified")  # fail closed
+    """May this viewer see a field of this class produced by that agency? (Kept for services
+    that check before writing; the answer comes from ``accord.sharing.policy``.)"""
+    decision = access.decide(
+        access.record_context(
+            produced_by_id=produced_by_id,
+            victim_id=victim_id,
+            serving_provider_id=serving_provider_id,
+        ),
+        FieldSpec(field_class, category),  # type: ignore[arg-type]
+    )
+    if isinstance(decision, policy.Released):
+        return Visibility(True, decision.explanation)
+    return Visibility(False, f"{decision.reason}: {decision.explanation}")
 
 
 @dataclass(frozen=True)
@@ -135,6 +188,9 @@ class Released:
     values: Mapping[str, Any]
     withheld: Mapping[str, str]
     refs: Mapping[str, Any] = field(default_factory=dict)
+    bases: Mapping[str, str] = field(
+        default_factory=dict
+    )  # field -> basis (sharing rule, release...)
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
@@ -162,37 +218,47 @@ def release(
     disclosed: set[str] | None = None,
     class_override: FieldClass | str | None = None,
 ) -> Released:
-    """Release every classified field of ``instance`` the viewer may see; say why for the rest."""
+    """Release every classified field of ``instance`` the viewer may see; say why for the rest.
+
+    The record's context (provenance, victim, serving provider) is built once; each field is
+    decided by the policy (answers cached per class and category of THIS record only)."""
     model_name = instance._meta.model_name
     values: dict[str, Any] = {}
     withheld: dict[str, str] = {}
+    bases: dict[str, str] = {}
     produced_by_id = getattr(instance, "produced_by_id", None)
     serving = getattr(instance, "serving_provider_id", None)
-    victim = getattr(instance, "victim", None) if hasattr(instance, "victim_id") else None
-    if serving is None and victim is not None:
-        serving = victim.serving_provider_id
-    cache: dict[str, Visibility] = {}
+    victim_id: int | None = instance.pk if model_name == "potentialvictim" else None
+    if victim_id is None and getattr(instance, "victim_id", None) is not None:
+        victim_id = instance.victim_id  # type: ignore[attr-defined]
+        if serving is None:
+            serving = instance.victim.serving_provider_id  # type: ignore[attr-defined]
+    record = access.record_context(
+        produced_by_id=produced_by_id, victim_id=victim_id, serving_provider_id=serving
+    )
+    cache: dict[tuple[str, str], policy.Decision] = {}
     for name, spec in REGISTRY[model_name].items():
-        field_class = class_override or spec.field_class
-        key = str(field_class)
+        field_class = str(class_override or spec.field_class)
+        key = (field_class, spec.category)
         if key not in cache:
-            cache[key] = _field_visible(
-                access, field_class, produced_by_id=produced_by_id, serving_provider_id=serving
-            )
-        visibility = cache[key]
-        if visibility.visible:
+            cache[key] = access.decide(record, policy.FieldSpec(field_class, spec.category))
+        decision = cache[key]
+        if isinstance(decision, policy.Released):
             values[name] = _display(instance, name)
-            if disclosed is not None and str(field_class) != FieldClass.CASE_BASIC:
+            bases[name] = decision.basis
+            if disclosed is not None and field_class != FieldClass.CASE_BASIC:
                 disclosed.add(f"{model_name}.{name}")
         else:
-            withheld[name] = visibility.reason
+            withheld[name] = str(decision.reason)
     refs = {
         f.attname: getattr(instance, f.attname)
         for f in instance._meta.concrete_fields
         if f.attname.endswith("_id") or f.name in ("lock_version",)
     }
     refs["id"] = instance.pk
-    return Released(kind=model_name, id=instance.pk, values=values, withheld=withheld, refs=refs)
+    return Released(
+        kind=model_name, id=instance.pk, values=values, withheld=withheld, refs=refs, bases=bases
+    )
 
 
 # --- access -----------------------------------------------------------------------------------
@@ -204,13 +270,33 @@ def viewer_agency(viewer: User):  # type: ignore[no-untyped-def]
     return viewer.agency
 
 
+def _agency_sectors(viewer: User, task_force_id: int) -> Mapping[int, str]:
+    """Sector of every agency of the task force, read once per request (kept on the request's
+    user object, keyed by task force)."""
+    cache: dict[int, Mapping[int, str]] = viewer.__dict__.setdefault("_accord_agency_sectors", {})
+    if task_force_id not in cache:
+        cache[task_force_id] = dict(
+            Agency.objects.filter(task_force_id=task_force_id).values_list("pk", "sector")
+        )
+    return cache[task_force_id]
+
+
 def _access_for(
-    viewer: User, case: m.Case, participant_rows: Sequence[tuple[int, bool]]
+    viewer: User,
+    case: m.Case,
+    participant_rows: Sequence[tuple[int, bool]],
+    *,
+    victim_ids: Iterable[int] = (),
+    consents: Mapping[int, tuple[policy.ConsentView, ...]] | None = None,
+    decisions: dict[tuple[Any, ...], policy.Decision] | None = None,
+    now: datetime | None = None,
 ) -> CaseAccess:
     agency = viewer_agency(viewer)
-    participant_ids = {agency_id for agency_id, _ in participant_rows}
-    serving_ids = {agency_id for agency_id, serving in participant_rows if serving}
+    participants = dict(participant_rows)
     roles = frozenset(viewer.role_set)
+    policy_viewer = viewers.viewer_for(viewer)
+    if policy_viewer is None:  # viewer_agency refused users of no agency already
+        raise NotFound("No such case.")
     return CaseAccess(
         case_id=case.pk,
         task_force_id=case.task_force_id,
@@ -218,13 +304,22 @@ def _access_for(
         agency_id=agency.pk,
         sector=agency.sector,
         roles=roles,
-        participant=agency.pk in participant_ids and bool(roles & CASE_ROLES),
+        participant=agency.pk in participants and bool(roles & CASE_ROLES),
         is_coordinator=Role.COORDINATOR in roles,
-        serving_provider=agency.pk in serving_ids,
-        cji_cleared=cji_cleared(viewer),
-        immigration_authorized=bool(viewer.immigration_relief_authorized)
-        and agency.pk in participant_ids,
+        serving_provider=bool(participants.get(agency.pk)),
+        cji_cleared=policy_viewer.cji_cleared,
+        immigration_authorized=policy_viewer.immigration_authorized,
         stage=case.stage,
+        viewer=policy_viewer,
+        participants=participants,
+        rules=tuple(case.protocol_version.protocol.sharing),
+        agency_sectors=_agency_sectors(viewer, case.task_force_id),
+        consents=consents
+        if consents is not None
+        else consent_views_for(task_force_id=case.task_force_id, victim_ids=victim_ids),
+        now=now or timezone.now(),
+        rules_version=case.protocol_version_id,
+        decisions={} if decisions is None else decisions,
     )
 
 
@@ -239,10 +334,24 @@ def case_access(*, viewer: User, case_id: int) -> tuple[m.Case, CaseAccess]:
     if case is None:
         raise NotFound("No such case.")
     rows = list(case.participants.values_list("agency_id", "is_serving_provider"))
-    access = _access_for(viewer, case, rows)
-    if not (access.participant or access.is_coordinator):
+    access = _access_for(
+        viewer,
+        case,
+        rows,
+        victim_ids=case.potentialvictims.values_list("pk", flat=True),
+    )
+    opened = policy.case_decision(
+        access.policy_viewer(), access.record_context(produced_by_id=None)
+    )
+    if not isinstance(opened, policy.Released):
         raise NotFound("No such case.")
     return case, access
+
+
+def case_protocol(*, viewer: User, case_id: int) -> Protocol:
+    """The protocol version the case runs under (case-basic), for forms built from its factors."""
+    case, _ = case_access(viewer=viewer, case_id=case_id)
+    return case.protocol_version.protocol
 
 
 def visible_cases_query(viewer: User) -> models.QuerySet[m.Case]:
@@ -287,6 +396,71 @@ def cases_for(*, viewer: User, stage: str = "", limit: int = 200) -> list[CaseSu
 
 
 @dataclass(frozen=True)
+class CaseWithVictims:
+    case: Released
+    victims: list[Released]
+
+
+def case_list_released(
+    *, viewer: User, stage: str = "", limit: int = 50, purpose: str = "case list"
+) -> list[CaseWithVictims]:
+    """A page of cases with their victims, each field through the policy, in a fixed number
+    of queries (cases, participants, victims, releases) whatever the page size; one audit
+    event for the fields disclosed on the whole page (S15)."""
+    query = visible_cases_query(viewer).select_related("lead_agency", "protocol_version")
+    if stage:
+        query = query.filter(stage=stage)
+    cases = list(query.order_by("-opened_at")[:limit])
+    if not cases:
+        return []
+    ids = [case.pk for case in cases]
+    participants: dict[int, list[tuple[int, bool]]] = {pk: [] for pk in ids}
+    for case_id, agency_id, serving in m.CaseParticipant.objects.filter(
+        case_id__in=ids
+    ).values_list("case_id", "agency_id", "is_serving_provider"):
+        participants[case_id].append((agency_id, serving))
+    victims: dict[int, list[m.PotentialVictim]] = {pk: [] for pk in ids}
+    for victim in m.PotentialVictim.objects.filter(case_id__in=ids).select_related(
+        "serving_provider"
+    ):
+        victims[victim.case_id].append(victim)
+    consents = consent_views_for(
+        task_force_id=viewer.task_force_id or 0,
+        victim_ids=[v.pk for rows in victims.values() for v in rows],
+    )
+    disclosed: set[str] = set()
+    page = []
+    decisions: dict[tuple[Any, ...], policy.Decision] = {}
+    now = timezone.now()
+    for case in cases:
+        access = _access_for(
+            viewer, case, participants[case.pk], consents=consents, decisions=decisions, now=now
+        )
+        opened = policy.case_decision(
+            access.policy_viewer(), access.record_context(produced_by_id=None)
+        )
+        if not isinstance(opened, policy.Released):
+            continue
+        page.append(
+            CaseWithVictims(
+                case=release(access, case, disclosed=disclosed),
+                victims=[release(access, v, disclosed=disclosed) for v in victims[case.pk]],
+            )
+        )
+    if disclosed:
+        audit_record(
+            event=AuditEventType.CASE_FIELD_RELEASED,
+            actor=viewer,
+            object_type="cases.case_list",
+            fields=sorted(disclosed),
+            purpose=purpose,
+            detail={"case_ids": [row.case.id for row in page]},
+            task_force_id=viewer.task_force_id,
+        )
+    return page
+
+
+@dataclass(frozen=True)
 class CaseView:
     access: CaseAccess
     case: Released
@@ -321,14 +495,14 @@ def case_detail(*, viewer: User, case_id: int, purpose: str = "case page") -> Ca
     withheld_sections: dict[str, str] = {}
 
     def guarded(name: str, field_class: FieldClass, query: Any) -> list[Released]:
-        check = _field_visible(access, field_class, produced_by_id=None)
-        if (
-            field_class in (FieldClass.LE_SENSITIVE, FieldClass.IMMIGRATION_1367)
-            and not check.visible
-        ):
-            withheld_sections[name] = check.reason
-            return []
-        return _section(access, query, disclosed)
+        """Rows of a wholly classified section: a row none of whose fields is released is
+        absent; the section says why (reason code) when rows were held back."""
+        rows = [release(access, row, disclosed=disclosed) for row in query]
+        shown = [row for row in rows if row.values]
+        if len(shown) < len(rows):
+            hidden = next(row for row in rows if not row.values)
+            withheld_sections[name] = ", ".join(sorted(set(hidden.withheld.values())))
+        return shown
 
     plan_row = case.responseplans.first()
     released_sensitive = [
@@ -378,7 +552,7 @@ def _tasks_released(access: CaseAccess, query: Iterable[m.Task]) -> list[Release
     released = []
     for task in query:
         if not _field_visible(
-            access, task.visibility_class, produced_by_id=task.produced_by_id
+            access, task.visibility_class, produced_by_id=task.produced_by_id, category="tasks"
         ).visible:
             continue
         released.append(release(access, task, class_override=None))
@@ -408,12 +582,14 @@ def _audit_disclosure(viewer: User, case: m.Case, disclosed: set[str], purpose: 
             purpose=purpose,
             task_force_id=case.task_force_id,
         )
+        immigration_disclosure_alert(viewer=viewer, case=case, fields=immigration)
 
 
 def case_timeline(*, viewer: User, case_id: int) -> tuple[Released, list[dict[str, Any]]]:
     """Every event of the case the viewer may see, oldest first; hidden events are absent."""
     case, access = case_access(viewer=viewer, case_id=case_id)
     events = []
+    disclosed: set[str] = set()
     for event in case.caseevents.select_related("produced_by", "actor", "victim"):
         serving = event.victim.serving_provider_id if event.victim_id else None
         visibility = _field_visible(
@@ -421,9 +597,13 @@ def case_timeline(*, viewer: User, case_id: int) -> tuple[Released, list[dict[st
             event.field_class,
             produced_by_id=event.produced_by_id,
             serving_provider_id=serving,
+            victim_id=event.victim_id,
+            category="timeline",
         )
         if not visibility.visible:
             continue
+        if event.field_class != FieldClass.CASE_BASIC:
+            disclosed.add(f"caseevent.summary:{event.field_class}")
         events.append(
             {
                 "occurred_at": event.occurred_at,
@@ -434,6 +614,7 @@ def case_timeline(*, viewer: User, case_id: int) -> tuple[Released, list[dict[st
                 "field_class": event.field_class,
             }
         )
+    _audit_disclosure(viewer, case, disclosed, "case timeline")
     return release(access, case), events
 
 
@@ -550,7 +731,10 @@ def unread_count(*, viewer: User) -> int:
 def fields_released_to_agency(
     *, case: m.Case, victim: m.PotentialVictim, agency_id: int, sector: str, stage: str
 ) -> list[str]:
-    """Victim fields a user of ``agency_id`` would receive with a referral at ``stage``."""
+    """Victim fields an advocate of ``agency_id`` would receive with a referral at ``stage``
+    (the agency counted as on the case), under the case's rules and the victim's releases."""
+    participants = dict(case.participants.values_list("agency_id", "is_serving_provider"))
+    participants.setdefault(agency_id, False)
     access = CaseAccess(
         case_id=case.pk,
         task_force_id=case.task_force_id,
@@ -564,6 +748,12 @@ def fields_released_to_agency(
         cji_cleared=False,
         immigration_authorized=False,
         stage=stage,
+        participants=participants,
+        rules=tuple(case.protocol_version.protocol.sharing),
+        agency_sectors=dict(
+            Agency.objects.filter(task_force_id=case.task_force_id).values_list("pk", "sector")
+        ),
+        consents=consent_views_for(task_force_id=case.task_force_id, victim_ids=[victim.pk]),
     )
     return sorted(release(access, victim).values)
 
@@ -571,3 +761,121 @@ def fields_released_to_agency(
 def field_spec(model_name: str, field_name: str) -> tuple[str, str]:
     spec = spec_for(model_name, field_name)
     return str(spec.field_class), spec.category
+
+
+# --- "why can I see this?" ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldExplanation:
+    """Why one field of one record is shown to (or withheld from) one user; never its value."""
+
+    subject: str
+    case_number: str
+    kind: str
+    record_id: int
+    field_name: str
+    field_class: str
+    category: str
+    released: bool
+    code: str  # basis when released, reason code when withheld
+    explanation: str
+    rule_id: str = ""
+    rule_note: str = ""
+    consent_id: int | None = None
+    consent_recipients: tuple[str, ...] = ()
+    consent_expires_at: datetime | None = None
+    consent_categories: tuple[str, ...] = ()
+
+
+def field_explanation(
+    *,
+    viewer: User,
+    case_id: int,
+    kind: str,
+    record_id: int,
+    field_name: str,
+    subject: User | None = None,
+) -> FieldExplanation:
+    """The basis (rule and note, release with recipients and expiry, own agency) or the reason.
+
+    ``subject`` (default: the viewer) is whose access is explained; an auditor may ask about
+    the users of their own agency. The answer never carries the field's value.
+    """
+    from django.apps import apps
+
+    subject = subject or viewer
+    if subject.pk != viewer.pk and not (
+        viewer.has_role(Role.AUDITOR) and viewer.agency_id == subject.agency_id
+    ):
+        raise NotFound("No such user.")
+    if kind not in REGISTRY or field_name not in REGISTRY[kind]:
+        raise NotFound("No such field.")
+    case, access = case_access(viewer=subject, case_id=case_id)
+    model = apps.get_model("cases", kind)
+    if kind == "case":
+        instance = case
+    else:
+        instance = model.objects.filter(pk=record_id, case_id=case.pk).first()
+        if instance is None:
+            raise NotFound("No such record.")
+    victim_id = instance.pk if kind == "potentialvictim" else getattr(instance, "victim_id", None)
+    serving = getattr(instance, "serving_provider_id", None)
+    if serving is None and victim_id is not None and kind != "potentialvictim":
+        serving = (
+            m.PotentialVictim.objects.filter(pk=victim_id)
+            .values_list("serving_provider_id", flat=True)
+            .first()
+        )
+    spec = REGISTRY[kind][field_name]
+    field_class = str(spec.field_class)
+    if kind == "task":
+        field_class = instance.visibility_class  # type: ignore[attr-defined]
+    record = access.record_context(
+        produced_by_id=getattr(instance, "produced_by_id", None),
+        victim_id=victim_id,
+        serving_provider_id=serving,
+    )
+    decision = access.decide(record, FieldSpec(field_class, spec.category))  # type: ignore[arg-type]
+    rule = next((r for r in access.rules if r.id == getattr(decision, "rule_id", None)), None)
+    consent_id = getattr(decision, "consent_id", None)
+    recipients: tuple[str, ...] = ()
+    expires_at = None
+    categories: tuple[str, ...] = ()
+    if consent_id is not None:
+        from accord.sharing.models import Release as ConsentRelease
+
+        consent = ConsentRelease.objects.prefetch_related("recipients").get(pk=consent_id)
+        recipients = tuple(sorted(a.name for a in consent.recipients.all()))
+        expires_at = consent.expires_at
+        categories = tuple(consent.categories)
+    released = isinstance(decision, policy.Released)
+    explanation = FieldExplanation(
+        subject=str(subject),
+        case_number=case.number,
+        kind=kind,
+        record_id=instance.pk,
+        field_name=field_name,
+        field_class=field_class,
+        category=spec.category,
+        released=released,
+        code=decision.basis if isinstance(decision, policy.Released) else str(decision.reason),
+        explanation=decision.explanation,
+        rule_id=rule.id if rule else "",
+        rule_note=rule.note if rule else "",
+        consent_id=consent_id,
+        consent_recipients=recipients,
+        consent_expires_at=expires_at,
+        consent_categories=categories,
+    )
+    audit_record(
+        event=AuditEventType.RECORD_READ,
+        actor=viewer,
+        object_type=f"cases.{kind}",
+        object_id=instance.pk,
+        fields=[field_name],
+        purpose="why can I see this" + ("" if subject.pk == viewer.pk else f" (for {subject})"),
+        detail={"released": released, "code": explanation.code},
+        task_force_id=case.task_force_id,
+    )
+    return explanation

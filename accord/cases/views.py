@@ -141,9 +141,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_facts(request: HttpRequest, case_id: int) -> HttpResponse:
     view = selectors.case_detail(viewer=request.user, case_id=case_id, purpose="facts form")  # type: ignore[arg-type]
-    from .models import Case
-
-    protocol = Case.objects.get(pk=view.case.id).protocol_version.protocol
+    protocol = selectors.case_protocol(viewer=request.user, case_id=view.case.id)  # type: ignore[arg-type]
     facts = dict(view.case.values["facts"])
     if request.method == "POST":
         form = forms.FactsForm(request.POST, protocol=protocol, facts=facts)

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "accord.directory",
     "accord.protocols",
     "accord.cases",
+    "accord.sharing",
     "accord.conflicts",
     "accord.training",
     "accord.api",

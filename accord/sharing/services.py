@@ -1,0 +1,291 @@
+"""Writes of the sharing layer: recording, revoking and reminding about releases (S10).
+
+Every change is audited as ``CONSENT_CHANGED`` with agency slugs and category
+names only (never the victim's or a guardian's name). Nothing here is a
+precondition for services: no case write waits for a release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from accord.accounts.models import Agency
+from accord.audit.events import AuditEventType
+from accord.audit.services import audit_record
+from accord.core.model import Sector
+from accord.errors import NotFound, PermissionDenied, ValidationError
+
+from .categories import CONSENT_CATEGORIES
+from .models import ConsentText, Release, SignatureMethod
+from .tasks import email_on_commit
+from .uploads import signed_form_store
+
+if TYPE_CHECKING:
+    from accord.accounts.models import User
+
+EXPIRY_NOTICE_AHEAD = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class VictimFacts:
+    """What the consent services need to know about a potential victim."""
+
+    id: int
+    case_id: int
+    task_force_id: int
+    serving_provider_ids: frozenset[int]
+    age: int | None = None
+
+
+def victim_facts(victim: Any) -> VictimFacts:
+    """Accept ``VictimFacts`` or a ``cases.PotentialVictim`` (serving provider = the victim's
+    own, plus the case's serving-provider participants)."""
+    if isinstance(victim, VictimFacts):
+        return victim
+    case = victim.case
+    serving = set(
+        case.participants.filter(is_serving_provider=True).values_list("agency_id", flat=True)
+    )
+    if victim.serving_provider_id:
+        serving.add(victim.serving_provider_id)
+    return VictimFacts(
+        id=victim.pk,
+        case_id=case.pk,
+        task_force_id=case.task_force_id,
+        serving_provider_ids=frozenset(serving),
+        age=victim.age,
+    )
+
+
+def consent_max_days() -> int:
+    return int(getattr(settings, "ACCORD_CONSENT_MAX_DAYS", 90))
+
+
+def _require_serving_advocate(actor: User, victim: VictimFacts) -> Agency:
+    agency = actor.agency if actor.agency_id else None
+    if agency is None or agency.task_force_id != victim.task_force_id:
+        raise NotFound("No such victim.")
+    if not actor.has_role("advocate") or agency.sector != Sector.VICTIM_SERVICES:
+        raise PermissionDenied(
+            "Only an advocate of the victim's serving provider records or revokes a release."
+        )
+    if agency.pk not in victim.serving_provider_ids:
+        raise PermissionDenied("Your agency is not this victim's serving provider.")
+    return agency
+
+
+def consent_record(
+    *,
+    actor: User,
+    victim: Any,
+    recipients: Iterable[Agency],
+    categories: Sequence[str],
+    purpose: str,
+    expires_at: datetime | None,
+    consent_text: ConsentText,
+    signature_method: SignatureMethod | str,
+    signed_form: UploadedFile | None = None,
+    signer_typed_name: str = "",
+    signer_agreed: bool = False,
+    signer_ip: str = "",
+    victim_is_minor: bool | None = None,
+    guardian_name: str = "",
+    guardian_relationship: str = "",
+    guardian_attested_non_abusive: bool = False,
+    starts_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Release:
+    """Record a victim's written release of the serving provider's records to named agencies."""
+    now = now or timezone.now()
+    facts = victim_facts(victim)
+    producer = _require_serving_advocate(actor, facts)
+    recipient_list = sorted({a.pk: a for a in recipients}.values(), key=lambda a: a.slug)
+    errors: dict[str, str] = {}
+    if not recipient_list:
+        errors["recipients"] = "Name at least one recipient agency."
+    elif any(a.task_force_id != facts.task_force_id for a in recipient_list):
+        errors["recipients"] = "Recipients must be member agencies of your task force."
+    elif any(a.pk == producer.pk for a in recipient_list):
+        errors["recipients"] = "Your own agency needs no release for its own records."
+    category_set = sorted(set(categories))
+    unknown = [c for c in category_set if c not in CONSENT_CATEGORIES]
+    if not category_set:
+        errors["categories"] = "Name at least one data category."
+    elif unknown:
+        errors["categories"] = f"Unknown data categories: {', '.join(unknown)}."
+    if not purpose.strip():
+        errors["purpose"] = "Say what the release is for."
+    starts_at = starts_at or now
+    limit = timedelta(days=consent_max_days())
+    if expires_at is None:
+        errors["expires_at"] = "A release needs an expiry date."
+    elif expires_at <= starts_at:
+        errors["expires_at"] = "The expiry must come after the start."
+    elif expires_at - starts_at > limit:
+        errors["expires_at"] = f"A release may last at most {limit.days} days."
+    if consent_text.task_force_id != facts.task_force_id:
+        errors["consent_text"] = "Unknown release text."
+    method = SignatureMethod(signature_method)
+    if method is SignatureMethod.E_SIGNATURE:
+        if not signer_typed_name.strip() or not signer_agreed:
+            errors["signature"] = "The victim types their name and ticks the agreement."
+    elif signed_form is None:
+        errors["signed_form"] = "Upload the signed release form."
+    minor = victim_is_minor if victim_is_minor is not None else None
+    if minor is None:
+        if facts.age is None:
+            errors["victim_is_minor"] = "Say whether the victim is a minor (age unknown)."
+        else:
+            minor = facts.age < 18
+    if minor and not (
+        guardian_name.strip() and guardian_relationship.strip() and guardian_attested_non_abusive
+    ):
+        errors["guardian"] = (
+            "A minor's release also needs a non-abusive parent or guardian: name, relationship "
+            "and the attestation that they are not the abuser."
+        )
+    if errors:
+        field = next(iter(errors))
+        raise ValidationError(" ".join(errors.values()), data={"field": field, "errors": errors})
+    stored = signed_form_store(signed_form) if signed_form is not None else None
+    with transaction.atomic():
+        release = Release.objects.create(
+            task_force_id=facts.task_force_id,
+            victim_id=facts.id,
+            case_id=facts.case_id,
+            produced_by=producer,
+            categories=category_set,
+            purpose=purpose.strip(),
+            consent_text=consent_text,
+            text_shown=consent_text.text,
+            signature_method=method,
+            signed_form_path=stored.path if stored else "",
+            signed_form_type=stored.content_type if stored else "",
+            signed_form_size=stored.size if stored else None,
+            signed_form_sha256=stored.sha256 if stored else "",
+            signer_typed_name=signer_typed_name.strip(),
+            signer_agreed=bool(signer_agreed),
+            signed_at=now,
+            signer_ip=signer_ip[:64],
+            victim_is_minor=bool(minor),
+            guardian_name=guardian_name.strip() if minor else "",
+            guardian_relationship=guardian_relationship.strip() if minor else "",
+            guardian_attested_non_abusive=bool(minor and guardian_attested_non_abusive),
+            guardian_signed_at=now if minor else None,
+            starts_at=starts_at,
+            expires_at=expires_at,
+            recorded_by=actor,
+            recorded_at=now,
+        )
+        release.recipients.set(recipient_list)
+        audit_record(
+            event=AuditEventType.CONSENT_CHANGED,
+            actor=actor,
+            object_type="sharing.release",
+            object_id=release.pk,
+            fields=["recipients", "categories", "purpose", "starts_at", "expires_at", "signature"],
+            purpose="release recorded",
+            detail={
+                "action": "recorded",
+                "victim_id": facts.id,
+                "case_id": facts.case_id,
+                "recipients": [a.slug for a in recipient_list],
+                "categories": category_set,
+                "expires_at": expires_at.isoformat() if expires_at else "",
+                "signature_method": str(method),
+                "minor": bool(minor),
+                "consent_text_version": consent_text.version,
+            },
+            task_force_id=facts.task_force_id,
+        )
+    return release
+
+
+def consent_revoke(
+    *, actor: User, consent: Release, reason: str, now: datetime | None = None
+) -> Release:
+    """Revoke a release at once: the next request of any recipient no longer sees the records."""
+    now = now or timezone.now()
+    if actor.task_force_id != consent.task_force_id:
+        raise NotFound("No such release.")
+    agency = actor.agency
+    if not actor.has_role("advocate") or agency.pk != consent.produced_by_id:
+        raise PermissionDenied("Only an advocate of the releasing provider records a revocation.")
+    if consent.revoked_at is not None:
+        return consent
+    with transaction.atomic():
+        consent.revoked_at = now
+        consent.revoked_by = actor
+        consent.revocation_reason = reason.strip()
+        consent.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+        audit_record(
+            event=AuditEventType.CONSENT_CHANGED,
+            actor=actor,
+            object_type="sharing.release",
+            object_id=consent.pk,
+            fields=["revoked_at", "revocation_reason"],
+            purpose="release revoked",
+            detail={"action": "revoked", "victim_id": consent.victim_id},
+            task_force_id=consent.task_force_id,
+        )
+    return consent
+
+
+def _release_link(release: Release) -> str:
+    try:
+        return reverse("sharing:release_detail", args=[release.pk])
+    except NoReverseMatch:
+        return ""
+
+
+def consents_expiring_notify(*, now: datetime | None = None) -> int:
+    """E-mail the recording advocate about releases expiring within 7 days (once each).
+
+    Returns how many releases were notified. The e-mail names the release number
+    and the expiry only, never the victim.
+    """
+    now = now or timezone.now()
+    due = Release.objects.filter(
+        revoked_at__isnull=True,
+        expiry_notified_at__isnull=True,
+        expires_at__gt=now,
+        expires_at__lte=now + EXPIRY_NOTICE_AHEAD,
+    ).select_related("recorded_by")
+    count = 0
+    for release in due:
+        with transaction.atomic():
+            release.expiry_notified_at = now
+            release.save(update_fields=["expiry_notified_at"])
+            audit_record(
+                event=AuditEventType.CONSENT_CHANGED,
+                actor=None,
+                username="accord",
+                object_type="sharing.release",
+                object_id=release.pk,
+                fields=["expiry_notified_at"],
+                purpose="release expiry reminder",
+                detail={"action": "expiry_notified"},
+                task_force_id=release.task_force_id,
+            )
+            email_on_commit(
+                subject=f"Release #{release.pk} expires on {release.expires_at:%Y-%m-%d}",
+                body=(
+                    f"Release #{release.pk}, which you recorded, expires on "
+                    f"{release.expires_at:%Y-%m-%d %H:%M} UTC. If the victim wishes to keep "
+                    "sharing, ask them to sign a new release; otherwise nothing needs doing: "
+                    "the records stop being shared automatically.\n\n"
+                    f"{_release_link(release)}\n"
+                ),
+                emails=[release.recorded_by.email],
+            )
+        count += 1
+    return count

@@ -1,0 +1,146 @@
+"""Benchmark: what the sharing layer adds to a case list page of 50 cases with their victims.
+
+    .venv/bin/python bench/bench_sharing.py [--cases 50] [--runs 30]
+
+Builds a fresh SQLite file, the example protocol, Harbor Light and HSI; opens ``--cases``
+cases (Harbor Light's clients, HSI on each case, a release naming HSI on every other
+victim), then times, for investigator.hsi, the server work of a list page that shows each
+case with its victims through the read door (``selectors.case_list_released``, audit included):
+once with the sharing policy, once with the policy bypassed (every field released, no
+releases loaded) -- the bypass exists in this benchmark only. Prints medians and overhead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from unittest import mock
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings.test")
+    from django.conf import settings
+
+    db = Path(tempfile.mkdtemp()) / "bench-sharing.sqlite3"
+    settings.DATABASES["default"]["NAME"] = str(db)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    hsi = _setup(args.cases)
+    from accord.cases import selectors
+    from accord.sharing import policy
+
+    def page() -> int:
+        rows = selectors.case_list_released(viewer=hsi, limit=args.cases)
+        return sum(len(v.values) for row in rows for v in row.victims)
+
+    released = policy.Released("bypass", "benchmark bypass")
+
+    def timed() -> float:
+        started = time.perf_counter()
+        page()
+        return (time.perf_counter() - started) * 1000
+
+    page()  # warm caches (protocol load, templates of nothing)
+    with_policy, bypassed = [], []
+    for _ in range(args.runs):
+        with_policy.append(timed())
+        with (
+            mock.patch.object(selectors.CaseAccess, "decide", lambda self, record, spec: released),
+            mock.patch.object(selectors, "consent_views_for", lambda **kw: {}),
+        ):
+            bypassed.append(timed())
+    a, b = statistics.median(with_policy), statistics.median(bypassed)
+    print(f"case list with victims, {args.cases} cases, {args.runs} runs (median server time)")
+    print(f"  with the sharing policy : {a:8.1f} ms")
+    print(f"  policy bypassed         : {b:8.1f} ms")
+    print(f"  overhead                : {100 * (a - b) / b:8.1f} %  (budget 20 %)")
+
+
+def _setup(count: int):  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from accord.accounts.models import Agency, TaskForce
+    from accord.accounts.tests.factories import make_user
+    from accord.cases.models import CaseParticipant
+    from accord.cases.services import VictimInput, case_open
+    from accord.protocols.models import ProtocolVersion
+    from accord.sharing.models import ConsentText
+    from accord.sharing.services import consent_record
+
+    tf = TaskForce.objects.create(slug="bench", name="Bench TF")
+    harbor = Agency.objects.create(
+        task_force=tf, slug="harbor-light", name="HL", sector="victim_services"
+    )
+    hsi_agency = Agency.objects.create(
+        task_force=tf, slug="hsi-riverton", name="HSI", sector="law_enforcement_federal"
+    )
+    ProtocolVersion.objects.create(
+        task_force=tf,
+        number=1,
+        title="Example",
+        yaml_text=(REPO / "examples/protocols/example-county.yaml").read_text(),
+        status="in_force",
+    )
+    advocate = make_user(harbor, "advocate.harbor", roles=("advocate",), with_totp=False)
+    hsi = make_user(hsi_agency, "investigator.hsi", roles=("investigator",), with_totp=False)
+    today = timezone.localdate()
+    hsi.cjis_training_on = today
+    hsi.background_check_passed_on = today
+    hsi.save()
+    text = ConsentText.objects.create(task_force=tf, version="1", text="(invented) release text")
+    now = timezone.now()
+    for index in range(count):
+        case = case_open(
+            actor=advocate,
+            title=f"Bench case {index}",
+            incident_kind="victim_ready",
+            facts={"trafficking_type": "sex", "victim_age": 25},
+            intake_token=uuid.uuid4().hex,
+            victims=[
+                VictimInput(
+                    pseudonym=f"V-{index}-{v}",
+                    legal_name=f"(invented) {index}-{v}",
+                    contact="(invented) 555",
+                    age=25,
+                )
+                for v in range(2)
+            ],
+        )
+        CaseParticipant.objects.create(case=case, agency=hsi_agency, joined_at=now)
+        victim = case.potentialvictims.first()
+        if index % 2 == 0:
+            consent_record(
+                actor=advocate,
+                victim=victim,
+                recipients=[hsi_agency],
+                categories=["identity"],
+                purpose="bench",
+                expires_at=now + timedelta(days=30),
+                consent_text=text,
+                signature_method="e_signature",
+                signer_typed_name="x",
+                signer_agreed=True,
+            )
+    return hsi
+
+
+if __name__ == "__main__":
+    main()
