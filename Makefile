@@ -34,7 +34,7 @@ lint-fix: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 ## browser-deps: Debian's Chromium and axe-core for the browser tests (needs root and apt)
 browser-deps:
