@@ -61,6 +61,7 @@ class AuditEventType(enum.StrEnum):
     DIRECTORY_ENTRY_VERIFIED = "directory_entry_verified"
     DIRECTORY_CAPACITY_UPDATED = "directory_capacity_updated"
     DIRECTORY_LOCATION_DISCLOSED = "directory_location_disclosed"
+    DIRECTORY_LOCATION_DISCLOSURE_WITHDRAWN = "directory_location_disclosure_withdrawn"
     # Conflict resolution
     DISAGREEMENT_RAISED = "disagreement_raised"
     DISAGREEMENT_ESCALATED = "disagreement_escalated"

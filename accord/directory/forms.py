@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-from django import forms
+import re
+from typing import Any
 
+from django import forms
+from django.db.models import QuerySet
+from django.utils.text import slugify
+
+from accord.accounts.models import Agency
+
+from .models import ServiceStatus
 from .search import SearchQuery
-from .vocabulary import CITIZENSHIP, GENDERS, SERVICE_TYPES, TRAFFICKING_TYPES, normalize_language
+from .services import PHONE_TYPES, ContactEntry, PhoneEntry
+from .vocabulary import (
+    AGE_DOMAIN,
+    CITIZENSHIP,
+    GENDERS,
+    SERVICE_TYPES,
+    TRAFFICKING_TYPES,
+    normalize_language,
+)
 
 
 def _choices(
@@ -89,3 +105,269 @@ class ImportForm(forms.Form):
         if not upload.name.lower().endswith(".json"):
             raise forms.ValidationError("Upload a .json file (HSDS 3.0 JSON).")
         return upload
+
+
+# --- editing the directory ------------------------------------------------------------------
+
+AGE_MIN, AGE_MAX = AGE_DOMAIN
+EDITABLE_STATUSES = (ServiceStatus.ACTIVE, ServiceStatus.INACTIVE)
+
+
+def _codes(values: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
+    def label(value: str) -> str:
+        words = value.replace("_", " ").capitalize()
+        return words.replace("Us ", "US ", 1)
+
+    return [(value, label(value)) for value in values]
+
+
+def _split(text: str) -> list[str]:
+    return [part for part in re.split(r"[\s,;]+", text or "") if part]
+
+
+class ServiceFieldsForm(forms.Form):
+    """Everything a maintainer changes about a service; ``to_changes`` feeds the services."""
+
+    name = forms.CharField(label="Name", max_length=300)
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    service_types = forms.MultipleChoiceField(
+        label="Service types",
+        required=False,
+        choices=sorted(SERVICE_TYPES.items(), key=lambda item: item[1]),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    languages = forms.CharField(
+        label="Languages (ISO 639 codes)",
+        required=False,
+        max_length=300,
+        help_text="Separated by commas or spaces, e.g. en, es, tl.",
+    )
+    minimum_age = forms.IntegerField(
+        label="Minimum age", required=False, min_value=AGE_MIN, max_value=AGE_MAX
+    )
+    maximum_age = forms.IntegerField(
+        label="Maximum age", required=False, min_value=AGE_MIN, max_value=AGE_MAX
+    )
+    genders = forms.MultipleChoiceField(
+        label="Genders served (none ticked: all)",
+        required=False,
+        choices=_codes(GENDERS),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    citizenship = forms.MultipleChoiceField(
+        label="Citizenship or status served (none ticked: any)",
+        required=False,
+        choices=_codes(CITIZENSHIP),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    trafficking_types = forms.MultipleChoiceField(
+        label="Trafficking types served (none ticked: any)",
+        required=False,
+        choices=_codes(TRAFFICKING_TYPES),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    eligibility_description = forms.CharField(
+        label="Eligibility notes", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    jurisdictions = forms.MultipleChoiceField(
+        label="Service area (none ticked and none added: not limited)",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    new_jurisdictions = forms.CharField(
+        label="Add jurisdictions (ids)",
+        required=False,
+        max_length=300,
+        help_text="Lowercase ids separated by commas, e.g. riverton, lakeside.",
+    )
+    is_24_7 = forms.BooleanField(label="Available 24 hours, 7 days a week", required=False)
+    schedule_notes = forms.CharField(
+        label="Schedule notes",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Free text, e.g. “Walk-ins Mon-Fri 9-17; after hours call the hotline”.",
+    )
+    status = forms.ChoiceField(label="Status", choices=[])
+
+    def __init__(
+        self,
+        *args: Any,
+        jurisdictions: dict[str, str],
+        current_status: str = ServiceStatus.ACTIVE,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["jurisdictions"].choices = [
+            (slug, f"{name} ({slug})" if name != slug else slug)
+            for slug, name in sorted(jurisdictions.items(), key=lambda item: item[1])
+        ]
+        statuses = [s for s in ServiceStatus if s in EDITABLE_STATUSES or s == current_status]
+        self.fields["status"].choices = [(s.value, s.label) for s in statuses]
+
+    def clean_languages(self) -> list[str]:
+        codes = _split(self.cleaned_data.get("languages", ""))
+        unknown = [code for code in codes if normalize_language(code) is None]
+        if unknown:
+            raise forms.ValidationError(
+                "Not ISO 639 language codes: "
+                + ", ".join(unknown)
+                + " (use e.g. en, es, tl, vi, or a three-letter code such as mam)."
+            )
+        return sorted({normalize_language(code) or "" for code in codes})
+
+    def clean_new_jurisdictions(self) -> list[str]:
+        slugs = _split(self.cleaned_data.get("new_jurisdictions", ""))
+        bad = [slug for slug in slugs if slugify(slug) != slug or len(slug) > 60]
+        if bad:
+            raise forms.ValidationError(
+                "Use lowercase letters, digits and dashes in jurisdiction ids: " + ", ".join(bad)
+            )
+        return slugs
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        low, high = data.get("minimum_age"), data.get("maximum_age")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "minimum_age",
+                f"Inverted age range: minimum {low} is above maximum {high}.",
+            )
+        return data
+
+    def to_changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "description": data["description"],
+            "service_types": data["service_types"],
+            "languages": data["languages"],
+            "minimum_age": data["minimum_age"],
+            "maximum_age": data["maximum_age"],
+            "genders": data["genders"],
+            "citizenship": data["citizenship"],
+            "trafficking_types": data["trafficking_types"],
+            "eligibility_description": data["eligibility_description"],
+            "jurisdictions": sorted({*data["jurisdictions"], *data["new_jurisdictions"]}),
+            "is_24_7": data["is_24_7"],
+            "schedule_notes": data["schedule_notes"],
+            "status": data["status"],
+        }
+
+
+class ServiceEditForm(ServiceFieldsForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ServiceCreateForm(ServiceFieldsForm):
+    slug = forms.SlugField(
+        label="Directory id",
+        max_length=100,
+        help_text="The id the protocol uses: lowercase letters, digits and dashes.",
+    )
+    field_order = ["slug", "name"]
+
+
+class OrganizationCreateForm(forms.Form):
+    slug = forms.SlugField(
+        label="Directory id",
+        max_length=100,
+        help_text="The id the protocol uses: lowercase letters, digits and dashes.",
+    )
+    name = forms.CharField(label="Name", max_length=300)
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    agency = forms.ModelChoiceField(
+        label="Member agency (if the organization is one)",
+        required=False,
+        queryset=Agency.objects.none(),
+        empty_label="Not a member agency",
+    )
+    email = forms.EmailField(label="E-mail", required=False, max_length=254)
+    website = forms.URLField(label="Website", required=False, max_length=500, assume_scheme="https")
+
+    def __init__(self, *args: Any, task_force_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = Agency.objects.filter(  # type: ignore[attr-defined]
+            task_force_id=task_force_id
+        ).order_by("name")
+
+
+class PhoneForm(forms.Form):
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    number = forms.CharField(label="Number", max_length=60)
+    extension = forms.CharField(label="Extension", max_length=20, required=False)
+    type = forms.ChoiceField(
+        label="Type", required=False, choices=[("", "—"), *((t, t) for t in PHONE_TYPES)]
+    )
+    description = forms.CharField(label="Description", max_length=300, required=False)
+    is_24_7 = forms.BooleanField(label="Answered 24/7", required=False)
+
+    def clean_number(self) -> str:
+        number = " ".join(self.cleaned_data["number"].split())
+        if not re.fullmatch(r"[0-9+().\-\s/]+", number) or sum(c.isdigit() for c in number) < 3:
+            raise forms.ValidationError(
+                "Not a phone number: use digits, spaces and + ( ) - . (at least 3 digits)."
+            )
+        return number
+
+    def to_entry(self) -> PhoneEntry:
+        data = self.cleaned_data
+        return PhoneEntry(
+            id=data.get("id"),
+            number=data["number"],
+            extension=data.get("extension") or "",
+            type=data.get("type") or "",
+            description=data.get("description") or "",
+            is_24_7=bool(data.get("is_24_7")),
+        )
+
+
+class ContactForm(forms.Form):
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(label="Name", max_length=200, required=False)
+    title = forms.CharField(label="Title", max_length=200, required=False)
+    department = forms.CharField(label="Department", max_length=200, required=False)
+    email = forms.EmailField(label="E-mail", max_length=254, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not (data.get("name") or data.get("title") or data.get("department")):
+            self.add_error("name", "Give a name, a title or a department.")
+        return data
+
+    def to_entry(self) -> ContactEntry:
+        data = self.cleaned_data
+        return ContactEntry(
+            id=data.get("id"),
+            name=data.get("name") or "",
+            title=data.get("title") or "",
+            department=data.get("department") or "",
+            email=data.get("email") or "",
+        )
+
+
+PhoneFormSet = forms.formset_factory(PhoneForm, extra=2, can_delete=True, max_num=50)
+ContactFormSet = forms.formset_factory(ContactForm, extra=1, can_delete=True, max_num=50)
+
+
+def kept_entries(formset: forms.BaseFormSet) -> list[Any]:
+    """The rows the editor kept: filled in (blank extra rows are empty) and not ticked to remove."""
+    return [
+        form.to_entry()  # type: ignore[attr-defined]
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+class DisclosureForm(forms.Form):
+    agency = forms.ModelChoiceField(
+        label="Member agency to name", queryset=Agency.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args: Any, agencies: QuerySet[Agency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies  # type: ignore[attr-defined]

@@ -280,7 +280,8 @@ def open_now(service: Service, *, now: datetime) -> tuple[bool, str]:
         return True, "24/7"
     weekday = WEEKDAYS[now.weekday()]
     current = now.time()
-    schedules = list(service.schedules.all())
+    # Rule-less rows (free-text schedule notes) say nothing about the clock.
+    schedules = [s for s in service.schedules.all() if s.opens_at or s.closes_at or s.byday]
     if not schedules:
         return False, "no opening hours recorded"
     for schedule in schedules:

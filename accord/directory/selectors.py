@@ -15,10 +15,10 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from accord.accounts.models import Role, TaskForce, User
+from accord.accounts.models import Agency, Role, TaskForce, User
 from accord.errors import NotFound
 
-from .models import Location, Organization, Phone, Service
+from .models import Location, LocationDisclosure, Organization, Phone, Service, ServiceArea
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,96 @@ def may_maintain(*, viewer: User, organization: Organization) -> bool:
     if viewer.has_role(Role.COORDINATOR):
         return True
     return organization.agency_id is not None and organization.agency_id == viewer.agency_id
+
+
+def may_disclose(*, viewer: User, location: Location) -> bool:
+    """Only the provider's own users name (and un-name) agencies that see its address."""
+    organization = location.organization
+    return (
+        organization.task_force_id == viewer.task_force_id
+        and organization.agency_id is not None
+        and organization.agency_id == viewer.agency_id
+    )
+
+
+@dataclass(frozen=True)
+class AddressAudience:
+    """Who sees a confidential location's address now, and why."""
+
+    agency: Agency
+    reason: str
+    disclosure: LocationDisclosure | None = None
+
+
+def location_address_audience(*, viewer: User, location: Location) -> list[AddressAudience]:
+    """The agencies whose users see the address now (the provider first); NotFound for others."""
+    if not may_disclose(viewer=viewer, location=location):
+        raise NotFound("No such location in your task force's directory.")
+    provider = location.organization.agency
+    audience = [AddressAudience(agency=provider, reason="runs this location")]  # type: ignore[arg-type]
+    if not location.is_confidential:
+        return audience
+    for disclosure in location.disclosures.select_related("agency").order_by("agency__name"):
+        audience.append(
+            AddressAudience(
+                agency=disclosure.agency,
+                reason=f"named by the provider on {disclosure.created_at:%Y-%m-%d}",
+                disclosure=disclosure,
+            )
+        )
+    return audience
+
+
+def disclosable_agencies(*, location: Location) -> QuerySet[Agency]:
+    """Member agencies the provider could still name for this location."""
+    organization = location.organization
+    return (
+        Agency.objects.filter(task_force_id=organization.task_force_id)
+        .exclude(pk=organization.agency_id)
+        .exclude(pk__in=location.disclosures.values("agency_id"))
+        .order_by("name")
+    )
+
+
+def service_languages(service: Service) -> tuple[str, ...]:
+    return tuple(
+        sorted({code for code in service.languages.values_list("code", flat=True) if code})
+    )
+
+
+def service_jurisdictions(service: Service) -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            {slug for slug in service.service_areas.values_list("jurisdiction", flat=True) if slug}
+        )
+    )
+
+
+def schedule_notes_id(service: Service) -> str:
+    """The HSDS id of the rule-less schedule row that holds a service's free-text hours."""
+    from .hsds import stable_id  # hsds imports this module
+
+    return stable_id("schedule-notes", service.hsds_id)
+
+
+def service_schedule_notes(service: Service) -> str:
+    row = service.schedules.filter(hsds_id=schedule_notes_id(service)).first()
+    return row.description if row else ""
+
+
+def known_jurisdictions(*, task_force_id: int) -> dict[str, str]:
+    """Jurisdiction slugs the task force's directory already uses, with a display name each."""
+    names: dict[str, str] = {}
+    rows = (
+        ServiceArea.objects.filter(service__task_force_id=task_force_id)
+        .exclude(jurisdiction="")
+        .order_by("jurisdiction", "pk")
+        .values_list("jurisdiction", "name")
+    )
+    for slug, name in rows:
+        if slug not in names or (not names[slug] and name):
+            names[slug] = name
+    return {slug: name or slug for slug, name in names.items()}
 
 
 @dataclass(frozen=True)

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import json
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.accounts.models import Role, User
-from accord.errors import AccordError, ConflictError
+from accord.errors import AccordError, ConflictError, NotFound, PermissionDenied, ValidationError
 from accord.web.access import member
 
-from . import selectors, services
+from . import forms, selectors, services
 from .forms import CapacityForm, ImportForm, SearchForm, VersionForm
 from .hsds import DirectoryImportError
+from .models import Location, Organization, Service
 from .search import directory_search
 from .vocabulary import SERVICE_TYPES, language_name
 
@@ -55,7 +57,11 @@ def organization_list(request: HttpRequest) -> HttpResponse:
         .prefetch_related("services")
         .order_by("name")
     )
-    return render(request, "directory/organization_list.html", {"organizations": organizations})
+    return render(
+        request,
+        "directory/organization_list.html",
+        {"organizations": organizations, "may_create": user.has_role(Role.COORDINATOR)},
+    )
 
 
 @member()
@@ -80,6 +86,9 @@ def organization_detail(request: HttpRequest, organization_id: int) -> HttpRespo
             "services": organization.services.order_by("name"),
             "stale": selectors.is_stale(last_verified_at=organization.last_verified_at),
             "may_maintain": selectors.may_maintain(viewer=user, organization=organization),
+            "may_add_service": user.has_role(Role.COORDINATOR),
+            "may_disclose": organization.agency_id is not None
+            and organization.agency_id == user.agency_id,
         },
     )
 
@@ -245,3 +254,384 @@ def import_view(request: HttpRequest) -> HttpResponse:
 
 def _form_errors(form) -> str:  # type: ignore[no-untyped-def]
     return "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+
+
+# --- editing the directory ------------------------------------------------------------------
+
+CONFLICT_HELP = (
+    "Your input is kept below. Compare it with the entry as it is now (shown above the form), "
+    "then save again to replace it with your input, or reload the page to start again from "
+    "the current entry."
+)
+
+
+def _require_maintainer(user: User, organization: Organization) -> None:
+    if not selectors.may_maintain(viewer=user, organization=organization):
+        raise PermissionDenied(
+            "Only coordinators and users of this organization's agency may change its entry."
+        )
+
+
+def _form_error(form: django_forms.Form, error: ValidationError) -> None:
+    """Put a service's refusal next to the field it names, else at the top of the form."""
+    field = error.data.get("field")
+    if field == "jurisdictions":
+        field = "new_jurisdictions" if "new_jurisdictions" in form.fields else field
+    form.add_error(
+        field if isinstance(field, str) and field in form.fields else None, error.message
+    )
+
+
+def _version_read(request: HttpRequest, *, default: int) -> int:
+    """The version the editor's page was opened at: a refused form keeps it, so fixing a
+    typo and saving again cannot overwrite a change made in between."""
+    if request.method != "POST":
+        return default
+    try:
+        return max(1, int(request.POST.get("version", "")))
+    except ValueError:
+        return default
+
+
+def _service_initial(service: Service) -> dict[str, object]:
+    return {
+        "version": service.version,
+        "name": service.name,
+        "description": service.description,
+        "service_types": sorted(service.service_type_set),
+        "languages": ", ".join(selectors.service_languages(service)),
+        "minimum_age": service.minimum_age,
+        "maximum_age": service.maximum_age,
+        "genders": sorted(service.gender_set),
+        "citizenship": sorted(service.citizenship_set),
+        "trafficking_types": sorted(service.trafficking_type_set),
+        "eligibility_description": service.eligibility_description,
+        "jurisdictions": list(selectors.service_jurisdictions(service)),
+        "is_24_7": service.is_24_7,
+        "schedule_notes": selectors.service_schedule_notes(service),
+        "status": service.status,
+    }
+
+
+def _service_summary(service: Service) -> list[tuple[str, str]]:
+    """The entry as stored now, in words: shown beside the form after a conflict."""
+    ages = (
+        "all ages"
+        if service.minimum_age is None and service.maximum_age is None
+        else f"{service.minimum_age if service.minimum_age is not None else 0}-"
+        f"{service.maximum_age if service.maximum_age is not None else 'any'}"
+    )
+    return [
+        ("Name", service.name),
+        ("Description", service.description or "—"),
+        ("Service types", ", ".join(sorted(service.service_type_set)) or "—"),
+        ("Languages", ", ".join(selectors.service_languages(service)) or "—"),
+        ("Ages", ages),
+        ("Genders", ", ".join(sorted(service.gender_set)) or "all"),
+        ("Citizenship or status", ", ".join(sorted(service.citizenship_set)) or "any"),
+        ("Trafficking types", ", ".join(sorted(service.trafficking_type_set)) or "any"),
+        ("Eligibility notes", service.eligibility_description or "—"),
+        ("Service area", ", ".join(selectors.service_jurisdictions(service)) or "not limited"),
+        ("24/7", "yes" if service.is_24_7 else "no"),
+        ("Schedule notes", selectors.service_schedule_notes(service) or "—"),
+        ("Status", service.get_status_display()),
+    ]
+
+
+@member()
+@require_http_methods(["GET", "POST"])
+def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
+    """Maintainers change a service; a stale save is refused and the typed input kept (S23)."""
+    user = _user(request)
+    service = selectors.service_get(viewer=user, service_id=service_id)
+    _require_maintainer(user, service.organization)
+    options = {
+        "jurisdictions": selectors.known_jurisdictions(task_force_id=service.task_force_id),
+        "current_status": service.status,
+    }
+    status, current = 200, None
+    version = _version_read(request, default=service.version)
+    if request.method == "POST":
+        form = forms.ServiceEditForm(request.POST, **options)
+        if not form.is_valid():
+            status = 400
+        else:
+            try:
+                services.service_update(
+                    actor=user,
+                    service=service,
+                    expected_version=form.cleaned_data["version"],
+                    changes=form.to_changes(),
+                )
+            except ConflictError as error:
+                form.add_error(None, f"{error.message} {CONFLICT_HELP}")
+                current, status = service, 409
+                version = service.version  # saving again is now a choice made knowingly
+            except ValidationError as error:
+                _form_error(form, error)
+                status = 400
+            else:
+                messages.success(request, f"{service.name}: changes saved.")
+                return redirect("directory:service", service_id=service.pk)
+    else:
+        form = forms.ServiceEditForm(initial=_service_initial(service), **options)
+    return render(
+        request,
+        "directory/service_form.html",
+        {
+            "form": form,
+            "organization": service.organization,
+            "service": service,
+            "version": version,
+            "current": _service_summary(current) if current else None,
+            "title": f"Edit {service.name}",
+        },
+        status=status,
+    )
+
+
+@member(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def service_create(request: HttpRequest, organization_id: int) -> HttpResponse:
+    user = _user(request)
+    organization = selectors.organization_get(viewer=user, organization_id=organization_id)
+    options = {
+        "jurisdictions": selectors.known_jurisdictions(task_force_id=organization.task_force_id)
+    }
+    status = 200
+    if request.method == "POST":
+        form = forms.ServiceCreateForm(request.POST, **options)
+        if not form.is_valid():
+            status = 400
+        else:
+            try:
+                service = services.service_create(
+                    actor=user,
+                    organization=organization,
+                    slug=form.cleaned_data["slug"],
+                    changes=form.to_changes(),
+                )
+            except ValidationError as error:
+                _form_error(form, error)
+                status = 400
+            else:
+                messages.success(request, f"{service.name} added to {organization.name}.")
+                return redirect("directory:service", service_id=service.pk)
+    else:
+        form = forms.ServiceCreateForm(initial={"status": "active"}, **options)
+    return render(
+        request,
+        "directory/service_form.html",
+        {
+            "form": form,
+            "organization": organization,
+            "title": f"Add a service to {organization.name}",
+        },
+        status=status,
+    )
+
+
+def _reach_initial(organization: Organization) -> tuple[list[dict], list[dict]]:  # type: ignore[type-arg]
+    phones = [
+        {
+            "id": phone.pk,
+            "number": phone.number,
+            "extension": phone.extension,
+            "type": phone.type if phone.type in services.PHONE_TYPES else "",
+            "description": phone.description,
+            "is_24_7": phone.is_24_7,
+        }
+        for phone in organization.phones.order_by("-is_24_7", "pk")
+    ]
+    contacts = [
+        {
+            "id": contact.pk,
+            "name": contact.name,
+            "title": contact.title,
+            "department": contact.department,
+            "email": contact.email,
+        }
+        for contact in organization.contacts.order_by("pk")
+    ]
+    return phones, contacts
+
+
+def _formset_errors(*formsets: django_forms.BaseFormSet) -> bool:
+    return any(not formset.is_valid() for formset in formsets)
+
+
+@member()
+@require_http_methods(["GET", "POST"])
+def organization_reach(request: HttpRequest, organization_id: int) -> HttpResponse:
+    """Maintainers edit an organization's own phones (24/7 flag) and contacts."""
+    user = _user(request)
+    organization = selectors.organization_get(viewer=user, organization_id=organization_id)
+    _require_maintainer(user, organization)
+    status, problems, current = 200, [], None
+    version = _version_read(request, default=organization.version)
+    if request.method == "POST":
+        version_form = forms.VersionForm(request.POST)
+        phones = forms.PhoneFormSet(request.POST, prefix="phones")
+        contacts = forms.ContactFormSet(request.POST, prefix="contacts")
+        if _formset_errors(phones, contacts) or not version_form.is_valid():
+            status = 400
+            problems.append("Nothing was saved: correct the fields marked below.")
+        else:
+            try:
+                services.organization_reach_update(
+                    actor=user,
+                    organization=organization,
+                    expected_version=version_form.cleaned_data["version"],
+                    phones=forms.kept_entries(phones),
+                    contacts=forms.kept_entries(contacts),
+                )
+            except ConflictError as error:
+                problems.append(f"{error.message} {CONFLICT_HELP}")
+                current, status = organization, 409
+                version = organization.version  # saving again is now a choice made knowingly
+            except ValidationError as error:
+                problems.append(f"Nothing was saved: {error.message}")
+                status = 400
+            else:
+                messages.success(request, f"{organization.name}: phones and contacts saved.")
+                return redirect("directory:organization", organization_id=organization.pk)
+    else:
+        phone_rows, contact_rows = _reach_initial(organization)
+        phones = forms.PhoneFormSet(initial=phone_rows, prefix="phones")
+        contacts = forms.ContactFormSet(initial=contact_rows, prefix="contacts")
+    return render(
+        request,
+        "directory/organization_reach.html",
+        {
+            "organization": organization,
+            "phones": phones,
+            "contacts": contacts,
+            "version": version,
+            "problems": problems,
+            "current_phones": current.phones.all() if current else None,
+            "current_contacts": current.contacts.all() if current else None,
+            "contact_phones": [
+                (contact.name or contact.title, [str(phone) for phone in contact.phones.all()])
+                for contact in organization.contacts.prefetch_related("phones")
+                if contact.phones.all()
+            ],
+        },
+        status=status,
+    )
+
+
+@member(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def organization_create(request: HttpRequest) -> HttpResponse:
+    """Coordinators add an organization with its phones (24/7 flag) and contacts."""
+    user = _user(request)
+    task_force = user.agency.task_force  # type: ignore[union-attr]
+    status, problems = 200, []
+    if request.method == "POST":
+        form = forms.OrganizationCreateForm(request.POST, task_force_id=task_force.pk)
+        phones = forms.PhoneFormSet(request.POST, prefix="phones")
+        contacts = forms.ContactFormSet(request.POST, prefix="contacts")
+        if _formset_errors(phones, contacts) or not form.is_valid():
+            status = 400
+            problems.append("Nothing was saved: correct the fields marked below.")
+        else:
+            data = form.cleaned_data
+            try:
+                organization = services.organization_create(
+                    actor=user,
+                    task_force=task_force,
+                    slug=data["slug"],
+                    name=data["name"],
+                    description=data["description"],
+                    agency=data["agency"],
+                    email=data["email"],
+                    website=data["website"],
+                    phones=forms.kept_entries(phones),
+                    contacts=forms.kept_entries(contacts),
+                )
+            except ValidationError as error:
+                _form_error(form, error)
+                if error.data.get("field") in ("phones", "contacts"):
+                    problems.append(f"Nothing was saved: {error.message}")
+                status = 400
+            else:
+                messages.success(request, f"{organization.name} added. Now add its services.")
+                return redirect("directory:organization", organization_id=organization.pk)
+    else:
+        form = forms.OrganizationCreateForm(task_force_id=task_force.pk)
+        phones = forms.PhoneFormSet(prefix="phones")
+        contacts = forms.ContactFormSet(prefix="contacts")
+    return render(
+        request,
+        "directory/organization_form.html",
+        {"form": form, "phones": phones, "contacts": contacts, "problems": problems},
+        status=status,
+    )
+
+
+def _disclosure_location(request: HttpRequest, location_id: int) -> Location:
+    """The location, for its provider's users only: to anyone else it does not exist here."""
+    location = selectors.location_get(viewer=_user(request), location_id=location_id)
+    if not selectors.may_disclose(viewer=_user(request), location=location):
+        raise NotFound("No such location in your task force's directory.")
+    return location
+
+
+@member()
+@require_http_methods(["GET", "POST"])
+def location_disclosures(request: HttpRequest, location_id: int) -> HttpResponse:
+    """Who sees a confidential address now; the provider names another agency here."""
+    user = _user(request)
+    location = _disclosure_location(request, location_id)
+    agencies = selectors.disclosable_agencies(location=location)
+    status = 200
+    if request.method == "POST":
+        form = forms.DisclosureForm(request.POST, agencies=agencies)
+        if form.is_valid():
+            agency = form.cleaned_data["agency"]
+            try:
+                services.location_disclose(actor=user, location=location, agency=agency)
+            except ValidationError as error:
+                _form_error(form, error)
+                status = 400
+            else:
+                messages.success(
+                    request, f"{agency.name} now sees the address of {location.name or 'it'}."
+                )
+                return redirect("directory:location_disclosures", location_id=location.pk)
+        else:
+            status = 400
+    else:
+        form = forms.DisclosureForm(agencies=agencies)
+    return render(
+        request,
+        "directory/location_disclosures.html",
+        {
+            "location": location,
+            "organization": location.organization,
+            "audience": selectors.location_address_audience(viewer=user, location=location),
+            "form": form,
+            "may_add": agencies.exists(),
+        },
+        status=status,
+    )
+
+
+@member()
+@require_POST
+def location_disclosure_withdraw(
+    request: HttpRequest, location_id: int, agency_id: int
+) -> HttpResponse:
+    user = _user(request)
+    location = _disclosure_location(request, location_id)
+    disclosure = location.disclosures.select_related("agency").filter(agency_id=agency_id).first()
+    if disclosure is None:
+        messages.error(request, "That agency was not named for this location; nothing changed.")
+    else:
+        services.location_disclosure_withdraw(
+            actor=user, location=location, agency=disclosure.agency
+        )
+        messages.success(
+            request, f"{disclosure.agency.name} no longer sees the address (from its next page)."
+        )
+    return redirect("directory:location_disclosures", location_id=location.pk)

@@ -44,6 +44,23 @@ def every_output(client, user) -> dict[str, str]:  # type: ignore[no-untyped-def
         response = client.get(url)
         assert response.status_code == 200, url
         outputs[url] = response.content.decode()
+    # Editing pages: only maintainers (and, for disclosures, the provider) get them at all.
+    editing = [reverse("directory:service_edit", args=[s.pk]) for s in Service.objects.all()]
+    editing += [
+        reverse(name, args=[o.pk])
+        for o in Organization.objects.all()
+        for name in ("directory:organization_reach", "directory:service_create")
+    ]
+    editing += [
+        reverse("directory:location_disclosures", args=[loc.pk]) for loc in Location.objects.all()
+    ]
+    if user.has_role("coordinator"):
+        editing.append(reverse("directory:organization_create"))
+    for url in editing:
+        response = client.get(url)
+        assert response.status_code in (200, 403, 404), url
+        if response.status_code == 200:
+            outputs[url] = response.content.decode()
     return outputs
 
 
