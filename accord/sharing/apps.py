@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,9 @@ class SharingConfig(AppConfig):
     name = "accord.sharing"
     label = "sharing"
     verbose_name = "Information sharing and consent"
+
+    def ready(self) -> None:
+        from accord.accounts.models import Role
+        from accord.web.context_processors import NavItem, register
+
+        register(NavItem("Releases", "sharing:releases", roles=frozenset({Role.ADVOCATE})))

@@ -8,9 +8,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from .models import Release
-from .policy import ConsentView
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accord.accounts.models import Role
+from accord.audit.events import AuditEventType
+from accord.audit.services import audit_record
+from accord.core.model import Sector
+from accord.errors import NotFound
+
+from .categories import CONSENT_CATEGORIES
+from .models import ConsentText, Release
+from .policy import ConsentView, Reason, consent_state
+from .services import EXPIRY_NOTICE_AHEAD, VictimFacts, victim_facts
+from .uploads import signed_form_read
+
+if TYPE_CHECKING:
+    from accord.accounts.models import User
 
 
 def consent_views_for(
@@ -72,3 +90,387 @@ def consent_views_for(
         entry["recipient_agency_ids"] = frozenset(entry["recipient_agency_ids"])
         by_victim[entry["victim_id"]].append(ConsentView(**entry))
     return {victim: tuple(views) for victim, views in by_victim.items()}
+
+
+# --- the release pages ------------------------------------------------------------------------
+#
+# The victim and the case are obtained through the door (``accord.cases.selectors``: the
+# viewer's visible cases, ``case_access``, ``release``); only releases are read here directly.
+
+#: How a release's state is said on the pages (policy reason -> words, badge class).
+STATE_WORDS: Mapping[str, tuple[str, str]] = {
+    "in_effect": ("in effect", "ok"),
+    str(Reason.CONSENT_REVOKED): ("revoked", "error"),
+    str(Reason.CONSENT_EXPIRED): ("expired", ""),
+    str(Reason.CONSENT_NOT_STARTED): ("not yet in effect", "warning"),
+    str(Reason.CONSENT_GUARDIAN_MISSING): ("guardian missing", "warning"),
+}
+#: Field names (never values) a release page discloses, for the audit trail (S15).
+LISTED_FIELDS: tuple[str, ...] = (
+    "release.recipients",
+    "release.categories",
+    "release.purpose",
+    "release.starts_at",
+    "release.expires_at",
+    "release.revoked_at",
+    "release.revocation_reason",
+    "release.recorded_by",
+)
+DETAIL_FIELDS: tuple[str, ...] = (
+    *LISTED_FIELDS,
+    "release.text_shown",
+    "release.signature_method",
+    "release.signer_typed_name",
+    "release.signer_ip",
+    "release.signed_form_sha256",
+    "release.guardian_name",
+    "release.guardian_relationship",
+    "release.guardian_attested_non_abusive",
+)
+
+
+@dataclass(frozen=True)
+class ServedVictim:
+    """A victim as the release pages show them (case-basic labels) with the facts the consent
+    services need; only ever built for an advocate of the victim's serving provider."""
+
+    id: int
+    case_id: int
+    case_number: str
+    pseudonym: str
+    age: int | None
+    facts: VictimFacts
+
+
+def is_provider_advocate(viewer: User) -> bool:
+    return bool(
+        viewer.agency_id
+        and viewer.has_role(Role.ADVOCATE)
+        and viewer.agency.sector == Sector.VICTIM_SERVICES
+    )
+
+
+def served_victim(*, viewer: User, victim_id: int) -> ServedVictim:
+    """The victim, for an advocate of its serving provider; ``NotFound`` for everyone else.
+
+    Another agency's, another task force's and a missing victim look exactly alike (S8).
+    """
+    from accord.cases import selectors as door
+
+    if not is_provider_advocate(viewer):
+        raise NotFound("No such victim.")
+    case_id = (
+        door.visible_cases_query(viewer)
+        .filter(potentialvictims__pk=victim_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if case_id is None:
+        raise NotFound("No such victim.")
+    case, access = door.case_access(viewer=viewer, case_id=case_id)
+    victim = case.potentialvictims.filter(pk=victim_id).first()
+    if victim is None:
+        raise NotFound("No such victim.")
+    facts = victim_facts(victim)
+    if viewer.agency_id not in facts.serving_provider_ids:
+        raise NotFound("No such victim.")
+    shown = door.release(access, victim).values
+    case_shown = door.release(access, case).values
+    return ServedVictim(
+        id=victim.pk,
+        case_id=case.pk,
+        case_number=str(case_shown.get("number", "")),
+        pseudonym=str(shown.get("pseudonym", "")),
+        age=shown.get("age"),
+        facts=facts,
+    )
+
+
+@dataclass(frozen=True)
+class ReleaseRow:
+    """One release as the pages list it (plain values; models never reach templates)."""
+
+    id: int
+    victim_id: int
+    case_id: int
+    recipients: tuple[str, ...]
+    categories: tuple[str, ...]  # labels, in CONSENT_CATEGORIES order
+    purpose: str
+    starts_at: datetime
+    expires_at: datetime
+    state: str  # "in_effect" or a policy reason code
+    state_label: str
+    state_badge: str
+    recorded_by: str
+    recorded_at: datetime
+    revoked_at: datetime | None
+    revoked_by: str
+    revocation_reason: str
+    victim_label: str = ""
+
+    @property
+    def in_effect(self) -> bool:
+        return self.state == "in_effect"
+
+    @property
+    def revocable(self) -> bool:
+        return self.revoked_at is None
+
+
+def _row(release: Release, *, now: datetime, victim_label: str = "") -> ReleaseRow:
+    view = release.view(recipient_ids=frozenset(a.pk for a in release.recipients.all()))
+    reason = consent_state(view, now=now)
+    state = "in_effect" if reason is None else str(reason)
+    label, badge = STATE_WORDS.get(state, (state, "warning"))
+    return ReleaseRow(
+        id=release.pk,
+        victim_id=release.victim_id,
+        case_id=release.case_id,
+        recipients=tuple(sorted(a.name for a in release.recipients.all())),
+        categories=tuple(
+            label for code, label in CONSENT_CATEGORIES.items() if code in release.categories
+        ),
+        purpose=release.purpose,
+        starts_at=release.starts_at,
+        expires_at=release.expires_at,
+        state=state,
+        state_label=label,
+        state_badge=badge,
+        recorded_by=str(release.recorded_by),
+        recorded_at=release.recorded_at,
+        revoked_at=release.revoked_at,
+        revoked_by=str(release.revoked_by) if release.revoked_by_id else "",
+        revocation_reason=release.revocation_reason if release.revoked_at else "",
+        victim_label=victim_label,
+    )
+
+
+def _releases(**filters: Any) -> QuerySet[Release]:
+    return (
+        Release.objects.filter(**filters)
+        .select_related("recorded_by", "revoked_by")
+        .prefetch_related("recipients")
+    )
+
+
+def releases_of_victim(
+    *, viewer: User, victim: ServedVictim, now: datetime | None = None
+) -> list[ReleaseRow]:
+    """The releases the viewer's agency recorded for this victim, newest first (audited)."""
+    now = now or timezone.now()
+    rows = [
+        _row(release, now=now)
+        for release in _releases(
+            task_force_id=victim.facts.task_force_id,
+            victim_id=victim.id,
+            produced_by_id=viewer.agency_id,
+        )
+    ]
+    audit_record(
+        event=AuditEventType.RECORD_READ,
+        actor=viewer,
+        object_type="cases.potentialvictim",
+        object_id=victim.id,
+        fields=LISTED_FIELDS if rows else (),
+        purpose="releases page",
+        detail={"release_ids": [row.id for row in rows]},
+        task_force_id=victim.facts.task_force_id,
+    )
+    return rows
+
+
+@dataclass(frozen=True)
+class AgencyReleases:
+    """The viewer's agency's releases in effect; those expiring within 7 days come first."""
+
+    expiring: list[ReleaseRow]
+    in_effect: list[ReleaseRow]
+
+
+def _victim_labels(viewer: User, victim_ids: Iterable[int]) -> dict[int, str]:
+    """ "V-1, case 2025-0001" for the victims on cases the door lets the viewer open."""
+    from accord.cases import selectors as door
+
+    ids = sorted(set(victim_ids))
+    if not ids:
+        return {}
+    rows = (
+        door.visible_cases_query(viewer)
+        .filter(potentialvictims__pk__in=ids)
+        .values_list("potentialvictims__pk", "potentialvictims__pseudonym", "number")
+    )
+    return {pk: f"{pseudonym}, case {number}" for pk, pseudonym, number in rows if pk in ids}
+
+
+def agency_releases(*, viewer: User, now: datetime | None = None) -> AgencyReleases:
+    """For the releases index: the releases of the viewer's agency in effect at ``now``."""
+    if not is_provider_advocate(viewer):
+        return AgencyReleases(expiring=[], in_effect=[])
+    now = now or timezone.now()
+    current = list(
+        _releases(
+            task_force_id=viewer.task_force_id,
+            produced_by_id=viewer.agency_id,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            starts_at__lte=now,
+        ).order_by("expires_at", "pk")
+    )
+    labels = _victim_labels(viewer, (release.victim_id for release in current))
+    rows = [
+        _row(release, now=now, victim_label=labels.get(release.victim_id, ""))
+        for release in current
+    ]
+    rows = [row for row in rows if row.in_effect]
+    soon = now + EXPIRY_NOTICE_AHEAD
+    audit_record(
+        event=AuditEventType.RECORD_READ,
+        actor=viewer,
+        object_type="sharing.release_list",
+        fields=LISTED_FIELDS if rows else (),
+        purpose="releases index",
+        detail={"release_ids": [row.id for row in rows]},
+        task_force_id=viewer.task_force_id,
+    )
+    return AgencyReleases(
+        expiring=[row for row in rows if row.expires_at <= soon],
+        in_effect=[row for row in rows if row.expires_at > soon],
+    )
+
+
+@dataclass(frozen=True)
+class ReleaseDetail:
+    """Everything recorded about one release, except the signed form's contents."""
+
+    row: ReleaseRow
+    consent_text_version: str
+    consent_text_language: str
+    text_shown: str
+    signature_method: str
+    signature_method_label: str
+    signer_typed_name: str
+    signer_agreed: bool
+    signed_at: datetime
+    signer_ip: str
+    has_signed_form: bool
+    signed_form_type: str
+    signed_form_size: int | None
+    signed_form_sha256: str
+    victim_is_minor: bool
+    guardian_name: str
+    guardian_relationship: str
+    guardian_attested_non_abusive: bool
+    guardian_signed_at: datetime | None
+    expiry_notified_at: datetime | None
+    produced_by: str
+
+
+def _release_for(viewer: User, release_id: int, *roles: str) -> Release:
+    """A release of the viewer's own agency, for a viewer holding one of ``roles``."""
+    if not viewer.agency_id or not viewer.has_role(*roles):
+        raise NotFound("No such release.")
+    release = (
+        _releases(
+            pk=release_id,
+            task_force_id=viewer.task_force_id,
+            produced_by_id=viewer.agency_id,
+        )
+        .select_related("consent_text", "produced_by")
+        .first()
+    )
+    if release is None:
+        raise NotFound("No such release.")
+    return release
+
+
+def release_to_revoke(*, viewer: User, release_id: int) -> Release:
+    """The release an advocate of the releasing provider is about to revoke (else NotFound)."""
+    return _release_for(viewer, release_id, Role.ADVOCATE)
+
+
+def release_detail(*, viewer: User, release_id: int, now: datetime | None = None) -> ReleaseDetail:
+    """One release, for the releasing provider's advocates and auditors (audited, S15)."""
+    release = _release_for(viewer, release_id, Role.ADVOCATE, Role.AUDITOR)
+    now = now or timezone.now()
+    detail = ReleaseDetail(
+        row=_row(release, now=now),
+        consent_text_version=release.consent_text.version,
+        consent_text_language=release.consent_text.language,
+        text_shown=release.text_shown,
+        signature_method=release.signature_method,
+        signature_method_label=release.get_signature_method_display(),
+        signer_typed_name=release.signer_typed_name,
+        signer_agreed=release.signer_agreed,
+        signed_at=release.signed_at,
+        signer_ip=release.signer_ip,
+        has_signed_form=bool(release.signed_form_path),
+        signed_form_type=release.signed_form_type,
+        signed_form_size=release.signed_form_size,
+        signed_form_sha256=release.signed_form_sha256,
+        victim_is_minor=release.victim_is_minor,
+        guardian_name=release.guardian_name,
+        guardian_relationship=release.guardian_relationship,
+        guardian_attested_non_abusive=release.guardian_attested_non_abusive,
+        guardian_signed_at=release.guardian_signed_at,
+        expiry_notified_at=release.expiry_notified_at,
+        produced_by=release.produced_by.name,
+    )
+    audit_record(
+        event=AuditEventType.RECORD_READ,
+        actor=viewer,
+        object_type="sharing.release",
+        object_id=release.pk,
+        fields=DETAIL_FIELDS,
+        purpose="release page",
+        detail={"victim_id": release.victim_id},
+        task_force_id=release.task_force_id,
+    )
+    return detail
+
+
+@dataclass(frozen=True)
+class SignedForm:
+    content: bytes
+    content_type: str
+    filename: str
+
+
+_EXTENSIONS: Mapping[str, str] = {
+    "application/pdf": "pdf",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+}
+
+
+def signed_form_export(*, viewer: User, release_id: int) -> SignedForm:
+    """The signed form's bytes, for an advocate of the releasing provider; audited as an export
+    (the form carries the victim's name and signature)."""
+    release = _release_for(viewer, release_id, Role.ADVOCATE)
+    if not release.signed_form_path:
+        raise NotFound("This release has no uploaded form.")
+    content = signed_form_read(release.signed_form_path)
+    audit_record(
+        event=AuditEventType.EXPORTED,
+        actor=viewer,
+        object_type="sharing.release",
+        object_id=release.pk,
+        fields=["release.signed_form"],
+        purpose="signed release form downloaded",
+        detail={"sha256": release.signed_form_sha256},
+        task_force_id=release.task_force_id,
+    )
+    extension = _EXTENSIONS.get(release.signed_form_type, "bin")
+    return SignedForm(
+        content=content,
+        content_type=release.signed_form_type or "application/octet-stream",
+        filename=f"release-{release.pk}-signed-form.{extension}",
+    )
+
+
+def latest_consent_text(*, task_force_id: int) -> ConsentText | None:
+    """The wording a new release is recorded on: the task force's newest version."""
+    return (
+        ConsentText.objects.filter(task_force_id=task_force_id)
+        .order_by("-created_at", "-pk")
+        .first()
+    )

@@ -12,4 +12,14 @@ urlpatterns = [
         views.why,
         name="why",
     ),
+    path("releases/", views.releases_index, name="releases"),
+    path("releases/<int:release_id>/", views.release_detail, name="release_detail"),
+    path("releases/<int:release_id>/revoke/", views.release_revoke, name="release_revoke"),
+    path(
+        "releases/<int:release_id>/signed-form/",
+        views.release_signed_form,
+        name="release_signed_form",
+    ),
+    path("victims/<int:victim_id>/releases/", views.victim_releases, name="victim_releases"),
+    path("victims/<int:victim_id>/releases/new/", views.release_new, name="release_new"),
 ]

@@ -1,14 +1,32 @@
-"""Sharing pages: "why can I see this?" (htmx fragment or page). Thin: parse, one selector, render."""
+"""Sharing pages: "why can I see this?" and the release pages. Thin: parse, one selector or
+service, render.
+
+The release pages are for advocates of the victim's serving provider (and, for one
+release's record, the auditors of that provider). Anyone else asking for a victim or a
+release gets 404, whether it exists or not (S8). The victim and the case are read
+through the door; a refused form keeps what was typed and stores nothing (S24).
+"""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
-from accord.accounts.models import User
+from accord.accounts.models import Role, User
 from accord.cases import selectors as door
 from accord.errors import NotFound
+from accord.errors import ValidationError as AccordValidationError
 from accord.web.access import member
+
+from . import selectors
+from .forms import ReleaseForm, RevokeForm, show_service_errors
+from .services import consent_max_days, consent_record, consent_revoke
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
 
 
 @member()
@@ -36,3 +54,158 @@ def why(
     )
     template = "sharing/_why.html" if getattr(request, "htmx", False) else "sharing/why.html"
     return render(request, template, {"why": explanation})
+
+
+# --- release pages ----------------------------------------------------------------------------
+
+
+def _revoke_prefix(release_id: int) -> str:
+    return f"revoke-{release_id}"
+
+
+def _victim_page(
+    request: HttpRequest,
+    victim: selectors.ServedVictim,
+    *,
+    refused: RevokeForm | None = None,
+    refused_id: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    rows = selectors.releases_of_victim(viewer=_user(request), victim=victim)
+    entries = [
+        (
+            row,
+            refused
+            if refused is not None and row.id == refused_id
+            else RevokeForm(prefix=_revoke_prefix(row.id)),
+        )
+        for row in rows
+    ]
+    return render(
+        request,
+        "sharing/victim_releases.html",
+        {"victim": victim, "entries": entries},
+        status=status,
+    )
+
+
+@member(Role.ADVOCATE)
+@require_http_methods(["GET"])
+def victim_releases(request: HttpRequest, victim_id: int) -> HttpResponse:
+    """One victim's releases recorded by the viewer's agency, each with a revoke form."""
+    victim = selectors.served_victim(viewer=_user(request), victim_id=victim_id)
+    return _victim_page(request, victim)
+
+
+@member(Role.ADVOCATE)
+@require_http_methods(["GET", "POST"])
+def release_new(request: HttpRequest, victim_id: int) -> HttpResponse:
+    """Record a release: the victim reads (or is read) the task force's current wording, names
+    the agencies, the categories, the purpose and the expiry, and signs."""
+    user = _user(request)
+    victim = selectors.served_victim(viewer=user, victim_id=victim_id)
+    text = selectors.latest_consent_text(task_force_id=victim.facts.task_force_id)
+    context: dict[str, object] = {"victim": victim, "consent_text": text, "form": None}
+    if text is None:
+        return render(
+            request,
+            "sharing/release_new.html",
+            context,
+            status=400 if request.method == "POST" else 200,
+        )
+    form = ReleaseForm(
+        request.POST or None,
+        request.FILES or None,
+        task_force_id=victim.facts.task_force_id,
+        producer_id=user.agency_id,  # type: ignore[arg-type]
+        consent_text=text,
+        age_known=victim.age is not None,
+    )
+    context.update(form=form, max_days=consent_max_days())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            release = consent_record(
+                actor=user,
+                victim=victim.facts,
+                recipients=list(data["recipients"]),
+                categories=list(data["categories"]),
+                purpose=data["purpose"],
+                expires_at=form.expires_at(),
+                consent_text=data["consent_text"],
+                signature_method=data["signature_method"],
+                signed_form=data.get("signed_form"),
+                signer_typed_name=data["signer_typed_name"],
+                signer_agreed=data["signer_agreed"],
+                signer_ip=request.META.get("REMOTE_ADDR", ""),
+                victim_is_minor=form.minor_answer(),
+                guardian_name=data["guardian_name"],
+                guardian_relationship=data["guardian_relationship"],
+                guardian_attested_non_abusive=data["guardian_attested_non_abusive"],
+            )
+        except AccordValidationError as error:
+            show_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Release #{release.pk} recorded; it is in effect until "
+                f"{release.expires_at:%Y-%m-%d %H:%M} UTC.",
+            )
+            return redirect("sharing:victim_releases", victim_id=victim.id)
+    return render(request, "sharing/release_new.html", context, status=400 if form.errors else 200)
+
+
+@member(Role.ADVOCATE)
+@require_http_methods(["POST"])
+def release_revoke(request: HttpRequest, release_id: int) -> HttpResponse:
+    """Revoke at once: the recipients' next request no longer shows the records."""
+    user = _user(request)
+    release = selectors.release_to_revoke(viewer=user, release_id=release_id)
+    victim = selectors.served_victim(viewer=user, victim_id=release.victim_id)
+    form = RevokeForm(request.POST, prefix=_revoke_prefix(release.pk))
+    if not form.is_valid():
+        return _victim_page(request, victim, refused=form, refused_id=release.pk, status=400)
+    consent_revoke(actor=user, consent=release, reason=form.cleaned_data["reason"])
+    messages.success(
+        request, f"Release #{release.pk} revoked: the named agencies no longer see the records."
+    )
+    return redirect("sharing:victim_releases", victim_id=victim.id)
+
+
+@member(Role.ADVOCATE, Role.AUDITOR)
+@require_http_methods(["GET"])
+def release_detail(request: HttpRequest, release_id: int) -> HttpResponse:
+    """Everything recorded about one release (the signed form only as a download link)."""
+    user = _user(request)
+    detail = selectors.release_detail(viewer=user, release_id=release_id)
+    return render(
+        request,
+        "sharing/release_detail.html",
+        {"release": detail, "is_advocate": user.has_role(Role.ADVOCATE)},
+    )
+
+
+@member(Role.ADVOCATE, recent_auth=True)
+@require_http_methods(["GET"])
+def release_signed_form(request: HttpRequest, release_id: int) -> HttpResponse:
+    """The uploaded signed form, as an attachment never rendered inline (audited as an export)."""
+    form = selectors.signed_form_export(viewer=_user(request), release_id=release_id)
+    response = HttpResponse(form.content, content_type=form.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{form.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@member(Role.ADVOCATE)
+@require_http_methods(["GET"])
+def releases_index(request: HttpRequest) -> HttpResponse:
+    """The agency's releases in effect; those expiring within 7 days first."""
+    user = _user(request)
+    return render(
+        request,
+        "sharing/releases_index.html",
+        {
+            "releases": selectors.agency_releases(viewer=user),
+            "is_provider": selectors.is_provider_advocate(user),
+        },
+    )
