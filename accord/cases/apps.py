@@ -22,3 +22,10 @@ class CasesConfig(AppConfig):
         register(NavItem("Cases", "cases:list", roles=working))
         register(NavItem("My tasks", "cases:my_tasks", roles=working))
         register(NavItem("Agency tasks", "cases:agency_tasks", roles=working))
+        register(
+            NavItem(
+                "Interpreter requests",
+                "cases:interpreter_board",
+                roles=frozenset({Role.INTERPRETER_COORDINATOR}),
+            )
+        )

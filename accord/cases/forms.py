@@ -9,6 +9,7 @@ from django import forms
 from accord.core.model import UNKNOWN, FactorKind, Protocol
 
 from .models import (
+    CaseStage,
     ChargingDecision,
     IncidentKind,
     PlacementKind,
@@ -213,3 +214,63 @@ class SafetyForm(forms.Form):
             self.fields[f"q_{question['id']}"] = forms.BooleanField(
                 required=False, label=question["text"]
             )
+
+
+# --- edit pages (S23: every one carries the version it was read at) ---------------------------
+
+
+class VersionedForm(forms.Form):
+    """A form that changes a stored record: the hidden version it was read at (S23)."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def keep(self, names: tuple[str, ...]) -> None:
+        """Offer only these fields (plus the version): nobody is shown a field they may not
+        change, nor a value they may not see."""
+        for name in list(self.fields):
+            if name != "expected_version" and name not in names:
+                del self.fields[name]
+
+
+class VictimEditForm(VersionedForm):
+    pseudonym = forms.CharField(max_length=60)
+    legal_name = forms.CharField(max_length=200, required=False, label="Legal name (confidential)")
+    date_of_birth = forms.CharField(
+        max_length=40, required=False, label="Date of birth (confidential)", help_text="As known"
+    )
+    contact = forms.CharField(max_length=200, required=False, label="Contact (confidential)")
+    current_location = forms.CharField(
+        max_length=200, required=False, label="Current location (confidential)"
+    )
+    needs = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Needs (confidential)"
+    )
+    age = forms.IntegerField(required=False, min_value=0, max_value=120)
+    gender = forms.CharField(max_length=20, required=False)
+    citizenship = forms.CharField(max_length=30, required=False)
+    language = forms.CharField(max_length=60, required=False)
+
+
+class StageForm(VersionedForm):
+    stage = forms.ChoiceField(
+        choices=CaseStage.choices,
+        help_text="Referral → investigation → prosecution → closed; the plan follows the stage.",
+    )
+
+
+class OperationPlanForm(VersionedForm):
+    window_start = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
+    window_end = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
+    estimated_victims = forms.IntegerField(min_value=0, label="Estimated number of victims")
+    genders = forms.CharField(max_length=100, required=False, help_text="Comma-separated")
+    languages = forms.CharField(max_length=200, required=False, help_text="Comma-separated")
+    minors_expected = forms.BooleanField(required=False)
+    location = forms.CharField(required=False, label="Location (law enforcement only)")
+    targets = forms.CharField(required=False, label="Targets (law enforcement only)")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("window_start"), cleaned.get("window_end")
+        if start and end and end <= start:
+            self.add_error("window_end", "The window must end after it starts.")
+        return cleaned

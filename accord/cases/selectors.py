@@ -548,15 +548,17 @@ def case_detail(*, viewer: User, case_id: int, purpose: str = "case page") -> Ca
     return view
 
 
+def _task_visible(access: CaseAccess, task: m.Task) -> bool:
+    """A task is shown (case page and boards alike) when its visibility class is released."""
+    return _field_visible(
+        access, task.visibility_class, produced_by_id=task.produced_by_id, category="tasks"
+    ).visible
+
+
 def _tasks_released(access: CaseAccess, query: Iterable[m.Task]) -> list[Released]:
-    released = []
-    for task in query:
-        if not _field_visible(
-            access, task.visibility_class, produced_by_id=task.produced_by_id, category="tasks"
-        ).visible:
-            continue
-        released.append(release(access, task, class_override=None))
-    return released
+    return [
+        release(access, task, class_override=None) for task in query if _task_visible(access, task)
+    ]
 
 
 def _audit_disclosure(viewer: User, case: m.Case, disclosed: set[str], purpose: str) -> None:
@@ -645,15 +647,47 @@ class TaskBoard:
     done: list[TaskRow]
 
 
+def _board_accesses(
+    viewer: User, cases: Mapping[int, m.Case], *, now: datetime
+) -> dict[int, CaseAccess | None]:
+    """The viewer's standing on each case of a board (None: the viewer may not open it), built
+    as the case page builds it, with the participants of all cases read in one query."""
+    participants: dict[int, list[tuple[int, bool]]] = {pk: [] for pk in cases}
+    for case_id, agency_id, serving in m.CaseParticipant.objects.filter(
+        case_id__in=list(cases)
+    ).values_list("case_id", "agency_id", "is_serving_provider"):
+        participants[case_id].append((agency_id, serving))
+    decisions: dict[tuple[Any, ...], policy.Decision] = {}
+    accesses: dict[int, CaseAccess | None] = {}
+    for case_id, case in cases.items():
+        # tasks concern no victim, so no release (consent) can matter: none are read
+        access = _access_for(
+            viewer, case, participants[case_id], consents={}, decisions=decisions, now=now
+        )
+        opened = policy.case_decision(
+            access.policy_viewer(), access.record_context(produced_by_id=None)
+        )
+        accesses[case_id] = access if isinstance(opened, policy.Released) else None
+    return accesses
+
+
 def _board(viewer: User, query: models.QuerySet[m.Task], *, now: datetime) -> TaskBoard:
+    """Rows of a task board: a task is listed only when the policy lets the viewer see a task
+    of its visibility class on its case, exactly as on the case page."""
     from .tasks import is_overdue
 
     rows: dict[str, list[TaskRow]] = {"overdue": [], "due": [], "done": []}
-    for task in query.select_related("case", "owner_agency", "assignee").order_by("due_at")[:500]:
-        if task.visibility_class != FieldClass.CASE_BASIC and not (
-            task.visibility_class == FieldClass.IMMIGRATION_1367
-            and viewer.immigration_relief_authorized
-        ):
+    tasks = list(
+        query.select_related("case", "case__protocol_version", "owner_agency", "assignee").order_by(
+            "due_at"
+        )[:500]
+    )
+    if not tasks:
+        return TaskBoard(**rows)
+    accesses = _board_accesses(viewer, {task.case_id: task.case for task in tasks}, now=now)
+    for task in tasks:
+        access = accesses[task.case_id]
+        if access is None or not _task_visible(access, task):
             continue
         overdue = is_overdue(task, now=now)
         open_ = task.status in (m.TaskStatus.OPEN, m.TaskStatus.TAKEN)
@@ -879,3 +913,259 @@ def field_explanation(
         task_force_id=case.task_force_id,
     )
     return explanation
+
+
+# --- a case seen from elsewhere -----------------------------------------------------------------
+
+CASE_BASIC_FIELDS: tuple[str, ...] = tuple(
+    name for name, spec in REGISTRY["case"].items() if spec.field_class == FieldClass.CASE_BASIC
+)
+
+
+def case_glimpse(*, viewer: User, case_id: int) -> Released:
+    """The case-basic fields of a case as this viewer may see them, for other apps (conflicts)
+    that show a linked case; NotFound when the viewer may not see the case at all. Carries no
+    model and no class above case-basic, whatever the viewer could see on the case page."""
+    case, access = case_access(viewer=viewer, case_id=case_id)
+    released = release(access, case)
+    return Released(
+        kind="case",
+        id=case.pk,
+        values={k: v for k, v in released.values.items() if k in CASE_BASIC_FIELDS},
+        withheld={k: v for k, v in released.withheld.items() if k in CASE_BASIC_FIELDS},
+        refs={"id": case.pk},
+        bases={k: v for k, v in released.bases.items() if k in CASE_BASIC_FIELDS},
+    )
+
+
+# --- edit pages ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordEdit:
+    """One record on an edit page: the case (case-basic), the record as the viewer may see it,
+    and the fields the viewer may change (empty: the page refuses)."""
+
+    case: Released
+    record: Released
+    editable: tuple[str, ...]
+
+
+def _case_basic(access: CaseAccess, case: m.Case) -> Released:
+    released = release(access, case)
+    return Released(
+        kind="case",
+        id=case.pk,
+        values={k: v for k, v in released.values.items() if k in CASE_BASIC_FIELDS},
+        withheld={},
+        refs={
+            "id": case.pk,
+            "lead_agency_id": case.lead_agency_id,
+            "lock_version": case.lock_version,
+        },
+    )
+
+
+def victim_for_edit(*, viewer: User, victim_id: int) -> RecordEdit:
+    """A potential victim for the edit form: released fields (audited, S15) and the fields the
+    viewer may change; NotFound when the viewer may not see the case."""
+    from .services.permissions import victim_fields_editable
+
+    row = (
+        m.PotentialVictim.objects.filter(pk=victim_id, case__task_force_id=viewer.task_force_id)
+        .values_list("case_id", flat=True)
+        .first()
+    )
+    if row is None:
+        raise NotFound("No such potential victim.")
+    case, access = case_access(viewer=viewer, case_id=row)
+    victim = case.potentialvictims.select_related("serving_provider").get(pk=victim_id)
+    disclosed: set[str] = set()
+    released = release(access, victim, disclosed=disclosed)
+    _audit_disclosure(viewer, case, disclosed, "victim edit form")
+    editable = victim_fields_editable(
+        access,
+        produced_by_id=victim.produced_by_id,
+        serving_provider_id=victim.serving_provider_id,
+        visible=released.values,
+    )
+    return RecordEdit(case=_case_basic(access, case), record=released, editable=editable)
+
+
+def operation_for_edit(*, viewer: User, operation_id: int) -> RecordEdit:
+    """An operation for the plan form: released fields (audited) and what the viewer may change."""
+    from .services.permissions import operation_fields_editable
+
+    row = (
+        m.Operation.objects.filter(pk=operation_id, case__task_force_id=viewer.task_force_id)
+        .values_list("case_id", flat=True)
+        .first()
+    )
+    if row is None:
+        raise NotFound("No such operation.")
+    case, access = case_access(viewer=viewer, case_id=row)
+    operation = case.operations.get(pk=operation_id)
+    disclosed: set[str] = set()
+    released = release(access, operation, disclosed=disclosed)
+    _audit_disclosure(viewer, case, disclosed, "operation plan form")
+    editable = operation_fields_editable(
+        access,
+        produced_by_id=operation.produced_by_id,
+        status=operation.status,
+        visible=released.values,
+    )
+    if not released.values.get("name"):
+        raise NotFound("No such operation.")
+    return RecordEdit(case=_case_basic(access, case), record=released, editable=editable)
+
+
+def case_for_stage(*, viewer: User, case_id: int) -> RecordEdit:
+    """The case for the stage form; ``editable`` is ("stage",) when the viewer may move it."""
+    from .services.permissions import may_set_stage
+
+    case, access = case_access(viewer=viewer, case_id=case_id)
+    basic = _case_basic(access, case)
+    editable = ("stage",) if may_set_stage(access, lead_agency_id=case.lead_agency_id) else ()
+    record = Released(
+        kind="case",
+        id=case.pk,
+        values={**basic.values, "stage_code": case.stage},
+        withheld={},
+        refs=basic.refs,
+    )
+    return RecordEdit(case=basic, record=record, editable=editable)
+
+
+@dataclass(frozen=True)
+class CaseEditLinks:
+    """Which edit pages of a case the viewer may use: the case page shows only these links."""
+
+    stage: bool
+    victims: tuple[tuple[int, str], ...]  # (victim id, pseudonym)
+    operations: frozenset[int]
+
+
+def case_edit_links(view: CaseView) -> CaseEditLinks:
+    """From a case page already released for the viewer (no further query)."""
+    from .models import OperationStatus
+    from .services.permissions import (
+        may_set_stage,
+        operation_fields_editable,
+        victim_fields_editable,
+    )
+
+    access = view.access
+    labels = {label: value for value, label in OperationStatus.choices}
+    return CaseEditLinks(
+        stage=may_set_stage(access, lead_agency_id=view.case.refs.get("lead_agency_id", 0)),
+        victims=tuple(
+            (victim.id, str(victim.values.get("pseudonym", "")))
+            for victim in view.victims
+            if victim_fields_editable(
+                access,
+                produced_by_id=victim.refs.get("produced_by_id"),
+                serving_provider_id=victim.refs.get("serving_provider_id"),
+                visible=victim.values,
+            )
+        ),
+        operations=frozenset(
+            operation.id
+            for operation in view.operations
+            if operation_fields_editable(
+                access,
+                produced_by_id=operation.refs.get("produced_by_id"),
+                status=labels.get(operation.values.get("status", ""), ""),
+                visible=operation.values,
+            )
+        ),
+    )
+
+
+# --- interpreter requests -------------------------------------------------------------------------
+
+#: What an interpreter coordinator sees of a request: the request's own case-basic fields only
+#: (never the victim, the case's facts or its people).
+INTERPRETER_BOARD_FIELDS: tuple[str, ...] = tuple(
+    name
+    for name in (
+        "language",
+        "proceeding",
+        "scheduled_for",
+        "court_certified_required",
+        "payer",
+        "service",
+    )
+    if REGISTRY["interpreterrequest"][name].field_class == FieldClass.CASE_BASIC
+)
+
+
+@dataclass(frozen=True)
+class InterpreterRow:
+    id: int
+    language: str
+    proceeding: str
+    scheduled_for: datetime | None
+    court_certified_required: bool
+    payer: str
+    service: str
+    requested_by: str  # the requesting agency, so the coordinator knows whom to call back
+    status: str
+    lock_version: int
+
+
+def _interpreter_rows(query: models.QuerySet[m.InterpreterRequest]) -> list[InterpreterRow]:
+    proceedings = dict(m.Proceeding.choices)
+    statuses = dict(m.InterpreterStatus.choices)
+    rows = []
+    for values in query.values(
+        "pk", *INTERPRETER_BOARD_FIELDS, "produced_by__name", "status", "lock_version"
+    ):
+        rows.append(
+            InterpreterRow(
+                id=values["pk"],
+                language=values.get("language", ""),
+                proceeding=proceedings.get(values.get("proceeding", ""), ""),
+                scheduled_for=values.get("scheduled_for"),
+                court_certified_required=bool(values.get("court_certified_required")),
+                payer=values.get("payer", ""),
+                service=values.get("service", ""),
+                requested_by=values["produced_by__name"],
+                status=statuses.get(values["status"], values["status"]),
+                lock_version=values["lock_version"],
+            )
+        )
+    return rows
+
+
+def interpreter_board(*, viewer: User) -> list[InterpreterRow]:
+    """The task force's open interpreter requests, soonest first, for its interpreter
+    coordinators (who book for every agency); others get PermissionDenied."""
+    from accord.errors import PermissionDenied
+
+    if not viewer.has_role(Role.INTERPRETER_COORDINATOR) or viewer.task_force_id is None:
+        raise PermissionDenied("Only interpreter coordinators see the interpreter board.")
+    return _interpreter_rows(
+        m.InterpreterRequest.objects.filter(
+            case__task_force_id=viewer.task_force_id, status=m.InterpreterStatus.REQUESTED
+        ).order_by("scheduled_for", "pk")
+    )
+
+
+def interpreter_request_for_booking(*, viewer: User, request_id: int) -> InterpreterRow:
+    """One request for the booking form: an interpreter coordinator sees the board fields of any
+    request of the task force; anyone else only a request of a case they may see."""
+    query = m.InterpreterRequest.objects.filter(
+        pk=request_id, case__task_force_id=viewer.task_force_id
+    )
+    if not viewer.has_role(Role.INTERPRETER_COORDINATOR):
+        case_id = query.values_list("case_id", flat=True).first()
+        if case_id is None:
+            raise NotFound("No such interpreter request.")
+        case, access = case_access(viewer=viewer, case_id=case_id)
+        released = release(access, case.interpreterrequests.get(pk=request_id))
+        if any(name not in released.values for name in INTERPRETER_BOARD_FIELDS):
+            raise NotFound("No such interpreter request.")
+    rows = _interpreter_rows(query)
+    if not rows:
+        raise NotFound("No such interpreter request.")
+    return rows[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.accounts.models import Agency, Role
 from accord.core.model import Sector
-from accord.errors import ConflictError, NotFound, ValidationError
+from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from accord.protocols.selectors import protocol_in_force
 from accord.web.access import member
 
@@ -132,6 +133,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "agency_id": user.agency_id,  # type: ignore[union-attr]
             "is_advocate": user.has_role(Role.ADVOCATE),  # type: ignore[union-attr]
             "is_interpreter_coordinator": user.has_role(Role.INTERPRETER_COORDINATOR),  # type: ignore[union-attr]
+            "links": selectors.case_edit_links(view),
             "now": timezone.now(),
         },
     )
@@ -451,23 +453,192 @@ def relief_update(request: HttpRequest, relief_id: int) -> HttpResponse:
 
 
 @member(Role.INTERPRETER_COORDINATOR, Role.INVESTIGATOR, Role.PROSECUTOR, Role.ADVOCATE)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def interpreter_book(request: HttpRequest, request_id: int) -> HttpResponse:
-    form = forms.InterpreterAssignForm(request.POST)
-    if not form.is_valid():
-        raise ValidationError("Name the interpreter and record the attestation.")
-    booked = services.interpreter_assign(
-        actor=request.user,
-        request_id=request_id,
-        expected_version=_int(request.POST.get("lock_version")),  # type: ignore[arg-type]
-        **form.cleaned_data,
+    """Book an interpreter (with the conflict attestation); errors keep what was typed."""
+    user = request.user
+    row = selectors.interpreter_request_for_booking(viewer=user, request_id=request_id)  # type: ignore[arg-type]
+    status = 200
+    if request.method == "POST":
+        form = forms.InterpreterAssignForm(request.POST)
+        if form.is_valid():
+            try:
+                booked = services.interpreter_assign(
+                    actor=user,  # type: ignore[arg-type]
+                    request_id=request_id,
+                    expected_version=_int(request.POST.get("lock_version")),
+                    **form.cleaned_data,
+                )
+            except ConflictError as error:
+                form.add_error(None, error.message)
+                status = 409
+            except ValidationError as error:
+                _form_error(form, error)
+            else:
+                messages.success(request, f"Interpreter booked for the {row.language} request.")
+                if user.has_role(Role.INTERPRETER_COORDINATOR):  # type: ignore[union-attr]
+                    return redirect("cases:interpreter_board")
+                return redirect("cases:detail", case_id=booked.case_id)
+    else:
+        form = forms.InterpreterAssignForm()
+    return render(request, "cases/interpreter_book.html", {"form": form, "row": row}, status=status)
+
+
+@member(Role.INTERPRETER_COORDINATOR)
+def interpreter_board(request: HttpRequest) -> HttpResponse:
+    """The task force's open interpreter requests (request fields only, never the victim)."""
+    rows = selectors.interpreter_board(viewer=request.user)  # type: ignore[arg-type]
+    return render(request, "cases/interpreter_board.html", {"rows": rows, "now": timezone.now()})
+
+
+# --- edit pages (S23: optimistic versions; S24: a refused save keeps what was typed) ----------
+
+CONFLICT_MESSAGE = (
+    "Someone else saved this record after you opened it, so your change was NOT stored. What "
+    "you typed is kept below, with the value stored now shown under each field that differs. "
+    "Save again to store your values over theirs, or go back to the case to start again."
+)
+
+
+def _shown(value: Any) -> str:
+    """A stored value as the conflict note shows it (only values the viewer was released)."""
+    if value is None or value == "":
+        return "(empty)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def _differs(stored: Any, typed: Any) -> bool:
+    empty = (None, "")
+    if stored in empty and typed in empty:
+        return False
+    return stored != typed
+
+
+def _edit_page(
+    request: HttpRequest,
+    *,
+    edit: selectors.RecordEdit,
+    form_class: type[forms.VersionedForm],
+    initial: dict[str, Any],
+    save: Callable[[dict[str, Any], int], Any],
+    title: str,
+    saved: str,
+) -> HttpResponse:
+    """One record's edit form: offered fields only, the version read, a conflict that keeps
+    the typed input, field errors named, and nothing stored unless all of it is."""
+    if not edit.editable:
+        raise PermissionDenied("You may not change this record.")
+    stored = {name: initial.get(name) for name in edit.editable}
+    version = edit.record.refs["lock_version"]
+    conflict: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        form = form_class(request.POST)
+        form.keep(edit.editable)
+        if form.is_valid():
+            typed = {name: form.cleaned_data[name] for name in edit.editable}
+            try:
+                save(typed, form.cleaned_data["expected_version"])
+            except ConflictError:
+                conflict = {
+                    name: _shown(stored[name])
+                    for name in edit.editable
+                    if _differs(stored[name], typed[name])
+                }
+                rebound = request.POST.copy()
+                rebound["expected_version"] = str(version)
+                form = form_class(rebound)
+                form.keep(edit.editable)
+                form.is_valid()
+                form.add_error(None, CONFLICT_MESSAGE)
+                status = 409
+            except ValidationError as error:
+                _form_error(form, error)
+            else:
+                messages.success(request, saved)
+                return redirect("cases:detail", case_id=edit.case.id)
+    else:
+        form = form_class(initial={**stored, "expected_version": version})
+        form.keep(edit.editable)
+    rows = [(form[name], conflict.get(name)) for name in form.fields if name != "expected_version"]
+    return render(
+        request,
+        "cases/edit.html",
+        {
+            "form": form,
+            "rows": rows,
+            "case": edit.case,
+            "title": title,
+            "conflict": bool(conflict) or status == 409,
+        },
+        status=status,
     )
-    messages.success(request, "Interpreter booked.")
-    return (
-        redirect("cases:detail", case_id=booked.case_id)
-        if request.user.has_role(*CASE_ROLES)
-        else redirect("cases:list")
-    )  # type: ignore[union-attr]
+
+
+@member(Role.INVESTIGATOR, Role.ADVOCATE)
+@require_http_methods(["GET", "POST"])
+def victim_edit(request: HttpRequest, victim_id: int) -> HttpResponse:
+    edit = selectors.victim_for_edit(viewer=request.user, victim_id=victim_id)  # type: ignore[arg-type]
+    pseudonym = edit.record.values.get("pseudonym", "")
+    return _edit_page(
+        request,
+        edit=edit,
+        form_class=forms.VictimEditForm,
+        initial=dict(edit.record.values),
+        save=lambda typed, version: services.victim_update(
+            actor=request.user,  # type: ignore[arg-type]
+            victim_id=victim_id,
+            changes=typed,
+            expected_version=version,
+        ),
+        title=f"Potential victim {pseudonym}",
+        saved=f"Record of {pseudonym} saved.",
+    )
+
+
+@member(Role.INVESTIGATOR, Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def case_stage(request: HttpRequest, case_id: int) -> HttpResponse:
+    edit = selectors.case_for_stage(viewer=request.user, case_id=case_id)  # type: ignore[arg-type]
+    return _edit_page(
+        request,
+        edit=edit,
+        form_class=forms.StageForm,
+        initial={"stage": edit.record.values["stage_code"]},
+        save=lambda typed, version: services.case_stage_set(
+            actor=request.user,  # type: ignore[arg-type]
+            case=case_id,
+            stage=typed["stage"],
+            expected_version=version,
+        ),
+        title="Change the case stage",
+        saved="Stage saved; the response plan follows it.",
+    )
+
+
+@member(Role.INVESTIGATOR)
+@require_http_methods(["GET", "POST"])
+def operation_edit(request: HttpRequest, operation_id: int) -> HttpResponse:
+    edit = selectors.operation_for_edit(viewer=request.user, operation_id=operation_id)  # type: ignore[arg-type]
+    name = edit.record.values.get("name", "")
+    return _edit_page(
+        request,
+        edit=edit,
+        form_class=forms.OperationPlanForm,
+        initial=dict(edit.record.values),
+        save=lambda typed, version: services.operation_update(
+            actor=request.user,  # type: ignore[arg-type]
+            operation_id=operation_id,
+            changes=typed,
+            expected_version=version,
+        ),
+        title=f"Plan of operation {name}",
+        saved=f"Plan of operation {name} saved.",
+    )
 
 
 @member(*CASE_ROLES)

@@ -1,20 +1,19 @@
 """A disagreement's link to a case, shown only through the sharing layer (the one read door).
 
-This module never queries case models. It asks ``accord.cases.selectors`` for the
-case *as the viewer may see it*; whatever that door withholds is absent here too.
-When the door is not available (or refuses), the page shows only that a case is
-linked, never its details.
+This module never queries case models and never holds one: it asks
+``accord.cases.selectors.case_glimpse`` for the case-basic fields *as the viewer may see
+them*; whatever that door withholds is absent here too. When the door refuses (the viewer may
+not see the case), the page shows only that a case is linked, never its details.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
 from accord.accounts.models import User
+from accord.cases.selectors import case_glimpse as case_basic_glimpse
 from accord.errors import AccordError
 
 #: Case-basic fields shown beside a disagreement (whatever the door releases of them).
@@ -33,34 +32,17 @@ class CaseGlimpse:
     reason: str = ""
 
 
-def _door() -> Any | None:
-    try:
-        return importlib.import_module("accord.cases.selectors")
-    except ImportError:
-        return None
-
-
 def case_glimpse(*, viewer: User, case_id: int) -> CaseGlimpse:
-    """The linked case as ``viewer`` may see it (nothing when the sharing layer says no).
-
-    Asks the door for the viewer's standing on the case (``case_access`` answers
-    NotFound when the viewer may not see it at all) and releases the case record
-    through the door's ``release``: only released values reach the page.
-    """
-    hidden = CaseGlimpse(
-        case_id=case_id,
-        visible=False,
-        label="A linked case",
-        reason="The case's details are shown only to members the sharing rules allow.",
-    )
-    door = _door()
-    if door is None or not hasattr(door, "case_access") or not hasattr(door, "release"):
-        return hidden
+    """The linked case as ``viewer`` may see it (nothing when the sharing layer says no)."""
     try:
-        case, access = door.case_access(viewer=viewer, case_id=case_id)
-        released = door.release(access, case)
+        released = case_basic_glimpse(viewer=viewer, case_id=case_id)
     except AccordError:
-        return hidden
+        return CaseGlimpse(
+            case_id=case_id,
+            visible=False,
+            label="A linked case",
+            reason="The case's details are shown only to members the sharing rules allow.",
+        )
     values = released.values
     label = str(values.get("number") or f"Case {case_id}")
     fields = tuple(
@@ -69,7 +51,7 @@ def case_glimpse(*, viewer: User, case_id: int) -> CaseGlimpse:
         if name in values and values[name] not in (None, "")
     )
     try:
-        url = reverse("cases:detail", args=[case_id])
+        url = reverse("cases:detail", args=[released.id])
     except NoReverseMatch:
         url = ""
     return CaseGlimpse(case_id=case_id, visible=True, label=label, fields=fields, url=url)

@@ -293,7 +293,32 @@ def protocol_version_circulate(*, actor: User, version: ProtocolVersion) -> Prot
             version=version,
             detail={"accepted_risks": len([i for i in report.items if i.accepted_note])},
         )
+        _notify_signatories(actor=actor, version=version)
     return version
+
+
+def _notify_signatories(*, actor: User, version: ProtocolVersion) -> None:
+    """Tell every active member agency's signatory a version awaits their decision: in-app now,
+    e-mail by the django-tasks worker once the circulation commits."""
+    from accord.cases.notifications import notify
+
+    signatories = User.objects.filter(
+        agency__task_force_id=version.task_force_id,
+        agency__is_active=True,
+        is_active=True,
+        role_grants__role=Role.SIGNATORY,
+    ).distinct()
+    notify(
+        recipients=signatories,
+        kind="protocol_circulated",
+        subject=f"Protocol version {version.number} awaits your agency's sign-off",
+        body=(
+            f"{actor} circulated version {version.number} of the task force protocol "
+            f"({version.title}) for sign-off. Sign in to Accord, read the version and its "
+            "verification report, and record your agency's approval or objection."
+        ),
+        now=version.circulated_at,
+    )
 
 
 # -- sign-off ---------------------------------------------------------------------------

@@ -21,8 +21,11 @@ from .operations import (
     operation_mark_ready,
     operation_notify_committee,
     operation_plan,
+    operation_update,
 )
+from .permissions import may_set_stage, operation_fields_editable, victim_fields_editable
 from .referrals import referral_accept, referral_complete, referral_decline, referral_send
+from .reminders import RenewalReminder, immigration_relief_remind
 from .support import (
     EXAMPLE_INSTRUMENT,
     certifying_official_designate,
@@ -40,6 +43,7 @@ from .task import task_complete, task_take, tasks_escalate_overdue
 
 __all__ = [
     "EXAMPLE_INSTRUMENT",
+    "RenewalReminder",
     "SuspectInput",
     "VictimInput",
     "case_open",
@@ -48,15 +52,19 @@ __all__ = [
     "certifying_official_designate",
     "charging_record",
     "immigration_relief_create",
+    "immigration_relief_remind",
     "immigration_relief_update",
     "interpreter_assign",
     "interpreter_request_create",
+    "may_set_stage",
     "note_add",
     "operation_end",
     "operation_exception_record",
+    "operation_fields_editable",
     "operation_mark_ready",
     "operation_notify_committee",
     "operation_plan",
+    "operation_update",
     "placement_recommendation",
     "placement_record",
     "plan_generate",
@@ -72,5 +80,6 @@ __all__ = [
     "task_take",
     "tasks_escalate_overdue",
     "victim_add",
+    "victim_fields_editable",
     "victim_update",
 ]

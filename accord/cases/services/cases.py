@@ -450,15 +450,17 @@ def case_stage_set(
     expected_version: int | None,
     now: datetime | None = None,
 ) -> Case:
+    """Move the case on (referral → investigation → prosecution → closed); the plan follows."""
+    from .permissions import may_set_stage
+
     now = now_or(now)
     case, access = require_case(actor, case)
-    require_role(
-        actor,
-        access,
-        roles=(Role.INVESTIGATOR, Role.PROSECUTOR, Role.COORDINATOR),
-        participant=not actor.has_role(Role.COORDINATOR),
-        action="change the case stage",
-    )
+    if not may_set_stage(access, lead_agency_id=case.lead_agency_id):
+        raise PermissionDenied(
+            "Only the lead agency's investigators and the task force coordinators may change "
+            "the case stage.",
+            data={"action": "change the case stage"},
+        )
     if stage not in CaseStage.values:
         raise ValidationError(f"Unknown stage {stage!r}.", data={"field": "stage"})
     with transaction.atomic():
@@ -561,10 +563,12 @@ def victim_update(
     expected_version: int | None,
     now: datetime | None = None,
 ) -> PotentialVictim:
-    """Change a victim's record. Confidential fields may be changed only by an agency that may
-    see them; when the serving provider changes them, the record's provenance becomes the provider
-    (the provider now holds the information, VAWA confidentiality applies)."""
-    from ..selectors import _field_visible
+    """Change a victim's record: the serving provider's advocates the victim-service fields, the
+    producing agency the whole record, each only fields they are shown (``permissions``). When
+    the serving provider changes confidential fields, the record's provenance becomes the
+    provider (the provider now holds the information, VAWA confidentiality applies)."""
+    from ..selectors import release
+    from .permissions import victim_fields_editable
 
     now = now_or(now)
     victim = PotentialVictim.objects.filter(
@@ -586,19 +590,22 @@ def victim_update(
         raise ValidationError(
             f"Unknown fields: {', '.join(sorted(unknown))}.", data={"field": sorted(unknown)[0]}
         )
-    touching_vsp = VSP_FIELDS & set(changes)
-    if (
-        touching_vsp
-        and not _field_visible(
-            access,
-            FieldClass.VSP_CONFIDENTIAL,
-            produced_by_id=victim.produced_by_id,
-            serving_provider_id=victim.serving_provider_id,
-        ).visible
-    ):
+    editable = victim_fields_editable(
+        access,
+        produced_by_id=victim.produced_by_id,
+        serving_provider_id=victim.serving_provider_id,
+        visible=release(access, victim).values,
+    )
+    refused = sorted(set(changes) - set(editable))
+    if refused:
         raise PermissionDenied(
-            "Only the serving provider may change the victim's confidential details."
+            "You may not change these fields of this record: "
+            + ", ".join(name.replace("_", " ") for name in refused)
+            + ". The serving provider's advocates keep the victim-service fields; the agency "
+            "that recorded the victim keeps the rest.",
+            data={"field": refused[0], "fields": refused},
         )
+    touching_vsp = VSP_FIELDS & set(changes)
     with transaction.atomic():
         victim = locked(PotentialVictim, victim.pk)
         check_version(victim, expected_version)

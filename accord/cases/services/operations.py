@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Committee, Role, User
 from accord.audit.events import AuditEventType
 from accord.core.model import FieldClass
-from accord.errors import NotFound, ValidationError
+from accord.errors import NotFound, PermissionDenied, ValidationError
 
 from ..models import Case, Operation, OperationStatus, Task, TaskStatus
 from ..notifications import notify
@@ -363,4 +364,119 @@ def operation_end(
             now=now,
         )
         audit(actor=actor, event=AuditEventType.RECORD_UPDATED, record=operation, fields=["status"])
+    return operation
+
+
+#: Minimal facts the victim services committee was told; a change is told to it again.
+MINIMAL_FACTS: frozenset[str] = frozenset(
+    {"window_start", "window_end", "estimated_victims", "genders", "languages", "minors_expected"}
+)
+
+
+def _clean_list(value: Any) -> str:
+    """Genders or languages as stored: comma-separated, trimmed, no empties."""
+    parts = value if isinstance(value, list | tuple) else str(value or "").split(",")
+    return ", ".join(p.strip() for p in parts if str(p).strip())
+
+
+def operation_update(
+    *,
+    actor: User,
+    operation_id: int,
+    changes: Mapping[str, Any],
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> Operation:
+    """Change an operation's plan (window, estimate, genders, languages, minors, location,
+    targets). Only the planning agency's investigators, only fields they are shown; the
+    pre-operation tasks follow a moved window; a committee already told the minimal facts is
+    told the new ones."""
+    from ..selectors import release
+    from .permissions import OPERATION_PLAN_FIELDS, operation_fields_editable
+
+    now = now_or(now)
+    operation = _operation_for(actor, operation_id)
+    case, access = require_case(actor, operation.case_id)
+    unknown = sorted(set(changes) - set(OPERATION_PLAN_FIELDS))
+    if unknown:
+        raise ValidationError(f"Unknown fields: {', '.join(unknown)}.", data={"field": unknown[0]})
+    editable = operation_fields_editable(
+        access,
+        produced_by_id=operation.produced_by_id,
+        status=operation.status,
+        visible=release(access, operation).values,
+    )
+    if not editable:
+        raise PermissionDenied(
+            "Only the investigators of the law enforcement agency that planned the operation may "
+            "change its plan, and only while it is planned or ready.",
+            data={"action": "change an operation's plan"},
+        )
+    refused = sorted(set(changes) - set(editable))
+    if refused:
+        raise PermissionDenied(
+            f"You may not change: {', '.join(refused)}.", data={"field": refused[0]}
+        )
+    clean = dict(changes)
+    for name in ("genders", "languages"):
+        if name in clean:
+            clean[name] = _clean_list(clean[name])
+    for name in ("location", "targets"):
+        if name in clean:
+            clean[name] = str(clean[name] or "").strip()
+    if "estimated_victims" in clean:
+        if clean["estimated_victims"] is None or int(clean["estimated_victims"]) < 0:
+            raise ValidationError(
+                "Give the estimated number of victims (0 or more).",
+                data={"field": "estimated_victims"},
+            )
+        clean["estimated_victims"] = int(clean["estimated_victims"])
+    with transaction.atomic():
+        operation = locked(Operation, operation.pk)
+        check_version(operation, expected_version)
+        start = clean.get("window_start", operation.window_start)
+        end = clean.get("window_end", operation.window_end)
+        if end <= start:
+            raise ValidationError(
+                "The window must end after it starts.", data={"field": "window_end"}
+            )
+        changed = [name for name, value in clean.items() if getattr(operation, name) != value]
+        if not changed:
+            return operation
+        moved_by = start - operation.window_start
+        for name in changed:
+            setattr(operation, name, clean[name])
+        bump(operation, changed)
+        if moved_by:
+            for task in Task.objects.filter(
+                operation=operation,
+                anchor="operation_start",
+                status__in=[TaskStatus.OPEN, TaskStatus.TAKEN],
+            ):
+                task.due_at = task.due_at + moved_by
+                bump(task, ["due_at"])
+        told_again = operation.committee_notified_at is not None and bool(
+            MINIMAL_FACTS & set(changed)
+        )
+        if told_again:
+            operation.committee_notified_at = None
+            committee_notify(actor=actor, operation=operation, now=now)
+        event_add(
+            case=case,
+            actor=actor,
+            agency=actor.agency,
+            kind="operation_updated",
+            summary=f"Plan of operation “{operation.name}” changed: "
+            + ", ".join(name.replace("_", " ") for name in changed)
+            + ("; the committee was told the new minimal facts" if told_again else ""),
+            field_class=FieldClass.LE_SENSITIVE,
+            now=now,
+        )
+        audit(
+            actor=actor,
+            event=AuditEventType.RECORD_UPDATED,
+            record=operation,
+            fields=changed,
+            detail={"committee_told_again": told_again},
+        )
     return operation

@@ -13,7 +13,7 @@ from accord.audit.events import AuditEventType
 from accord.core.evaluate import evaluate_protocol, json_value
 from accord.core.model import FieldClass, Sector
 from accord.directory.services import bed_reserve
-from accord.errors import NotFound, PermissionDenied, ValidationError
+from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 
 from ..models import (
     Case,
@@ -282,6 +282,11 @@ def interpreter_assign(
     with transaction.atomic():
         request = locked(InterpreterRequest, request.pk)
         check_version(request, expected_version)
+        if request.status != InterpreterStatus.REQUESTED:  # never overwrite a booking silently
+            raise ConflictError(
+                f"This interpreter request is already {request.get_status_display().lower()}.",
+                data={"status": request.status},
+            )
         request.interpreter_name = interpreter_name.strip()
         request.conflict_attested = True
         request.attestation_text = attestation_text.strip()
