@@ -253,7 +253,7 @@ def release(
     refs = {
         f.attname: getattr(instance, f.attname)
         for f in instance._meta.concrete_fields
-        if f.attname.endswith("_id") or f.name in ("lock_version",)
+        if f.attname.endswith("_id") or f.name in ("lock_version", "opened_at", "created_at")
     }
     refs["id"] = instance.pk
     return Released(

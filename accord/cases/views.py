@@ -51,7 +51,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request,
         "cases/list.html",
         {
-            "cases": selectors.cases_for(viewer=request.user, stage=stage),  # type: ignore[arg-type]
+            "rows": selectors.case_list_released(viewer=request.user, stage=stage, limit=50),  # type: ignore[arg-type]
             "stage": stage,
             "may_open": request.user.has_role(*INTAKE_ROLES),  # type: ignore[union-attr]
         },
