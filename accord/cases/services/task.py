@@ -111,6 +111,8 @@ def task_complete(
     _may_act(actor, task)
     if task.assignee_id and task.assignee_id != actor.pk and not actor.has_role(Role.COORDINATOR):
         raise PermissionDenied(f"{task.assignee} has taken this task; only they may complete it.")
+    if not task.assignee_id:  # completing an untaken task assigns it to the actor
+        _require_training(actor, task, now)
     with transaction.atomic():
         task = locked(Task, task.pk)
         check_version(task, expected_version)

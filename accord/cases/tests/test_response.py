@@ -450,7 +450,10 @@ def test_a_task_that_requires_training_cannot_be_taken_without_the_certificate(p
     Task.objects.filter(pk=task.pk).update(owner_agency=people["harbor"].agency)
     with pytest.raises(ValidationError, match="Conducting the task force danger assessment"):
         task_take(actor=people["harbor"], task_id=task.pk, expected_version=task.lock_version)
+    with pytest.raises(ValidationError, match="Conducting the task force danger assessment"):
+        task_complete(actor=people["harbor"], task_id=task.pk, expected_version=task.lock_version)
     assert Task.objects.get(pk=task.pk).assignee_id is None
+    assert Task.objects.get(pk=task.pk).status == "open"
 
     course = course_create(
         actor=people["coordinator"],
