@@ -18,6 +18,7 @@ from accord.accounts.models import Agency, Role, User
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from accord.mail import email_on_commit
 from accord.protocols.models import ProtocolStatus, ProtocolVersion
 from accord.protocols.selectors import protocol_in_force
 
@@ -31,7 +32,6 @@ from .models import (
     DisagreementStatus,
     DisagreementSubject,
 )
-from .tasks import notify_on_commit
 
 OBJECT_TYPE = "conflicts.disagreement"
 
@@ -64,7 +64,7 @@ def _notify(
         f"{extra}\n"
         f"Open Accord to read it: {_link(disagreement)}\n"
     )
-    notify_on_commit(
+    email_on_commit(
         subject=f"[Accord] Disagreement #{disagreement.pk}: {headline}",
         body=body,
         emails=[user.email for user in users],

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from accord.accounts.models import User
-
-from .tasks import email_on_commit
+from accord.mail import email_on_commit
 
 if TYPE_CHECKING:
     from accord.cases.models import Case

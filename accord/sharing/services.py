@@ -23,10 +23,10 @@ from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.core.model import Sector
 from accord.errors import NotFound, PermissionDenied, ValidationError
+from accord.mail import email_on_commit
 
 from .categories import CONSENT_CATEGORIES
 from .models import ConsentText, Release, SignatureMethod
-from .tasks import email_on_commit
 from .uploads import signed_form_store
 
 if TYPE_CHECKING:

@@ -18,6 +18,7 @@ from accord.accounts.models import Role, TaskForce, User
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.errors import PermissionDenied, ValidationError
+from accord.mail import email_on_commit
 from accord.protocols.selectors import protocol_in_force
 
 from .models import (
@@ -31,7 +32,6 @@ from .models import (
     TrainingSession,
 )
 from .selectors import add_months, is_cjis_course, may_record_attendance
-from .tasks import notify_on_commit
 from .uploads import check_upload
 
 EXPIRY_THRESHOLDS_DAYS: tuple[int, ...] = (60, 30, 7)
@@ -404,7 +404,7 @@ def training_expiry_notify(
             recipients = [person] + ([lead] if lead and lead.pk != person.pk else [])
             notice.recipients = [user.username for user in recipients]
             notice.save(update_fields=["recipients"])
-            notify_on_commit(
+            email_on_commit(
                 subject=f"[Accord] Training expires on {certificate.expires_on:%Y-%m-%d}",
                 body=(
                     f"{person}'s certificate for “{certificate.course.title}” expires on "

@@ -1,7 +1,8 @@
-"""Background e-mails of the sharing layer (sent by the django-tasks worker after commit).
+"""Notification e-mail: queued on commit, sent by the django-tasks worker.
 
-Bodies never carry victim details: a release number, a date and a link. The
-person opening the link reads through the sharing layer like everyone else.
+A request never waits on mail, and a rolled-back change sends nothing. Bodies
+carry no case details: a number, a date and a link; whoever follows the link
+reads through the sharing layer like everyone else (S9).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from django_tasks import task
 
 
 @task()
-def sharing_email_send(*, subject: str, body: str, recipients: list[str]) -> int:
+def email_send(*, subject: str, body: str, recipients: list[str]) -> int:
+    """Send one plain-text notification; returns how many messages went out."""
     return send_mail(
         subject=subject,
         message=body,
@@ -26,10 +28,10 @@ def sharing_email_send(*, subject: str, body: str, recipients: list[str]) -> int
 
 
 def email_on_commit(*, subject: str, body: str, emails: Sequence[str]) -> None:
-    """Enqueue one e-mail once the surrounding transaction commits (nothing if no address)."""
+    """Enqueue one e-mail to ``emails`` once the surrounding transaction commits."""
     recipients = sorted({address for address in emails if address})
     if not recipients:
         return
     transaction.on_commit(
-        lambda: sharing_email_send.enqueue(subject=subject, body=body, recipients=recipients)
+        lambda: email_send.enqueue(subject=subject, body=body, recipients=recipients)
     )
