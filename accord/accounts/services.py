@@ -401,3 +401,34 @@ def password_reset_request(*, email: str, site_url: str) -> int:
             detail={"reason": "no active account with that address"},
         )
     return len(users)
+
+
+# --- second-factor enrolment and password change ----------------------------------------------
+
+
+def totp_enrolment_device(*, user: User) -> TOTPDevice:
+    """The unconfirmed device a user is enrolling (one is made on first need)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+def totp_enrolment_confirm(*, user: User, device: TOTPDevice) -> TOTPDevice:
+    """The code matched: the device becomes the user's second factor; other drafts go."""
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        audit_record(
+            event=AuditEventType.MFA_DEVICE_ENROLLED, actor=user, detail={"device": device.name}
+        )
+    return device
+
+
+def password_change_record(*, user: User, new_password: str) -> None:
+    """Store a new password the form has validated (S4) and audit it."""
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        audit_record(event=AuditEventType.PASSWORD_CHANGED, actor=user)

@@ -104,6 +104,12 @@ def session_end(*, user_session: UserSession, actor: User | None, reason: str) -
         user_session.delete()
 
 
+def session_forget(*, session_key: str | None) -> None:
+    """Drop the record of a session that is ending by sign-out (the session itself goes with logout)."""
+    if session_key:
+        UserSession.objects.filter(session_key=session_key).delete()
+
+
 def sessions_end_for_user(
     *, user: User, actor: User | None, reason: str, keep_session_key: str | None = None
 ) -> int:

@@ -67,6 +67,7 @@ from .sessions import (
     REAUTH_AT,
     STARTED_AT,
     session_end,
+    session_forget,
     session_mark_verified,
     session_register,
     session_rekey,
@@ -122,7 +123,7 @@ def _complete_sign_in(request: HttpRequest, *, user: User, device: TOTPDevice) -
 
 def _abandon_sign_in(request: HttpRequest) -> HttpResponse:
     """The account got locked (or disabled) mid-way: end the session, say nothing more."""
-    UserSession.objects.filter(session_key=request.session.session_key).delete()
+    session_forget(session_key=request.session.session_key)
     auth_logout(request)
     messages.error(request, GENERIC_FAILURE)
     return redirect("accounts:banner")
@@ -233,22 +234,12 @@ def enrol(request: HttpRequest) -> HttpResponse:
         return redirect("web:dashboard")
     if confirmed_devices(user):
         return redirect("accounts:mfa")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    device = services.totp_enrolment_device(user=user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = code_check(user=user, code=form.cleaned_data["code"], devices=[device])
         if result.succeeded:
-            with transaction.atomic():
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
-                TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-                audit_record(
-                    event=AuditEventType.MFA_DEVICE_ENROLLED,
-                    actor=user,
-                    detail={"device": device.name},
-                )
+            services.totp_enrolment_confirm(user=user, device=device)
             return _complete_sign_in(request, user=user, device=device)
         if result.locked:
             return _abandon_sign_in(request)
@@ -273,7 +264,7 @@ def logout(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "accounts/logout.html")
     audit_record(event=AuditEventType.LOGOUT, actor=request.user)  # type: ignore[arg-type]
-    UserSession.objects.filter(session_key=request.session.session_key).delete()
+    session_forget(session_key=request.session.session_key)
     auth_logout(request)
     messages.success(request, "You have signed out.")
     return redirect("accounts:banner")
@@ -370,11 +361,12 @@ def password_change(request: HttpRequest) -> HttpResponse:
             return _abandon_sign_in(request)
     elif request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            form.save()
+            services.password_change_record(
+                user=user, new_password=form.cleaned_data["new_password1"]
+            )
             old_key = request.session.session_key
             update_session_auth_hash(request, user)  # rotates the session id
             session_rekey(old_key=old_key, request=request, user=user, now=timezone.now())
-            audit_record(event=AuditEventType.PASSWORD_CHANGED, actor=user)
             ended = sessions_end_for_user(
                 user=user,
                 actor=user,
