@@ -58,7 +58,8 @@ def test_material_upload_checks_type_and_size_and_serves_as_attachment(
     assert "the limit is" in client.post(url, {"file": big}).content.decode()
     assert CourseMaterial.objects.count() == 0
     # a real docx: accepted, stored under a random name, served as an attachment
-    good = SimpleUploadedFile("Trauma handout.docx", _docx(), "application/octet-stream")
+    handout = _docx()  # built once: a zip records the second it was written
+    good = SimpleUploadedFile("Trauma handout.docx", handout, "application/octet-stream")
     assert client.post(url, {"file": good}).status_code == 302
     material = CourseMaterial.objects.get()
     assert material.kind == "docx" and "Trauma" not in material.file.name
@@ -67,7 +68,7 @@ def test_material_upload_checks_type_and_size_and_serves_as_attachment(
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment")
     assert download["X-Content-Type-Options"] == "nosniff"
-    assert b"".join(download.streaming_content) == _docx()
+    assert b"".join(download.streaming_content) == handout
 
 
 def test_other_task_force_gets_404_for_materials_and_sessions(
