@@ -14,5 +14,6 @@ urlpatterns = [
     path("sharing/", include("accord.sharing.urls")),
     path("conflicts/", include("accord.conflicts.urls")),
     path("training/", include("accord.training.urls")),
+    path("reports/", include("accord.reports.urls")),
     path("api/v1/", api.urls),
 ]

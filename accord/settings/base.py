@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "accord.sharing",
     "accord.conflicts",
     "accord.training",
+    "accord.reports",
     "accord.api",
 ]
 

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "accord.reports"
+    label = "reports"
+    verbose_name = "Reports"
+
+    def ready(self) -> None:
+        from accord.accounts.models import Role
+        from accord.web.context_processors import NavItem, register
+
+        register(NavItem("Reports", "reports:dashboard", frozenset({Role.COORDINATOR})))

@@ -1,0 +1,106 @@
+"""Reads for reports: case rows through the read door, disagreements and training as counts.
+
+Case data comes only from ``accord.cases.selectors.case_aggregate_rows`` (which
+refuses non-coordinators and audits the read). Disagreements and training
+compliance are not case data; they are reduced here to the plain rows
+``aggregates`` counts (a level and a status; a role and a status), so no
+question, position, name or certificate leaves this module.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.utils import timezone
+
+from accord.accounts.models import Role, User
+from accord.cases.selectors import case_aggregate_rows
+from accord.conflicts.models import Disagreement, DisagreementStatus
+from accord.errors import PermissionDenied
+from accord.protocols.selectors import protocol_in_force
+from accord.training.selectors import Status, person_compliance
+
+from .aggregates import DisagreementRow, Report, TrainingRow, build_report
+from .periods import Period
+
+_TRAINING_STATUS = {
+    Status.MET: "met",
+    Status.EXPIRING: "expiring",
+    Status.EXPIRED: "missing",
+    Status.MISSING: "missing",
+}
+_WORST = ("missing", "expiring", "met")
+
+
+def _require_coordinator(viewer: User) -> None:
+    if viewer.task_force_id is None or not viewer.has_role(Role.COORDINATOR):
+        raise PermissionDenied("Only the task force's coordinators run reports.")
+
+
+def disagreement_rows(*, viewer: User, period: Period) -> list[DisagreementRow]:
+    """Disagreements of the viewer's task force raised in the period: level and status only."""
+    _require_coordinator(viewer)
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(period.start, datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(period.end, datetime.max.time(), tzinfo=zone)
+    rows = []
+    for disagreement in Disagreement.objects.filter(
+        task_force_id=viewer.task_force_id, raised_at__gte=start, raised_at__lte=end
+    ).only("status", "current_level", "decided_at_level", "ladder"):
+        level = disagreement.current_level
+        if disagreement.status == DisagreementStatus.RESOLVED and disagreement.decided_at_level:
+            level = disagreement.decided_at_level
+        rows.append(
+            DisagreementRow(
+                level=level,
+                level_name=str(disagreement.level_spec(level).get("name", f"Level {level}")),
+                status=str(disagreement.status),
+            )
+        )
+    return rows
+
+
+def training_rows(*, viewer: User, on: date) -> list[TrainingRow]:
+    """Each active member of the task force, once per role that has requirements: the worst
+    status of that role's requirements on ``on`` (missing/expired, expiring, met)."""
+    _require_coordinator(viewer)
+    version = protocol_in_force(task_force=viewer.agency.task_force)
+    if version is None:
+        return []
+    protocol = version.protocol
+    people = (
+        User.objects.filter(agency__task_force_id=viewer.task_force_id, is_active=True)
+        .select_related("agency")
+        .prefetch_related("role_grants")
+    )
+    rows = []
+    for person in people:
+        compliance = person_compliance(user=person, on=on, protocol=protocol)
+        status_of = {
+            item.requirement_id: _TRAINING_STATUS[item.status] for item in compliance.items
+        }
+        for role in sorted(person.role_set):
+            statuses = [
+                status_of[req.id]
+                for req in protocol.training
+                if role in req.roles and req.id in status_of
+            ]
+            if statuses:
+                rows.append(TrainingRow(role=role, status=min(statuses, key=_WORST.index)))
+    return rows
+
+
+def report_for(*, viewer: User, period: Period, now: datetime | None = None) -> Report:
+    """Every measure of the period for the viewer's task force (coordinators only)."""
+    _require_coordinator(viewer)
+    now = now or timezone.now()
+    case_rows = case_aggregate_rows(
+        viewer=viewer, period_start=period.start, period_end=period.end, now=now
+    )
+    on = min(period.end, timezone.localdate(now))
+    return build_report(
+        period=period,
+        case_rows=case_rows,
+        disagreement_rows=disagreement_rows(viewer=viewer, period=period),
+        training_rows=training_rows(viewer=viewer, on=on),
+    )
