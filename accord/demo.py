@@ -239,7 +239,7 @@ def _app_loaders():  # type: ignore[no-untyped-def]
     import importlib
 
     loaders = []
-    for app in ("directory", "protocols", "cases", "sharing", "conflicts", "training"):
+    for app in ("directory", "protocols", "cases", "conflicts", "training"):
         try:
             module = importlib.import_module(f"accord.{app}.demo")
         except ModuleNotFoundError as missing:

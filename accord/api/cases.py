@@ -1,4 +1,4 @@
-"""Cases, read through THE read door (``accord.cases.selectors``) and nothing else.
+"""Cases, read through THE read door (``accord.sharing.door``) and nothing else.
 
 A case the caller may not see (another task force's, or one their agency is not
 on) is 404, exactly like a missing one (S8). Only released values travel;
@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router
 
-from accord.cases.selectors import CASE_ROLES, Released, case_detail, cases_for
+from accord.sharing.door import CASE_ROLES, Released, case_detail, cases_for
 
 from .schemas import CaseOut, CaseSummaryOut, Error, ParticipantOut, ReleasedOut
 from .security import for_members

@@ -1,6 +1,6 @@
 """The JSON shapes of the API (they are also what the generated OpenAPI document shows).
 
-Case data keeps the shape of the read door (``accord.cases.selectors``): a
+Case data keeps the shape of the read door (``accord.sharing.door``): a
 record is its released ``values``, the ``withheld`` field names with reason
 codes (never the values) and the ``bases`` that released each shown field.
 """

@@ -7,8 +7,8 @@ from dataclasses import asdict
 from django.http import HttpRequest
 from ninja import Router
 
-from accord.cases.selectors import CASE_ROLES, TaskBoard, tasks_for_agency, tasks_for_user
 from accord.cases.services import task_complete, task_take
+from accord.sharing.door import CASE_ROLES, TaskBoard, tasks_for_agency, tasks_for_user
 
 from .schemas import Error, TaskActIn, TaskActOut, TaskBoardOut, TaskOut
 from .security import for_members

@@ -8,6 +8,11 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from accord.accounts.models import Role
+        from accord.sharing.door import register_case_data
+
+        from . import fields, models
+
+        register_case_data(models=models, fields=fields.REGISTRY)
         from accord.web.context_processors import NavItem, register
 
         working = frozenset(

@@ -304,3 +304,6 @@ def load(*, task_force: TaskForce) -> None:
         actor=users["coordinator"], **services.EXAMPLE_INSTRUMENT, now=now
     )
     print(f"cases demo: {len(CASES)} invented cases")
+    from . import demo_release
+
+    demo_release.load(task_force=task_force)

@@ -9,12 +9,12 @@ values that are encrypted at rest (S19): AES-256-GCM columns of
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from django.db import models  # noqa: F401 - kept for callers importing it from here
 
 from accord.core.model import FieldClass
 from accord.encryption.fields import EncryptedJSONField, EncryptedTextField
+from accord.sharing.policy import FieldSpec
 
 
 class ProtectedTextField(EncryptedTextField):
@@ -24,12 +24,6 @@ class ProtectedTextField(EncryptedTextField):
 
 class ProtectedJSONField(EncryptedJSONField):
     """Structured protected values, encrypted at rest like ``ProtectedTextField`` (S19)."""
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    field_class: FieldClass
-    category: str
 
 
 BASIC = FieldClass.CASE_BASIC
@@ -142,14 +136,14 @@ REGISTRY: Mapping[str, Mapping[str, FieldSpec]] = {
         placed_at=(VSP, "location"),
     ),
     "interpreterrequest": _specs(
-        proceeding=(BASIC, "services"),
-        language=(BASIC, "needs"),
-        scheduled_for=(BASIC, "services"),
-        court_certified_required=(BASIC, "services"),
-        service=(BASIC, "services"),
+        proceeding=(BASIC, "interpreting"),
+        language=(BASIC, "interpreting"),
+        scheduled_for=(BASIC, "interpreting"),
+        court_certified_required=(BASIC, "interpreting"),
+        service=(BASIC, "interpreting"),
         interpreter_name=(BASIC, "services"),
-        payer=(BASIC, "services"),
-        status=(BASIC, "services"),
+        payer=(BASIC, "interpreting"),
+        status=(BASIC, "interpreting"),
         conflict_attested=(BASIC, "services"),
         attestation_text=(BASIC, "services"),
         attested_at=(BASIC, "services"),

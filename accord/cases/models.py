@@ -4,7 +4,7 @@ Every case record carries ``produced_by`` (the agency that produced it: its
 provenance) and every stored field is classified in ``fields.REGISTRY``. Values
 that are victim PII, CJI or immigration-relief data use the protected field
 types. Records that users edit carry ``lock_version`` (S23). Reads for display
-go through ``accord.cases.selectors`` only.
+go through ``accord.sharing.door`` only.
 """
 
 from __future__ import annotations

@@ -17,13 +17,14 @@ from accord.accounts.models import Agency, Role
 from accord.core.model import Sector
 from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from accord.protocols.selectors import protocol_in_force
+from accord.sharing import door
 from accord.web.access import member
 
 from . import forms, selectors, services
 from .models import SafetyInstrument
 from .notifications import notification_mark_read
 
-CASE_ROLES = tuple(sorted(selectors.CASE_ROLES))
+CASE_ROLES = tuple(sorted(door.CASE_ROLES))
 INTAKE_ROLES = (Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR)
 
 
@@ -51,7 +52,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request,
         "cases/list.html",
         {
-            "rows": selectors.case_list_released(viewer=request.user, stage=stage, limit=50),  # type: ignore[arg-type]
+            "rows": door.case_list_released(viewer=request.user, stage=stage, limit=50),  # type: ignore[arg-type]
             "stage": stage,
             "may_open": request.user.has_role(*INTAKE_ROLES),  # type: ignore[union-attr]
         },
@@ -119,7 +120,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
 
 @member(*CASE_ROLES)
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    view = selectors.case_detail(viewer=request.user, case_id=case_id)  # type: ignore[arg-type]
+    view = door.case_detail(viewer=request.user, case_id=case_id)  # type: ignore[arg-type]
     user = request.user
     return render(
         request,
@@ -142,8 +143,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 @member(*CASE_ROLES)
 @require_http_methods(["GET", "POST"])
 def case_facts(request: HttpRequest, case_id: int) -> HttpResponse:
-    view = selectors.case_detail(viewer=request.user, case_id=case_id, purpose="facts form")  # type: ignore[arg-type]
-    protocol = selectors.case_protocol(viewer=request.user, case_id=view.case.id)  # type: ignore[arg-type]
+    view = door.case_detail(viewer=request.user, case_id=case_id, purpose="facts form")  # type: ignore[arg-type]
+    protocol = door.case_protocol(viewer=request.user, case_id=view.case.id)  # type: ignore[arg-type]
     facts = dict(view.case.values["facts"])
     if request.method == "POST":
         form = forms.FactsForm(request.POST, protocol=protocol, facts=facts)
@@ -174,7 +175,7 @@ def case_facts(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @member(*CASE_ROLES)
 def case_timeline(request: HttpRequest, case_id: int) -> HttpResponse:
-    case, events = selectors.case_timeline(viewer=request.user, case_id=case_id)  # type: ignore[arg-type]
+    case, events = door.case_timeline(viewer=request.user, case_id=case_id)  # type: ignore[arg-type]
     return render(request, "cases/timeline.html", {"case": case, "events": events})
 
 
@@ -184,7 +185,7 @@ def case_timeline(request: HttpRequest, case_id: int) -> HttpResponse:
 @member(Role.INVESTIGATOR, Role.ADVOCATE)
 @require_http_methods(["GET", "POST"])
 def referral_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    view = selectors.case_detail(viewer=request.user, case_id=case_id, purpose="referral form")  # type: ignore[arg-type]
+    view = door.case_detail(viewer=request.user, case_id=case_id, purpose="referral form")  # type: ignore[arg-type]
     form = forms.ReferralForm(request.POST or None)
     form.fields["victim"].choices = [(v.id, v.values["pseudonym"]) for v in view.victims]
     form.fields["to_agency"].choices = [
@@ -244,13 +245,13 @@ def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpRes
 
 @member(*CASE_ROLES)
 def my_tasks(request: HttpRequest) -> HttpResponse:
-    board = selectors.tasks_for_user(viewer=request.user)  # type: ignore[arg-type]
+    board = door.tasks_for_user(viewer=request.user)  # type: ignore[arg-type]
     return render(request, "cases/board.html", {"board": board, "title": "My tasks"})
 
 
 @member(*CASE_ROLES)
 def agency_tasks(request: HttpRequest) -> HttpResponse:
-    board = selectors.tasks_for_agency(viewer=request.user)  # type: ignore[arg-type]
+    board = door.tasks_for_agency(viewer=request.user)  # type: ignore[arg-type]
     return render(
         request,
         "cases/board.html",
@@ -278,7 +279,7 @@ def task_act(request: HttpRequest, task_id: int, action: str) -> HttpResponse:
 # --- records on a case ------------------------------------------------------------------------
 
 
-def _victim_choices(view: selectors.CaseView) -> list[tuple[int, str]]:
+def _victim_choices(view: door.CaseView) -> list[tuple[int, str]]:
     return [(v.id, v.values["pseudonym"]) for v in view.victims]
 
 
@@ -362,12 +363,12 @@ RECORD_KINDS: dict[str, tuple[str, Callable[..., Any], Callable[..., Any]]] = {
 }
 
 
-def _with_victims(form: Any, view: selectors.CaseView) -> Any:
+def _with_victims(form: Any, view: door.CaseView) -> Any:
     form.fields["victim"].choices = _victim_choices(view)
     return form
 
 
-def _safety_form(view: selectors.CaseView, request: HttpRequest, data: Any) -> Any:
+def _safety_form(view: door.CaseView, request: HttpRequest, data: Any) -> Any:
     instrument = (
         SafetyInstrument.objects.filter(
             task_force_id=request.user.task_force_id,
@@ -389,7 +390,7 @@ def record_new(request: HttpRequest, case_id: int, kind: str) -> HttpResponse:
     if kind not in RECORD_KINDS:
         raise NotFound("No such record kind.")
     title, make_form, save = RECORD_KINDS[kind]
-    view = selectors.case_detail(viewer=request.user, case_id=case_id, purpose=f"{kind} form")  # type: ignore[arg-type]
+    view = door.case_detail(viewer=request.user, case_id=case_id, purpose=f"{kind} form")  # type: ignore[arg-type]
     form = make_form(view, request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -457,7 +458,7 @@ def relief_update(request: HttpRequest, relief_id: int) -> HttpResponse:
 def interpreter_book(request: HttpRequest, request_id: int) -> HttpResponse:
     """Book an interpreter (with the conflict attestation); errors keep what was typed."""
     user = request.user
-    row = selectors.interpreter_request_for_booking(viewer=user, request_id=request_id)  # type: ignore[arg-type]
+    row = door.interpreter_request_for_booking(viewer=user, request_id=request_id)  # type: ignore[arg-type]
     status = 200
     if request.method == "POST":
         form = forms.InterpreterAssignForm(request.POST)
@@ -487,7 +488,7 @@ def interpreter_book(request: HttpRequest, request_id: int) -> HttpResponse:
 @member(Role.INTERPRETER_COORDINATOR)
 def interpreter_board(request: HttpRequest) -> HttpResponse:
     """The task force's open interpreter requests (request fields only, never the victim)."""
-    rows = selectors.interpreter_board(viewer=request.user)  # type: ignore[arg-type]
+    rows = door.interpreter_board(viewer=request.user)  # type: ignore[arg-type]
     return render(request, "cases/interpreter_board.html", {"rows": rows, "now": timezone.now()})
 
 
@@ -649,5 +650,5 @@ def notifications(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/notifications.html",
-        {"notifications": selectors.notifications_for(viewer=request.user)},
+        {"notifications": door.notifications_for(viewer=request.user)},
     )  # type: ignore[arg-type]

@@ -1,7 +1,7 @@
 """A disagreement's link to a case, shown only through the sharing layer (the one read door).
 
 This module never queries case models and never holds one: it asks
-``accord.cases.selectors.case_glimpse`` for the case-basic fields *as the viewer may see
+``accord.sharing.door.case_glimpse`` for the case-basic fields *as the viewer may see
 them*; whatever that door withholds is absent here too. When the door refuses (the viewer may
 not see the case), the page shows only that a case is linked, never its details.
 """
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 
 from accord.accounts.models import User
-from accord.cases.selectors import case_glimpse as case_basic_glimpse
 from accord.errors import AccordError
+from accord.sharing.door import case_glimpse as case_basic_glimpse
 
 #: Case-basic fields shown beside a disagreement (whatever the door releases of them).
 SHOWN_FIELDS = ("number", "title", "stage", "lead_agency")

@@ -33,7 +33,7 @@ def _user(username: str) -> User | None:
 def _case_id_for(viewer: User) -> int | None:
     """A case the viewer can see, through the cases app's read door (if it is there)."""
     try:
-        from accord.cases.selectors import cases_for
+        from accord.sharing.door import cases_for
     except ImportError:
         return None
     summaries = cases_for(viewer=viewer, limit=1)

@@ -3,7 +3,7 @@
 The ladder is copied onto each disagreement when it is raised (``ladder``), so a
 later protocol version never rewrites how an old disagreement was handled.
 Case data is never stored here: a disagreement names a case by id only, and the
-case is shown through ``accord.cases.selectors`` with the viewer (the sharing layer).
+case is shown through ``accord.sharing.door`` with the viewer (the sharing layer).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """From rows to counts: the measures of the coordinator dashboard and the funder report.
 
 Pure computation, no queries: the case rows come from the read door
-(``accord.cases.selectors.case_aggregate_rows``), disagreements and training
+(``accord.sharing.door.case_aggregate_rows``), disagreements and training
 compliance as plain tuples from ``accord.reports.selectors``. Every measure
 counts cases *opened in the period* (tasks: of those cases; disagreements: raised
 in the period; training: as of the period's last day or today, whichever is
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from accord.accounts.models import Role
 from accord.cases.models import CaseStage, IncidentKind
-from accord.cases.selectors import AGE_BANDS, GENDERS, TRAFFICKING_TYPES, CaseAggregateRow
+from accord.sharing.door import AGE_BANDS, GENDERS, TRAFFICKING_TYPES, CaseAggregateRow
 
 from .periods import Period
 from .suppression import THRESHOLD, CountTable, ProtectedTable, protect, unprotected

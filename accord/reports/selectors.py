@@ -1,6 +1,6 @@
 """Reads for reports: case rows through the read door, disagreements and training as counts.
 
-Case data comes only from ``accord.cases.selectors.case_aggregate_rows`` (which
+Case data comes only from ``accord.sharing.door.case_aggregate_rows`` (which
 refuses non-coordinators and audits the read). Disagreements and training
 compliance are not case data; they are reduced here to the plain rows
 ``aggregates`` counts (a level and a status; a role and a status), so no
@@ -14,10 +14,10 @@ from datetime import date, datetime
 from django.utils import timezone
 
 from accord.accounts.models import Role, User
-from accord.cases.selectors import case_aggregate_rows
 from accord.conflicts.models import Disagreement, DisagreementStatus
 from accord.errors import PermissionDenied
 from accord.protocols.selectors import protocol_in_force
+from accord.sharing.door import case_aggregate_rows
 from accord.training.selectors import Status, person_compliance
 
 from .aggregates import DisagreementRow, Report, TrainingRow, build_report

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 from accord.accounts.models import User
 from accord.mail import email_on_commit
 
-if TYPE_CHECKING:
-    from accord.cases.models import Case
 
-
-def immigration_disclosure_alert(*, viewer: User, case: Case, fields: Sequence[str]) -> None:
+def immigration_disclosure_alert(*, viewer: User, case: Any, fields: Sequence[str]) -> None:
     """E-mail the auditors of the viewer's agency: who saw which immigration-relief fields
     (names only, never values) of which case, by the django-tasks worker after commit."""
     auditors = User.objects.filter(

@@ -5,7 +5,7 @@ record, the sharing rules of the protocol version the case runs under, and the
 victim's releases (consents) at ``now``. It returns ``Released`` with the basis
 (own agency, a sharing rule, a release plus a sharing rule ...) or ``Withheld``
 with a stable reason code. Nothing here touches Django or the database, so the
-door (``accord.cases.selectors``) builds the inputs once per request and the
+door (``accord.sharing.door``) builds the inputs once per request and the
 property tests can call it millions of times.
 
 The order of the checks is the order of the law (DESIGN.md section 4,
@@ -21,22 +21,24 @@ Anything not recognised is withheld (fail closed).
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from types import MappingProxyType
 
 from accord.core.model import Audience, FieldClass, Sector, SharingRule, Stage
 
 __all__ = [
     "CASE_ROLES",
+    "INTERPRETING",
     "LE_OR_PROSECUTION",
+    "NEVER_SHARED_ROLES",
     "VICTIM_SERVICES_COMMITTEE",
     "Action",
     "ConsentView",
     "Decision",
     "FieldSpec",
+    "Participants",
     "Reason",
     "RecordContext",
     "Released",
@@ -61,6 +63,9 @@ LE_OR_PROSECUTION: frozenset[Sector] = frozenset(
         Sector.PROSECUTION,
     }
 )
+#: The data category of an interpreter request's booking details (language, proceeding, time,
+#: payer...): interpreter coordinators book for every agency of the task force, so they see it.
+INTERPRETING = "interpreting"
 #: The committee slug the ``victim_services_committee`` audience refers to.
 VICTIM_SERVICES_COMMITTEE = "victim_services_committee"
 
@@ -117,9 +122,44 @@ class Viewer:
         return "coordinator" in self.roles
 
 
+class Participants(Mapping[int, bool]):
+    """The agencies on a case (agency id -> is serving provider): read-only and hashable, so a
+    ``RecordContext`` can key a cache of decisions with nothing left out."""
+
+    __slots__ = ("_hash", "_items")
+
+    def __init__(self, items: Mapping[int, bool] | Iterable[tuple[int, bool]] = ()) -> None:
+        pairs = items.items() if isinstance(items, Mapping) else items
+        self._items: dict[int, bool] = {int(agency): bool(serving) for agency, serving in pairs}
+        self._hash = hash(frozenset(self._items.items()))
+
+    def __getitem__(self, agency_id: int) -> bool:
+        return self._items[agency_id]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Participants):
+            return self._hash == other._hash and self._items == other._items
+        return isinstance(other, Mapping) and self._items == dict(other.items())
+
+    def __repr__(self) -> str:
+        return f"Participants({self._items!r})"
+
+
 @dataclass(frozen=True)
 class RecordContext:
-    """One record of one case: where it lives, who produced it, whose victim it concerns."""
+    """One record of one case: where it lives, who produced it, whose victim it concerns.
+
+    Frozen and hashable: equal contexts are the same situation for the policy, which is what
+    lets the door cache a decision under the context itself (no hand-built key to drift)."""
 
     task_force_id: int
     stage: Stage | str
@@ -130,7 +170,8 @@ class RecordContext:
     victim_serving_provider_id: int | None = None  # the victim's own serving provider, if known
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "participants", MappingProxyType(dict(self.participants)))
+        if not isinstance(self.participants, Participants):
+            object.__setattr__(self, "participants", Participants(self.participants))
 
     @cached_property
     def serving_provider_ids(self) -> frozenset[int]:
@@ -267,6 +308,12 @@ def field_decision(
             return Released("case_participant", "Case-basic facts go to every agency on the case.")
         if viewer.is_coordinator:
             return Released("coordinator", "Coordinators see the basic facts of every case.")
+        if spec.category == INTERPRETING and "interpreter_coordinator" in viewer.roles:
+            return Released(
+                "interpreter_coordinator",
+                "Interpreter coordinators book interpreters for every agency of the task force, "
+                "so they see a request's booking details (never the victim or the case).",
+            )
     if (
         field_class is FieldClass.VSP_CONFIDENTIAL
         and record.produced_by_sector != Sector.VICTIM_SERVICES

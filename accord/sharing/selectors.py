@@ -6,8 +6,7 @@ for every victim on a page (recipients prefetched), never one per field.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -18,84 +17,24 @@ from django.utils import timezone
 from accord.accounts.models import Role
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
-from accord.core.model import Sector
 from accord.errors import NotFound
 
+from . import door
 from .categories import CONSENT_CATEGORIES
+from .door import ServedVictim, is_provider_advocate
 from .models import ConsentText, Release
-from .policy import ConsentView, Reason, consent_state
-from .services import EXPIRY_NOTICE_AHEAD, VictimFacts, victim_facts
+from .policy import Reason, consent_state
+from .services import EXPIRY_NOTICE_AHEAD
 from .uploads import signed_form_read
 
 if TYPE_CHECKING:
     from accord.accounts.models import User
 
 
-def consent_views_for(
-    *, task_force_id: int, victim_ids: Iterable[int]
-) -> Mapping[int, tuple[ConsentView, ...]]:
-    """Every release (in effect or not: the policy says which) of the given victims.
-
-    One query, reading only the columns the policy needs: encrypted columns (purpose,
-    names) are never decrypted on the read path.
-    """
-    ids = sorted(set(victim_ids))
-    if not ids:
-        return {}
-    rows = Release.objects.filter(task_force_id=task_force_id, victim_id__in=ids).values_list(
-        "pk",
-        "victim_id",
-        "produced_by_id",
-        "categories",
-        "starts_at",
-        "expires_at",
-        "revoked_at",
-        "victim_is_minor",
-        "guardian_attested_non_abusive",
-        "guardian_signed_at",
-        "recipients",
-    )
-    releases: dict[int, dict] = {}
-    for (
-        pk,
-        victim,
-        producer,
-        categories,
-        starts,
-        expires,
-        revoked,
-        minor,
-        attested,
-        g_signed,
-        recipient,
-    ) in rows:
-        entry = releases.setdefault(
-            pk,
-            {
-                "id": pk,
-                "victim_id": victim,
-                "produced_by_agency_id": producer,
-                "categories": frozenset(categories or ()),
-                "starts_at": starts,
-                "expires_at": expires,
-                "revoked_at": revoked,
-                "signers_complete": not minor or bool(attested and g_signed),
-                "recipient_agency_ids": set(),
-            },
-        )
-        if recipient is not None:
-            entry["recipient_agency_ids"].add(recipient)
-    by_victim: dict[int, list[ConsentView]] = defaultdict(list)
-    for entry in releases.values():
-        entry["recipient_agency_ids"] = frozenset(entry["recipient_agency_ids"])
-        by_victim[entry["victim_id"]].append(ConsentView(**entry))
-    return {victim: tuple(views) for victim, views in by_victim.items()}
-
-
 # --- the release pages ------------------------------------------------------------------------
 #
-# The victim and the case are obtained through the door (``accord.cases.selectors``: the
-# viewer's visible cases, ``case_access``, ``release``); only releases are read here directly.
+# The victim and the case are obtained through the door (``accord.sharing.door``: ``served_victim``
+# and ``victim_labels``); only releases are read here directly.
 
 #: How a release's state is said on the pages (policy reason -> words, badge class).
 STATE_WORDS: Mapping[str, tuple[str, str]] = {
@@ -127,63 +66,6 @@ DETAIL_FIELDS: tuple[str, ...] = (
     "release.guardian_relationship",
     "release.guardian_attested_non_abusive",
 )
-
-
-@dataclass(frozen=True)
-class ServedVictim:
-    """A victim as the release pages show them (case-basic labels) with the facts the consent
-    services need; only ever built for an advocate of the victim's serving provider."""
-
-    id: int
-    case_id: int
-    case_number: str
-    pseudonym: str
-    age: int | None
-    facts: VictimFacts
-
-
-def is_provider_advocate(viewer: User) -> bool:
-    return bool(
-        viewer.agency_id
-        and viewer.has_role(Role.ADVOCATE)
-        and viewer.agency.sector == Sector.VICTIM_SERVICES
-    )
-
-
-def served_victim(*, viewer: User, victim_id: int) -> ServedVictim:
-    """The victim, for an advocate of its serving provider; ``NotFound`` for everyone else.
-
-    Another agency's, another task force's and a missing victim look exactly alike (S8).
-    """
-    from accord.cases import selectors as door
-
-    if not is_provider_advocate(viewer):
-        raise NotFound("No such victim.")
-    case_id = (
-        door.visible_cases_query(viewer)
-        .filter(potentialvictims__pk=victim_id)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if case_id is None:
-        raise NotFound("No such victim.")
-    case, access = door.case_access(viewer=viewer, case_id=case_id)
-    victim = case.potentialvictims.filter(pk=victim_id).first()
-    if victim is None:
-        raise NotFound("No such victim.")
-    facts = victim_facts(victim)
-    if viewer.agency_id not in facts.serving_provider_ids:
-        raise NotFound("No such victim.")
-    shown = door.release(access, victim).values
-    case_shown = door.release(access, case).values
-    return ServedVictim(
-        id=victim.pk,
-        case_id=case.pk,
-        case_number=str(case_shown.get("number", "")),
-        pseudonym=str(shown.get("pseudonym", "")),
-        age=shown.get("age"),
-        facts=facts,
-    )
 
 
 @dataclass(frozen=True)
@@ -287,21 +169,6 @@ class AgencyReleases:
     in_effect: list[ReleaseRow]
 
 
-def _victim_labels(viewer: User, victim_ids: Iterable[int]) -> dict[int, str]:
-    """ "V-1, case 2025-0001" for the victims on cases the door lets the viewer open."""
-    from accord.cases import selectors as door
-
-    ids = sorted(set(victim_ids))
-    if not ids:
-        return {}
-    rows = (
-        door.visible_cases_query(viewer)
-        .filter(potentialvictims__pk__in=ids)
-        .values_list("potentialvictims__pk", "potentialvictims__pseudonym", "number")
-    )
-    return {pk: f"{pseudonym}, case {number}" for pk, pseudonym, number in rows if pk in ids}
-
-
 def agency_releases(*, viewer: User, now: datetime | None = None) -> AgencyReleases:
     """For the releases index: the releases of the viewer's agency in effect at ``now``."""
     if not is_provider_advocate(viewer):
@@ -316,7 +183,9 @@ def agency_releases(*, viewer: User, now: datetime | None = None) -> AgencyRelea
             starts_at__lte=now,
         ).order_by("expires_at", "pk")
     )
-    labels = _victim_labels(viewer, (release.victim_id for release in current))
+    labels = door.victim_labels(
+        viewer=viewer, victim_ids=(release.victim_id for release in current)
+    )
     rows = [
         _row(release, now=now, victim_label=labels.get(release.victim_id, ""))
         for release in current

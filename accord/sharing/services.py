@@ -52,9 +52,7 @@ def victim_facts(victim: Any) -> VictimFacts:
     if isinstance(victim, VictimFacts):
         return victim
     case = victim.case
-    serving = set(
-        case.participants.filter(is_serving_provider=True).values_list("agency_id", flat=True)
-    )
+    serving = {p.agency_id for p in case.participants.all() if p.is_serving_provider}
     if victim.serving_provider_id:
         serving.add(victim.serving_provider_id)
     return VictimFacts(

@@ -15,12 +15,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accord.accounts.models import Role, User
-from accord.cases import selectors as door
 from accord.errors import NotFound
 from accord.errors import ValidationError as AccordValidationError
 from accord.web.access import member
 
-from . import selectors
+from . import door, selectors
 from .forms import ReleaseForm, RevokeForm, show_service_errors
 from .services import consent_max_days, consent_record, consent_revoke
 
@@ -65,7 +64,7 @@ def _revoke_prefix(release_id: int) -> str:
 
 def _victim_page(
     request: HttpRequest,
-    victim: selectors.ServedVictim,
+    victim: door.ServedVictim,
     *,
     refused: RevokeForm | None = None,
     refused_id: int | None = None,
@@ -93,7 +92,7 @@ def _victim_page(
 @require_http_methods(["GET"])
 def victim_releases(request: HttpRequest, victim_id: int) -> HttpResponse:
     """One victim's releases recorded by the viewer's agency, each with a revoke form."""
-    victim = selectors.served_victim(viewer=_user(request), victim_id=victim_id)
+    victim = door.served_victim(viewer=_user(request), victim_id=victim_id)
     return _victim_page(request, victim)
 
 
@@ -103,7 +102,7 @@ def release_new(request: HttpRequest, victim_id: int) -> HttpResponse:
     """Record a release: the victim reads (or is read) the task force's current wording, names
     the agencies, the categories, the purpose and the expiry, and signs."""
     user = _user(request)
-    victim = selectors.served_victim(viewer=user, victim_id=victim_id)
+    victim = door.served_victim(viewer=user, victim_id=victim_id)
     text = selectors.latest_consent_text(task_force_id=victim.facts.task_force_id)
     context: dict[str, object] = {"victim": victim, "consent_text": text, "form": None}
     if text is None:
@@ -161,7 +160,7 @@ def release_revoke(request: HttpRequest, release_id: int) -> HttpResponse:
     """Revoke at once: the recipients' next request no longer shows the records."""
     user = _user(request)
     release = selectors.release_to_revoke(viewer=user, release_id=release_id)
-    victim = selectors.served_victim(viewer=user, victim_id=release.victim_id)
+    victim = door.served_victim(viewer=user, victim_id=release.victim_id)
     form = RevokeForm(request.POST, prefix=_revoke_prefix(release.pk))
     if not form.is_valid():
         return _victim_page(request, victim, refused=form, refused_id=release.pk, status=400)
@@ -206,6 +205,6 @@ def releases_index(request: HttpRequest) -> HttpResponse:
         "sharing/releases_index.html",
         {
             "releases": selectors.agency_releases(viewer=user),
-            "is_provider": selectors.is_provider_advocate(user),
+            "is_provider": door.is_provider_advocate(user),
         },
     )

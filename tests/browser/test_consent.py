@@ -27,7 +27,7 @@ def survivor_served_by_harbor_light(people, task_force):  # type: ignore[no-unty
     """HSI opens the case and refers the survivor; Harbor Light accepts and records the
     survivor's contact and shelter, so those records are now the provider's (VAWA)."""
     from accord.cases.services import referral_accept, referral_send, victim_update
-    from accord.sharing import demo
+    from accord.cases import demo_release as demo
 
     case = open_case(
         people["hsi"],
@@ -63,7 +63,7 @@ def test_release_recorded_and_revoked_through_the_pages(
     people,  # noqa: F811
     task_force,
 ):
-    from accord.sharing.demo import RELEASE_TEXT
+    from accord.cases.demo_release import RELEASE_TEXT
     from accord.sharing.models import Release
 
     case, victim = survivor_served_by_harbor_light(people, task_force)

@@ -7,8 +7,8 @@ import pytest
 
 from accord.accounts.models import Role
 from accord.audit.models import AuditEvent
-from accord.cases.selectors import case_detail
 from accord.cases.tests.conftest import open_case
+from accord.sharing.door import case_detail
 
 from .conftest import get, signed_in
 

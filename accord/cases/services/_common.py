@@ -14,9 +14,9 @@ from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.core.model import FieldClass
 from accord.errors import ConflictError, NotFound, PermissionDenied
+from accord.sharing.door import CaseAccess, case_access
 
 from ..models import Case, CaseEvent, CaseParticipant
-from ..selectors import CaseAccess, case_access
 
 
 def now_or(now: datetime | None) -> datetime:

@@ -567,7 +567,8 @@ def victim_update(
     producing agency the whole record, each only fields they are shown (``permissions``). When
     the serving provider changes confidential fields, the record's provenance becomes the
     provider (the provider now holds the information, VAWA confidentiality applies)."""
-    from ..selectors import release
+    from accord.sharing.door import release
+
     from .permissions import victim_fields_editable
 
     now = now_or(now)

@@ -391,7 +391,8 @@ def operation_update(
     targets). Only the planning agency's investigators, only fields they are shown; the
     pre-operation tasks follow a moved window; a committee already told the minimal facts is
     told the new ones."""
-    from ..selectors import release
+    from accord.sharing.door import release
+
     from .permissions import OPERATION_PLAN_FIELDS, operation_fields_editable
 
     now = now_or(now)

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Role
-
-from ..selectors import CaseAccess
+from accord.sharing.door import CaseAccess
 
 #: Every field of a potential victim's record a page may change, in form order.
 VICTIM_FIELDS: tuple[str, ...] = (

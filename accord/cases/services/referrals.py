@@ -10,11 +10,11 @@ from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Agency, Role, User
 from accord.audit.events import AuditEventType
 from accord.core.model import Sector
 from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from accord.sharing.door import fields_released_to_agency
 
 from ..models import Case, PotentialVictim, Referral, ReferralKind, ReferralStatus
 from ..notifications import notify
 from ..plan import answer_rows
-from ..selectors import fields_released_to_agency
 from ..tasks import tasks_for_anchor
 from ._common import (
     agency_recipients,

@@ -12,19 +12,19 @@ from django.utils import timezone
 
 from accord.accounts.models import Agency, Role, TaskForce
 from accord.cases.models import InterpreterRequest, Task
-from accord.cases.selectors import (
-    case_detail,
-    case_glimpse,
-    interpreter_board,
-    tasks_for_agency,
-    tasks_for_user,
-)
 from accord.cases.services import (
     immigration_relief_create,
     immigration_relief_update,
     interpreter_request_create,
 )
 from accord.errors import NotFound, PermissionDenied
+from accord.sharing.door import (
+    case_detail,
+    case_glimpse,
+    interpreter_board,
+    tasks_for_agency,
+    tasks_for_user,
+)
 from conftest import sign_in
 
 from .conftest import open_case

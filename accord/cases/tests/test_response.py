@@ -12,7 +12,6 @@ from django.utils import timezone
 from accord.cases import models as case_models
 from accord.cases.fields import BOOKKEEPING, REGISTRY
 from accord.cases.models import Notification, Task
-from accord.cases.selectors import case_detail, case_timeline, tasks_for_agency, tasks_for_user
 from accord.cases.services import (
     EXAMPLE_INSTRUMENT,
     certifying_official_designate,
@@ -36,6 +35,7 @@ from accord.cases.services import (
     tasks_escalate_overdue,
 )
 from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from accord.sharing.door import case_detail, case_timeline, tasks_for_agency, tasks_for_user
 
 from .conftest import LABOR_MINOR, open_case
 
@@ -348,17 +348,25 @@ def test_immigration_relief_roles(people, case):
     assert renewal.visibility_class == "immigration-1367"
     assert [t.title for t in tasks_for_agency(viewer=people["rpd"]).due if "Renew" in t.title] == []
     assert case_detail(viewer=people["hsi"], case_id=case.pk).immigration
-    assert (
-        case_detail(viewer=people["rpd"], case_id=case.pk).immigration == []
-        or people["rpd"].immigration_relief_authorized
-    )
+    rpd = people["rpd"]
+    # authorized, but no sharing rule passes HSI's relief records to local police: told why
+    authorized = case_detail(viewer=rpd, case_id=case.pk)
+    assert authorized.immigration == []
+    assert authorized.withheld_sections["immigration relief"] == "no_sharing_rule"
+    rpd.immigration_relief_authorized = False
+    rpd.save(update_fields=["immigration_relief_authorized"])
+    rpd = rpd.__class__.objects.get(pk=rpd.pk)
+    unauthorized = case_detail(viewer=rpd, case_id=case.pk)
+    assert unauthorized.immigration == []
+    assert "immigration relief" not in unauthorized.withheld_sections  # not even that it exists
 
 
 def test_unauthorized_user_cannot_see_or_create_relief(people, case):
     victim = case.potentialvictims.first()
     immigration_relief_create(actor=people["hsi"], victim_id=victim.pk, kind="t_visa_declaration")
     view = case_detail(viewer=people["rpd"], case_id=case.pk)
-    assert view.immigration == [] and "immigration relief" in view.withheld_sections
+    # no trace: no row, and no "withheld" note betraying that a relief record exists (S11)
+    assert view.immigration == [] and "immigration relief" not in view.withheld_sections
     with pytest.raises(PermissionDenied):
         immigration_relief_create(
             actor=people["rpd"], victim_id=victim.pk, kind="t_visa_declaration"

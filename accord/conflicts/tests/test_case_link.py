@@ -31,8 +31,8 @@ def test_case_details_follow_the_sharing_layer(people):  # noqa: F811
     on_case = sign_in(Client(), people["rpd"]).get(url).content.decode()
     assert case.number in on_case
     # legal aid is a party to the disagreement but not on the case: the door hides it
-    from accord.cases.selectors import case_access
     from accord.errors import NotFound
+    from accord.sharing.door import case_access
 
     with pytest.raises(NotFound):
         case_access(viewer=people["legal"], case_id=case.pk)
@@ -45,8 +45,8 @@ def test_case_details_follow_the_sharing_layer(people):  # noqa: F811
 
 def test_a_case_the_raiser_cannot_see_cannot_be_linked(people):  # noqa: F811
     case = open_case(people["rpd"])
-    from accord.cases.selectors import case_access
     from accord.errors import NotFound
+    from accord.sharing.door import case_access
 
     with pytest.raises(NotFound):
         case_access(viewer=people["legal"], case_id=case.pk)

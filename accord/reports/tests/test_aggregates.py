@@ -91,7 +91,7 @@ def test_immigration_relief_is_counted_only_for_an_authorized_coordinator(datase
 
 def test_the_rows_carry_no_names_titles_or_free_text(dataset, people) -> None:
     """What the door hands over for counting holds codes, a date and numbers only."""
-    from accord.cases.selectors import case_aggregate_rows
+    from accord.sharing.door import case_aggregate_rows
 
     rows = case_aggregate_rows(
         viewer=people["coordinator"], period_start=Q1.start, period_end=Q1.end
@@ -108,7 +108,7 @@ def test_the_rows_carry_no_names_titles_or_free_text(dataset, people) -> None:
 
 def test_the_read_is_audited_once_with_field_names_only(dataset, people) -> None:
     from accord.audit.models import AuditEvent
-    from accord.cases.selectors import case_aggregate_rows
+    from accord.sharing.door import case_aggregate_rows
 
     before = AuditEvent.objects.count()
     case_aggregate_rows(viewer=people["coordinator"], period_start=Q1.start, period_end=Q1.end)
@@ -120,8 +120,8 @@ def test_the_read_is_audited_once_with_field_names_only(dataset, people) -> None
 
 
 def test_only_coordinators_read_aggregate_rows(dataset, people) -> None:
-    from accord.cases.selectors import case_aggregate_rows
     from accord.errors import PermissionDenied
+    from accord.sharing.door import case_aggregate_rows
 
     for key in ("hsi", "harbor", "da", "interp"):
         with pytest.raises(PermissionDenied):

@@ -13,9 +13,9 @@ from django.utils import timezone
 from accord.audit.models import AuditEvent
 from accord.core.model import FieldClass
 from accord.errors import PermissionDenied, ValidationError
+from accord.sharing.door import consent_views_for
 from accord.sharing.models import Release
 from accord.sharing.policy import FieldSpec, RecordContext, Released, Withheld, field_decision
-from accord.sharing.selectors import consent_views_for
 from accord.sharing.services import consent_revoke, consents_expiring_notify
 from accord.sharing.viewers import viewer_for
 

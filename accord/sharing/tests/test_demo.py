@@ -9,9 +9,9 @@ from accord.sharing.services import consent_revoke
 
 
 def test_release_naming_hsi_then_revocation(people, task_force, django_capture_on_commit_callbacks):
+    from accord.cases import demo_release as demo
     from accord.cases.services import referral_send
     from accord.cases.tests.conftest import open_case
-    from accord.sharing import demo
 
     case = open_case(people["hsi"], title=demo.DEMO_CASE_TITLE, victims=1)
     victim = case.potentialvictims.get()

@@ -1,23 +1,35 @@
-"""One door for reads (DESIGN.md section 3): display code never imports case models.
+"""One door for reads (DESIGN.md section 3): display code never reads case models itself.
 
-An AST scan of every module that renders or sends case data (views, API modules,
-exports, reports, notifications, template tags, context processors, feeds) fails on
-any import of a case-data model (a model the field registry classifies, or the case
-participants) outside ``accord/cases/selectors.py`` and ``accord/sharing/``. Choice
-enums (``IncidentKind``...) are fine; a model named only in type annotations is fine.
-Services (writes), migrations and tests are not display code and are not scanned.
+An AST scan of every module that renders or sends case data (views, API modules, exports,
+reports, notifications, template tags, context processors, feeds, selectors) and of the whole
+sharing app outside the door fails on
+- any import of a case-data model (a model the field registry classifies, or the case
+  participants): choice enums (``IncidentKind``...) are fine, and so is a model named only in
+  type annotations;
+- any ``.values()``, ``.values_list()``, ``.raw()`` or ``.extra()`` over case data (the
+  receiver or the arguments name a case model, a relation to one or a ``case__`` lookup), and
+  any SQL (``connection.cursor``, ``RawSQL``).
+Only ``accord/sharing/door/`` reads case models. Services (writes), migrations and tests are
+not display code and are not scanned.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from accord.cases.fields import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]  # the accord package
 CASE_DATA_MODELS = {name for name in REGISTRY} | {"caseparticipant"}
-DISPLAY_NAMES = ("views.py", "notifications.py", "context_processors.py", "feeds.py")
+DISPLAY_NAMES = (
+    "views.py",
+    "notifications.py",
+    "context_processors.py",
+    "feeds.py",
+    "selectors.py",
+)
 DISPLAY_PARTS = ("views", "api", "exports", "reports", "templatetags")
 
 
@@ -26,13 +38,12 @@ def display_modules() -> list[Path]:
     for path in ROOT.rglob("*.py"):
         relative = path.relative_to(ROOT)
         parts = relative.parts
-        if "migrations" in parts or "tests" in parts or parts[0] == "sharing":
-            continue
-        if relative == Path("cases/selectors.py"):
+        if "migrations" in parts or "tests" in parts or parts[:2] == ("sharing", "door"):
             continue
         stem = path.name
         if (
-            stem in DISPLAY_NAMES
+            parts[0] == "sharing"
+            or stem in DISPLAY_NAMES
             or any(part in DISPLAY_PARTS for part in parts[:-1])
             or stem.startswith(("export", "report"))
         ):
@@ -79,21 +90,58 @@ def _only_in_annotations(tree: ast.AST, name: str) -> bool:
     return all(id(n) in annotation_ids for n in uses)
 
 
+#: Names that mark a query as one over case data: the models, their relations, lookups.
+CASE_TOKENS = re.compile(
+    r"\b(?:"
+    + "|".join(
+        sorted(
+            {kind for kind in REGISTRY}
+            | {f"{kind}s" for kind in REGISTRY}
+            | {"participants", "case", "cases", "case_id"}
+        )
+    )
+    + r")\b|case__|\bCase\w*|PotentialVictim|Suspect|Task\b|Referral|Operation|Placement|"
+    r"InterpreterRequest|ImmigrationRelief|ChargingRecord|SafetyAssessment|ResponsePlan",
+    re.IGNORECASE,
+)
+BULK_READS = frozenset({"values", "values_list", "raw", "extra"})
+
+
+def _raw_reads(tree: ast.AST) -> list[tuple[str, int]]:
+    """(what, line) for each bulk read over case data and each piece of SQL."""
+    hits: list[tuple[str, int]] = []
+    for item in ast.walk(tree):
+        if not isinstance(item, ast.Call):
+            continue
+        func = item.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name in ("cursor", "RawSQL"):
+            hits.append((f"SQL ({name})", item.lineno))
+        elif isinstance(func, ast.Attribute) and name in BULK_READS:
+            text = ast.unparse(func.value) + " " + " ".join(ast.unparse(a) for a in item.args)
+            if CASE_TOKENS.search(text):
+                hits.append((f".{name}() over case data", item.lineno))
+    return hits
+
+
 def violations(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(), filename=str(path))
+    where = path.relative_to(ROOT.parent)
     return [
-        f"{path.relative_to(ROOT.parent)}:{line} imports {name}"
+        f"{where}:{line} imports {name}"
         for name, line in _imports_case_models(tree, path)
         if not _only_in_annotations(tree, name)
-    ]
+    ] + [f"{where}:{line} reads {what}" for what, line in _raw_reads(tree)]
 
 
 def test_display_code_reads_case_data_only_through_the_door() -> None:
     modules = display_modules()
     assert any(p.name == "views.py" and p.parent.name == "cases" for p in modules)
+    assert any(p.parent.name == "sharing" and p.name == "selectors.py" for p in modules)
+    assert not any("door" in p.parts for p in modules)
     found = [v for path in modules for v in violations(path)]
-    assert not found, (
-        "Display code must read case data through accord.cases.selectors:\n" + "\n".join(found)
+    assert not found, "Display code must read case data through accord.sharing.door:\n" + "\n".join(
+        found
     )
 
 
@@ -110,3 +158,25 @@ def test_the_scan_catches_a_view_querying_case_models(tmp_path) -> None:
         for n, _ in _imports_case_models(absolute, ROOT / "web" / "views.py")
         if not _only_in_annotations(absolute, n)
     ] == []
+
+
+def test_the_scan_catches_bulk_reads_and_sql_over_case_data() -> None:
+    """The scan can fail: values(), values_list(), raw() and SQL over case data are reported;
+    a bulk read of something else (the directory) is not."""
+    source = """
+def labels(viewer, ids):
+    rows = visible(viewer).filter(potentialvictims__pk__in=ids).values_list("number")
+    other = case.participants.values("agency_id")
+    raw = Case.objects.raw("select * from cases_case")
+    with connection.cursor() as cursor:
+        pass
+    fine = Service.objects.filter(slug="x").values_list("pk", flat=True)
+    return rows, other, raw, fine
+"""
+    hits = [what for what, _ in _raw_reads(ast.parse(source))]
+    assert hits == [
+        ".values_list() over case data",
+        ".values() over case data",
+        ".raw() over case data",
+        "SQL (cursor)",
+    ]

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from accord.accounts.tests.factories import reauthenticate
 from accord.audit.models import AuditEvent
-from accord.cases import selectors as door
 from accord.cases.tests.conftest import LABOR_MINOR, open_case
 from accord.cases.tests.test_views import client_for
+from accord.sharing import door
 from accord.sharing.models import ConsentText, Release
 
 from .conftest import RELEASE_TEXT

@@ -17,9 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.accounts.models import Agency, TaskForce, User
-
-from .models import ConsentText, Release
-from .services import consent_record
+from accord.sharing.models import ConsentText, Release
+from accord.sharing.services import consent_record
 
 DEMO_CASE_TITLE = "Domestic servitude, nonbinary survivor"
 RELEASE_TEXT = (
@@ -39,8 +38,8 @@ def consent_text_for(task_force: TaskForce) -> ConsentText:
 
 @transaction.atomic
 def load(*, task_force: TaskForce) -> Release | None:
-    from accord.cases import services as case_services
-    from accord.cases.models import Case, Referral, ReferralStatus
+    from . import services as case_services
+    from .models import Case, Referral, ReferralStatus
 
     advocate = User.objects.filter(
         username="advocate.harbor", agency__task_force=task_force
