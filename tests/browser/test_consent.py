@@ -26,8 +26,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def survivor_served_by_harbor_light(people, task_force):  # type: ignore[no-untyped-def]  # noqa: F811
     """HSI opens the case and refers the survivor; Harbor Light accepts and records the
     survivor's contact and shelter, so those records are now the provider's (VAWA)."""
-    from accord.cases.services import referral_accept, referral_send, victim_update
     from accord.cases import demo_release as demo
+    from accord.cases.services import referral_accept, referral_send, victim_update
 
     case = open_case(
         people["hsi"],
