@@ -62,6 +62,13 @@ class AuditEventType(enum.StrEnum):
     DIRECTORY_CAPACITY_UPDATED = "directory_capacity_updated"
     DIRECTORY_LOCATION_DISCLOSED = "directory_location_disclosed"
     DIRECTORY_LOCATION_DISCLOSURE_WITHDRAWN = "directory_location_disclosure_withdrawn"
+    # Intake, potential victims and the response plan
+    CASE_OPENED = "case_opened"
+    CASE_FACTS_CHANGED = "case_facts_changed"
+    PLAN_GENERATED = "plan_generated"
+    VICTIM_ADDED = "victim_added"
+    VICTIM_UPDATED = "victim_updated"
+    VICTIM_REMOVED = "victim_removed"
     # Conflict resolution
     DISAGREEMENT_RAISED = "disagreement_raised"
     DISAGREEMENT_ESCALATED = "disagreement_escalated"

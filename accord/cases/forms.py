@@ -23,12 +23,18 @@ UNKNOWN_CHOICE = (UNKNOWN, "Unknown")
 
 
 def factor_fields(
-    protocol: Protocol, *, initial: dict[str, Any] | None = None
+    protocol: Protocol,
+    *,
+    initial: dict[str, Any] | None = None,
+    case_facts_only: bool = False,
 ) -> dict[str, forms.Field]:
-    """One form field per protocol factor; every one accepts "unknown"."""
+    """One form field per protocol factor; every one accepts "unknown". ``case_facts_only``
+    leaves out the facts each potential victim's own record holds (her age, gender ...)."""
     initial = initial or {}
     fields: dict[str, forms.Field] = {}
     for factor in protocol.factors.values():
+        if case_facts_only and factor.victim_attribute:
+            continue
         label = factor.label or factor.id
         value = initial.get(factor.id, UNKNOWN)
         if factor.domain.kind is FactorKind.BOOLEAN:
@@ -57,9 +63,99 @@ def factor_fields(
 
 
 def facts_from(cleaned: dict[str, Any], protocol: Protocol) -> dict[str, Any]:
+    """The facts the form asked (a factor it left out is not touched)."""
     return {
-        factor_id: (cleaned.get(f"fact_{factor_id}") or UNKNOWN) for factor_id in protocol.factors
+        factor_id: (cleaned.get(f"fact_{factor_id}") or UNKNOWN)
+        for factor_id in protocol.factors
+        if f"fact_{factor_id}" in cleaned
     }
+
+
+YES_NO_UNKNOWN = [("", "Unknown"), ("True", "Yes"), ("False", "No")]
+
+
+def _yes_no(label: str, help_text: str = "") -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        choices=YES_NO_UNKNOWN,
+        coerce=lambda value: value == "True",
+        empty_value=None,
+        required=False,
+        label=label,
+        help_text=help_text,
+    )
+
+
+def _bound_choices(protocol: Protocol | None, attribute: str) -> list[tuple[str, str]] | None:
+    """The values the protocol's factor bound to ``attribute`` allows, as choices."""
+    if protocol is None:
+        return None
+    for factor in protocol.factors.values():
+        if factor.victim_attribute == attribute and factor.domain.values:
+            return [("", "Unknown")] + [
+                (str(v), str(v).replace("_", " ").capitalize()) for v in factor.domain.values
+            ]
+    return None
+
+
+class VictimFactsMixin:
+    """A potential victim's own facts, offered as the protocol's choices where it binds them."""
+
+    fields: dict[str, forms.Field]
+
+    def victim_facts_init(self, protocol: Protocol | None) -> None:
+        for name in ("gender", "citizenship"):
+            choices = _bound_choices(protocol, name)
+            if choices is not None and name in self.fields:
+                old = self.fields[name]
+                self.fields[name] = forms.ChoiceField(
+                    choices=choices, required=False, label=old.label, help_text=old.help_text
+                )
+
+
+class VictimIntakeForm(VictimFactsMixin, forms.Form):
+    """One potential victim at intake: her pseudonym and her own facts."""
+
+    pseudonym = forms.CharField(max_length=60, required=False, help_text="e.g. V-1; never a name")
+    legal_name = forms.CharField(max_length=200, required=False, label="Legal name (confidential)")
+    age = forms.IntegerField(required=False, min_value=0, max_value=120, label="Age")
+    age_low = forms.IntegerField(
+        required=False, min_value=0, max_value=120, label="Or an age range: from"
+    )
+    age_high = forms.IntegerField(required=False, min_value=0, max_value=120, label="to")
+    gender = forms.CharField(max_length=20, required=False)
+    citizenship = forms.CharField(
+        max_length=30, required=False, label="Citizenship or immigration status"
+    )
+    language = forms.CharField(
+        max_length=60, required=False, label="Languages", help_text="Comma-separated"
+    )
+    interpreter_needed = _yes_no("Needs an interpreter", "Unknown: decided from the languages")
+    arrested = _yes_no("Arrested")
+    charged = _yes_no("Charged with an offense")
+    contact = forms.CharField(max_length=200, required=False, label="Contact (confidential)")
+
+    def __init__(self, *args: Any, protocol: Protocol | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.victim_facts_init(protocol)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("age_low"), data.get("age_high")
+        if low is not None and high is not None and low > high:
+            self.add_error("age_high", "The range ends before it starts.")
+        if data.get("age") is not None and (low is not None or high is not None):
+            self.add_error("age", "Give an exact age or a range, not both.")
+        return data
+
+    def has_person(self) -> bool:
+        return any(
+            self.cleaned_data.get(name) not in (None, "")
+            for name in self.fields
+            if name not in ("interpreter_needed", "arrested", "charged")
+        ) or any(self.cleaned_data.get(n) is not None for n in ("arrested", "charged"))
+
+
+VictimIntakeFormSet = forms.formset_factory(VictimIntakeForm, extra=0, max_num=50)
 
 
 class IntakeForm(forms.Form):
@@ -72,14 +168,6 @@ class IntakeForm(forms.Form):
         required=False,
         label="Incident summary (law enforcement only)",
     )
-    victim_pseudonym = forms.CharField(
-        max_length=60, required=False, label="Potential victim: pseudonym"
-    )
-    victim_legal_name = forms.CharField(
-        max_length=200, required=False, label="Legal name (confidential)"
-    )
-    victim_language = forms.CharField(max_length=60, required=False, label="Language")
-    victim_contact = forms.CharField(max_length=200, required=False, label="Contact (confidential)")
     suspect_name = forms.CharField(
         max_length=200, required=False, label="Suspect (law enforcement only)"
     )
@@ -87,18 +175,25 @@ class IntakeForm(forms.Form):
     def __init__(self, *args: Any, protocol: Protocol, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.protocol = protocol
-        self.fields.update(factor_fields(protocol))
+        self.fields.update(factor_fields(protocol, case_facts_only=True))
 
 
 class FactsForm(forms.Form):
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(
-        self, *args: Any, protocol: Protocol, facts: dict[str, Any], **kwargs: Any
+        self,
+        *args: Any,
+        protocol: Protocol,
+        facts: dict[str, Any],
+        case_facts_only: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.protocol = protocol
-        self.fields.update(factor_fields(protocol, initial=facts))
+        self.fields.update(
+            factor_fields(protocol, initial=facts, case_facts_only=case_facts_only)
+        )
 
 
 class ReferralForm(forms.Form):
@@ -118,13 +213,8 @@ class DeclineForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class VictimForm(forms.Form):
-    pseudonym = forms.CharField(max_length=60, required=False)
-    legal_name = forms.CharField(max_length=200, required=False)
-    age = forms.IntegerField(required=False, min_value=0, max_value=120)
-    gender = forms.CharField(max_length=20, required=False)
-    citizenship = forms.CharField(max_length=30, required=False)
-    language = forms.CharField(max_length=60, required=False)
+class VictimForm(VictimIntakeForm):
+    """A potential victim recorded after intake: the same questions as at intake."""
 
 
 class SuspectForm(forms.Form):
@@ -246,9 +336,20 @@ class VictimEditForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Needs (confidential)"
     )
     age = forms.IntegerField(required=False, min_value=0, max_value=120)
+    age_low = forms.IntegerField(
+        required=False, min_value=0, max_value=120, label="Or an age range: from"
+    )
+    age_high = forms.IntegerField(required=False, min_value=0, max_value=120, label="to")
     gender = forms.CharField(max_length=20, required=False)
-    citizenship = forms.CharField(max_length=30, required=False)
-    language = forms.CharField(max_length=60, required=False)
+    citizenship = forms.CharField(
+        max_length=30, required=False, label="Citizenship or immigration status"
+    )
+    language = forms.CharField(
+        max_length=60, required=False, label="Languages", help_text="Comma-separated"
+    )
+    interpreter_needed = _yes_no("Needs an interpreter")
+    arrested = _yes_no("Arrested")
+    charged = _yes_no("Charged with an offense")
 
 
 class StageForm(VersionedForm):

@@ -113,9 +113,15 @@ class PotentialVictim(CaseRecord):
     current_location = ProtectedTextField(blank=True)
     needs = ProtectedTextField(blank=True)
     age = models.PositiveSmallIntegerField(null=True, blank=True)
+    #: An estimated age range when the exact age is not known (e.g. 15 to 17).
+    age_low = models.PositiveSmallIntegerField(null=True, blank=True)
+    age_high = models.PositiveSmallIntegerField(null=True, blank=True)
     gender = models.CharField(max_length=20, blank=True)
     citizenship = models.CharField(max_length=30, blank=True)
-    language = models.CharField(max_length=60, blank=True)
+    language = models.CharField(max_length=60, blank=True, help_text="Languages, comma-separated.")
+    interpreter_needed = models.BooleanField(null=True, blank=True)
+    arrested = models.BooleanField(null=True, blank=True)
+    charged = models.BooleanField(null=True, blank=True)
     serving_provider = models.ForeignKey(
         Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -193,7 +199,9 @@ class Task(CaseRecord):
 
     deadline_id = models.CharField(max_length=80)
     anchor = models.CharField(max_length=40)
-    anchor_ref = models.CharField(max_length=40, blank=True)
+    #: Which occurrence: "" for the case, "victim:<id>", "referral:<id>"..., with "|<answer>"
+    #: when the deadline makes a task for each answer row (one call per agency named).
+    anchor_ref = models.CharField(max_length=160, blank=True)
     title = models.CharField(max_length=300)
     owner_agency = models.ForeignKey(
         Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -12,13 +12,14 @@ from typing import Any
 
 from django.db.models import Q
 
-from accord.core.evaluate import ProtocolEvaluation, evaluate_protocol, json_value
+from accord.core.evaluate import DecisionResult, json_value
 from accord.core.model import COMMON_QUESTIONS, OutputKind, Protocol
+from accord.core.victims import CaseEvaluation, VictimFacts, evaluate_case
 
 
 @dataclass(frozen=True)
 class PlanResult:
-    evaluation: ProtocolEvaluation
+    evaluation: CaseEvaluation
     answers: list[dict[str, Any]]
 
 
@@ -49,43 +50,75 @@ def _decision_order(protocol: Protocol) -> list[str]:
     return ordered + [d for d in protocol.decisions if d not in ordered]
 
 
-def plan_compute(*, protocol: Protocol, facts: Mapping[str, Any], task_force_id: int) -> PlanResult:
-    """Every decision answered (or loudly not), with the contacts for each organization/service."""
-    evaluation = evaluate_protocol(protocol, facts)
+def plan_compute(
+    *,
+    protocol: Protocol,
+    facts: Mapping[str, Any],
+    task_force_id: int,
+    victims: Sequence[VictimFacts] = (),
+    evaluation: CaseEvaluation | None = None,
+) -> PlanResult:
+    """Every decision answered (or loudly not), with the contacts for each organization/service:
+    questions about a person once for each potential victim (``victim_id`` and ``victim`` set),
+    questions about the case once (``victim_id`` None)."""
+    if evaluation is None:
+        evaluation = evaluate_case(protocol, facts, victims)
     answers: list[dict[str, Any]] = []
     wanted: dict[str, set[str]] = {"organization": set(), "service": set()}
     for decision_id in _decision_order(protocol):
-        decision = protocol.decisions[decision_id]
-        result = evaluation[decision_id]
-        names = [o.name for o in decision.outputs]
-        rows = _rows(json_value(result.result), names)
-        references = []
-        for row in rows:
-            for output in decision.outputs:
-                value = row.get(output.name)
-                if value and output.kind in (OutputKind.ORGANIZATION, OutputKind.SERVICE):
-                    wanted[output.kind.value].add(str(value))
-                    references.append({"kind": output.kind.value, "slug": str(value)})
-        answers.append(
-            {
-                "decision": decision_id,
-                "question": decision.question,
-                "common": decision_id in COMMON_QUESTIONS
-                or (decision.common_question in COMMON_QUESTIONS),
-                "answered": result.answered,
-                "rows": rows,
-                "rules": list(result.rules),
-                "explanation": result.explanation,
-                "how": list(result.how),
-                "needs": list(result.needs),
-                "needs_labels": [
-                    protocol.factors[n].label or n for n in result.needs if n in protocol.factors
-                ],
-                "error": result.error,
-                "references": references,
-                "contacts": [],
-            }
-        )
+        for victim_key, result in evaluation.answers_for(decision_id):
+            answers.append(
+                _answer(protocol, decision_id, result, victim_key, evaluation.labels, wanted)
+            )
+    _attach_contacts(protocol, answers, task_force_id, wanted)
+    return PlanResult(evaluation=evaluation, answers=answers)
+
+
+def _answer(
+    protocol: Protocol,
+    decision_id: str,
+    result: DecisionResult,
+    victim_key: str | None,
+    labels: Mapping[str, str],
+    wanted: dict[str, set[str]],
+) -> dict[str, Any]:
+    decision = protocol.decisions[decision_id]
+    names = [o.name for o in decision.outputs]
+    rows = _rows(json_value(result.result), names)
+    references = []
+    for row in rows:
+        for output in decision.outputs:
+            value = row.get(output.name)
+            if value and output.kind in (OutputKind.ORGANIZATION, OutputKind.SERVICE):
+                wanted[output.kind.value].add(str(value))
+                references.append({"kind": output.kind.value, "slug": str(value)})
+    return {
+        "decision": decision_id,
+        "victim_id": int(victim_key) if victim_key and victim_key.isdigit() else None,
+        "victim": labels.get(victim_key, "") if victim_key else "",
+        "question": decision.question,
+        "common": decision_id in COMMON_QUESTIONS or (decision.common_question in COMMON_QUESTIONS),
+        "answered": result.answered,
+        "rows": rows,
+        "rules": list(result.rules),
+        "explanation": result.explanation,
+        "how": list(result.how),
+        "needs": list(result.needs),
+        "needs_labels": [
+            protocol.factors[n].label or n for n in result.needs if n in protocol.factors
+        ],
+        "error": result.error,
+        "references": references,
+        "contacts": [],
+    }
+
+
+def _attach_contacts(
+    protocol: Protocol,
+    answers: list[dict[str, Any]],
+    task_force_id: int,
+    wanted: dict[str, set[str]],
+) -> None:
     contacts = directory_contacts(
         task_force_id=task_force_id,
         organizations=wanted["organization"],
@@ -113,7 +146,6 @@ def plan_compute(*, protocol: Protocol, facts: Mapping[str, Any], task_force_id:
                     },
                 )
             )
-    return PlanResult(evaluation=evaluation, answers=answers)
 
 
 def directory_contacts(
@@ -203,30 +235,47 @@ def _answer_text(answer: Mapping[str, Any]) -> str:
     )
 
 
+def _answer_key(answer: Mapping[str, Any]) -> tuple[str, Any]:
+    return (answer["decision"], answer.get("victim_id"))
+
+
 def plan_changes(
     previous: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, str]]:
-    """What a regeneration changed, answer by answer, in words."""
-    before = {a["decision"]: a for a in previous}
+    """What a regeneration changed, answer by answer (and victim by victim), in words; an
+    answer for a victim who is no longer on the case reads "absent" after."""
+    before = {_answer_key(a): a for a in previous}
+    now_keys = {_answer_key(a) for a in current}
     changes = []
     for answer in current:
-        old = before.get(answer["decision"])
+        old = before.get(_answer_key(answer))
         new_text = _answer_text(answer)
         old_text = _answer_text(old) if old else "absent"
         if old_text != new_text:
-            changes.append(
-                {
-                    "decision": answer["decision"],
-                    "question": answer["question"],
-                    "before": old_text,
-                    "after": new_text,
-                }
-            )
+            changes.append(_change(answer, old_text, new_text))
+    for key, old in before.items():
+        if key not in now_keys and old.get("victim_id") is not None:
+            changes.append(_change(old, _answer_text(old), "absent"))
     return changes
 
 
-def answer_rows(answers: Sequence[Mapping[str, Any]], decision_id: str) -> list[dict[str, Any]]:
-    for answer in answers:
-        if answer["decision"] == decision_id and answer.get("answered"):
+def _change(answer: Mapping[str, Any], before: str, after: str) -> dict[str, str]:
+    question = answer["question"]
+    if answer.get("victim"):
+        question = f"{question} (for {answer['victim']})"
+    return {"decision": answer["decision"], "question": question, "before": before, "after": after}
+
+
+def answer_rows(
+    answers: Sequence[Mapping[str, Any]], decision_id: str, *, victim_id: int | None = None
+) -> list[dict[str, Any]]:
+    """The rows of one answered decision: the victim's own answer when she has one, else the
+    case's (or the first answer, for a plan made before answers were per victim)."""
+    matching = [a for a in answers if a["decision"] == decision_id and a.get("answered")]
+    for answer in matching:
+        if victim_id is not None and answer.get("victim_id") == victim_id:
             return list(answer.get("rows") or [])
-    return []
+    for answer in matching:
+        if answer.get("victim_id") is None:
+            return list(answer.get("rows") or [])
+    return list(matching[0].get("rows") or []) if matching else []

@@ -19,6 +19,7 @@ from .services.permissions import (
 
 if TYPE_CHECKING:
     from accord.accounts.models import User
+    from accord.core.model import Protocol
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,21 @@ def case_for_stage(*, viewer: User, case_id: int) -> RecordEdit:
     lead = found.case.refs.get("lead_agency_id", 0)
     editable = ("stage",) if may_set_stage(found.access, lead_agency_id=lead) else ()
     return RecordEdit(case=found.case, record=found.record, editable=editable)
+
+
+def answer_tasks(view: door.CaseView, protocol: Protocol) -> dict[str, list[str]]:
+    """Which tasks each plan answer became, keyed ``"<decision>:<victim id or empty>"``, from
+    the tasks the viewer is shown (a task names its deadline; the deadline the decisions it
+    reads)."""
+    reads = {deadline.id: deadline.references() for deadline in protocol.deadlines}
+    found: dict[str, list[str]] = {}
+    for task in view.tasks:
+        base = str(task.refs.get("anchor_ref", "")).partition("|")[0]
+        victim = base.partition(":")[2] if base.startswith("victim:") else ""
+        for decision_id in sorted(reads.get(str(task.refs.get("deadline_id", "")), ())):
+            key = f"{decision_id}:{victim if protocol.decisions[decision_id].per_victim else ''}"
+            found.setdefault(key, []).append(str(task.values.get("title", "")))
+    return found
 
 
 @dataclass(frozen=True)

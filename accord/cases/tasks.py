@@ -9,13 +9,16 @@ idempotent: one task per (case, deadline, anchor instance).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Agency, Role
 from accord.core.evaluate import ProtocolEvaluation, json_value
-from accord.core.model import Deadline, Protocol
+from accord.core.model import Deadline, OutputKind, Protocol, title_placeholders
+from accord.core.victims import CaseEvaluation
 
+from .evaluation import as_case_evaluation
 from .models import Case, Task, TaskStatus
 
 #: Protocol owner roles -> the account role that acts on them.
@@ -72,13 +75,16 @@ def resolve_owner(
     participants: Iterable[Agency],
     preferred: Agency | None = None,
 ) -> Agency | None:
-    """The owning agency: named by the protocol, else the event's agency, else a participant
-    of the owner's sector (the lead agency first for law enforcement)."""
+    """The owning agency: named by the protocol, else the event's agency, else the lead for a
+    role of no sector, else a participant of the owner's sector (the lead first for law
+    enforcement)."""
     if deadline.owner_organization:
         return agencies.get(deadline.owner_organization)
     sector = deadline.owner_sector.value if deadline.owner_sector else ""
     if preferred is not None and (not sector or preferred.sector == sector):
         return preferred
+    if not sector:  # the protocol names a role only: the lead agency's people do it
+        return case.lead_agency
     if sector in LAW_ENFORCEMENT_SECTORS and case.lead_agency.is_law_enforcement:
         return case.lead_agency
     for agency in participants:
@@ -87,31 +93,166 @@ def resolve_owner(
     return None
 
 
+@dataclass(frozen=True)
+class TaskInstance:
+    """One task a deadline makes: which occurrence (``anchor_ref``), the evaluation it was
+    decided on, the victim it concerns and, for ``for_each`` deadlines, the answer row."""
+
+    anchor_ref: str
+    evaluation: ProtocolEvaluation
+    victim_label: str = ""
+    row: Mapping[str, Any] | None = None
+
+
+def _rows(
+    evaluation: ProtocolEvaluation, decision_id: str, protocol: Protocol
+) -> list[Mapping[str, Any]]:
+    """An answered decision's rows, each keyed by output name (a one-output table answers
+    plain values: they are keyed by that output)."""
+    result = evaluation.get(decision_id)
+    decision = protocol.decisions.get(decision_id)
+    if result is None or not result.answered or decision is None:
+        return []
+    value = json_value(result.result)
+    items = value if isinstance(value, list) else [value] if value is not None else []
+    first = decision.outputs[0].name if decision.outputs else "value"
+    return [item if isinstance(item, Mapping) else {first: item} for item in items]
+
+
+def _row_matches(deadline: Deadline, row: Mapping[str, Any]) -> bool:
+    """``when_output`` conditions on the ``for_each`` decision select the rows that make tasks."""
+    for key, expected in deadline.when_output.items():
+        decision_id, _, output = key.partition(".")
+        if decision_id == deadline.for_each and row.get(output) != json_value(expected):
+            return False
+    return True
+
+
+def _row_key(row: Mapping[str, Any]) -> str:
+    return ",".join(str(v) for v in row.values() if v is not None)[:100]
+
+
+def task_instances(
+    deadline: Deadline,
+    *,
+    protocol: Protocol,
+    evaluation: CaseEvaluation,
+    anchor_ref: str = "",
+    victim_keys: Iterable[str] | None = None,
+) -> list[TaskInstance]:
+    """The tasks one applicable deadline makes: one for the case, or one for each potential
+    victim it concerns, and for a ``for_each`` deadline one for each answer row."""
+    if anchor_ref:
+        key = next(iter(victim_keys), None) if victim_keys is not None else None
+        bases = [
+            TaskInstance(
+                anchor_ref,
+                evaluation.victims.get(key, evaluation.case) if key else evaluation.case,
+                evaluation.labels.get(key, "") if key else "",
+            )
+        ]
+    elif protocol.deadline_per_victim(deadline) and evaluation.victims:
+        keys = list(victim_keys) if victim_keys is not None else list(evaluation.victims)
+        bases = [
+            TaskInstance(f"victim:{key}", evaluation.victims[key], evaluation.labels[key])
+            for key in keys
+            if key in evaluation.victims
+        ]
+    else:
+        bases = [TaskInstance("", evaluation.case)]
+    found = [base for base in bases if deadline_applies(deadline, base.evaluation)]
+    if not deadline.for_each:
+        return found
+    expanded = []
+    for base in found:
+        for row in _rows(base.evaluation, deadline.for_each, protocol):
+            if _row_matches(deadline, row):
+                ref = f"{base.anchor_ref}|{_row_key(row)}"
+                expanded.append(TaskInstance(ref, base.evaluation, base.victim_label, row))
+    return expanded
+
+
+def _display(protocol: Protocol, decision_id: str, output: str, value: Any) -> str:
+    if value is None:
+        return "(to be decided)"
+    decision = protocol.decisions.get(decision_id)
+    kind = next((o.kind for o in decision.outputs if o.name == output), None) if decision else None
+    if kind in (OutputKind.ORGANIZATION, OutputKind.SERVICE) and str(value) in protocol.directory:
+        return protocol.directory[str(value)].name
+    return str(value).replace("_", " ")
+
+
+def task_title(deadline: Deadline, instance: TaskInstance, *, protocol: Protocol) -> str:
+    """The deadline's task with ``{victim}`` and ``{decision.output}`` filled in, in words."""
+    title = deadline.task
+    for name in title_placeholders(deadline.task):
+        if name == "victim":
+            value = instance.victim_label or "the potential victim"
+        else:
+            decision_id, _, output = name.partition(".")
+            row = (
+                instance.row
+                if instance.row is not None and decision_id == deadline.for_each
+                else next(iter(_rows(instance.evaluation, decision_id, protocol)), None)
+            )
+            value = _display(protocol, decision_id, output, row.get(output) if row else None)
+        title = title.replace("{" + name + "}", value)
+    if instance.victim_label and "{victim}" not in deadline.task:
+        title = f"{title} ({instance.victim_label})"
+    return title[:300]
+
+
+def _named_organization(deadline: Deadline, instance: TaskInstance, protocol: Protocol) -> str:
+    """The organization a ``for_each`` row names (an agency to call), if any."""
+    if instance.row is None or not deadline.for_each:
+        return ""
+    decision = protocol.decisions[deadline.for_each]
+    for output in decision.outputs:
+        if output.kind is OutputKind.ORGANIZATION and instance.row.get(output.name):
+            return str(instance.row[output.name])
+    return ""
+
+
 def tasks_for_anchor(
     *,
     case: Case,
     protocol: Protocol,
-    evaluation: ProtocolEvaluation,
+    evaluation: CaseEvaluation | ProtocolEvaluation,
     anchor: str,
     anchor_at: datetime,
     anchor_ref: str = "",
+    victim_keys: Iterable[str] | None = None,
     preferred_owner: Agency | None = None,
     operation: Any = None,
     produced_by: Agency,
     now: datetime,
 ) -> list[Task]:
-    """Create the tasks ``anchor`` triggers (skipping ones that exist); return the new ones."""
-    applicable = [
-        d for d in protocol.deadlines if d.anchor == anchor and deadline_applies(d, evaluation)
+    """Create the tasks ``anchor`` triggers (skipping ones that exist); return the new ones.
+
+    ``victim_keys`` limits per-victim deadlines to those victims (a victim added later);
+    with ``anchor_ref`` it names the one victim the event concerns (a referral)."""
+    evaluation = as_case_evaluation(evaluation)
+    keys = list(victim_keys) if victim_keys is not None else None
+    wanted: list[tuple[Deadline, TaskInstance]] = [
+        (deadline, instance)
+        for deadline in protocol.deadlines
+        if deadline.anchor == anchor
+        for instance in task_instances(
+            deadline,
+            protocol=protocol,
+            evaluation=evaluation,
+            anchor_ref=anchor_ref,
+            victim_keys=keys,
+        )
     ]
-    if not applicable:
+    if not wanted:
         return []
     existing = set(
         Task.objects.filter(
-            case=case, anchor_ref=anchor_ref, deadline_id__in=[d.id for d in applicable]
-        ).values_list("deadline_id", flat=True)
+            case=case, deadline_id__in={d.id for d, _ in wanted}
+        ).values_list("deadline_id", "anchor_ref")
     )
-    wanted_orgs = {d.owner_organization for d in applicable if d.owner_organization}
+    wanted_orgs = {d.owner_organization for d, _ in wanted if d.owner_organization}
     agencies = (
         {
             a.slug: a
@@ -122,8 +263,8 @@ def tasks_for_anchor(
     )
     participants = [p.agency for p in case.participants.select_related("agency")]
     created = []
-    for deadline in applicable:
-        if deadline.id in existing:
+    for deadline, instance in wanted:
+        if (deadline.id, instance.anchor_ref) in existing:
             continue
         owner = resolve_owner(
             deadline,
@@ -132,6 +273,10 @@ def tasks_for_anchor(
             participants=participants,
             preferred=preferred_owner,
         )
+        named = _named_organization(deadline, instance, protocol)
+        if owner is not None and named and named == owner.slug:
+            continue  # "call X" owned by X itself: nothing to do
+        existing.add((deadline.id, instance.anchor_ref))
         created.append(
             Task(
                 case=case,
@@ -139,8 +284,8 @@ def tasks_for_anchor(
                 created_at=now,
                 deadline_id=deadline.id,
                 anchor=anchor,
-                anchor_ref=anchor_ref,
-                title=deadline.task,
+                anchor_ref=instance.anchor_ref,
+                title=task_title(deadline, instance, protocol=protocol),
                 owner_agency=owner,
                 owner_sector=deadline.owner_sector.value if deadline.owner_sector else "",
                 owner_role=account_role(deadline.owner_role),
@@ -162,17 +307,64 @@ def tasks_for_anchor(
 
 
 def tasks_no_longer_applying(
-    *, case: Case, protocol: Protocol, evaluation: ProtocolEvaluation
+    *, case: Case, protocol: Protocol, evaluation: CaseEvaluation | ProtocolEvaluation
 ) -> list[Task]:
-    """Open protocol tasks whose conditions stopped holding after a facts change."""
+    """Open protocol tasks whose conditions stopped holding after a facts change (for a
+    per-victim task: her facts; for an answer-row task: the row is no longer in the answer)."""
+    evaluation = as_case_evaluation(evaluation)
     by_id = {d.id: d for d in protocol.deadlines}
     stale = []
     for task in Task.objects.filter(
         case=case, status__in=[TaskStatus.OPEN, TaskStatus.TAKEN], deadline_id__in=list(by_id)
     ):
-        if not deadline_applies(by_id[task.deadline_id], evaluation):
+        deadline = by_id[task.deadline_id]
+        base_ref, _, row_key = task.anchor_ref.partition("|")
+        victim_key = base_ref.partition(":")[2] if base_ref.startswith("victim:") else None
+        if victim_key is not None and victim_key not in evaluation.victims:
+            stale.append(task)  # her record was removed
+            continue
+        instance_evaluation = (
+            evaluation.victims[victim_key] if victim_key is not None else evaluation.case
+        )
+        if not deadline_applies(deadline, instance_evaluation) or (deadline.for_each and row_key and not any(
+            _row_key(row) == row_key and _row_matches(deadline, row)
+            for row in _rows(instance_evaluation, deadline.for_each, protocol)
+        )):
             stale.append(task)
     return stale
+
+
+def referral_tasks_done(
+    *, case: Case, protocol: Protocol, victim_id: int, agency_slug: str, now: datetime
+) -> list[Task]:
+    """The plan's "refer her to X" tasks a referral of that victim to X's agency carries out
+    (the service-referral question's rows naming a service or organization of that agency)."""
+    referral_decisions = {
+        d.id
+        for d in protocol.decisions.values()
+        if (d.common_question or d.id) == "service_referral"
+    }
+    by_id = {d.id: d for d in protocol.deadlines if d.for_each in referral_decisions}
+    done = []
+    for task in Task.objects.filter(
+        case=case,
+        status__in=[TaskStatus.OPEN, TaskStatus.TAKEN],
+        deadline_id__in=list(by_id),
+        anchor_ref__startswith=f"victim:{victim_id}|",
+    ):
+        for value in task.anchor_ref.partition("|")[2].split(","):
+            reference = protocol.directory.get(value)
+            if reference is None:
+                continue
+            owner = reference.organization if reference.kind == "service" else reference.id
+            if owner == agency_slug:
+                task.status = TaskStatus.DONE
+                task.completed_at = now
+                task.lock_version += 1
+                task.save(update_fields=["status", "completed_at", "lock_version"])
+                done.append(task)
+                break
+    return done
 
 
 def is_overdue(task: Task, *, now: datetime) -> bool:

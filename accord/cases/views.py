@@ -76,52 +76,81 @@ def case_open(request: HttpRequest) -> HttpResponse:
     protocol = version.protocol
     if request.method == "POST":
         form = forms.IntakeForm(request.POST, protocol=protocol)
-        if form.is_valid():
-            data = form.cleaned_data
-            victims = []
-            if data["victim_pseudonym"] or data["victim_legal_name"]:
-                victims.append(
-                    services.VictimInput(
-                        pseudonym=data["victim_pseudonym"],
-                        legal_name=data["victim_legal_name"],
-                        language=data["victim_language"],
-                        contact=data["victim_contact"],
-                    )
-                )
-            suspects = (
-                [services.SuspectInput(name=data["suspect_name"])] if data["suspect_name"] else []
-            )
-            try:
-                case = services.case_open(
-                    actor=request.user,
-                    title=data["title"],
-                    incident_kind=data["incident_kind"],  # type: ignore[arg-type]
-                    facts=forms.facts_from(data, protocol),
-                    intake_token=data["intake_token"],
-                    victims=victims,
-                    suspects=suspects,
-                    jurisdiction=data["jurisdiction"],
-                    incident_summary=data["incident_summary"],
-                )
-            except (ValidationError, ConflictError) as error:
-                _form_error(form, error)
-            else:
+        victims = forms.VictimIntakeFormSet(
+            request.POST, prefix="victims", form_kwargs={"protocol": protocol}
+        )
+        if "add_victim" in request.POST:  # one more victim row; nothing is stored yet
+            victims = _victims_with_one_more(request, protocol)
+        elif form.is_valid() and victims.is_valid():
+            case = _intake(request, form, victims, protocol)
+            if case is not None:
                 messages.success(request, f"Case {case.number} opened; the response plan is below.")
                 return redirect("cases:detail", case_id=case.pk)
     else:
         form = forms.IntakeForm(
             protocol=protocol, initial={"intake_token": secrets.token_urlsafe(24)}
         )
+        victims = forms.VictimIntakeFormSet(
+            prefix="victims", initial=[{}], form_kwargs={"protocol": protocol}
+        )
     fact_fields = [form[name] for name in form.fields if name.startswith("fact_")]
     return render(
-        request, "cases/open.html", {"form": form, "fact_fields": fact_fields, "version": version}
+        request,
+        "cases/open.html",
+        {"form": form, "fact_fields": fact_fields, "version": version, "victims": victims},
     )
+
+
+def _victims_with_one_more(request: HttpRequest, protocol: Any) -> Any:
+    data = request.POST.copy()
+    total = int(data.get("victims-TOTAL_FORMS", "0") or 0)
+    data["victims-TOTAL_FORMS"] = str(min(total + 1, 50))
+    return forms.VictimIntakeFormSet(data, prefix="victims", form_kwargs={"protocol": protocol})
+
+
+def _intake(request: HttpRequest, form: Any, victims: Any, protocol: Any) -> Any:
+    """Open the case from valid forms; service refusals land on the field they name."""
+    data = form.cleaned_data
+    people = [f for f in victims.forms if f.cleaned_data and f.has_person()]
+    suspects = [services.SuspectInput(name=data["suspect_name"])] if data["suspect_name"] else []
+    try:
+        return services.case_open(
+            actor=request.user,
+            title=data["title"],
+            incident_kind=data["incident_kind"],
+            facts=forms.facts_from(data, protocol),
+            intake_token=data["intake_token"],
+            victims=[_victim_input(f.cleaned_data) for f in people],
+            suspects=suspects,
+            jurisdiction=data["jurisdiction"],
+            incident_summary=data["incident_summary"],
+        )
+    except (ValidationError, ConflictError) as error:
+        errors = error.data.get("errors") if isinstance(error, ValidationError) else None
+        if isinstance(errors, dict) and errors:
+            for key, message in errors.items():
+                _, index, name = [*key.split("-", 2), "", ""][:3]
+                target = people[int(index)] if index.isdigit() and int(index) < len(people) else None
+                if target is not None and name in target.fields:
+                    target.add_error(name, message)
+                else:
+                    form.add_error(None, message)
+        else:
+            _form_error(form, error)
+    return None
 
 
 @member(*CASE_ROLES)
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     view = door.case_detail(viewer=request.user, case_id=case_id)  # type: ignore[arg-type]
     user = request.user
+    became = selectors.answer_tasks(view, view.protocol)
+    answers = [
+        {**answer, "tasks": became.get(f"{answer['decision']}:{answer.get('victim_id') or ''}", [])}
+        for answer in (view.plan.values.get("answers", []) if view.plan else [])
+    ]
+    people = list(dict.fromkeys(a.get("victim_id") for a in answers if a.get("victim_id")))
+    answers.sort(key=lambda a: people.index(a["victim_id"]) + 1 if a.get("victim_id") else 0)
     return render(
         request,
         "cases/detail.html",
@@ -129,6 +158,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "view": view,
             "case": view.case,
             "plan": view.plan,
+            "answers": answers,
             "is_le": view.access.law_enforcement_or_prosecution,
             "is_vsp": view.access.sector == Sector.VICTIM_SERVICES,
             "agency_id": user.agency_id,  # type: ignore[union-attr]
@@ -146,8 +176,11 @@ def case_facts(request: HttpRequest, case_id: int) -> HttpResponse:
     view = door.case_detail(viewer=request.user, case_id=case_id, purpose="facts form")  # type: ignore[arg-type]
     protocol = door.case_protocol(viewer=request.user, case_id=view.case.id)  # type: ignore[arg-type]
     facts = dict(view.case.values["facts"])
+    per_victim = bool(view.victims)  # her own facts are on her record, not the case's
     if request.method == "POST":
-        form = forms.FactsForm(request.POST, protocol=protocol, facts=facts)
+        form = forms.FactsForm(
+            request.POST, protocol=protocol, facts=facts, case_facts_only=per_victim
+        )
         if form.is_valid():
             try:
                 plan = services.case_update_facts(
@@ -166,7 +199,10 @@ def case_facts(request: HttpRequest, case_id: int) -> HttpResponse:
                 return redirect("cases:detail", case_id=case_id)
     else:
         form = forms.FactsForm(
-            protocol=protocol, facts=facts, initial={"lock_version": view.case.refs["lock_version"]}
+            protocol=protocol,
+            facts=facts,
+            case_facts_only=per_victim,
+            initial={"lock_version": view.case.refs["lock_version"]},
         )
     return render(
         request, "cases/form.html", {"form": form, "case": view.case, "title": "Change the facts"}

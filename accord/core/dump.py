@@ -66,6 +66,10 @@ def _factor(factor: Factor) -> dict[str, Any]:
         data["label"] = factor.label
     if factor.description:
         data["description"] = factor.description
+    if factor.victim_attribute:
+        data["victim"] = factor.victim_attribute
+    if factor.victims_aggregate:
+        data["victims"] = factor.victims_aggregate
     return data
 
 
@@ -100,6 +104,8 @@ def _decision(decision: Decision) -> dict[str, Any]:
     if decision.hit_policy is HitPolicy.COLLECT and decision.aggregation is not None:
         policy = f"COLLECT {decision.aggregation.value}"
     data["hit_policy"] = policy
+    if decision.per_victim:
+        data["for"] = "victim"
     data["inputs"] = list(decision.inputs)
     outputs: dict[str, Any] = {}
     for output in decision.outputs:
@@ -226,6 +232,8 @@ def _deadline(deadline: Any) -> dict[str, Any]:
         data["when_output"] = {k: _scalar(v) for k, v in deadline.when_output.items()}
     if deadline.requires_training:
         data["requires_training"] = list(deadline.requires_training)
+    if deadline.for_each:
+        data["for_each"] = deadline.for_each
     return data
 
 

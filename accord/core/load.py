@@ -29,8 +29,10 @@ from accord.core.errors import LoadError, LoadIssue
 from accord.core.model import (
     ANCHOR_EVENTS,
     ANY,
+    CASE_VICTIM_AGGREGATES,
     COMMON_QUESTIONS,
     UNKNOWN,
+    VICTIM_ATTRIBUTES,
     Aggregation,
     Audience,
     Condition,
@@ -57,6 +59,7 @@ from accord.core.model import (
     SourceSpan,
     Stage,
     TrainingRequirement,
+    title_placeholders,
 )
 
 NEG_INF = Decimal("-Infinity")
@@ -797,7 +800,7 @@ class _Loader:
         elif node.is_mapping:
             self.check_keys(
                 node,
-                ("type", "values", "min", "max", "label", "description"),
+                ("type", "values", "min", "max", "label", "description", "victim", "victims"),
                 f"factor {factor_id!r}",
             )
             spec = node.value
@@ -866,13 +869,58 @@ class _Loader:
                 minimum=NEG_INF if minimum is None else minimum,
                 maximum=POS_INF if maximum is None else maximum,
             )
+        attribute = self.victim_attribute(factor_id, spec.get("victim"), kind)
+        aggregate = self.victims_aggregate(factor_id, spec.get("victims"), kind)
         return Factor(
             id=factor_id,
             domain=domain,
             label=self.text(spec.get("label"), "label"),
             description=self.text(spec.get("description"), "description"),
+            victim_attribute=attribute,
+            victims_aggregate=aggregate,
             span=self.span(node),
         )
+
+    def victims_aggregate(
+        self, factor_id: str, where: Located | None, kind: FactorKind
+    ) -> str | None:
+        """``victims: count``: the case fact is at least the number of victims recorded."""
+        if where is None or where.value is None:
+            return None
+        name = self.text(where, "victims")
+        allowed = CASE_VICTIM_AGGREGATES.get(name)
+        if allowed is None or kind not in allowed:
+            self.issue(
+                where,
+                f"factor {factor_id!r} cannot be counted from the victims as {name!r}",
+                expected="victims: count on an integer factor",
+            )
+            return None
+        return name
+
+    def victim_attribute(
+        self, factor_id: str, where: Located | None, kind: FactorKind
+    ) -> str | None:
+        """``victim: age``: the factor is read from each potential victim's own record."""
+        if where is None or where.value is None:
+            return None
+        name = self.text(where, "victim")
+        if name not in VICTIM_ATTRIBUTES:
+            self.issue(
+                where,
+                f"unknown victim attribute {name!r} for factor {factor_id!r}",
+                expected="one of: " + ", ".join(VICTIM_ATTRIBUTES),
+            )
+            return None
+        if kind not in VICTIM_ATTRIBUTES[name]:
+            kinds = " or ".join(sorted(k.value for k in VICTIM_ATTRIBUTES[name]))
+            self.issue(
+                where,
+                f"factor {factor_id!r} is {kind.value}, but a victim's {name} is {kinds}",
+                expected=f"type: {kinds}",
+            )
+            return None
+        return name
 
     def bound(self, where: Located | None, kind: FactorKind, what: str) -> Number | None:
         if where is None or where.value is None:
@@ -924,7 +972,7 @@ class _Loader:
             return None
         self.check_keys(
             node,
-            ("question", "hit_policy", "aggregation", "inputs", "outputs", "rules", "label"),
+            ("question", "hit_policy", "aggregation", "inputs", "outputs", "rules", "label", "for"),
             f"decision {decision_id!r}",
         )
         spec = node.value
@@ -1020,8 +1068,23 @@ class _Loader:
             hit_policy=hit_policy,
             aggregation=aggregation,
             common_question=decision_id if decision_id in COMMON_QUESTIONS else None,
+            per_victim=self.answered_for(decision_id, spec.get("for")),
             span=self.span(node),
         )
+
+    def answered_for(self, decision_id: str, where: Located | None) -> bool:
+        """``for: victim`` (each potential victim from her own facts) or ``for: case``."""
+        if where is None or where.value is None:
+            return False
+        text = self.text(where, "for")
+        if text not in ("victim", "case"):
+            self.issue(
+                where,
+                f"decision {decision_id!r} is answered for {text!r}",
+                expected="for: victim (each potential victim) or for: case (the whole case)",
+            )
+            return False
+        return text == "victim"
 
     def unknown_factor(self, where: Located, name: str, factors: Mapping[str, Factor]) -> None:
         self.issue(
@@ -1357,6 +1420,7 @@ class _Loader:
                     "when",
                     "when_output",
                     "requires_training",
+                    "for_each",
                 ),
                 f"deadline {identifier!r}",
             )
@@ -1446,10 +1510,24 @@ class _Loader:
                         name_node, f"unknown training {name!r}", expected="an id under training:"
                     )
                 required.append(name)
+            for_each: str | None = None
+            for_each_node = spec.get("for_each")
+            if for_each_node is not None and for_each_node.value is not None:
+                for_each = self.text(for_each_node, "for_each")
+                if for_each not in decisions:
+                    self.issue(
+                        for_each_node,
+                        f"for_each names unknown decision {for_each!r}",
+                        expected="a declared decision id: one task for each of its answer rows",
+                    )
+                    for_each = None
+            task_node = spec.get("task")
+            task = self.text(task_node, "task", required=True, parent=node).strip()
+            self.check_title(task_node or node, task, decisions)
             result.append(
                 Deadline(
                     id=identifier,
-                    task=self.text(spec.get("task"), "task", required=True, parent=node).strip(),
+                    task=task,
                     owner_sector=owner_sector,
                     owner_role=owner_role,
                     anchor=anchor,
@@ -1458,10 +1536,27 @@ class _Loader:
                     when_output=when_output,
                     owner_organization=owner_organization,
                     requires_training=tuple(required),
+                    for_each=for_each,
                     span=self.span(node),
                 )
             )
         return tuple(result)
+
+    def check_title(
+        self, where: Located, task: str, decisions: Mapping[str, Decision]
+    ) -> None:
+        """``{victim}`` and ``{decision.output}`` placeholders must name something that exists."""
+        for name in title_placeholders(task):
+            if name == "victim":
+                continue
+            decision_id, _, output_name = name.partition(".")
+            decision = decisions.get(decision_id)
+            if decision is None or not any(o.name == output_name for o in decision.outputs):
+                self.issue(
+                    where,
+                    f"task title placeholder {{{name}}} names no decision output",
+                    expected="{victim} or {decision_id.output_name} of a declared decision",
+                )
 
     def sharing(self, where: Located | None) -> tuple[SharingRule, ...]:
         result: list[SharingRule] = []

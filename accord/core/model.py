@@ -65,12 +65,35 @@ class SourceSpan:
         return f"{self.file}:{self.line}:{self.column}"
 
 
+#: What a potential victim's own record says about her, and the factor kinds each may bind to
+#: (``victim: age`` on a factor). Per-victim questions read these from each victim's record.
+VICTIM_ATTRIBUTES: Mapping[str, frozenset[FactorKind]] = {
+    "age": frozenset({FactorKind.INTEGER, FactorKind.DECIMAL}),
+    "gender": frozenset({FactorKind.ENUM}),
+    "citizenship": frozenset({FactorKind.ENUM}),
+    "charged": frozenset({FactorKind.BOOLEAN}),
+    "arrested": frozenset({FactorKind.BOOLEAN}),
+    "interpreter_needed": frozenset({FactorKind.BOOLEAN}),
+}
+
+
+#: Facts about the case the app counts from its potential victims (``victims: count``).
+CASE_VICTIM_AGGREGATES: Mapping[str, frozenset[FactorKind]] = {
+    "count": frozenset({FactorKind.INTEGER}),
+}
+
+
 @dataclass(frozen=True)
 class Factor:
+    """A fact a decision depends on. ``victim_attribute`` binds it to what each potential
+    victim's record says (her age, gender ...): per-victim questions read it from her."""
+
     id: str
     domain: Domain
     label: str = ""
     description: str = ""
+    victim_attribute: str | None = None
+    victims_aggregate: str | None = None  # ``victims: count``: at least the victims recorded
     span: SourceSpan = field(default_factory=SourceSpan, compare=False)
 
 
@@ -189,6 +212,9 @@ class Decision:
     hit_policy: HitPolicy = HitPolicy.UNIQUE
     aggregation: Aggregation | None = None
     common_question: str | None = None  # one of COMMON_QUESTIONS, or None for own
+    #: Answered for each potential victim from her own facts (``for: victim``); otherwise once
+    #: over the whole case (``for: case``, the default).
+    per_victim: bool = False
     span: SourceSpan = field(default_factory=SourceSpan, compare=False)
 
 
@@ -274,8 +300,12 @@ ANCHOR_EVENTS: tuple[str, ...] = (
     "operation_start",
     "operation_end",
     "charges_filed",
+    "prosecution",
     "case_closed",
 )
+
+#: Anchors that happen to one potential victim: their deadlines make a task for each victim.
+VICTIM_ANCHORS: frozenset[str] = frozenset({"victim_identified", "recovery"})
 
 
 @dataclass(frozen=True)
@@ -293,7 +323,27 @@ class Deadline:
     when_output: Mapping[str, Scalar] = field(default_factory=dict)  # "decision.output" -> value
     owner_organization: str | None = None
     requires_training: tuple[str, ...] = ()
+    #: A decision whose every answer row makes a task of its own (one call per agency named).
+    for_each: str | None = None
     span: SourceSpan = field(default_factory=SourceSpan, compare=False)
+
+    def references(self) -> frozenset[str]:
+        """Decision ids this deadline reads (conditions, ``for_each``, ``{decision.output}``)."""
+        found = {key.partition(".")[0] for key in self.when_output}
+        if self.for_each:
+            found.add(self.for_each)
+        found.update(ref.partition(".")[0] for ref in title_placeholders(self.task) if "." in ref)
+        return frozenset(found)
+
+
+def title_placeholders(text: str) -> tuple[str, ...]:
+    """The ``{victim}`` and ``{decision.output}`` placeholders of a task title, in order."""
+    names: list[str] = []
+    for piece in text.split("{")[1:]:
+        name, closed, _ = piece.partition("}")
+        if closed and name and name not in names:
+            names.append(name)
+    return tuple(names)
 
 
 @dataclass(frozen=True)
@@ -357,3 +407,24 @@ class Protocol:
     committees: Mapping[str, str] = field(default_factory=dict)  # id -> name
     source: str = field(default="<string>", compare=False)  # file it was loaded from
     description: str = ""
+
+    def victim_factors(self) -> Mapping[str, str]:
+        """factor id -> the victim attribute it is bound to."""
+        return {
+            factor_id: factor.victim_attribute
+            for factor_id, factor in self.factors.items()
+            if factor.victim_attribute
+        }
+
+    def deadline_per_victim(self, deadline: Deadline) -> bool:
+        """A deadline makes a task for each potential victim when it is anchored on something
+        that happens to a victim, or reads a victim's facts or a per-victim answer."""
+        if deadline.anchor in VICTIM_ANCHORS:
+            return True
+        if any(
+            self.factors[f].victim_attribute for f in deadline.when if f in self.factors
+        ):
+            return True
+        return any(
+            self.decisions[d].per_victim for d in deadline.references() if d in self.decisions
+        )

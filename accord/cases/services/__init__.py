@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from .cases import (
     SuspectInput,
-    VictimInput,
     case_open,
     case_stage_set,
     case_update_facts,
@@ -12,8 +11,6 @@ from .cases import (
     plan_generate,
     sensitive_material_add,
     suspect_add,
-    victim_add,
-    victim_update,
 )
 from .operations import (
     operation_end,
@@ -40,6 +37,7 @@ from .support import (
     safety_instrument_save,
 )
 from .task import task_complete, task_take, tasks_escalate_overdue
+from .victims import VictimInput, victim_add, victim_remove, victim_update
 
 __all__ = [
     "EXAMPLE_INSTRUMENT",
@@ -81,5 +79,6 @@ __all__ = [
     "tasks_escalate_overdue",
     "victim_add",
     "victim_fields_editable",
+    "victim_remove",
     "victim_update",
 ]

@@ -13,17 +13,18 @@ from django.db.models import Max
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Agency, Role, User
 from accord.audit.events import AuditEventType
 from accord.core.errors import FactError
-from accord.core.evaluate import ProtocolEvaluation, json_value, validate_facts
+from accord.core.evaluate import json_value, validate_facts
 from accord.core.model import UNKNOWN, FieldClass, Sector
+from accord.core.victims import CaseEvaluation
 from accord.errors import ConflictError, PermissionDenied, ValidationError
 from accord.protocols.selectors import protocol_in_force
 
+from ..evaluation import case_evaluation
 from ..models import (
     Case,
     CaseStage,
     IncidentKind,
     InvestigativeNote,
-    PotentialVictim,
     ResponsePlan,
     SensitiveMaterial,
     SensitiveMaterialKind,
@@ -32,7 +33,7 @@ from ..models import (
     TaskStatus,
 )
 from ..notifications import notify
-from ..plan import plan_changes, plan_compute, plan_facts
+from ..plan import plan_changes, plan_compute
 from ..tasks import tasks_for_anchor, tasks_no_longer_applying
 from ._common import (
     audit,
@@ -46,24 +47,17 @@ from ._common import (
     require_member,
     require_role,
 )
+from .victims import (
+    VictimInput,
+    interpreter_requests_for,
+    victim_build,
+    victims_check,
+    victims_from_case_facts,
+)
 
 INTAKE_ROLES = (Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR)
 CASE_EDIT_ROLES = (Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR, Role.PROSECUTOR)
 LE_OR_PROSECUTION = frozenset(LAW_ENFORCEMENT_SECTORS | {Sector.PROSECUTION})
-
-
-@dataclass(frozen=True)
-class VictimInput:
-    pseudonym: str = ""
-    legal_name: str = ""
-    date_of_birth: str = ""
-    contact: str = ""
-    current_location: str = ""
-    needs: str = ""
-    age: int | None = None
-    gender: str = ""
-    citizenship: str = ""
-    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,38 +87,6 @@ def _clean_facts(protocol: Any, facts: Mapping[str, Any]) -> dict[str, Any]:
 def _case_prefix(task_force_slug: str) -> str:
     parts = [p for p in task_force_slug.replace("_", "-").split("-") if p]
     return "".join(p[0] for p in parts).upper()[:4] or "C"
-
-
-def _victim(
-    *,
-    case: Case,
-    data: VictimInput,
-    index: int,
-    agency: Agency,
-    now: datetime,
-    facts: Mapping[str, Any],
-) -> PotentialVictim:
-    def fact(name: str) -> Any:
-        value = facts.get(name)
-        return None if value in (None, UNKNOWN) else value
-
-    return PotentialVictim(
-        case=case,
-        produced_by=agency,
-        created_at=now,
-        pseudonym=(data.pseudonym or f"Victim {index}").strip()[:60],
-        legal_name=data.legal_name,
-        date_of_birth=data.date_of_birth,
-        contact=data.contact,
-        current_location=data.current_location,
-        needs=data.needs,
-        age=data.age if data.age is not None else (fact("victim_age") if index == 1 else None),
-        gender=data.gender or (str(fact("victim_gender") or "") if index == 1 else ""),
-        citizenship=data.citizenship
-        or (str(fact("victim_citizenship") or "") if index == 1 else ""),
-        language=data.language,
-        serving_provider=agency if agency.sector == Sector.VICTIM_SERVICES else None,
-    )
 
 
 def case_open(
@@ -167,6 +129,8 @@ def case_open(
         )
     protocol = version.protocol
     stored_facts = _clean_facts(protocol, facts)
+    victims = victims_from_case_facts(protocol, stored_facts, victims)
+    victims_check(protocol, victims)
     lead = lead_agency or agency
     if lead.task_force_id != agency.task_force_id:
         raise ValidationError(
@@ -212,12 +176,12 @@ def case_open(
             )
             if lead.pk != agency.pk:
                 participant_ensure(case=case, agency=lead, now=now)
-            PotentialVictim.objects.bulk_create(
-                [
-                    _victim(case=case, data=v, index=i, agency=agency, now=now, facts=stored_facts)
-                    for i, v in enumerate(victims, start=1)
-                ]
-            )
+            recorded = [
+                victim_build(case=case, data=v, index=i, agency=agency, now=now)
+                for i, v in enumerate(victims, start=1)
+            ]
+            for victim in recorded:
+                victim.save()
             Suspect.objects.bulk_create(
                 [
                     Suspect(
@@ -243,7 +207,7 @@ def case_open(
                 produced_by=agency,
                 now=now,
             )
-            if victims:
+            if recorded:
                 created += tasks_for_anchor(
                     case=case,
                     protocol=protocol,
@@ -253,6 +217,7 @@ def case_open(
                     produced_by=agency,
                     now=now,
                 )
+            interpreter_requests_for(actor=actor, case=case, victims=recorded, now=now)
             event_add(
                 case=case,
                 actor=actor,
@@ -263,7 +228,7 @@ def case_open(
             )
             audit(
                 actor=actor,
-                event=AuditEventType.RECORD_CREATED,
+                event=AuditEventType.CASE_OPENED,
                 record=case,
                 fields=["facts", "title", "incident_kind", "victims", "suspects"],
                 detail={
@@ -285,10 +250,17 @@ def case_open(
 
 def _plan_store(
     *, actor: User | None, case: Case, agency: Agency, now: datetime
-) -> tuple[ResponsePlan, ProtocolEvaluation]:
+) -> tuple[ResponsePlan, CaseEvaluation]:
+    """A new plan from the case facts and every potential victim's own facts."""
     protocol = case.protocol_version.protocol
-    facts = plan_facts(protocol=protocol, facts=case.facts, stage=case.stage)
-    result = plan_compute(protocol=protocol, facts=facts, task_force_id=case.task_force_id)
+    evaluation = case_evaluation(case)
+    facts = dict(evaluation.case.facts)
+    result = plan_compute(
+        protocol=protocol,
+        facts=facts,
+        task_force_id=case.task_force_id,
+        evaluation=evaluation,
+    )
     previous = ResponsePlan.objects.filter(case=case).order_by("-generated_at", "-pk").first()
     changes = plan_changes(previous.answers, result.answers) if previous else []
     plan = ResponsePlan.objects.create(
@@ -296,7 +268,7 @@ def _plan_store(
         produced_by=agency,
         created_at=now,
         protocol_version=case.protocol_version,
-        facts=facts,
+        facts={k: (UNKNOWN if v is None else json_value(v)) for k, v in facts.items()},
         answers=result.answers,
         changes=changes,
         previous=previous,
@@ -319,17 +291,13 @@ def plan_generate(*, actor: User, case: Case, now: datetime | None = None) -> Re
     )
     with transaction.atomic():
         plan, _ = _plan_store(actor=actor, case=case, agency=actor.agency, now=now)
-        audit(actor=actor, event=AuditEventType.RECORD_CREATED, record=plan, fields=["answers"])
+        audit(actor=actor, event=AuditEventType.PLAN_GENERATED, record=plan, fields=["answers"])
     return plan
 
 
-def current_evaluation(case: Case) -> ProtocolEvaluation:
-    from accord.core.evaluate import evaluate_protocol
-
-    protocol = case.protocol_version.protocol
-    return evaluate_protocol(
-        protocol, plan_facts(protocol=protocol, facts=case.facts, stage=case.stage)
-    )
+def current_evaluation(case: Case) -> CaseEvaluation:
+    """The protocol evaluated now for the case and each of its potential victims."""
+    return case_evaluation(case)
 
 
 def case_update_facts(
@@ -351,6 +319,18 @@ def case_update_facts(
         action="change the case facts",
     )
     protocol = case.protocol_version.protocol
+    bound = protocol.victim_factors()
+    if case.potentialvictims.exists():
+        personal = sorted(
+            k for k in facts if k in bound and facts[k] not in (None, UNKNOWN, case.facts.get(k))
+        )
+        if personal:
+            label = protocol.factors[personal[0]].label or personal[0]
+            raise ValidationError(
+                f"{label} is a fact about each potential victim: change it on her record, so "
+                "that each one is answered from her own facts.",
+                data={"field": personal[0]},
+            )
     merged = {**case.facts, **dict(facts)}
     stored = _clean_facts(protocol, merged)
     with transaction.atomic():
@@ -376,16 +356,14 @@ def case_update_facts(
         )
         audit(
             actor=actor,
-            event=AuditEventType.RECORD_UPDATED,
+            event=AuditEventType.CASE_FACTS_CHANGED,
             record=case,
             fields=[f"facts.{k}" for k in changed],
         )
     return plan
 
 
-def _tasks_follow(
-    *, actor: User, case: Case, evaluation: ProtocolEvaluation, now: datetime
-) -> None:
+def _tasks_follow(*, actor: User, case: Case, evaluation: CaseEvaluation, now: datetime) -> None:
     protocol = case.protocol_version.protocol
     created = tasks_for_anchor(
         case=case,
@@ -396,18 +374,14 @@ def _tasks_follow(
         produced_by=actor.agency,
         now=now,
     )
-    if case.potentialvictims.exists():
-        first = (
-            case.potentialvictims.order_by("created_at")
-            .values_list("created_at", flat=True)
-            .first()
-        )
+    for victim_id, identified_at in case.potentialvictims.values_list("pk", "created_at"):
         created += tasks_for_anchor(
             case=case,
             protocol=protocol,
             evaluation=evaluation,
             anchor="victim_identified",
-            anchor_at=first or case.opened_at,
+            anchor_at=identified_at,
+            victim_keys=[str(victim_id)],
             produced_by=actor.agency,
             now=now,
         )
@@ -421,6 +395,7 @@ def _tasks_follow(
             agency=actor.agency,
             kind="task_cancelled",
             summary=f"Task no longer applies after the facts changed: {task.title}",
+            field_class=FieldClass(task.visibility_class),
             now=now,
         )
     _notify_task_owners(case=case, tasks=created, now=now)
@@ -492,145 +467,6 @@ def case_stage_set(
         )
         audit(actor=actor, event=AuditEventType.RECORD_UPDATED, record=case, fields=["stage"])
     return case
-
-
-def victim_add(
-    *, actor: User, case: Case | int, data: VictimInput, now: datetime | None = None
-) -> PotentialVictim:
-    now = now_or(now)
-    case, access = require_case(actor, case)
-    require_role(
-        actor, access, roles=(Role.INVESTIGATOR, Role.ADVOCATE), action="add a potential victim"
-    )
-    with transaction.atomic():
-        count = case.potentialvictims.count()
-        victim = _victim(
-            case=case, data=data, index=count + 1, agency=actor.agency, now=now, facts={}
-        )
-        victim.save()
-        if count == 0:
-            tasks_for_anchor(
-                case=case,
-                protocol=case.protocol_version.protocol,
-                evaluation=current_evaluation(case),
-                anchor="victim_identified",
-                anchor_at=now,
-                produced_by=actor.agency,
-                now=now,
-            )
-        event_add(
-            case=case,
-            actor=actor,
-            agency=actor.agency,
-            kind="victim_added",
-            summary=f"Potential victim {victim.pseudonym} recorded",
-            victim=victim,
-            now=now,
-        )
-        audit(
-            actor=actor,
-            event=AuditEventType.RECORD_CREATED,
-            record=victim,
-            fields=[
-                f
-                for f in ("legal_name", "date_of_birth", "contact", "current_location", "needs")
-                if getattr(victim, f)
-            ],
-        )
-    return victim
-
-
-VICTIM_FIELDS = (
-    "pseudonym",
-    "legal_name",
-    "date_of_birth",
-    "contact",
-    "current_location",
-    "needs",
-    "age",
-    "gender",
-    "citizenship",
-    "language",
-)
-VSP_FIELDS = frozenset({"legal_name", "date_of_birth", "contact", "current_location", "needs"})
-
-
-def victim_update(
-    *,
-    actor: User,
-    victim_id: int,
-    changes: Mapping[str, Any],
-    expected_version: int | None,
-    now: datetime | None = None,
-) -> PotentialVictim:
-    """Change a victim's record: the serving provider's advocates the victim-service fields, the
-    producing agency the whole record, each only fields they are shown (``permissions``). When
-    the serving provider changes confidential fields, the record's provenance becomes the
-    provider (the provider now holds the information, VAWA confidentiality applies)."""
-    from accord.sharing.door import release
-
-    from .permissions import victim_fields_editable
-
-    now = now_or(now)
-    victim = PotentialVictim.objects.filter(
-        pk=victim_id, case__task_force_id=actor.task_force_id
-    ).first()
-    if victim is None:
-        from accord.errors import NotFound
-
-        raise NotFound("No such potential victim.")
-    case, access = require_case(actor, victim.case_id)
-    require_role(
-        actor,
-        access,
-        roles=(Role.INVESTIGATOR, Role.ADVOCATE),
-        action="change a potential victim's record",
-    )
-    unknown = set(changes) - set(VICTIM_FIELDS)
-    if unknown:
-        raise ValidationError(
-            f"Unknown fields: {', '.join(sorted(unknown))}.", data={"field": sorted(unknown)[0]}
-        )
-    editable = victim_fields_editable(
-        access,
-        produced_by_id=victim.produced_by_id,
-        serving_provider_id=victim.serving_provider_id,
-        visible=release(access, victim).values,
-    )
-    refused = sorted(set(changes) - set(editable))
-    if refused:
-        raise PermissionDenied(
-            "You may not change these fields of this record: "
-            + ", ".join(name.replace("_", " ") for name in refused)
-            + ". The serving provider's advocates keep the victim-service fields; the agency "
-            "that recorded the victim keeps the rest.",
-            data={"field": refused[0], "fields": refused},
-        )
-    touching_vsp = VSP_FIELDS & set(changes)
-    with transaction.atomic():
-        victim = locked(PotentialVictim, victim.pk)
-        check_version(victim, expected_version)
-        changed = [k for k, v in changes.items() if getattr(victim, k) != v]
-        if not changed:
-            return victim
-        for key in changed:
-            setattr(victim, key, changes[key])
-        fields = list(changed)
-        if touching_vsp and victim.serving_provider_id == actor.agency_id:
-            victim.produced_by_id = actor.agency_id
-            fields.append("produced_by")
-        bump(victim, fields)
-        event_add(
-            case=case,
-            actor=actor,
-            agency=actor.agency,
-            kind="victim_updated",
-            summary=f"Record of {victim.pseudonym} updated",
-            victim=victim,
-            now=now,
-        )
-        audit(actor=actor, event=AuditEventType.RECORD_UPDATED, record=victim, fields=changed)
-    return victim
 
 
 def suspect_add(

@@ -22,9 +22,14 @@ VICTIM_FIELDS: tuple[str, ...] = (
     "current_location",
     "needs",
     "age",
+    "age_low",
+    "age_high",
     "gender",
     "citizenship",
     "language",
+    "interpreter_needed",
+    "arrested",
+    "charged",
 )
 #: The victim-service fields: what the serving provider's advocates keep current.
 VICTIM_SERVICE_FIELDS: frozenset[str] = frozenset(

@@ -15,7 +15,7 @@ from accord.sharing.door import fields_released_to_agency
 from ..models import Case, PotentialVictim, Referral, ReferralKind, ReferralStatus
 from ..notifications import notify
 from ..plan import answer_rows
-from ..tasks import tasks_for_anchor
+from ..tasks import referral_tasks_done, tasks_for_anchor
 from ._common import (
     agency_recipients,
     audit,
@@ -139,10 +139,26 @@ def referral_send(
             anchor="referral_sent",
             anchor_at=now,
             anchor_ref=f"referral:{referral.pk}",
+            victim_keys=[str(referral.victim_id)],
             preferred_owner=to_agency,
             produced_by=actor.agency,
             now=now,
         )
+        for task in referral_tasks_done(
+            case=case,
+            protocol=case.protocol_version.protocol,
+            victim_id=victim.pk,
+            agency_slug=to_agency.slug,
+            now=now,
+        ):
+            event_add(
+                case=case,
+                actor=actor,
+                agency=actor.agency,
+                kind="task_done",
+                summary=f"Done by the referral to {to_agency.name}: {task.title}",
+                now=now,
+            )
         event_add(
             case=case,
             actor=actor,
@@ -226,6 +242,7 @@ def referral_accept(
             anchor="referral_accepted",
             anchor_at=now,
             anchor_ref=f"referral:{referral.pk}",
+            victim_keys=[str(referral.victim_id)],
             preferred_owner=referral.to_agency,
             produced_by=actor.agency,
             now=now,

@@ -106,7 +106,9 @@ def test_boards_list_no_task_the_case_page_hides(people):
 
 @pytest.fixture
 def interpreter_request(people) -> InterpreterRequest:
+    """An arraignment interpreter (the interview one intake made for Tigrinya is set aside)."""
     case = open_case(people["rpd"])
+    InterpreterRequest.objects.filter(case=case).update(status="cancelled")
     return interpreter_request_create(
         actor=people["rpd"],
         case=case,

@@ -7,7 +7,7 @@ from django.core import mail
 
 from accord.audit.models import AuditEvent
 from accord.cases.models import Case, PotentialVictim, ResponsePlan, Task
-from accord.cases.services import SuspectInput, case_update_facts
+from accord.cases.services import SuspectInput, case_update_facts, victim_update
 from accord.errors import ConflictError, PermissionDenied, ValidationError
 
 from .conftest import LABOR_MINOR, open_case
@@ -31,7 +31,7 @@ def test_intake_stores_plan_naming_hsi_cps_shelter_and_cp_task(people):
     tasks = {t.deadline_id: t for t in Task.objects.filter(case=case)}
     assert set(tasks) >= {"continued-presence-request", "hhs-notification"}
     assert tasks["continued-presence-request"].owner_agency.slug == "hsi-riverton"
-    assert AuditEvent.objects.filter(event="record_created", object_type="cases.case").exists()
+    assert AuditEvent.objects.filter(event="case_opened", object_type="cases.case").exists()
 
 
 def test_unanswered_questions_name_the_facts_that_would_settle_them(people):
@@ -70,15 +70,31 @@ def test_interpreter_coordinator_cannot_open_a_case(people):
 
 
 def test_changing_facts_regenerates_the_plan_showing_what_changed(people):
+    """Her age is on her record: correcting it regenerates her answers; the HHS task (minors
+    only) no longer applies. A case fact (the jurisdiction) changes the case's answers."""
     case = open_case(people["rpd"])
-    plan = case_update_facts(
-        actor=people["rpd"], case=case, facts={"victim_age": 25}, expected_version=case.lock_version
+    victim = case.potentialvictims.get()
+    victim_update(
+        actor=people["rpd"], victim_id=victim.pk, changes={"age": 25}, expected_version=1
     )
-    changed = {c["decision"] for c in plan.changes}
-    assert "placement" in changed
+    plan = ResponsePlan.objects.filter(case=case).first()
+    changed = {(c["decision"], c["question"]) for c in plan.changes}
+    assert ("placement", "Where a potential victim stays after recovery (for V-1)") in changed
     assert plan.previous is not None
-    # the HHS task (minors only) no longer applies
     assert Task.objects.get(case=case, deadline_id="hhs-notification").status == "cancelled"
+    moved = case_update_facts(
+        actor=people["rpd"], case=case, facts={"jurisdiction": "lakeside"}, expected_version=1
+    )
+    assert "law_enforcement_contact" in {c["decision"] for c in moved.changes}
+
+
+def test_a_victims_fact_is_changed_on_her_record_not_the_case(people):
+    case = open_case(people["rpd"])
+    with pytest.raises(ValidationError, match="fact about each potential victim") as error:
+        case_update_facts(
+            actor=people["rpd"], case=case, facts={"victim_age": 25}, expected_version=1
+        )
+    assert error.value.data["field"] == "victim_age"
 
 
 def test_stale_facts_edit_is_refused_as_conflict(people):

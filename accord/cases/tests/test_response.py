@@ -127,16 +127,23 @@ def test_tasks_show_on_user_and_agency_boards_and_overdue_escalates_once(
     referral = _referral(people, case)
     referral_accept(actor=people["newdawn"], referral_id=referral.pk, expected_version=1)
     board = tasks_for_user(viewer=people["newdawn"])
-    assert [t.title for t in board.due] == ["The provider's advocate contacts the victim"]
+    assert [t.title for t in board.due] == [
+        "The provider's advocate contacts the victim (V-1)",
+        "Make a safety plan with V-1",
+    ]
     hsi_board = tasks_for_agency(viewer=people["hsi"])
-    assert {t.title for t in hsi_board.due} >= {"The federal partner requests Continued Presence"}
+    assert {t.title for t in hsi_board.due} >= {
+        "The federal partner requests Continued Presence for V-1"
+    }
     later = timezone.now() + timedelta(hours=3)
     assert tasks_for_user(viewer=people["newdawn"], now=later).overdue
     with django_capture_on_commit_callbacks(execute=True):
         escalated = tasks_escalate_overdue(now=later)
-    assert [t.deadline_id for t in escalated] == ["advocate-contact"]
+    assert "advocate-contact" in [t.deadline_id for t in escalated]
     recipients = set(
-        Notification.objects.filter(kind="task_escalated").values_list("user__username", flat=True)
+        Notification.objects.filter(
+            kind="task_escalated", body__contains="advocate contacts"
+        ).values_list("user__username", flat=True)
     )
     assert recipients == {"advocate.newdawn", "coordinator"}  # agency lead and the coordinator
     assert any("Overdue task" in m.subject for m in mail.outbox)
@@ -349,10 +356,13 @@ def test_immigration_relief_roles(people, case):
     assert [t.title for t in tasks_for_agency(viewer=people["rpd"]).due if "Renew" in t.title] == []
     assert case_detail(viewer=people["hsi"], case_id=case.pk).immigration
     rpd = people["rpd"]
+    rpd.immigration_relief_authorized = True
+    rpd.save(update_fields=["immigration_relief_authorized"])
+    rpd = rpd.__class__.objects.get(pk=rpd.pk)
     # authorized, but no sharing rule passes HSI's relief records to local police: told why
     authorized = case_detail(viewer=rpd, case_id=case.pk)
     assert authorized.immigration == []
-    assert authorized.withheld_sections["immigration relief"] == "no_sharing_rule"
+    assert "no_sharing_rule" in authorized.withheld_sections["immigration relief"]
     rpd.immigration_relief_authorized = False
     rpd.save(update_fields=["immigration_relief_authorized"])
     rpd = rpd.__class__.objects.get(pk=rpd.pk)

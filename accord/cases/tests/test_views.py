@@ -27,20 +27,20 @@ INTAKE = {
     "jurisdiction": "riverton",
     "fact_imminent_danger": "false",
     "fact_trafficking_type": "labor",
-    "fact_victim_age": "17",
-    "fact_victim_gender": "male",
-    "fact_victim_citizenship": "foreign_national",
     "fact_trafficker_foreign_national": "unknown",
     "fact_victim_count": "1",
     "fact_jurisdiction": "riverton",
     "fact_trafficker_intimate_partner": "unknown",
-    "fact_victim_charged": "unknown",
     "fact_operation_planned": "false",
-    "fact_interpreter_needed": "unknown",
     "fact_proceeding": "unknown",
     "fact_stage": "unknown",
-    "victim_pseudonym": "V-1",
-    "victim_legal_name": "Canary Legalname",
+    "victims-TOTAL_FORMS": "1",
+    "victims-INITIAL_FORMS": "0",
+    "victims-0-pseudonym": "V-1",
+    "victims-0-legal_name": "Canary Legalname",
+    "victims-0-age": "17",
+    "victims-0-gender": "male",
+    "victims-0-citizenship": "foreign_national",
 }
 
 
@@ -63,9 +63,9 @@ def test_intake_form_opens_case_and_shows_plan_and_refuses_double_submit(people)
 def test_bad_fact_is_named_on_the_form(people):
     client = client_for(people["rpd"])
     response = client.post(
-        reverse("cases:open"), {**INTAKE, "fact_victim_age": "200", "intake_token": "t1"}
+        reverse("cases:open"), {**INTAKE, "fact_victim_count": "5000", "intake_token": "t1"}
     )
-    assert response.status_code == 200 and "victim_age" in response.content.decode()
+    assert response.status_code == 200 and "victim_count" in response.content.decode()
     assert not Case.objects.exists()
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accord.accounts.models import Role
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
-from accord.core.model import FieldClass
+from accord.core.model import FieldClass, Protocol
 from accord.errors import NotFound
 from accord.sharing import policy
 from accord.sharing.alerts import immigration_disclosure_alert
@@ -145,6 +145,7 @@ def cases_for(*, viewer: User, stage: str = "", limit: int = 200) -> list[CaseSu
 @dataclass(frozen=True)
 class CaseView:
     access: CaseAccess
+    protocol: Protocol  # the version the case runs under (the agreed text, not case data)
     case: Released
     participants: list[dict[str, Any]]
     plan: Released | None
@@ -203,6 +204,7 @@ def case_detail(*, viewer: User, case_id: int, purpose: str = "case page") -> Ca
     ]
     view = CaseView(
         access=access,
+        protocol=case.protocol_version.protocol,
         case=release(access, case, disclosed=disclosed),
         participants=[
             {

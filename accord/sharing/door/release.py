@@ -94,7 +94,8 @@ def release(
     refs = {
         f.attname: getattr(instance, f.attname)
         for f in instance._meta.concrete_fields
-        if f.attname.endswith("_id") or f.name in ("lock_version", "opened_at", "created_at")
+        if f.attname.endswith("_id")
+        or f.name in ("lock_version", "opened_at", "created_at", "anchor_ref")
     }
     refs["id"] = instance.pk
     return Released(
