@@ -191,9 +191,7 @@ class FactsForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.protocol = protocol
-        self.fields.update(
-            factor_fields(protocol, initial=facts, case_facts_only=case_facts_only)
-        )
+        self.fields.update(factor_fields(protocol, initial=facts, case_facts_only=case_facts_only))
 
 
 class ReferralForm(forms.Form):

@@ -248,9 +248,9 @@ def tasks_for_anchor(
     if not wanted:
         return []
     existing = set(
-        Task.objects.filter(
-            case=case, deadline_id__in={d.id for d, _ in wanted}
-        ).values_list("deadline_id", "anchor_ref")
+        Task.objects.filter(case=case, deadline_id__in={d.id for d, _ in wanted}).values_list(
+            "deadline_id", "anchor_ref"
+        )
     )
     wanted_orgs = {d.owner_organization for d, _ in wanted if d.owner_organization}
     agencies = (
@@ -326,10 +326,14 @@ def tasks_no_longer_applying(
         instance_evaluation = (
             evaluation.victims[victim_key] if victim_key is not None else evaluation.case
         )
-        if not deadline_applies(deadline, instance_evaluation) or (deadline.for_each and row_key and not any(
-            _row_key(row) == row_key and _row_matches(deadline, row)
-            for row in _rows(instance_evaluation, deadline.for_each, protocol)
-        )):
+        if not deadline_applies(deadline, instance_evaluation) or (
+            deadline.for_each
+            and row_key
+            and not any(
+                _row_key(row) == row_key and _row_matches(deadline, row)
+                for row in _rows(instance_evaluation, deadline.for_each, protocol)
+            )
+        ):
             stale.append(task)
     return stale
 

@@ -130,7 +130,9 @@ def _intake(request: HttpRequest, form: Any, victims: Any, protocol: Any) -> Any
         if isinstance(errors, dict) and errors:
             for key, message in errors.items():
                 _, index, name = [*key.split("-", 2), "", ""][:3]
-                target = people[int(index)] if index.isdigit() and int(index) < len(people) else None
+                target = (
+                    people[int(index)] if index.isdigit() and int(index) < len(people) else None
+                )
                 if target is not None and name in target.fields:
                     target.add_error(name, message)
                 else:

@@ -1542,9 +1542,7 @@ class _Loader:
             )
         return tuple(result)
 
-    def check_title(
-        self, where: Located, task: str, decisions: Mapping[str, Decision]
-    ) -> None:
+    def check_title(self, where: Located, task: str, decisions: Mapping[str, Decision]) -> None:
         """``{victim}`` and ``{decision.output}`` placeholders must name something that exists."""
         for name in title_placeholders(task):
             if name == "victim":

@@ -421,9 +421,7 @@ class Protocol:
         that happens to a victim, or reads a victim's facts or a per-victim answer."""
         if deadline.anchor in VICTIM_ANCHORS:
             return True
-        if any(
-            self.factors[f].victim_attribute for f in deadline.when if f in self.factors
-        ):
+        if any(self.factors[f].victim_attribute for f in deadline.when if f in self.factors):
             return True
         return any(
             self.decisions[d].per_victim for d in deadline.references() if d in self.decisions

@@ -111,7 +111,9 @@ def victim_fact_problems(protocol: Protocol, attributes: Mapping[str, Any]) -> d
             coerced = [coerce_fact(factor, end) for end in ends if end is not None]
         except ValueError:
             label = factor.label or factor_id
-            problems[attribute] = f"{value!r} is not allowed for {label}: {_describe_allowed(factor)}"
+            problems[attribute] = (
+                f"{value!r} is not allowed for {label}: {_describe_allowed(factor)}"
+            )
             continue
         low, high = (coerced[0], coerced[1]) if len(coerced) == 2 else (None, None)
         if low is not None and high is not None and low > high:  # type: ignore[operator]

@@ -177,8 +177,7 @@ def interpreter_requests_for(
     ):
         return []  # a coordinator's intake: the plan's interpreter task asks the case agent
     requested = {
-        language.lower()
-        for language in case.interpreterrequests.values_list("language", flat=True)
+        language.lower() for language in case.interpreterrequests.values_list("language", flat=True)
     }
     made = []
     for victim in victims:
@@ -237,9 +236,7 @@ def victim_add(
     victims_check(case.protocol_version.protocol, [data], prefix="")
     with transaction.atomic():
         count = case.potentialvictims.count()
-        victim = victim_build(
-            case=case, data=data, index=count + 1, agency=actor.agency, now=now
-        )
+        victim = victim_build(case=case, data=data, index=count + 1, agency=actor.agency, now=now)
         victim.save()
         event_add(
             case=case,
@@ -340,9 +337,7 @@ def victim_update(
             victim=victim,
             now=now,
         )
-        audit(
-            actor=actor, event=AuditEventType.VICTIM_UPDATED, record=victim, fields=changed
-        )
+        audit(actor=actor, event=AuditEventType.VICTIM_UPDATED, record=victim, fields=changed)
         if victim_facts(victim).attributes != before:
             _after_victims_changed(actor=actor, case=case, now=now, added=[victim])
     return victim

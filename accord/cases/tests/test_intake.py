@@ -74,9 +74,7 @@ def test_changing_facts_regenerates_the_plan_showing_what_changed(people):
     only) no longer applies. A case fact (the jurisdiction) changes the case's answers."""
     case = open_case(people["rpd"])
     victim = case.potentialvictims.get()
-    victim_update(
-        actor=people["rpd"], victim_id=victim.pk, changes={"age": 25}, expected_version=1
-    )
+    victim_update(actor=people["rpd"], victim_id=victim.pk, changes={"age": 25}, expected_version=1)
     plan = ResponsePlan.objects.filter(case=case).first()
     changed = {(c["decision"], c["question"]) for c in plan.changes}
     assert ("placement", "Where a potential victim stays after recovery (for V-1)") in changed

@@ -116,7 +116,7 @@ def test_an_age_range_answers_when_every_age_in_it_agrees() -> None:
     certain = evaluate_case(PROTOCOL, CASE_FACTS, [_victim("1", age=(12, 17), gender="male")])
     assert _answer(certain, "placement", "1") == "riverside-youth-shelter"
     unsure = evaluate_case(PROTOCOL, CASE_FACTS, [_victim("1", age=(16, 19), gender="male")])
-    (_, result), = unsure.answers_for("placement")
+    ((_, result),) = unsure.answers_for("placement")
     assert not result.answered and result.needs == ("victim_age",)
 
 
@@ -149,7 +149,9 @@ def test_each_victim_is_answered_from_her_own_facts_and_the_case_from_all(  # ty
     evaluation = evaluate_case(PROTOCOL, facts, records)
     for record in records:
         own = {f: record.attributes.get(a) for f, a in BOUND.items()}
-        direct = evaluate_protocol(PROTOCOL, {**facts, **{k: v for k, v in own.items() if v is not None}})
+        direct = evaluate_protocol(
+            PROTOCOL, {**facts, **{k: v for k, v in own.items() if v is not None}}
+        )
         mine = evaluation.victims[record.key]
         for decision_id in PROTOCOL.decisions:
             assert json_value(mine[decision_id].result) == json_value(direct[decision_id].result)
@@ -162,7 +164,9 @@ def test_each_victim_is_answered_from_her_own_facts_and_the_case_from_all(  # ty
         from_victims = []
         for record in records:
             value = json_value(evaluation.victims[record.key][decision_id].result)
-            from_victims += value if isinstance(value, list) else [value] if value is not None else []
+            from_victims += (
+                value if isinstance(value, list) else [value] if value is not None else []
+            )
         assert all(row in from_victims for row in rows)
         if combined.answered:
             assert all(row in rows for row in from_victims)
