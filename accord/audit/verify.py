@@ -49,8 +49,9 @@ class ChainReport:
             if self.checkpoints_matched:
                 text += f"; {self.checkpoints_matched} checkpoint(s) matched"
         else:
+            where = f" at event #{self.broken_at_seq}" if self.broken_at_seq is not None else ""
             text = (
-                f"audit chain BROKEN at event #{self.broken_at_seq}: {self.problem} "
+                f"audit chain BROKEN{where}: {self.problem} "
                 f"({self.events_checked} events verified before it)"
             )
         return "\n".join([text, *(f"note: {note}" for note in self.notes)])
@@ -110,18 +111,18 @@ class _Walk:
         if head is None:
             self._no_head()
             return
-        if not hmac.compare_digest(head.mac, head_mac(key=self.key, seq=head.seq, hash=head.hash)):
-            raise _Broken(
-                head.seq + 1,
-                "the chain head was rewritten without the audit key (its MAC does not match), "
-                "as when the tail of the chain is cut and the head moved back",
-            )
         if head.seq < start_seq - 1:
             raise _Broken(head.seq + 1, "the chain head lies before the last purge")
         self.last_seq = start_seq - 1
         events = AuditEvent.objects.filter(seq__lte=head.seq).order_by("seq")
         for audit_event in events.iterator(chunk_size=batch_size):
             self._check_event(audit_event)
+        if not hmac.compare_digest(head.mac, head_mac(key=self.key, seq=head.seq, hash=head.hash)):
+            raise _Broken(
+                head.seq + 1,
+                "the chain head was rewritten without the audit key (its MAC does not match), "
+                "as when the tail of the chain is cut and the head moved back",
+            )
         self._check_checkpoints_within(up_to=self.last_seq)
         if self.last_seq != head.seq or self.prev_hash != head.hash:
             raise _Broken(
@@ -171,8 +172,8 @@ class _Walk:
 
     def _no_head(self) -> None:
         """No head row: only a database that never recorded anything may look like this."""
-        if self.last_seq or AuditEvent.objects.exists():
-            raise _Broken(self.last_seq + 1, "the chain head is missing (deleted)")
+        if self._purge_ends or AuditEvent.objects.exists():
+            raise _Broken(None, "the chain head is missing (deleted)")
         self._check_checkpoints_within(up_to=0)
         from accord.accounts.models import User
 

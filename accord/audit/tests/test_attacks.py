@@ -209,6 +209,14 @@ def test_deleting_the_events_but_not_the_head_is_detected():
     assert not report.ok and "truncated" in report.problem
 
 
+def test_deleting_the_head_but_not_the_events_is_detected():
+    _write_events(2)
+    _sql("DELETE FROM audit_auditchainhead")
+    report = verify_chain()
+    assert not report.ok and "chain head is missing" in report.problem
+    assert str(report).startswith("audit chain BROKEN: the chain head is missing")
+
+
 # (d) Replace the database, or empty it and let the chain start again.
 
 
