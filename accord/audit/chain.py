@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -48,11 +49,13 @@ def event_hash(*, key: bytes, prev_hash: str, content: Mapping[str, Any]) -> str
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+@functools.lru_cache(maxsize=16)
 def derived_key(key: bytes, purpose: str) -> bytes:
     """A key for one purpose, derived from the audit key (HMAC as a PRF, RFC 2104 / HKDF-Expand).
 
     Separate keys keep a chain-head MAC, a purge-record MAC and a checkpoint signature from ever
-    being valid for one another, or for an event hash.
+    being valid for one another, or for an event hash. Cached (keyed on both arguments): the
+    chain head's MAC is computed on every audit write.
     """
     return hmac.new(key, f"accord-audit/{purpose}/v1".encode(), hashlib.sha256).digest()
 
