@@ -273,3 +273,21 @@ def test_an_event_appended_without_moving_the_head_is_detected():
     report = verify_chain()
     assert not report.ok and "beyond the chain head" in report.problem
     assert events
+
+
+def test_a_checkpoint_older_than_a_retention_purge_is_noted_not_failed(tmp_path):
+    import datetime as dt
+
+    import time_machine
+
+    from accord.audit.purge import audit_purge
+
+    with time_machine.travel(dt.datetime(2024, 1, 10, tzinfo=dt.UTC)):
+        _write_events(2)
+        inside = _checkpoint(tmp_path, "inside.json")  # #2; recorded as event #3
+    with time_machine.travel(dt.datetime(2026, 1, 10, tzinfo=dt.UTC)):
+        _write_events(2)
+        audit_purge(before=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), operator="ops")  # through #3
+    report = _verify_with(inside)
+    assert report.ok, report
+    assert "removed by a retention purge" in str(report)
