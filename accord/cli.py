@@ -18,6 +18,8 @@ from accord.errors import AccordError
 COMMANDS: dict[tuple[str, str], str] = {
     ("audit", "verify"): "audit_verify",
     ("audit", "purge"): "audit_purge",
+    ("audit", "checkpoint"): "audit_checkpoint",
+    ("audit", "triggers"): "audit_triggers",
     ("directory", "import"): "directory_import",
     ("directory", "export"): "directory_export",
     ("directory", "stale"): "directory_stale",
@@ -35,7 +37,10 @@ USAGE = """usage: accord COMMAND [ARGS]
   demo code USERNAME                       print a demo user's current second-factor code
   serve [--host H] [--port N] [--no-worker]  serve Accord (web server + background worker)
   migrate                                  create or update the database
-  audit verify                             check the audit trail's hash chain
+  audit verify [--checkpoint FILE ...]     check the audit trail's hash chain (0 intact,
+                                           1 broken, 2 bad usage or checkpoint file)
+  audit checkpoint [-o FILE]               sign where the verified chain ends; keep it elsewhere
+  audit triggers [--install]               check (or put back) the append-only triggers
   audit purge --before YYYY-MM-DD          remove events older than the retention period
   backup -o FILE | restore FILE            encrypted whole-database backup and restore
   keys rotate                              re-encrypt stored values under the newest key

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class AuditConfig(AppConfig):
@@ -9,4 +10,7 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from accord.web.context_processors import NavItem, register
 
+        from .checks import check_append_only_triggers
+
         register(NavItem("Audit trail", "audit:log", roles=frozenset({"auditor"})))
+        checks.register(check_append_only_triggers, checks.Tags.database)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 GENESIS_HASH = "0" * 64
@@ -46,3 +47,51 @@ def event_hash(*, key: bytes, prev_hash: str, content: Mapping[str, Any]) -> str
         {"prev": prev_hash, "event": payload}, sort_keys=True, separators=(",", ":"), default=str
     ).encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=16)
+def derived_key(key: bytes, purpose: str) -> bytes:
+    """A key for one purpose, derived from the audit key (HMAC as a PRF, RFC 2104 / HKDF-Expand).
+
+    Separate keys keep a chain-head MAC, a purge-record MAC and a checkpoint signature from ever
+    being valid for one another, or for an event hash. Cached (keyed on both arguments): the
+    chain head's MAC is computed on every audit write.
+    """
+    return hmac.new(key, f"accord-audit/{purpose}/v1".encode(), hashlib.sha256).digest()
+
+
+def record_mac(*, key: bytes, purpose: str, content: Mapping[str, Any]) -> str:
+    """HMAC-SHA256, under the key derived for ``purpose``, of the canonical JSON of ``content``."""
+    message = json.dumps(
+        {name: _canonical(value) for name, value in content.items()},
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    ).encode()
+    return hmac.new(derived_key(key, purpose), message, hashlib.sha256).hexdigest()
+
+
+def head_mac(*, key: bytes, seq: int, hash: str) -> str:
+    """The chain head's MAC: rewriting the head (to hide a cut tail) needs the audit key."""
+    return record_mac(key=key, purpose="chain-head", content={"seq": seq, "hash": hash})
+
+
+def purge_mac(
+    *, key: bytes, through_seq: int, through_hash: str, cutoff: datetime, events_removed: int
+) -> str:
+    """A purge record's MAC: forging one (to hide a cut start) needs the audit key."""
+    return record_mac(
+        key=key,
+        purpose="purge-record",
+        content={
+            "through_seq": through_seq,
+            "through_hash": through_hash,
+            "cutoff": cutoff.astimezone(UTC),
+            "events_removed": events_removed,
+        },
+    )
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A short public name for the audit key, so a checkpoint made under another key is told apart."""
+    return derived_key(key, "fingerprint").hex()[:16]

@@ -88,6 +88,7 @@ class AuditEventType(enum.StrEnum):
     AUDIT_LOG_READ = "audit_log_read"
     AUDIT_VERIFIED = "audit_verified"
     AUDIT_PURGED = "audit_purged"
+    AUDIT_CHECKPOINT_WRITTEN = "audit_checkpoint_written"
     KEYS_ROTATED = "keys_rotated"
 
 

@@ -49,10 +49,16 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The single row holding the last sequence number and hash (locks the chain for writers)."""
+    """The single row holding the last sequence number and hash (locks the chain for writers).
+
+    ``mac`` keys ``seq`` and ``hash`` with the audit key, so whoever cuts the tail off the chain
+    cannot move the head back to match without the key (a replayed older head is caught by a
+    checkpoint kept off the machine: ``accord audit checkpoint``).
+    """
 
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+    mac = models.CharField(max_length=64, default="", blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -64,7 +70,8 @@ class AuditPurge(models.Model):
 
     Verification starts after the last purge, chained to ``through_hash`` (the hash
     of the last removed event), so a purge is visible and nothing else may shorten
-    the chain.
+    the chain. ``mac`` keys the record with the audit key: a purge record forged to hide
+    a deleted start of the chain does not verify.
     """
 
     through_seq = models.BigIntegerField()
@@ -73,6 +80,7 @@ class AuditPurge(models.Model):
     events_removed = models.BigIntegerField()
     performed_at = models.DateTimeField(auto_now_add=True)
     performed_by = models.CharField(max_length=150, blank=True)
+    mac = models.CharField(max_length=64, default="", blank=True)
 
     class Meta:
         ordering = ["through_seq"]

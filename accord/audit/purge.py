@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from accord.errors import ValidationError
 
+from .chain import purge_mac
 from .events import AuditEventType
 from .models import AuditEvent, AuditPurge
-from .services import audit_record
+from .services import audit_key, audit_record
 from .triggers import install_triggers, remove_triggers
 
 
@@ -55,6 +56,13 @@ def audit_purge(*, before: datetime, operator: str, now: datetime | None = None)
             cutoff=before,
             events_removed=count,
             performed_by=operator[:150],
+            mac=purge_mac(
+                key=audit_key(),
+                through_seq=through_seq,
+                through_hash=last.hash,
+                cutoff=before,
+                events_removed=count,
+            ),
         )
         audit_record(
             event=AuditEventType.AUDIT_PURGED,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accord.errors import AuditUnavailable
 
 from . import context
-from .chain import GENESIS_HASH, event_hash
+from .chain import GENESIS_HASH, event_hash, head_mac
 from .events import AuditEventType, Outcome
 from .models import AuditChainHead, AuditEvent
 
@@ -84,7 +84,8 @@ def audit_record(
             digest = event_hash(key=key, prev_hash=head.hash, content=content)
             audit_event = AuditEvent.objects.create(prev_hash=head.hash, hash=digest, **content)
             head.seq, head.hash = content["seq"], digest
-            head.save(update_fields=["seq", "hash", "updated_at"])
+            head.mac = head_mac(key=key, seq=head.seq, hash=head.hash)
+            head.save(update_fields=["seq", "hash", "mac", "updated_at"])
     except AuditUnavailable:
         raise
     except DatabaseError as exc:
