@@ -62,6 +62,7 @@ class AuditEventType(enum.StrEnum):
     DIRECTORY_CAPACITY_UPDATED = "directory_capacity_updated"
     DIRECTORY_LOCATION_DISCLOSED = "directory_location_disclosed"
     DIRECTORY_LOCATION_DISCLOSURE_WITHDRAWN = "directory_location_disclosure_withdrawn"
+    DIRECTORY_ADDRESS_DISCLOSED = "directory_address_disclosed"  # a confidential address was read
     # Conflict resolution
     DISAGREEMENT_RAISED = "disagreement_raised"
     DISAGREEMENT_ESCALATED = "disagreement_escalated"
