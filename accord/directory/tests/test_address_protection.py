@@ -155,10 +155,13 @@ def _safe_house_address() -> Address:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_encrypts_existing_addresses_and_can_go_back(task_force):
-    """Rows written in plain text before 0002 are ciphertexts after it, and plain again before."""
+    """Rows written in plain text before 0002 are ciphertexts after 0003, and plain again before."""
     from django.db.migrations.executor import MigrationExecutor
 
-    before, after = [("directory", "0001_initial")], [("directory", "0002_encrypted_addresses")]
+    before, after = (
+        [("directory", "0001_initial")],
+        [("directory", "0003_encrypt_existing_addresses")],
+    )
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old_apps = executor.loader.project_state(before).apps
