@@ -1,9 +1,10 @@
 """The directory search, each result with its explanation and the locations the caller may see.
 
 Query parameters are checked by the page's own ``SearchForm`` (one set of rules);
-locations reach the JSON only through ``location_view``, so a confidential
+locations reach the JSON only through ``location_views``, so a confidential
 shelter's address, coordinates, phones and directions are absent for a caller
-who may not see them.
+who may not see them, and each one disclosed is audited first (503 when the
+audit cannot be written, S17).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ninja import Router
 from accord.directory.forms import SearchForm
 from accord.directory.models import ServiceAtLocation
 from accord.directory.search import SearchResult, directory_search
-from accord.directory.selectors import LocationView, location_view
+from accord.directory.selectors import LocationView, location_views
 from accord.errors import ValidationError
 
 from .schemas import AddressOut, Error, LocationOut, SearchOut, SearchResultOut, ServiceOut
@@ -66,11 +67,15 @@ def _locations_by_service(viewer: object, results: list[SearchResult]) -> dict[i
         .prefetch_related("location__addresses", "location__disclosures", "location__phones")
         .order_by("location__name", "pk")
     )
+    links = list(links)
+    views = location_views(
+        viewer=viewer,  # type: ignore[arg-type]
+        locations=[link.location for link in links],
+        purpose="directory search API",
+    )
     located: dict[int, list[LocationOut]] = defaultdict(list)
-    for link in links:
-        located[link.service_id].append(
-            _location(location_view(viewer=viewer, location=link.location))  # type: ignore[arg-type]
-        )
+    for link, view in zip(links, views, strict=True):
+        located[link.service_id].append(_location(view))
     return located
 
 

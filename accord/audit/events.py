@@ -69,6 +69,7 @@ class AuditEventType(enum.StrEnum):
     VICTIM_ADDED = "victim_added"
     VICTIM_UPDATED = "victim_updated"
     VICTIM_REMOVED = "victim_removed"
+    DIRECTORY_ADDRESS_DISCLOSED = "directory_address_disclosed"  # a confidential address was read
     # Conflict resolution
     DISAGREEMENT_RAISED = "disagreement_raised"
     DISAGREEMENT_ESCALATED = "disagreement_escalated"

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 
 from accord.accounts.models import Agency, TaskForce
+from accord.encryption.fields import EncryptedFloatField, EncryptedTextField
 
 from .vocabulary import unpack
 
@@ -105,10 +106,13 @@ class Location(models.Model):
     name = models.CharField(max_length=300, blank=True)
     alternate_name = models.CharField(max_length=300, blank=True)
     description = models.TextField(blank=True)
-    transportation = models.TextField(blank=True)
+    # Directions and coordinates say where a shelter is as plainly as its address: encrypted
+    # at rest (S19) like the address parts, for every location (no per-row key choice to get
+    # wrong when a location becomes confidential later).
+    transportation = EncryptedTextField(blank=True)
     url = models.CharField(max_length=500, blank=True)
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
+    latitude = EncryptedFloatField(null=True, blank=True)
+    longitude = EncryptedFloatField(null=True, blank=True)
     is_confidential = models.BooleanField(
         default=False,
         help_text="Address visible only to the provider's users and agencies it names.",
@@ -219,15 +223,24 @@ class ServiceAtLocation(models.Model):
 
 
 class Address(models.Model):
+    """A location's postal or street address.
+
+    The parts that say where someone is (attention line, street, town, region,
+    state, postal code) are AES-256-GCM ciphertexts at rest (S19), for public and
+    confidential locations alike, so a location that becomes confidential later
+    has nothing left in plain text. ``country`` and ``address_type`` stay plain.
+    Encrypted columns cannot be searched by value (nothing in Accord does).
+    """
+
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="addresses")
     hsds_id = models.CharField(max_length=36)
-    attention = models.CharField(max_length=200, blank=True)
-    address_1 = models.CharField(max_length=300)
-    address_2 = models.CharField(max_length=300, blank=True)
-    city = models.CharField(max_length=200)
-    region = models.CharField(max_length=200, blank=True)
-    state_province = models.CharField(max_length=200)
-    postal_code = models.CharField(max_length=40)
+    attention = EncryptedTextField(max_length=200, blank=True)
+    address_1 = EncryptedTextField(max_length=300)
+    address_2 = EncryptedTextField(max_length=300, blank=True)
+    city = EncryptedTextField(max_length=200)
+    region = EncryptedTextField(max_length=200, blank=True)
+    state_province = EncryptedTextField(max_length=200)
+    postal_code = EncryptedTextField(max_length=40)
     country = models.CharField(max_length=2)
     address_type = models.CharField(max_length=20, choices=LocationType.choices)
 

@@ -2,20 +2,28 @@
 
 ``location_address_visible`` is the one door deciding whether a confidential
 location's address (and anything that could reveal it) may be shown: pages,
-exports and JSON all ask it. Another task force's objects are simply not found.
+exports and JSON all ask it. ``location_views`` is the one way a location
+reaches a page, the API or an export: it asks that door and, before any
+confidential address leaves, writes a ``directory_address_disclosed`` audit
+event naming the fields disclosed (S15). When that write fails it raises
+``AuditUnavailable`` and the response carrying the address is never built
+(503, S17). Another task force's objects are simply not found.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accord.accounts.models import Agency, Role, TaskForce, User
+from accord.audit.events import AuditEventType
+from accord.audit.services import audit_record
 from accord.errors import NotFound
 
 from .models import Location, LocationDisclosure, Organization, Phone, Service, ServiceArea
@@ -217,7 +225,65 @@ class LocationView:
     schedules: tuple = ()
 
 
-def location_view(*, viewer: Viewer, location: Location) -> LocationView:
+#: The address parts a disclosure carries, named (never valued) in its audit event.
+ADDRESS_PARTS = (
+    "attention",
+    "address_1",
+    "address_2",
+    "city",
+    "region",
+    "state_province",
+    "postal_code",
+    "country",
+)
+
+
+def location_views(
+    *, viewer: Viewer, locations: Iterable[Location], purpose: str
+) -> list[LocationView]:
+    """The locations as this viewer may see them, every confidential one disclosed audited.
+
+    The audit events are written (all or none) before the views are returned, so
+    a caller that fails on ``AuditUnavailable`` never has an address to send.
+    Public locations and withheld confidential ones write nothing: a viewer who
+    may not see a shelter's address is not affected by the audit trail's state.
+    """
+    views = [_location_view(viewer=viewer, location=location) for location in locations]
+    disclosed = [
+        view for view in views if view.visibility.visible and view.location.is_confidential
+    ]
+    if disclosed:
+        _audit_address_disclosures(viewer=viewer, views=disclosed, purpose=purpose)
+    return views
+
+
+def location_view(*, viewer: Viewer, location: Location, purpose: str) -> LocationView:
+    """One location through ``location_views`` (audited the same way)."""
+    return location_views(viewer=viewer, locations=[location], purpose=purpose)[0]
+
+
+def disclosed_field_names(view: LocationView) -> list[str]:
+    """Names of the fields of a visible location that say where it is (for the audit event)."""
+    location = view.location
+    names = {
+        f"address.{part}"
+        for address in view.addresses
+        for part in ADDRESS_PARTS
+        if getattr(address, part)
+    }
+    names |= {
+        f"location.{name}"
+        for name in ("transportation", "latitude", "longitude")
+        if getattr(location, name) not in (None, "")
+    }
+    if view.phones:
+        names.add("location.phones")
+    if view.schedules:
+        names.add("location.schedules")
+    return sorted(names)
+
+
+def _location_view(*, viewer: Viewer, location: Location) -> LocationView:
     visibility = location_address_visible(viewer=viewer, location=location)
     if not visibility.visible:
         return LocationView(location=location, visibility=visibility)
@@ -228,6 +294,28 @@ def location_view(*, viewer: Viewer, location: Location) -> LocationView:
         phones=tuple(location.phones.all()),
         schedules=tuple(location.schedules.all()),
     )
+
+
+def _audit_address_disclosures(
+    *, viewer: Viewer, views: Sequence[LocationView], purpose: str
+) -> None:
+    """One event per confidential location disclosed; raises ``AuditUnavailable`` (S17)."""
+    actor = viewer if isinstance(viewer, User) else None
+    with transaction.atomic():
+        for view in views:
+            organization = view.location.organization
+            audit_record(
+                event=AuditEventType.DIRECTORY_ADDRESS_DISCLOSED,
+                actor=actor,
+                username="" if actor is not None else viewer.label,
+                object_type="directory_location",
+                object_id=view.location.pk,
+                fields=disclosed_field_names(view),
+                purpose=purpose,
+                detail={"reason": view.visibility.reason},
+                subject_agency_id=organization.agency_id,
+                task_force_id=organization.task_force_id,
+            )
 
 
 def organization_24_7_phones(organization: Organization) -> list[Phone]:

@@ -43,6 +43,7 @@ from .selectors import (
     Operator,
     Viewer,
     known_jurisdictions,
+    location_views,
     may_disclose,
     may_maintain,
     schedule_notes_id,
@@ -822,7 +823,21 @@ def directory_export(
         )
         .select_related("last_verified_by")
     )
-    records, summary = hsds.export_organizations(viewer=actor, organizations=organizations)
+    organizations = list(organizations)
+    with transaction.atomic():
+        # Every confidential address the export will carry is audited before it is built;
+        # ``export_organizations`` asks the same door, so it carries exactly these (S15, S17).
+        location_views(
+            viewer=actor,
+            locations=[location for org in organizations for location in org.locations.all()],
+            purpose="directory export",
+        )
+        records, summary = hsds.export_organizations(viewer=actor, organizations=organizations)
+        _audit_export(actor=actor, task_force=task_force, summary=summary)
+    return records, summary
+
+
+def _audit_export(*, actor: Viewer, task_force: TaskForce, summary: hsds.ExportSummary) -> None:
     include_confidential = isinstance(actor, Operator) and actor.include_confidential
     audit_record(
         event=AuditEventType.EXPORTED,
@@ -842,4 +857,3 @@ def directory_export(
         },
         task_force_id=task_force.pk,
     )
-    return records, summary

@@ -2,7 +2,8 @@
 
 Every view declares its access (S8); objects of another task force are 404.
 Addresses of confidential locations reach templates only through
-``location_view``, which consults ``location_address_visible``.
+``location_views``, which consults ``location_address_visible`` and audits each
+disclosure before the page is rendered (a failed audit write answers 503).
 """
 
 from __future__ import annotations
@@ -68,12 +69,13 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 def organization_detail(request: HttpRequest, organization_id: int) -> HttpResponse:
     user = _user(request)
     organization = selectors.organization_get(viewer=user, organization_id=organization_id)
-    locations = [
-        selectors.location_view(viewer=user, location=location)
-        for location in organization.locations.prefetch_related(
+    locations = selectors.location_views(
+        viewer=user,
+        locations=organization.locations.prefetch_related(
             "addresses", "disclosures", "phones", "schedules"
-        )
-    ]
+        ),
+        purpose="organization page",
+    )
     return render(
         request,
         "directory/organization_detail.html",
@@ -97,15 +99,21 @@ def organization_detail(request: HttpRequest, organization_id: int) -> HttpRespo
 def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
     user = _user(request)
     service = selectors.service_get(viewer=user, service_id=service_id)
-    locations = [
-        selectors.location_view(viewer=user, location=link.location)
-        for link in service.at_locations.select_related("location__organization").prefetch_related(
-            "location__addresses",
-            "location__disclosures",
-            "location__phones",
-            "location__schedules",
-        )
-    ]
+    locations = selectors.location_views(
+        viewer=user,
+        locations=[
+            link.location
+            for link in service.at_locations.select_related(
+                "location__organization"
+            ).prefetch_related(
+                "location__addresses",
+                "location__disclosures",
+                "location__phones",
+                "location__schedules",
+            )
+        ],
+        purpose="service page",
+    )
     may_maintain = selectors.may_maintain(viewer=user, organization=service.organization)
     return render(
         request,

@@ -60,6 +60,23 @@ class EncryptedJSONField(EncryptedTextField):
         return value
 
 
+class EncryptedFloatField(EncryptedTextField):
+    """A number encrypted with AES-256-GCM (e.g. a shelter's coordinates): ``None`` stays NULL."""
+
+    description = "Number encrypted with AES-256-GCM"
+
+    def to_plaintext(self, value: Any) -> str:
+        return repr(float(value))
+
+    def from_plaintext(self, plaintext: str) -> Any:
+        return float(plaintext)
+
+    def to_python(self, value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        return float(value)
+
+
 def encrypted_fields() -> list[tuple[type[models.Model], EncryptedTextField]]:
     """Every encrypted column of every installed model (for key rotation and the canary tests)."""
     from django.apps import apps
