@@ -23,6 +23,13 @@ total (cases opened in the period) appears in several tables. Every suppressed
 entry is shown as the same marker, whether primary or complementary: a reader
 cannot tell which hidden counts are the small ones.
 
+Across periods (``protect_over``): a funder period is a month, a quarter or a year,
+and its table is the sum of its months' tables. Each month is protected on its own;
+a longer period hides every entry that any of its months hides. So whatever a
+quarter or a year shows, every one of its months shows too: the longer reports add
+no equation the months did not already give, and no difference of two reports says
+more than the months (the argument is in ``docs/reports.md``).
+
 Pure Python, no Django: the property tests exercise it directly.
 """
 
@@ -263,6 +270,36 @@ def protect(table: CountTable, *, threshold: int = THRESHOLD) -> ProtectedTable:
         if pick is None:
             break
         hidden[pick] = COMPLEMENTARY
+    return ProtectedTable(table=table, suppressed=hidden)
+
+
+def protect_over(
+    table: CountTable, months: Sequence[CountTable], *, threshold: int = THRESHOLD
+) -> ProtectedTable:
+    """The table of a period protected by the months it is the sum of: an entry is hidden
+    when ``protect`` hides it in *any* month, and nothing else is.
+
+    Each month's pattern depends on that month's counts alone, so a month's report, and
+    every quarter and year holding the month, agree on it whenever they are made. Refuses
+    months whose shape differs from the table's or whose counts do not add up to it: carrying
+    the pattern is sound only for a sum.
+    """
+    if not months:
+        raise ValueError(f"table {table.key!r}: a period has at least one month")
+    for month in months:
+        if (month.row_labels, month.column_labels) != (table.row_labels, table.column_labels):
+            raise ValueError(f"table {table.key!r}: a month has another shape")
+    summed = tuple(
+        tuple(sum(month.cells[r][c] for month in months) for c in range(len(row)))
+        for r, row in enumerate(table.cells)
+    )
+    if summed != table.cells:
+        raise ValueError(f"table {table.key!r}: the months do not add up to the period")
+    values = table.values()
+    hidden: dict[Entry, str] = {}
+    for month in months:
+        for entry in protect(month, threshold=threshold).suppressed:
+            hidden[entry] = PRIMARY if 0 < values[entry] < threshold else COMPLEMENTARY
     return ProtectedTable(table=table, suppressed=hidden)
 
 
