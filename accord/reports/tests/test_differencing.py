@@ -200,3 +200,43 @@ def test_random_case_sets_through_the_funder_view(groups, raised) -> None:  # ty
         ]
         if any(0 < n < 5 for n in accepted):
             assert median.text in ("suppressed", "no referral accepted")
+
+
+def test_carrying_refuses_months_that_are_not_the_periods_parts() -> None:
+    import pytest
+
+    january, february = _table(((1, 6),)), _table(((0, 6),))
+    with pytest.raises(ValueError, match="do not add up"):
+        protect_over(_table(((1, 13),)), [january, february])
+    with pytest.raises(ValueError, match="another shape"):
+        protect_over(_table(((1, 6), (0, 0))), [january])
+    assert protect_over(_sum([january, february]), [january, february]).cell(0, 1) == MARKER
+
+
+def test_the_median_is_withheld_when_any_month_accepted_few_referrals() -> None:
+    """January: 2 referrals accepted, February: 5. Q1 has 7, but its median beside
+    February's would narrow January's two times: withheld in Q1 and January."""
+    rows = _rows([(0, "other", "sex", "referral", "adult", "female", 60, 2)])
+    rows += _rows([(1, "other", "sex", "referral", "adult", "female", 4000, 5)])
+
+    def median(period: Period) -> str:
+        inside = [r for r in rows if period.start <= r.opened_on <= period.end]
+        view = funder_view(period=period, case_rows=inside, disagreement_rows=[], training_rows=[])
+        return view.headlines[1].text
+
+    assert median(MONTHS[1]) == "66.7 hours"
+    assert median(MONTHS[0]) == "suppressed"
+    assert median(QUARTERS[0]) == "suppressed"
+
+
+def test_funders_get_disagreements_by_outcome_a_table_of_fixed_shape() -> None:
+    """The dashboard's rows are the ladder levels reached, which differ month to month; the
+    funder table's rows are always the three outcomes, so months can be carried."""
+    raised = [
+        DisagreementRow(level=2, level_name="Chiefs", status="resolved", raised_on=MONTHS[0].start),
+        DisagreementRow(level=1, level_name="Leads", status="open", raised_on=MONTHS[1].start),
+    ]
+    view = funder_view(period=QUARTERS[0], case_rows=[], disagreement_rows=raised, training_rows=[])
+    table = next(t for t in view.tables if t.table.key == "disagreements")
+    assert table.table.row_labels == ("Open", "Resolved", "Withdrawn")
+    assert [cells for _, cells, _ in table.rows()] == [[MARKER], [MARKER], ["0"]]
