@@ -25,8 +25,9 @@ from .suppression import (
     THRESHOLD,
     CountTable,
     ProtectedTable,
+    carry,
     protect,
-    protect_over,
+    protect_linked,
     unprotected,
 )
 
@@ -50,6 +51,9 @@ INTERNAL_ONLY = frozenset({"immigration"})
 #: table is its last month's table (same people, same day), protected as it is.
 SNAPSHOTS = frozenset({"training"})
 DISAGREEMENT_STATUSES = ("open", "resolved", "withdrawn")
+#: Tables counting the same cases two ways: their grand total (cases opened) is one number,
+#: hidden in both or in neither (``protect_linked``).
+LINKED = ("cases_by_kind", "cases_by_stage")
 
 
 @dataclass(frozen=True)
@@ -371,6 +375,14 @@ def report_view(report: Report) -> ReportView:
     return ReportView(report=report, tables=tables, headlines=shown, suppressed=False)
 
 
+def _protect_month(month: Report) -> dict[str, ProtectedTable]:
+    """One month's tables protected: each on its own, the linked ones together."""
+    protected = {t.key: protect(t) for t in month.tables if t.key not in LINKED}
+    linked = [month.table(key) for key in LINKED]
+    protected.update(zip(LINKED, protect_linked(linked), strict=True))
+    return protected
+
+
 def funder_view(
     *,
     period: Period,
@@ -403,8 +415,9 @@ def funder_view(
         )
         for month in period.months()
     ]
+    protected_months = [_protect_month(m) for m in months]
     tables = tuple(
-        protect(t) if t.key in SNAPSHOTS else protect_over(t, [m.table(t.key) for m in months])
+        protect(t) if t.key in SNAPSHOTS else carry(t, [m[t.key] for m in protected_months])
         for t in whole.tables
         if t.key not in INTERNAL_ONLY
     )

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from accord.cases.models import CaseStage, IncidentKind
 from accord.cases.selectors import AGE_BANDS, GENDERS, TRAFFICKING_TYPES, CaseAggregateRow
-from accord.reports.aggregates import DisagreementRow, funder_view
+from accord.reports.aggregates import LINKED, DisagreementRow, funder_view
 from accord.reports.periods import Period, month_of, quarter_of, year_of
 from accord.reports.suppression import (
     MARKER,
@@ -192,6 +192,9 @@ def test_random_case_sets_through_the_funder_view(groups, raised) -> None:  # ty
         published = {p: next(t for t in v.tables if t.table.key == key) for p, v in views.items()}
         assert attack.everything(published, MONTHS) == [], key
     for period, view in views.items():
+        tables = {t.table.key: t for t in view.tables}
+        linked = {("grand_total",) in tables[key].suppressed for key in LINKED}
+        assert len(linked) == 1, f"{period.key}: cases opened hidden in one table only"
         median = view.headlines[1]
         accepted = [view.report.referrals.accepted] + [
             views[m].report.referrals.accepted
@@ -240,3 +243,24 @@ def test_funders_get_disagreements_by_outcome_a_table_of_fixed_shape() -> None:
     table = next(t for t in view.tables if t.table.key == "disagreements")
     assert table.table.row_labels == ("Open", "Resolved", "Withdrawn")
     assert [cells for _, cells, _ in table.rows()] == [[MARKER], [MARKER], ["0"]]
+
+
+def test_cases_opened_is_hidden_in_both_tables_that_show_it_or_in_neither() -> None:
+    """Five cases, one of each incident kind, all in referral: the kind table hides its five
+    ones and, as a last resort, its total 5. Were the stage table to show "Referral 5",
+    five hidden kinds (none is zero: zeros are shown) adding up to 5 are five ones."""
+    rows = _rows(
+        [(1, kind, "sex", "referral", "adult", "female", None, 1) for kind in IncidentKind.values]
+    )
+    view = funder_view(period=MONTHS[1], case_rows=rows, disagreement_rows=[], training_rows=[])
+    tables = {t.table.key: t for t in view.tables}
+    assert tables["cases_by_kind"].grand_total() == MARKER
+    assert tables["cases_by_stage"].grand_total() == MARKER
+    assert tables["cases_by_stage"].cell(0, 0) == MARKER  # else it would be the total
+    quarter = funder_view(
+        period=QUARTERS[0], case_rows=rows, disagreement_rows=[], training_rows=[]
+    )
+    assert {t.table.key: t.grand_total() for t in quarter.tables if t.table.key in LINKED} == {
+        "cases_by_kind": MARKER,
+        "cases_by_stage": MARKER,
+    }
