@@ -5,7 +5,8 @@ Pure computation, no queries: the case rows come from the read door
 compliance as plain tuples from ``accord.reports.selectors``. Every measure
 counts cases *opened in the period* (tasks: of those cases; disagreements: raised
 in the period; training: as of the period's last day or today, whichever is
-earlier). Both reports share these tables; only the funder report suppresses.
+earlier). Both reports share these tables; only the funder report suppresses,
+and it does so month by month (``funder_view``): see ``docs/reports.md``.
 """
 
 from __future__ import annotations
@@ -13,13 +14,22 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from accord.accounts.models import Role
 from accord.cases.models import CaseStage, IncidentKind
 from accord.sharing.door import AGE_BANDS, GENDERS, TRAFFICKING_TYPES, CaseAggregateRow
 
 from .periods import Period
-from .suppression import THRESHOLD, CountTable, ProtectedTable, protect, unprotected
+from .suppression import (
+    THRESHOLD,
+    CountTable,
+    ProtectedTable,
+    carry,
+    protect,
+    protect_linked,
+    unprotected,
+)
 
 #: The issue's measure: a potential victim matched with a provider within 48 hours of intake.
 MATCH_WITHIN_MINUTES = 48 * 60
@@ -37,6 +47,13 @@ TRAINING_STATUSES = ("met", "expiring", "missing")
 #: Tables that never leave the task force, even suppressed: immigration-relief records are
 #: never in exports to others (S11), so the funder report has no immigration table.
 INTERNAL_ONLY = frozenset({"immigration"})
+#: Tables that are a state on the period's last day, not a sum over its days: a period's
+#: table is its last month's table (same people, same day), protected as it is.
+SNAPSHOTS = frozenset({"training"})
+DISAGREEMENT_STATUSES = ("open", "resolved", "withdrawn")
+#: Tables counting the same cases two ways: their grand total (cases opened) is one number,
+#: hidden in both or in neither (``protect_linked``).
+LINKED = ("cases_by_kind", "cases_by_stage")
 
 
 @dataclass(frozen=True)
@@ -47,6 +64,7 @@ class DisagreementRow:
     level: int
     level_name: str
     status: str  # open | resolved | withdrawn
+    raised_on: date  # local day, to put it in its month
 
 
 @dataclass(frozen=True)
@@ -242,6 +260,22 @@ def disagreements(rows: Sequence[DisagreementRow]) -> CountTable:
     )
 
 
+def disagreements_by_outcome(rows: Sequence[DisagreementRow]) -> CountTable:
+    """The funder report's disagreement table: its shape never depends on the data (the
+    ladder levels reached do), so every month of a period has the same table to carry
+    suppression over."""
+    return CountTable(
+        key="disagreements",
+        row_heading="Outcome",
+        title="Disagreements raised in the period, by outcome",
+        row_labels=("Open", "Resolved", "Withdrawn"),
+        column_labels=("Disagreements",),
+        cells=tuple(
+            (sum(1 for r in rows if r.status == status),) for status in DISAGREEMENT_STATUSES
+        ),
+    )
+
+
 def training(rows: Sequence[TrainingRow]) -> CountTable:
     roles = [(value, label) for value, label in Role.choices if any(r.role == value for r in rows)]
     return CountTable(
@@ -266,9 +300,14 @@ def build_report(
     case_rows: Sequence[CaseAggregateRow],
     disagreement_rows: Sequence[DisagreementRow],
     training_rows: Sequence[TrainingRow],
+    for_funders: bool = False,
 ) -> Report:
+    """Every measure of the period. ``for_funders``: no immigration table (S11) and the
+    disagreement table of fixed shape (``disagreements_by_outcome``)."""
     referral_table, measures = referrals(case_rows)
-    immigration_counted = any(row.continued_presence_requests is not None for row in case_rows)
+    immigration_counted = not for_funders and any(
+        row.continued_presence_requests is not None for row in case_rows
+    )
     tables = [
         cases_by_kind(case_rows),
         cases_by_stage(case_rows),
@@ -278,7 +317,8 @@ def build_report(
     ]
     if immigration_counted:
         tables.append(immigration_relief(case_rows))
-    tables += [disagreements(disagreement_rows), training(training_rows)]
+    by_level = disagreements_by_outcome if for_funders else disagreements
+    tables += [by_level(disagreement_rows), training(training_rows)]
     return Report(
         period=period,
         tables=tuple(tables),
@@ -292,13 +332,14 @@ def _hours(minutes: int) -> str:
 
 
 def headlines(
-    report: Report, *, referral_table: ProtectedTable, suppress: bool
+    report: Report, *, referral_table: ProtectedTable, median_withheld: bool = False
 ) -> tuple[Headline, ...]:
     """The share matched within 48 hours and the median time to an accepted referral.
 
-    In a suppressed report the share is withheld when its numerator or denominator is
-    hidden (it would give the hidden count back), and the median when fewer than 5
-    referrals were accepted (a median of few is nearly one person's value)."""
+    The share is withheld when its numerator or denominator is hidden (it would give the
+    hidden count back); the median when ``median_withheld`` (the funder report: fewer than
+    5 referrals accepted in the period or in any of its months, as a median of few is
+    nearly one person's value)."""
     measures = report.referrals
     hidden = referral_table.suppressed
     share_hidden = ("cell", 0, 0) in hidden or ("grand_total",) in hidden
@@ -319,20 +360,72 @@ def headlines(
     label = "Median time from intake to accepted referral"
     if measures.median_minutes is None:
         median = Headline(label, "no referral accepted")
-    elif suppress and measures.accepted < THRESHOLD:
+    elif median_withheld:
         median = Headline(label, "suppressed", "fewer than 5 referrals were accepted")
     else:
         median = Headline(label, _hours(measures.median_minutes))
     return share, median
 
 
-def report_view(report: Report, *, suppress: bool) -> ReportView:
-    """The report as members see it (``suppress=False``) or as it may leave (``True``)."""
+def report_view(report: Report) -> ReportView:
+    """The report as members see it inside the task force: every count shown."""
+    tables = tuple(unprotected(t) for t in report.tables)
+    referral_table = next(t for t in tables if t.table.key == "referrals")
+    shown = headlines(report, referral_table=referral_table)
+    return ReportView(report=report, tables=tables, headlines=shown, suppressed=False)
+
+
+def _protect_month(month: Report) -> dict[str, ProtectedTable]:
+    """One month's tables protected: each on its own, the linked ones together."""
+    protected = {t.key: protect(t) for t in month.tables if t.key not in LINKED}
+    linked = [month.table(key) for key in LINKED]
+    protected.update(zip(LINKED, protect_linked(linked), strict=True))
+    return protected
+
+
+def funder_view(
+    *,
+    period: Period,
+    case_rows: Sequence[CaseAggregateRow],
+    disagreement_rows: Sequence[DisagreementRow],
+    training_rows: Sequence[TrainingRow],
+) -> ReportView:
+    """The funder report of ``period`` as it may leave the task force (S13).
+
+    Each month of the period is counted and protected on its own; the period's table hides
+    whatever any month hides (``protect_over``), so no report and no difference of two
+    reports gives back a count the months keep hidden. Snapshot tables (training, as of the
+    last day) are the last month's table and are protected as they are."""
+    whole = build_report(
+        period=period,
+        case_rows=case_rows,
+        disagreement_rows=disagreement_rows,
+        training_rows=training_rows,
+        for_funders=True,
+    )
+    months = [
+        build_report(
+            period=month,
+            case_rows=[r for r in case_rows if month.start <= r.opened_on <= month.end],
+            disagreement_rows=[
+                r for r in disagreement_rows if month.start <= r.raised_on <= month.end
+            ],
+            training_rows=training_rows,
+            for_funders=True,
+        )
+        for month in period.months()
+    ]
+    protected_months = [_protect_month(m) for m in months]
     tables = tuple(
-        protect(t) if suppress else unprotected(t)
-        for t in report.tables
-        if not (suppress and t.key in INTERNAL_ONLY)
+        protect(t) if t.key in SNAPSHOTS else carry(t, [m[t.key] for m in protected_months])
+        for t in whole.tables
+        if t.key not in INTERNAL_ONLY
     )
     referral_table = next(t for t in tables if t.table.key == "referrals")
-    shown = headlines(report, referral_table=referral_table, suppress=suppress)
-    return ReportView(report=report, tables=tables, headlines=shown, suppressed=suppress)
+    accepted = [whole.referrals.accepted, *(m.referrals.accepted for m in months)]
+    shown = headlines(
+        whole,
+        referral_table=referral_table,
+        median_withheld=any(0 < n < THRESHOLD for n in accepted),
+    )
+    return ReportView(report=whole, tables=tables, headlines=shown, suppressed=True)

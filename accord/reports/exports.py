@@ -23,9 +23,9 @@ from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.protocols.handbook import refusing_fetcher
 
-from .aggregates import ReportView, report_view
+from .aggregates import ReportView
 from .periods import Period
-from .selectors import report_for
+from .selectors import funder_view_for
 from .suppression import MARKER
 
 STYLESHEET = pathlib.Path(__file__).parent / "static" / "reports" / "report.css"
@@ -34,7 +34,9 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 SUPPRESSION_NOTE = (
     f"{MARKER}: suppressed. A count from 1 to 4 is never shown; a few larger counts are hidden "
-    "with the same mark so that no small count can be worked out from the totals."
+    "with the same mark so that no small count can be worked out from the totals. Each month "
+    "is suppressed on its own, and a quarter or year hides every count hidden in any of its "
+    "months, so no report can be subtracted from another to find one."
 )
 
 
@@ -60,7 +62,7 @@ def report_rows(view: ReportView, *, task_force: str, generated_at: datetime) ->
     rows: list[list[str]] = [
         ["Accord funder report (aggregate counts only)"],
         ["Task force", task_force],
-        ["Period", f"{period.start:%Y-%m-%d}", f"{period.end:%Y-%m-%d}"],
+        ["Period", f"{period.start:%Y-%m-%d}", f"{period.end:%Y-%m-%d}", period.label],
         ["Generated (UTC)", f"{generated_at:%Y-%m-%d %H:%M}"],
         ["Note", SUPPRESSION_NOTE],
         [],
@@ -112,11 +114,12 @@ def render_pdf(view: ReportView, *, task_force: str, generated_at: datetime) -> 
 def funder_report_export(
     *, actor: User, period: Period, fmt: str, now: datetime | None = None
 ) -> ExportFile:
-    """The funder report of ``period`` as a file (suppressed), audited as an export."""
+    """The funder report of ``period`` (a funder period only) as a file, suppressed month by
+    month, audited as an export."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}")
     now = now or timezone.now()
-    view = report_view(report_for(viewer=actor, period=period, now=now), suppress=True)
+    view = funder_view_for(viewer=actor, period=period, now=now)
     task_force = actor.agency.task_force.name
     content: Any
     if fmt == "csv":
@@ -131,6 +134,7 @@ def funder_report_export(
         detail={
             "report": "funder",
             "format": fmt,
+            "period": period.key,
             "period_start": period.start.isoformat(),
             "period_end": period.end.isoformat(),
         },

@@ -15,12 +15,19 @@ from django.utils import timezone
 
 from accord.accounts.models import Role, User
 from accord.conflicts.models import Disagreement, DisagreementStatus
-from accord.errors import PermissionDenied
+from accord.errors import PermissionDenied, ValidationError
 from accord.protocols.selectors import protocol_in_force
 from accord.sharing.door import case_aggregate_rows
 from accord.training.selectors import Status, person_compliance
 
-from .aggregates import DisagreementRow, Report, TrainingRow, build_report
+from .aggregates import (
+    DisagreementRow,
+    Report,
+    ReportView,
+    TrainingRow,
+    build_report,
+    funder_view,
+)
 from .periods import Period
 
 _TRAINING_STATUS = {
@@ -46,7 +53,7 @@ def disagreement_rows(*, viewer: User, period: Period) -> list[DisagreementRow]:
     rows = []
     for disagreement in Disagreement.objects.filter(
         task_force_id=viewer.task_force_id, raised_at__gte=start, raised_at__lte=end
-    ).only("status", "current_level", "decided_at_level", "ladder"):
+    ).only("status", "current_level", "decided_at_level", "ladder", "raised_at"):
         level = disagreement.current_level
         if disagreement.status == DisagreementStatus.RESOLVED and disagreement.decided_at_level:
             level = disagreement.decided_at_level
@@ -55,6 +62,7 @@ def disagreement_rows(*, viewer: User, period: Period) -> list[DisagreementRow]:
                 level=level,
                 level_name=str(disagreement.level_spec(level).get("name", f"Level {level}")),
                 status=str(disagreement.status),
+                raised_on=timezone.localtime(disagreement.raised_at, zone).date(),
             )
         )
     return rows
@@ -103,4 +111,30 @@ def report_for(*, viewer: User, period: Period, now: datetime | None = None) -> 
         case_rows=case_rows,
         disagreement_rows=disagreement_rows(viewer=viewer, period=period),
         training_rows=training_rows(viewer=viewer, on=on),
+    )
+
+
+#: The message of every refused funder period; it names the field, as the form does.
+FUNDER_PERIOD_MESSAGE = (
+    "Period: choose a whole month, quarter or year that is over, from the list. Funder "
+    "reports never cover other days, so that no two of them can be subtracted to single "
+    "out a case."
+)
+
+
+def funder_view_for(*, viewer: User, period: Period, now: datetime | None = None) -> ReportView:
+    """The funder report of a funder period (a whole month, quarter or year, already over),
+    suppressed month by month (S13); any other period is refused, whoever asks for it."""
+    _require_coordinator(viewer)
+    now = now or timezone.now()
+    if period.key is None or period.end >= timezone.localdate(now):
+        raise ValidationError(FUNDER_PERIOD_MESSAGE, data={"field": "period"})
+    case_rows = case_aggregate_rows(
+        viewer=viewer, period_start=period.start, period_end=period.end, now=now
+    )
+    return funder_view(
+        period=period,
+        case_rows=case_rows,
+        disagreement_rows=disagreement_rows(viewer=viewer, period=period),
+        training_rows=training_rows(viewer=viewer, on=period.end),
     )

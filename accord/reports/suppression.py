@@ -23,6 +23,13 @@ total (cases opened in the period) appears in several tables. Every suppressed
 entry is shown as the same marker, whether primary or complementary: a reader
 cannot tell which hidden counts are the small ones.
 
+Across periods (``protect_over``): a funder period is a month, a quarter or a year,
+and its table is the sum of its months' tables. Each month is protected on its own;
+a longer period hides every entry that any of its months hides. So whatever a
+quarter or a year shows, every one of its months shows too: the longer reports add
+no equation the months did not already give, and no difference of two reports says
+more than the months (the argument is in ``docs/reports.md``).
+
 Pure Python, no Django: the property tests exercise it directly.
 """
 
@@ -237,11 +244,16 @@ def _line_needs_more(
     return hidden_sum < count + threshold - 1  # rule 3
 
 
-def protect(table: CountTable, *, threshold: int = THRESHOLD) -> ProtectedTable:
-    """Apply the suppression rules of this module's docstring to one table."""
+def protect(
+    table: CountTable, *, threshold: int = THRESHOLD, also_hidden: Iterable[Entry] = ()
+) -> ProtectedTable:
+    """Apply the suppression rules of this module's docstring to one table; ``also_hidden``
+    entries are hidden from the start (a total another table hides, see ``protect_linked``)."""
     values = table.values()
     lines = table.lines()
     hidden: dict[Entry, str] = {e: PRIMARY for e, v in values.items() if 0 < v < threshold}
+    for entry in also_hidden:
+        hidden.setdefault(entry, COMPLEMENTARY)
     while hidden:
         pick: Entry | None = None
         needy = [
@@ -264,6 +276,59 @@ def protect(table: CountTable, *, threshold: int = THRESHOLD) -> ProtectedTable:
             break
         hidden[pick] = COMPLEMENTARY
     return ProtectedTable(table=table, suppressed=hidden)
+
+
+def protect_linked(
+    tables: Sequence[CountTable], *, threshold: int = THRESHOLD
+) -> list[ProtectedTable]:
+    """Tables that count the same things two ways share their grand total (cases opened, by
+    kind and by stage): it is hidden in all of them or in none. One table hiding it as a
+    last resort while another shows it would hand the first its total back (five kinds of
+    one case each, hidden, beside "Referral: 5" are five ones). When any table hides it,
+    every table is protected again with it hidden from the start, which rules 2-4 then
+    cover like any hidden entry; seeding only adds, so one more round settles it."""
+    if len({t.values()[GRAND] for t in tables}) > 1:
+        raise ValueError("linked tables have different grand totals")
+    protected = [protect(t, threshold=threshold) for t in tables]
+    if any(GRAND in p.suppressed for p in protected):
+        protected = [protect(t, threshold=threshold, also_hidden=(GRAND,)) for t in tables]
+    return protected
+
+
+def carry(table: CountTable, months: Sequence[ProtectedTable]) -> ProtectedTable:
+    """The table of a period, given its months as protected: an entry is hidden when *any*
+    month hides it, and nothing else is.
+
+    Each month's pattern depends on that month's counts alone, so a month's report, and
+    every quarter and year holding the month, agree on it whenever they are made. Refuses
+    months whose shape differs from the table's or whose counts do not add up to it: carrying
+    the pattern is sound only for a sum.
+    """
+    if not months:
+        raise ValueError(f"table {table.key!r}: a period has at least one month")
+    for protected in months:
+        month = protected.table
+        if (month.row_labels, month.column_labels) != (table.row_labels, table.column_labels):
+            raise ValueError(f"table {table.key!r}: a month has another shape")
+    summed = tuple(
+        tuple(sum(p.table.cells[r][c] for p in months) for c in range(len(row)))
+        for r, row in enumerate(table.cells)
+    )
+    if summed != table.cells:
+        raise ValueError(f"table {table.key!r}: the months do not add up to the period")
+    values = table.values()
+    hidden: dict[Entry, str] = {}
+    for protected in months:
+        for entry in protected.suppressed:
+            hidden[entry] = PRIMARY if 0 < values[entry] < THRESHOLD else COMPLEMENTARY
+    return ProtectedTable(table=table, suppressed=hidden)
+
+
+def protect_over(
+    table: CountTable, months: Sequence[CountTable], *, threshold: int = THRESHOLD
+) -> ProtectedTable:
+    """``carry`` over months each protected on its own (``protect``)."""
+    return carry(table, [protect(month, threshold=threshold) for month in months])
 
 
 def unprotected(table: CountTable) -> ProtectedTable:

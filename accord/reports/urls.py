@@ -10,14 +10,16 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("funder/", views.funder, name="funder"),
     # The period is in the path so it survives the re-authentication step (which keeps the path).
+    # Anything may stand where the period goes (old links held two days): the view answers
+    # 400 naming the field for whatever is not a funder period.
     path(
-        "funder/<str:start>/<str:end>/report.csv",
+        "funder/<path:period>/report.csv",
         views.funder_download,
         {"fmt": "csv"},
         name="funder_csv",
     ),
     path(
-        "funder/<str:start>/<str:end>/report.pdf",
+        "funder/<path:period>/report.pdf",
         views.funder_download,
         {"fmt": "pdf"},
         name="funder_pdf",

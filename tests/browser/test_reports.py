@@ -52,10 +52,18 @@ def test_coordinator_changes_the_period_and_downloads_the_funder_csv(
     screenshot(page, "reports-03-dashboard-q1")
 
     page.get_by_role("link", name="funder report").click()
-    assert "Funder report" in page.get_by_role("heading", level=1).inner_text()
+    assert "Funder report — 2025 Q1" in page.get_by_role("heading", level=1).inner_text()
     assert "<5" in page.locator("#table-cases_by_stage").inner_text()
     assert_accessible(page)
     screenshot(page, "reports-04-funder-report")
+
+    # Funders get whole months, quarters or years from a list, never chosen days (S13).
+    page.get_by_label("Period", exact=True).select_option("2025-02")
+    page.get_by_role("button", name="Show period").click()
+    assert "February 2025" in page.get_by_role("heading", level=1).inner_text()
+    assert "<5" in page.locator("#table-victims").inner_text()
+    assert_accessible(page)
+    screenshot(page, "reports-04b-funder-report-month")
 
     page.get_by_role("link", name="Download CSV").click()
     page.wait_for_load_state()
@@ -66,7 +74,7 @@ def test_coordinator_changes_the_period_and_downloads_the_funder_csv(
     with page.expect_download() as info:
         page.get_by_role("button", name="Confirm").click()
     download = info.value
-    assert download.suggested_filename == "funder-report-2025-01-01_2025-03-31.csv"
+    assert download.suggested_filename == "funder-report-2025-02.csv"
     text = Path(download.path()).read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(text)))
     numbers = [int(cell) for row in rows for cell in row[1:] if cell.isdigit()]

@@ -58,7 +58,7 @@ def test_referrals_matched_within_48_hours_and_the_median_time(dataset, people) 
         ("Referral accepted later", "Cases"): 1,
     }
     assert report.referrals.median_minutes == (30 * 60 + 72 * 60) // 2
-    share, median = report_view(report, suppress=False).headlines
+    share, median = report_view(report).headlines
     assert share.text == "50% (1 of 2 cases)"
     assert median.text == "51.0 hours"
 
