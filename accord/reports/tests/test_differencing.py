@@ -15,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accord.cases.models import CaseStage, IncidentKind
-from accord.cases.selectors import AGE_BANDS, GENDERS, TRAFFICKING_TYPES, CaseAggregateRow
 from accord.reports.aggregates import LINKED, DisagreementRow, funder_view
 from accord.reports.periods import Period, month_of, quarter_of, year_of
 from accord.reports.suppression import (
@@ -25,6 +24,7 @@ from accord.reports.suppression import (
     protect,
     protect_over,
 )
+from accord.sharing.door import AGE_BANDS, GENDERS, TRAFFICKING_TYPES, CaseAggregateRow
 
 from . import attack
 
