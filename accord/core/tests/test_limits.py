@@ -243,3 +243,14 @@ def test_json_depth_scan_agrees_with_the_parsed_depth(value: object) -> None:
     assert json_too_deep(text, actual) is None
     if actual:
         assert json_too_deep(text, actual - 1) == 1
+
+
+def test_cli_oversized_facts_file_exits_two(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACCORD_PROTOCOL_MAX_BYTES", str(100 * 1024))  # the example is smaller
+    facts = tmp_path / "facts.json"
+    facts.write_text('{"note": "' + "x" * 200_000 + '"}', encoding="utf-8")
+    code, _, err = run("eval", str(EXAMPLE), "--facts", str(facts))
+    assert code == 2
+    assert err.startswith(f"{facts}: the file is") and "larger than the limit of 100 KB" in err
