@@ -61,18 +61,18 @@ def _positive(text: str | None, default: int) -> int:
 
 
 def size_text(size: int) -> str:
-    """``4 MB``, ``512 KB``, ``900 bytes``: a size a person reads at a glance."""
-    if size >= 1024 * 1024 and size % (1024 * 1024) == 0:
-        return f"{size // (1024 * 1024)} MB"
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
-    if size >= 1024:
-        return f"{size // 1024} KB"
+    """``4 MB``, ``1.5 KB``, ``900 bytes``: a size a person reads at a glance."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
     return f"{size} bytes"
 
 
 def too_large_message(size: int, limit: int) -> str:
-    return f"the file is {size_text(size)}, larger than the limit of {size_text(limit)}"
+    shown, allowed = size_text(size), size_text(limit)
+    if shown == allowed:  # rounding hid the difference: say it in bytes
+        shown, allowed = f"{size} bytes", f"{limit} bytes"
+    return f"the file is {shown}, larger than the limit of {allowed}"
 
 
 def too_deep_message(limit: int) -> str:
