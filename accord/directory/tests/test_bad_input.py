@@ -77,6 +77,20 @@ def test_oversized_document_is_refused_naming_the_limit(demo, task_force, settin
     assert snapshot() == before
 
 
+def test_an_oversized_file_on_disk_is_never_read(task_force, settings, tmp_path, monkeypatch):
+    """The size is checked on the file before its bytes are loaded into memory."""
+    settings.ACCORD_HSDS_MAX_BYTES = 1024
+    path = tmp_path / "big.json"
+    path.write_bytes(b" " * 4096)
+
+    def refuse_to_read(self):  # type: ignore[no-untyped-def]
+        raise AssertionError(f"{self} was read")
+
+    monkeypatch.setattr(type(path), "read_bytes", refuse_to_read)
+    with pytest.raises(DirectoryImportError, match="larger than the limit of 1 KB"):
+        directory_import(actor=Operator(), task_force=task_force, source=ImportSource(path=path))
+
+
 def test_the_command_refuses_a_deep_file_with_a_message(demo, tmp_path):
     path = tmp_path / "deep.json"
     path.write_bytes(DEEP)
