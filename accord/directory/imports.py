@@ -94,6 +94,8 @@ def directory_import_run(*, import_id: int) -> DirectoryImport | None:
 
     outcome: dict[str, Any] = {"content": b"", "finished_at": None}
     try:
+        if run.requested_by is None:  # never run as the command-line operator by accident
+            raise PermissionDenied("The person who asked for this import is no longer a user.")
         report = directory_import(
             actor=run.requested_by,
             task_force=run.task_force,

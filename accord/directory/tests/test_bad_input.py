@@ -182,6 +182,18 @@ def test_a_refused_background_import_lists_problems_and_changes_nothing(coordina
     assert directory_import_run(import_id=run.pk) is None  # a finished run is not run twice
 
 
+def test_an_import_whose_requester_is_gone_is_refused(coordinator, task_force):
+    run = directory_import_request(
+        actor=coordinator, task_force=task_force, name="county.json", content=DEMO_FILE.read_bytes()
+    )
+    DirectoryImport.objects.filter(pk=run.pk).update(requested_by=None)
+    before = snapshot()
+    finished = directory_import_run(import_id=run.pk)
+    assert finished is not None and finished.status == ImportStatus.REFUSED
+    assert finished.problems == ["The person who asked for this import is no longer a user."]
+    assert snapshot() == before
+
+
 def test_the_background_path_keeps_the_size_limit(coordinator, task_force, settings):
     settings.ACCORD_HSDS_MAX_BYTES = 1024
     with pytest.raises(ValidationError, match="larger than the limit of 1 KB"):
