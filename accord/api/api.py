@@ -2,8 +2,10 @@
 
 Every refusal reads ``{"error": code, "message": words, "field": name-or-null}``:
 Accord errors (status from ``accord.web.middleware.status_for``), body and query
-validation (422, naming the field), authentication (401), CSRF (403). No
-traceback is ever sent, whatever DEBUG says. Every answer carries
+validation (422, naming the field), authentication (401), CSRF (403), a body
+that cannot be read at all (400: not JSON, nested deeper than
+``ACCORD_INPUT_MAX_DEPTH``, multipart without a boundary; 413: larger than
+``DATA_UPLOAD_MAX_MEMORY_SIZE``). No traceback is ever sent, whatever DEBUG says. Every answer carries
 ``Cache-Control: no-store`` (S20), also set by ``NoStoreMiddleware``.
 
 The URL patterns themselves are declared ``member()`` for the page middleware
@@ -13,18 +15,24 @@ The URL patterns themselves are declared ``member()`` for the page middleware
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern
 from ninja import NinjaAPI, Router
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from accord.core.errors import FactError
-from accord.errors import AccordError
+from accord.core.limits import json_too_deep, size_text, too_deep_message
+from accord.errors import AccordError, ValidationError
 from accord.web.access import ATTRIBUTE, Access
 from accord.web.middleware import status_for
 
@@ -40,6 +48,42 @@ ROUTERS: tuple[Router, ...] = (
     cases.router,
     tasks.router,
 )
+
+
+class BadBody(ValidationError):
+    """The request body cannot be read: not JSON, too deep, or not a readable form."""
+
+    default_code = "body_malformed"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message, code=code, data={"field": "body"})
+
+
+class BodyParser(Parser):
+    """JSON bodies, their nesting checked before ``json.loads`` recurses into them.
+
+    ``json.loads`` recurses once per level: 50,000 brackets end in RecursionError.
+    The scan (``accord.core.limits.json_too_deep``) is linear and recursion-free.
+    """
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        body = request.body
+        limit = int(getattr(settings, "ACCORD_INPUT_MAX_DEPTH", 64))
+        line = json_too_deep(body, limit)
+        if line is not None:
+            raise BadBody(
+                f"The request body is {too_deep_message(limit)}; line {line}.",
+                code="body_too_deep",
+            )
+        try:
+            return json.loads(body)
+        except UnicodeDecodeError as error:
+            raise BadBody("The request body is not UTF-8 text.") from error
+        except json.JSONDecodeError as error:
+            raise BadBody(
+                f"The request body is not JSON: {error.msg} "
+                f"(line {error.lineno}, column {error.colno})."
+            ) from error
 
 
 class AccordAPI(NinjaAPI):
@@ -130,6 +174,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
         )
 
     def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+        if isinstance(error.__cause__, AccordError):  # ninja wraps the body parser's errors
+            return accord_error(request, error.__cause__)
         codes = {
             401: "authentication required",
             403: "forbidden",
@@ -143,6 +189,25 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
         return api.create_response(request, error_body("not_found", "Not found."), status=404)
+
+    def unreadable_body(request: HttpRequest, error: Exception) -> HttpResponse:
+        """Django refuses the body while reading it (the CSRF check reads forms first)."""
+        if isinstance(error, RequestDataTooBig):
+            limit = size_text(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+            body = error_body(
+                "body_too_large", f"The request body is larger than the limit of {limit}.", "body"
+            )
+            return api.create_response(request, body, status=413)
+        if isinstance(error, MultiPartParserError):
+            message = f"The multipart body cannot be read ({error}); send JSON or a multipart "
+            message += "body with its boundary in the Content-Type header."
+        elif isinstance(error, UnreadablePostError):
+            message = "The request body could not be read completely."
+        else:
+            message = "The request cannot be read."
+        return api.create_response(
+            request, error_body("body_malformed", message, "body"), status=400
+        )
 
     def unexpected(request: HttpRequest, error: Exception) -> HttpResponse:
         logger.exception("API operation failed: %s", request.path)
@@ -158,6 +223,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(CsrfRefused, csrf_refused)
     api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(Http404, not_found)
+    for unreadable in (MultiPartParserError, UnreadablePostError, SuspiciousOperation):
+        api.add_exception_handler(unreadable, unreadable_body)
     api.add_exception_handler(Exception, unexpected)
 
 
@@ -172,6 +239,7 @@ def build_api(*, routers: Iterable[Router] = ROUTERS, urls_namespace: str = "api
         auth=[Undeclared()],
         docs_url=None,  # no interactive page (it would load scripts the CSP refuses)
         docs_decorator=members_only,
+        parser=BodyParser(),
     )
     for router in routers:
         api.add_router("", router)

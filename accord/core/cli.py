@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from accord.core.errors import FactError, LoadError, ProtocolError
+from accord.core.limits import InputLimits, json_too_deep, too_deep_message, too_large_message
 from accord.core.model import Protocol
 
 EXIT_CLEAN = 0
@@ -166,10 +167,20 @@ def _text(value: Any) -> str:
 def _facts(args: argparse.Namespace) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     if args.facts:
+        limits = InputLimits.from_environ()
+        path = pathlib.Path(args.facts)
         try:
-            data = json.loads(pathlib.Path(args.facts).read_text(encoding="utf-8"))
+            size = path.stat().st_size
+            if size > limits.max_bytes:
+                raise _UsageError(f"{args.facts}: {too_large_message(size, limits.max_bytes)}")
+            text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise _UsageError(f"cannot read facts file {args.facts}: {error}") from error
+        deep_line = json_too_deep(text, limits.max_depth)
+        if deep_line is not None:
+            raise _UsageError(f"{args.facts}:{deep_line}: {too_deep_message(limits.max_depth)}")
+        try:
+            data = json.loads(text)
         except json.JSONDecodeError as error:
             raise _UsageError(
                 f"{args.facts}:{error.lineno}:{error.colno}: not JSON: {error.msg}"

@@ -5,8 +5,10 @@ grammar the YAML format uses), input and output values, item definitions
 with allowed values, default output entries and every hit policy. Anything
 else (literal expressions, contexts, business knowledge models, decisions
 feeding other decisions, FEEL beyond simple unary tests) is refused with an
-issue naming the construct. XML is parsed with defusedxml: no entities, no
-external references.
+issue naming the construct. XML is parsed with defusedxml: no DTD (a
+``<!DOCTYPE>`` of any kind is refused, naming its line), no entities, no
+external references; the file's size and element depth are limited
+(:mod:`accord.core.limits`).
 
 Export writes DMN 1.5 XML that this importer (and DMN modelers) read back.
 """
@@ -19,12 +21,21 @@ import xml.etree.ElementTree as ET  # building only; parsing uses defusedxml
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from xml.parsers import expat
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from accord.core.errors import LoadError, LoadIssue, UnsupportedDMNError
-from accord.core.load import NEG_INF, POS_INF, ConditionProblem, parse_condition, parse_hit_policy
+from accord.core.limits import InputLimits, too_deep_message
+from accord.core.load import (
+    NEG_INF,
+    POS_INF,
+    ConditionProblem,
+    parse_condition,
+    parse_hit_policy,
+    read_source,
+)
 from accord.core.model import (
     Aggregation,
     Condition,
@@ -481,26 +492,80 @@ def _split(text: str) -> list[str]:
     return parts
 
 
-def load_dmn(source: str | pathlib.Path, *, filename: str | None = None) -> Protocol:
+class _Refused(Exception):
+    def __init__(self, line: int, column: int, message: str, expected: str) -> None:
+        super().__init__(message)
+        self.issue = (line, column, message, expected)
+
+
+def _prescan(data: bytes, *, name: str, max_depth: int) -> None:
+    """Refuse a DTD and over-deep nesting before the tree is built, naming the line.
+
+    A streaming pass with expat: no tree, no recursion; it stops at the
+    ``<!DOCTYPE`` (before any entity is declared) or at the first element
+    deeper than ``max_depth``. Malformed XML is left to the real parse to describe.
+    """
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    depth = 0
+
+    def doctype(doctype_name: str, *_ignored: object) -> None:
+        raise _Refused(
+            parser.CurrentLineNumber,
+            1,
+            f"a DTD (<!DOCTYPE {doctype_name}>) is refused: DMN files carry no DTD, "
+            "entities or external references",
+            "plain DMN XML without <!DOCTYPE>",
+        )
+
+    def start(tag: str, _attributes: object) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > max_depth:
+            raise _Refused(
+                parser.CurrentLineNumber,
+                parser.CurrentColumnNumber + 1,
+                f"<{_local(tag)}> is {too_deep_message(max_depth)}",
+                f"at most {max_depth} levels of elements",
+            )
+
+    def end(_tag: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(data, True)
+    except _Refused as refused:
+        line, column, message, expected = refused.issue
+        raise UnsupportedDMNError([LoadIssue(name, line, column, message, expected)]) from None
+    except expat.ExpatError:
+        return  # the parse below reports malformed XML with its position
+
+
+def load_dmn(
+    source: str | pathlib.Path,
+    *,
+    filename: str | None = None,
+    limits: InputLimits | None = None,
+) -> Protocol:
     """Import the decision tables of a DMN file (path) or DMN XML text.
 
     The eight-common-questions requirement does not apply: a DMN file holds
     decision tables only. Raises :class:`UnsupportedDMNError` naming any
-    construct Accord does not interpret, :class:`LoadError` otherwise.
+    construct Accord does not interpret (a DTD among them), :class:`LoadError`
+    otherwise. ``limits`` bounds the file's size and element depth (default:
+    the environment's, see :mod:`accord.core.limits`).
     """
-    if isinstance(source, pathlib.Path):
-        name = filename or str(source)
-        try:
-            text = source.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise LoadError(
-                [LoadIssue(name, 1, 1, f"cannot read the file: {error}", "a readable DMN file")]
-            ) from error
-    else:
-        text, name = source, filename or "<string>"
+    limits = limits or InputLimits.from_environ()
+    text, name = read_source(source, filename, max_bytes=limits.max_bytes, kind="DMN")
+    data = text.encode("utf-8")
+    _prescan(data, name=name, max_depth=limits.max_depth)
     importer = _Importer(text, name)
     try:
-        root = SafeET.fromstring(text.encode("utf-8"))
+        root = SafeET.fromstring(data, forbid_dtd=True)
     except ET.ParseError as error:
         line, column = getattr(error, "position", (1, 0))
         raise LoadError(

@@ -22,10 +22,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from accord.core.errors import LoadError, LoadIssue
+from accord.core.limits import InputLimits, too_deep_message, too_large_message
 from accord.core.model import (
     ANCHOR_EVENTS,
     ANY,
@@ -485,9 +488,65 @@ def parse_duration_minutes(text: str) -> int | None:
     return int(amount) * _UNIT_MINUTES[unit[0]]
 
 
+#: The only tags a protocol file may carry: YAML's own core schema. Any other
+#: (``!!python/name:...``, ``!!binary``, a local ``!thing``) is refused, never
+#: read as text: a file that asks for a Python object is not a protocol.
+SAFE_TAGS = frozenset(
+    f"{_YAML_TAG}{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")
+)
+SAFE_TAG_NAMES = "!!str, !!int, !!float, !!bool, !!null, !!seq, !!map"
+
+
+class _RefusedTag(YAMLError):
+    def __init__(self, tag: str, mark: Any) -> None:
+        super().__init__(tag)
+        self.tag = tag
+        self.mark = mark
+
+
+class _TooDeep(YAMLError):
+    def __init__(self, mark: Any) -> None:
+        super().__init__("too deep")
+        self.mark = mark
+
+
+def _shown_tag(tag: str) -> str:
+    return "!!" + tag[len(_YAML_TAG) :] if tag.startswith(_YAML_TAG) else tag
+
+
+class _GuardedComposer(Composer):
+    """ruamel's composer, refusing every explicit tag outside :data:`SAFE_TAGS`
+    and every list or mapping nested deeper than ``limit_depth``.
+
+    Both are checked before a node is composed, so the composer's recursion
+    (two frames a level) stops long before Python's recursion limit.
+    """
+
+    limit_depth = 64
+    containers = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.parser.check_event(AliasEvent):
+            return super().compose_node(parent, index)
+        event = self.parser.peek_event()
+        tag = getattr(event, "ctag", None)
+        text = str(getattr(tag, "value", tag) or "") if tag is not None else ""
+        if text and text != "!" and text not in SAFE_TAGS:
+            raise _RefusedTag(text, event.start_mark)
+        if not isinstance(event, MappingStartEvent | SequenceStartEvent):
+            return super().compose_node(parent, index)
+        self.containers += 1
+        if self.containers > self.limit_depth:
+            raise _TooDeep(event.start_mark)
+        node = super().compose_node(parent, index)
+        self.containers -= 1
+        return node
+
+
 class _Loader:
-    def __init__(self, filename: str) -> None:
+    def __init__(self, filename: str, *, limits: InputLimits | None = None) -> None:
         self.file = filename
+        self.limits = limits or InputLimits.from_environ()
         self.issues: list[LoadIssue] = []
         self._memo: dict[int, Located] = {}
         self.require_common_questions = True
@@ -505,8 +564,35 @@ class _Loader:
     def compose(self, text: str) -> Located | None:
         # "safe" composes a third faster than round-trip (no comment gathering)
         yaml = YAML(typ="safe", pure=True)
+        yaml.Composer = type(
+            "Composer", (_GuardedComposer,), {"limit_depth": self.limits.max_depth}
+        )
         try:
             node = yaml.compose(io.StringIO(text))
+        except _TooDeep as error:
+            mark = error.mark
+            self.issues.append(
+                LoadIssue(
+                    self.file,
+                    mark.line + 1 if mark else 1,
+                    mark.column + 1 if mark else 1,
+                    too_deep_message(self.limits.max_depth),
+                    f"at most {self.limits.max_depth} levels of lists and mappings",
+                )
+            )
+            return None
+        except _RefusedTag as error:
+            mark = error.mark
+            self.issues.append(
+                LoadIssue(
+                    self.file,
+                    mark.line + 1 if mark else 1,
+                    mark.column + 1 if mark else 1,
+                    f"the YAML tag {_shown_tag(error.tag)} is refused",
+                    f"plain values (tags allowed: {SAFE_TAG_NAMES})",
+                )
+            )
+            return None
         except MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             line = mark.line + 1 if mark else 1
@@ -1755,17 +1841,42 @@ class _Loader:
         return tuple(result)
 
 
-def _read_source(source: str | pathlib.Path, filename: str | None) -> tuple[str, str]:
+def _too_large(name: str, size: int, limit: int) -> LoadError:
+    return LoadError(
+        [LoadIssue(name, 1, 1, too_large_message(size, limit), "a smaller file")],
+        code="input_too_large",
+    )
+
+
+def read_source(
+    source: str | pathlib.Path, filename: str | None, *, max_bytes: int, kind: str = "UTF-8"
+) -> tuple[str, str]:
+    """The text of ``source`` and the name to report it under, refused when too large.
+
+    A file's size is checked before a byte of it is read (S24: bad input is
+    refused early, with the limit named).
+    """
     if isinstance(source, pathlib.Path):
         name = filename or str(source)
         try:
+            size = source.stat().st_size
+            if size > max_bytes:
+                raise _too_large(name, size, max_bytes)
             return source.read_text(encoding="utf-8"), name
         except (OSError, UnicodeDecodeError) as error:
             raise LoadError(
-                [LoadIssue(name, 1, 1, f"cannot read the file: {error}", "a readable UTF-8 file")],
+                [
+                    LoadIssue(
+                        name, 1, 1, f"cannot read the file: {error}", f"a readable {kind} file"
+                    )
+                ],
                 code="protocol_unreadable",
             ) from error
-    return source, filename or "<string>"
+    name = filename or "<string>"
+    size = len(source.encode("utf-8", errors="replace"))
+    if size > max_bytes:
+        raise _too_large(name, size, max_bytes)
+    return source, name
 
 
 def load_protocol(
@@ -1773,15 +1884,19 @@ def load_protocol(
     *,
     filename: str | None = None,
     require_common_questions: bool = True,
+    limits: InputLimits | None = None,
 ) -> Protocol:
     """Load a protocol from YAML text (``str``) or a file (``pathlib.Path``).
 
     Raises :class:`LoadError` listing every mistake found, each with file,
     line, column and what was expected. ``require_common_questions=False``
     reads a file of decision tables only (e.g. one converted from DMN).
+    ``limits`` (default: the environment's, see :mod:`accord.core.limits`)
+    bounds the size and nesting depth; a file over either is refused whole.
     """
-    text, name = _read_source(source, filename)
-    loader = _Loader(name)
+    limits = limits or InputLimits.from_environ()
+    text, name = read_source(source, filename, max_bytes=limits.max_bytes)
+    loader = _Loader(name, limits=limits)
     loader.require_common_questions = require_common_questions
     root = loader.compose(text)
     protocol = loader.protocol(root) if root is not None else None

@@ -10,7 +10,9 @@ from django.db.models import QuerySet
 from django.utils.text import slugify
 
 from accord.accounts.models import Agency
+from accord.core.limits import size_text
 
+from .hsds import import_limits
 from .models import ServiceStatus
 from .search import SearchQuery
 from .services import PHONE_TYPES, ContactEntry, PhoneEntry
@@ -91,17 +93,17 @@ class CapacityForm(VersionForm):
     )
 
 
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
-
-
 class ImportForm(forms.Form):
     file = forms.FileField(label="HSDS 3.0 JSON file")
     dry_run = forms.BooleanField(label="Check only (change nothing)", required=False)
 
     def clean_file(self):  # type: ignore[no-untyped-def]
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError("The file is larger than 20 MB.")
+        limit = import_limits().max_bytes  # ACCORD_HSDS_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {size_text(upload.size)}, larger than the limit of {size_text(limit)}."
+            )
         if not upload.name.lower().endswith(".json"):
             raise forms.ValidationError("Upload a .json file (HSDS 3.0 JSON).")
         return upload

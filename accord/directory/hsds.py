@@ -32,6 +32,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 
 from accord.accounts.models import Agency, TaskForce
+from accord.core.limits import InputLimits, json_too_deep, too_deep_message, too_large_message
 from accord.errors import ValidationError
 
 from .models import (
@@ -270,6 +271,17 @@ CHILDREN: dict[str, dict[str, str]] = {
 
 SCHEMA_DIR_SETTING = "ACCORD_HSDS_SCHEMA_DIR"
 PROGRESS_EVERY = 500
+#: Defaults of the settings ``ACCORD_HSDS_MAX_BYTES`` and ``ACCORD_INPUT_MAX_DEPTH``.
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_DEPTH = 64
+
+
+def import_limits() -> InputLimits:
+    """The largest HSDS document and the deepest nesting an import reads (settings)."""
+    return InputLimits(
+        max_bytes=int(getattr(settings, "ACCORD_HSDS_MAX_BYTES", DEFAULT_MAX_BYTES)),
+        max_depth=int(getattr(settings, "ACCORD_INPUT_MAX_DEPTH", DEFAULT_MAX_DEPTH)),
+    )
 
 
 def stable_id(*parts: str) -> str:
@@ -369,11 +381,14 @@ def read_path(path: Path | str) -> ParsedDocument:
     """Read a JSON file, or every ``*.json`` file of a directory (unrecognised shapes skipped)."""
     path = Path(path)
     parsed = ParsedDocument()
+    limit = import_limits().max_bytes
     if path.is_dir():
         for child in sorted(path.glob("*.json")):
-            _read_one(child.read_bytes(), source=child.name, parsed=parsed, strict=False)
+            if _within_size(child, limit=limit, parsed=parsed):
+                _read_one(child.read_bytes(), source=child.name, parsed=parsed, strict=False)
     elif path.is_file():
-        _read_one(path.read_bytes(), source=path.name, parsed=parsed, strict=True)
+        if _within_size(path, limit=limit, parsed=parsed):
+            _read_one(path.read_bytes(), source=path.name, parsed=parsed, strict=True)
     else:
         parsed.problems.append(ImportProblem(str(path), "", "no such file or directory"))
     return parsed
@@ -385,7 +400,32 @@ def read_bytes(content: bytes, *, source: str) -> ParsedDocument:
     return parsed
 
 
+def _within_size(path: Path, *, limit: int, parsed: ParsedDocument) -> bool:
+    size = path.stat().st_size
+    if size > limit:
+        parsed.problems.append(ImportProblem(path.name, "", too_large_message(size, limit)))
+        return False
+    return True
+
+
 def _read_one(content: bytes, *, source: str, parsed: ParsedDocument, strict: bool) -> None:
+    """Parse one JSON document, refusing an oversized or over-deep one before ``json.loads``.
+
+    ``json.loads`` recurses once per level and a 50,000-deep document of
+    brackets ends in RecursionError (a 500), so the depth is scanned first.
+    """
+    limits = import_limits()
+    if len(content) > limits.max_bytes:
+        parsed.problems.append(
+            ImportProblem(source, "", too_large_message(len(content), limits.max_bytes))
+        )
+        return
+    deep_line = json_too_deep(content, limits.max_depth)
+    if deep_line is not None:
+        parsed.problems.append(
+            ImportProblem(source, f"line {deep_line}", too_deep_message(limits.max_depth))
+        )
+        return
     try:
         document = json.loads(content.decode("utf-8"))
     except UnicodeDecodeError:

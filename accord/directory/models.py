@@ -389,3 +389,51 @@ class ServiceArea(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.jurisdiction
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for the worker"
+    CHECKING = "checking", "Checking the file"
+    WRITING = "writing", "Writing to the directory"
+    DONE = "done", "Finished"
+    REFUSED = "refused", "Refused — nothing was changed"
+    FAILED = "failed", "Failed — nothing was changed"
+
+
+class DirectoryImport(models.Model):
+    """One HSDS import run by the background worker: its file until it ran, then its outcome.
+
+    Large files are imported in the worker so no web request waits on them; the
+    coordinator follows the status here. The uploaded bytes are kept only until
+    the worker has read them (``content`` is emptied when the run ends).
+    """
+
+    FINISHED = (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED)
+
+    task_force = models.ForeignKey(TaskForce, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_name = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(default=0)
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=20, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    content = models.BinaryField(default=b"", editable=False)
+    records = models.PositiveIntegerField(null=True, blank=True)
+    report_lines = models.JSONField(default=list, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.source_name} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED

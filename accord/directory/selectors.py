@@ -26,7 +26,15 @@ from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.errors import NotFound
 
-from .models import Location, LocationDisclosure, Organization, Phone, Service, ServiceArea
+from .models import (
+    DirectoryImport,
+    Location,
+    LocationDisclosure,
+    Organization,
+    Phone,
+    Service,
+    ServiceArea,
+)
 
 
 @dataclass(frozen=True)
@@ -426,3 +434,25 @@ def organization_detail_queryset() -> QuerySet[Organization]:
         ),
         "services__languages",
     )
+
+
+def directory_imports_recent(*, viewer: User, limit: int = 10) -> list[DirectoryImport]:
+    """The task force's latest background imports, newest first (without their bytes)."""
+    return list(
+        DirectoryImport.objects.filter(task_force_id=viewer.task_force_id)
+        .defer("content")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def directory_import_get(*, viewer: User, import_id: int) -> DirectoryImport:
+    """One background import of the viewer's task force; another's is simply not found."""
+    run = (
+        DirectoryImport.objects.filter(pk=import_id, task_force_id=viewer.task_force_id)
+        .defer("content")
+        .select_related("requested_by")
+        .first()
+    )
+    if run is None:
+        raise NotFound("No such import in your task force.")
+    return run

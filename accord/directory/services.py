@@ -745,14 +745,22 @@ def directory_import(
     source: ImportSource,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    on_checked: Callable[[int], None] | None = None,
 ) -> hsds.ImportReport:
-    """Import an HSDS document all-or-nothing; raise ``DirectoryImportError`` naming every problem."""
+    """Import an HSDS document all-or-nothing; raise ``DirectoryImportError`` naming every problem.
+
+    The document's size and nesting depth are limited (``ACCORD_HSDS_MAX_BYTES``,
+    ``ACCORD_INPUT_MAX_DEPTH``) before it is parsed; ``on_checked`` hears the
+    record count once the whole document passed its checks, before any write.
+    """
     if isinstance(actor, User) and not actor.has_role("coordinator"):
         raise PermissionDenied("Only coordinators import directory data.")
     parsed = source.read()
     checked = hsds.check_document(parsed, task_force=task_force)
     if checked.problems:
         raise hsds.DirectoryImportError(checked.problems)
+    if on_checked is not None:
+        on_checked(checked.records)
     ctx = hsds.WriteContext(task_force=task_force, progress=progress)
     with transaction.atomic():
         hsds.write_items(parsed.items, ctx)

@@ -41,4 +41,5 @@ urlpatterns = [
     path("upkeep/", views.upkeep, name="upkeep"),
     path("export/", views.export, name="export"),
     path("import/", views.import_view, name="import"),
+    path("import/<int:import_id>/", views.import_status, name="import_status"),
 ]

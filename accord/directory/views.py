@@ -22,7 +22,7 @@ from accord.accounts.models import Role, User
 from accord.errors import AccordError, ConflictError, NotFound, PermissionDenied, ValidationError
 from accord.web.access import member
 
-from . import forms, selectors, services
+from . import forms, imports, selectors, services
 from .forms import CapacityForm, ImportForm, SearchForm, VersionForm
 from .hsds import DirectoryImportError
 from .models import Location, Organization, Service
@@ -237,27 +237,52 @@ def export(request: HttpRequest) -> HttpResponse:
 @member(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def import_view(request: HttpRequest) -> HttpResponse:
+    """Small files are imported while the coordinator waits; large ones go to the worker."""
     user = _user(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        content, name = upload.read(), upload.name[:100]
+        task_force = user.agency.task_force  # type: ignore[union-attr]
+        dry_run = form.cleaned_data["dry_run"]
         try:
+            if imports.import_runs_in_background(len(content)):
+                run = imports.directory_import_request(
+                    actor=user, task_force=task_force, name=name, content=content, dry_run=dry_run
+                )
+                return redirect("directory:import_status", import_id=run.pk)
             report = services.directory_import(
                 actor=user,
-                task_force=user.agency.task_force,  # type: ignore[union-attr]
-                source=services.ImportSource(content=upload.read(), name=upload.name[:100]),
-                dry_run=form.cleaned_data["dry_run"],
+                task_force=task_force,
+                source=services.ImportSource(content=content, name=name),
+                dry_run=dry_run,
             )
         except DirectoryImportError as error:
             problems = [str(problem) for problem in error.problems]
+        except ValidationError as error:
+            problems = [error.message]
+    status = 400 if problems or (request.method == "POST" and form.errors) else 200
     return render(
         request,
         "directory/import.html",
-        {"form": form, "report": report, "problems": problems},
-        status=400 if problems else 200,
+        {
+            "form": form,
+            "report": report,
+            "problems": problems,
+            "recent": selectors.directory_imports_recent(viewer=user),
+        },
+        status=status,
     )
+
+
+@member(Role.COORDINATOR)
+@require_http_methods(["GET"])
+def import_status(request: HttpRequest, import_id: int) -> HttpResponse:
+    """A background import's status; the page polls itself (htmx) until the run ends."""
+    run = selectors.directory_import_get(viewer=_user(request), import_id=import_id)
+    return render(request, "directory/import_status.html", {"run": run})
 
 
 def _form_errors(form) -> str:  # type: ignore[no-untyped-def]

@@ -166,6 +166,14 @@ MEDIA_ROOT = VAR_DIR / "uploads"  # outside the web root; never served directly 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Bad input (S24): how deep any JSON/YAML/XML input may nest, how large a protocol or DMN
+# file may be (both read by accord.core.limits from the environment, so the CLI agrees),
+# how large an HSDS import may be, and above what size the import runs in the worker.
+ACCORD_INPUT_MAX_DEPTH = int(os.environ.get("ACCORD_INPUT_MAX_DEPTH", "64"))
+ACCORD_PROTOCOL_MAX_BYTES = int(os.environ.get("ACCORD_PROTOCOL_MAX_BYTES", str(4 * 1024 * 1024)))
+ACCORD_HSDS_MAX_BYTES = 20 * 1024 * 1024
+ACCORD_HSDS_BACKGROUND_ABOVE_BYTES = 512 * 1024
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -65,3 +65,38 @@ def test_dmn_import_only_into_drafts(task_force, coordinator, example_text):
         services.protocol_dmn_import(
             actor=coordinator, version=version, dmn_text=dmn, decision_id="placement"
         )
+
+
+@pytest.mark.parametrize(
+    ("dmn_text", "message", "line"),
+    [
+        (
+            '<?xml version="1.0"?>\n<!DOCTYPE definitions SYSTEM "http://example.invalid/x.dtd">\n'
+            '<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" id="d"/>',
+            "a DTD (<!DOCTYPE definitions>) is refused",
+            2,
+        ),
+        (
+            '<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" id="d">\n'
+            + "<a>" * 50_000
+            + "</a>" * 50_000
+            + "</definitions>",
+            "nested more than 64 levels deep",
+            2,
+        ),
+    ],
+)
+def test_a_hostile_dmn_file_is_refused_naming_the_line_and_changes_nothing(
+    task_force, coordinator, example_text, dmn_text, message, line
+):
+    version = services.protocol_version_create(
+        actor=coordinator, task_force=task_force, yaml_text=example_text
+    )
+    with pytest.raises(LoadError) as caught:
+        services.protocol_dmn_import(
+            actor=coordinator, version=version, dmn_text=dmn_text, decision_id="placement"
+        )
+    (issue,) = caught.value.issues
+    assert message in issue.message and issue.line == line
+    stored = ProtocolVersion.objects.get(pk=version.pk)
+    assert stored.yaml_text == example_text and stored.lock_version == 1
