@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_lockout_and_sessions'),
-        ('directory', '0001_initial'),
+        ('directory', '0003_encrypt_existing_addresses'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
