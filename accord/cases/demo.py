@@ -1,4 +1,4 @@
-"""Demo cases for the Example County task force: twelve invented cases in different stages.
+"""Demo cases for the Example County task force: thirteen invented cases in different stages.
 
 Created through the services, so plans, tasks, referrals and the timeline are
 exactly what the protocol in force produces. Everything here is invented.
@@ -216,7 +216,32 @@ CASES: tuple[tuple[str, str, str, dict[str, Any], int, str, bool, str], ...] = (
         True,
         "closed",
     ),
+    (
+        "investigator.rpd",
+        "Greenhouse workers (three victims, one a minor)",
+        "victim_ready",
+        {"trafficking_type": "labor", "jurisdiction": "riverton", "victim_count": 3},
+        3,
+        "",
+        False,
+        "investigation",
+    ),
 )
+
+
+#: Cases whose potential victims are recorded one by one (each answered from her own facts).
+VICTIMS: dict[str, list[dict[str, Any]]] = {
+    "Greenhouse workers (three victims, one a minor)": [
+        {"age": 34, "gender": "female", "citizenship": "foreign_national", "language": "Spanish"},
+        {"age": 29, "gender": "male", "citizenship": "foreign_national", "language": "Tigrinya"},
+        {
+            "age": 17,
+            "gender": "female",
+            "citizenship": "foreign_national",
+            "language": "Spanish, English",
+        },
+    ],
+}
 
 
 def load(*, task_force: TaskForce) -> None:
@@ -248,7 +273,9 @@ def load(*, task_force: TaskForce) -> None:
                 services.VictimInput(
                     pseudonym=f"V-{index + 1}{chr(65 + v)}",
                     legal_name=f"(invented) Person {index + 1}{chr(65 + v)}",
-                    language="Spanish" if v % 2 else "English",
+                    **VICTIMS.get(
+                        title, [{"language": "Spanish" if v % 2 else "English"}] * victims
+                    )[v],
                 )
                 for v in range(victims)
             ],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from accord.accounts.models import RoleGrant, User
 
 
-def test_demo_loads_twelve_cases(people, task_force):
+def test_demo_loads_every_case(people, task_force):
     from accord.accounts.models import Agency
     from accord.cases.demo import load
     from accord.cases.models import Case
@@ -19,8 +19,14 @@ def test_demo_loads_twelve_cases(people, task_force):
         )
         user = User.objects.create_user(username=username, password="x" * 12, agency=agency)
         RoleGrant.objects.create(user=user, role="investigator")
+    from accord.cases.demo import CASES
+
     load(task_force=task_force)
-    assert Case.objects.count() == 12
+    assert Case.objects.count() == len(CASES) == 13
+    greenhouse = Case.objects.get(title__startswith="Greenhouse workers")
+    ages = sorted(greenhouse.potentialvictims.values_list("age", flat=True))
+    assert ages == [17, 29, 34]  # each victim her own facts, one a minor
+    assert greenhouse.tasks.filter(deadline_id="child-protection-report").count() == 1
     assert set(Case.objects.values_list("stage", flat=True)) == {
         "referral",
         "investigation",
