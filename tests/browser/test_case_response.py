@@ -78,15 +78,13 @@ def test_case_response_journey(page, county):
     page.get_by_label("What happened").select_option("victim_ready")
     page.get_by_label("Someone is in imminent danger").select_option("false")
     page.get_by_label("Type of trafficking").select_option("labor")
-    page.get_by_label("Victim age (years)").fill("17")
-    page.get_by_label("Victim gender").select_option("male")
-    page.get_by_label("Citizenship or immigration status of the victim").select_option(
-        "foreign_national"
-    )
     page.get_by_label("Number of potential victims").fill("1")
     page.get_by_label("Where the crime took place").select_option("riverton")
-    page.get_by_label("Potential victim: pseudonym").fill("V-1")
-    page.get_by_label("Language", exact=True).fill("Tigrinya")
+    page.locator('[name="victims-0-pseudonym"]').fill("V-1")
+    page.locator('[name="victims-0-age"]').fill("17")
+    page.locator('[name="victims-0-gender"]').select_option("male")
+    page.locator('[name="victims-0-citizenship"]').select_option("foreign_national")
+    page.locator('[name="victims-0-language"]').fill("Tigrinya")
     screenshot(page, "case-01-intake")
     page.get_by_role("button", name="Open the case and make the plan").click()
     page.wait_for_load_state()
@@ -94,7 +92,8 @@ def test_case_response_journey(page, county):
     assert "Homeland Security Investigations" in text
     assert "CPS" in text
     assert "riverside-youth-shelter" in text
-    assert "The federal partner requests Continued Presence" in text
+    assert "For V-1" in text
+    assert "The federal partner requests Continued Presence for V-1" in text
     screenshot(page, "case-02-plan")
     page.reload()  # the base layout's flash message list fails axe (reported to the lead)
     assert_accessible(page)
@@ -119,7 +118,7 @@ def test_case_response_journey(page, county):
     screenshot(page, "case-04-referral-accepted")
 
     page.goto("/cases/tasks/mine/")
-    assert "The provider's advocate contacts the victim" in page.inner_text("main")
+    assert "The provider's advocate contacts the victim (V-1)" in page.inner_text("main")
     screenshot(page, "case-05-my-tasks")
     assert_accessible(page)
     page.goto("/cases/tasks/agency/")
