@@ -15,6 +15,13 @@ from .cases import (
     victim_add,
     victim_update,
 )
+from .immigration_relief import (
+    certifying_official_designate,
+    certifying_official_undesignate,
+    immigration_authorization_set,
+    immigration_relief_create,
+    immigration_relief_update,
+)
 from .operations import (
     operation_end,
     operation_exception_record,
@@ -28,10 +35,7 @@ from .referrals import referral_accept, referral_complete, referral_decline, ref
 from .reminders import RenewalReminder, immigration_relief_remind
 from .support import (
     EXAMPLE_INSTRUMENT,
-    certifying_official_designate,
     charging_record,
-    immigration_relief_create,
-    immigration_relief_update,
     interpreter_assign,
     interpreter_request_create,
     placement_recommendation,
@@ -50,7 +54,9 @@ __all__ = [
     "case_stage_set",
     "case_update_facts",
     "certifying_official_designate",
+    "certifying_official_undesignate",
     "charging_record",
+    "immigration_authorization_set",
     "immigration_relief_create",
     "immigration_relief_remind",
     "immigration_relief_update",
