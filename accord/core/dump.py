@@ -226,6 +226,8 @@ def _deadline(deadline: Any) -> dict[str, Any]:
         data["when_output"] = {k: _scalar(v) for k, v in deadline.when_output.items()}
     if deadline.requires_training:
         data["requires_training"] = list(deadline.requires_training)
+    if deadline.field_class != "case-basic":
+        data["class"] = str(deadline.field_class)
     return data
 
 

@@ -1357,6 +1357,7 @@ class _Loader:
                     "when",
                     "when_output",
                     "requires_training",
+                    "class",
                 ),
                 f"deadline {identifier!r}",
             )
@@ -1459,9 +1460,25 @@ class _Loader:
                     owner_organization=owner_organization,
                     requires_training=tuple(required),
                     span=self.span(node),
+                    field_class=self.task_class(spec.get("class"), identifier),
                 )
             )
         return tuple(result)
+
+    def task_class(self, node: Located | None, identifier: str) -> FieldClass:
+        """The class of a deadline's task title (``class:``); case-basic when absent. Only
+        classes a task may carry: never-shared and privileged material makes no tasks."""
+        if node is None:
+            return FieldClass.CASE_BASIC
+        field_class = self.choice(node, FieldClass, "field class")
+        if field_class in (FieldClass.NEVER_SHARED, FieldClass.PRIVILEGED):
+            self.issue(
+                node,
+                f"deadline {identifier!r} cannot be of class {field_class.value}",
+                expected="case-basic, le-sensitive, vsp-confidential or immigration-1367",
+            )
+            return FieldClass.CASE_BASIC
+        return field_class or FieldClass.CASE_BASIC
 
     def sharing(self, where: Located | None) -> tuple[SharingRule, ...]:
         result: list[SharingRule] = []
@@ -1527,6 +1544,15 @@ class _Loader:
                     class_node,
                     f"sharing rule {identifier!r} would release never-shared data (grand jury, tax, wiretap)",
                     expected="no sharing rule for never-shared: it stays with the producing agency",
+                )
+                continue
+            if field_class is FieldClass.PRIVILEGED:
+                self.issue(
+                    class_node,
+                    f"sharing rule {identifier!r} would release privileged advocate notes "
+                    "(counseling and case management)",
+                    expected="no sharing rule for vsp-privileged: it stays with the producing "
+                    "provider's advocates, whatever the release",
                 )
                 continue
             others = (

@@ -226,6 +226,10 @@ class FieldClass(enum.StrEnum):
     VSP_CONFIDENTIAL = "vsp-confidential"
     IMMIGRATION_1367 = "immigration-1367"
     NEVER_SHARED = "never-shared"
+    #: A victim service provider's counseling and case-management notes: privileged, never
+    #: released outside the producing provider (no release, no sharing rule), shown only to
+    #: its advocates.
+    PRIVILEGED = "vsp-privileged"
 
 
 class Stage(enum.StrEnum):
@@ -294,6 +298,9 @@ class Deadline:
     owner_organization: str | None = None
     requires_training: tuple[str, ...] = ()
     span: SourceSpan = field(default_factory=SourceSpan, compare=False)
+    #: The class of what the task's title says: a Continued Presence request is
+    #: immigration-1367, so only users who may see that class learn of it.
+    field_class: FieldClass = FieldClass.CASE_BASIC
 
 
 @dataclass(frozen=True)
