@@ -23,6 +23,7 @@ from accord.web.access import member
 from . import forms, selectors, services
 from .models import SafetyInstrument
 from .notifications import notification_mark_read
+from .services.immigration_relief import relief_offers
 
 CASE_ROLES = tuple(sorted(door.CASE_ROLES))
 INTAKE_ROLES = (Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR)
@@ -136,6 +137,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "is_interpreter_coordinator": user.has_role(Role.INTERPRETER_COORDINATOR),  # type: ignore[union-attr]
             "links": selectors.case_edit_links(view),
             "now": timezone.now(),
+            "relief": relief_offers(user, view.access, view.immigration),  # type: ignore[arg-type]
+            "may_note": bool(_noted_victims(view, user)),
         },
     )
 
@@ -338,7 +341,7 @@ RECORD_KINDS: dict[str, tuple[str, Callable[..., Any], Callable[..., Any]]] = {
     ),
     "immigration": (
         "Record immigration relief",
-        lambda view, req, data: _with_victims(forms.ReliefForm(data), view),
+        lambda view, req, data: _relief_form(view, req, data),
         lambda req, cid, d: services.immigration_relief_create(
             actor=req.user, victim_id=d.pop("victim"), **d
         ),
@@ -360,7 +363,45 @@ RECORD_KINDS: dict[str, tuple[str, Callable[..., Any], Callable[..., Any]]] = {
             answers={k[2:]: v for k, v in d.items() if k.startswith("q_")},
         ),
     ),
+    "advocate_note": (
+        "Add a privileged advocate note",
+        lambda view, req, data: _advocate_note_form(view, req, data),
+        lambda req, cid, d: services.advocate_note_add(
+            actor=req.user, victim_id=d["victim"], text=d["text"]
+        ),
+    ),
 }
+
+
+def _relief_form(view: door.CaseView, request: HttpRequest, data: Any) -> Any:
+    """Only the kinds the signer table lets this viewer open on this case (none: 404)."""
+    kinds = relief_offers(request.user, view.access, [])["kinds"]  # type: ignore[arg-type]
+    if not kinds:
+        raise NotFound("No such record kind.")
+    form = _with_victims(forms.ReliefForm(data), view)
+    form.fields["kind"].choices = kinds
+    return form
+
+
+def _noted_victims(view: door.CaseView, user: Any) -> list[tuple[int, str]]:
+    """The victims this viewer's provider serves: the ones its advocates write notes about."""
+    if not (user.has_role(Role.ADVOCATE) and view.access.sector == Sector.VICTIM_SERVICES):
+        return []
+    return [
+        (v.id, v.values["pseudonym"])
+        for v in view.victims
+        if v.refs.get("serving_provider_id") == user.agency_id
+        or (v.refs.get("serving_provider_id") is None and view.access.serving_provider)
+    ]
+
+
+def _advocate_note_form(view: door.CaseView, request: HttpRequest, data: Any) -> Any:
+    victims = _noted_victims(view, request.user)
+    if not victims:
+        raise NotFound("No such record kind.")
+    form = forms.AdvocateNoteForm(data)
+    form.fields["victim"].choices = victims
+    return form
 
 
 def _with_victims(form: Any, view: door.CaseView) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .advocate_notes import advocate_note_add
 from .cases import (
     SuspectInput,
     VictimInput,
@@ -50,6 +51,7 @@ __all__ = [
     "RenewalReminder",
     "SuspectInput",
     "VictimInput",
+    "advocate_note_add",
     "case_open",
     "case_stage_set",
     "case_update_facts",

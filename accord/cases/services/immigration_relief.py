@@ -88,10 +88,11 @@ def _require_authorized(actor: User) -> None:
 
 
 def relief_offers(actor: User, access: CaseAccess, records: Sequence[Any]) -> dict[str, Any]:
-    """What the case page offers this viewer: the kinds they may open a record of, and for each
-    record shown the statuses they may move it to (empty for anyone not authorized)."""
+    """What the case page offers this viewer: ``kinds`` they may open a record of, and ``rows``
+    pairing each released record with the statuses they may move it to (nothing at all for
+    anyone not authorized)."""
     if not actor.immigration_relief_authorized:
-        return {"kinds": [], "statuses": {}}
+        return {"kinds": [], "rows": []}
     designated = is_certifying_official(actor)
 
     def may(kind: str, action: str) -> bool:
@@ -103,17 +104,16 @@ def relief_offers(actor: User, access: CaseAccess, records: Sequence[Any]) -> di
         if may(kind, ReliefAction.PREPARE) or may(kind, ReliefAction.REQUEST)
     ]
     codes = {label: value for value, label in ReliefKind.choices}
-    statuses: dict[int, list[tuple[str, str]]] = {}
+    rows = []
     for record in records:
         kind = codes.get(str(record.values.get("kind", "")), "")
-        if not kind:
-            continue
-        statuses[record.id] = [
+        statuses = [
             (status.value, status.label)
             for status in ReliefStatus
-            if status != ReliefStatus.DRAFT and may(kind, STATUS_ACTIONS[status])
+            if kind and status != ReliefStatus.DRAFT and may(kind, STATUS_ACTIONS[status])
         ]
-    return {"kinds": kinds, "statuses": statuses}
+        rows.append({"record": record, "statuses": statuses})
+    return {"kinds": kinds, "rows": rows}
 
 
 def _victim_for(actor: User, victim_id: int) -> tuple[PotentialVictim, Case, CaseAccess]:
