@@ -23,7 +23,7 @@ from accord.web.access import member
 from . import forms, selectors, services
 from .models import SafetyInstrument
 from .notifications import notification_mark_read
-from .services.immigration_relief import relief_offers
+from .services.immigration_relief import relief_access_change, relief_access_rows, relief_offers
 
 CASE_ROLES = tuple(sorted(door.CASE_ROLES))
 INTAKE_ROLES = (Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR)
@@ -693,3 +693,35 @@ def notifications(request: HttpRequest) -> HttpResponse:
         "cases/notifications.html",
         {"notifications": door.notifications_for(viewer=request.user)},
     )  # type: ignore[arg-type]
+
+
+# --- immigration-records authorization and certifying officials (8 U.S.C. 1367) --------------
+
+
+@member(*CASE_ROLES, Role.SIGNATORY, Role.AUDITOR, recent_auth=True)
+@require_http_methods(["GET", "POST"])
+def relief_access(request: HttpRequest) -> HttpResponse:
+    """Coordinators (every agency) and agency leads (their own) authorize users for
+    immigration-relief records and designate certifying officials; each change audited, after
+    a recent re-authentication (S7)."""
+    user = request.user
+    if not (user.has_role(Role.COORDINATOR) or Agency.objects.filter(lead=user).exists()):  # type: ignore[union-attr,misc]
+        raise PermissionDenied(
+            "Only coordinators and agency leads manage immigration-records access."
+        )
+    if request.method == "POST":
+        form = forms.ReliefAccessForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError("Choose a user and a change.", data={"field": "change"})
+        done = relief_access_change(
+            actor=user,  # type: ignore[arg-type]
+            user_id=form.cleaned_data["user"],
+            change=form.cleaned_data["change"],
+        )
+        messages.success(request, done)
+        return redirect("cases:relief_access")
+    return render(
+        request,
+        "cases/relief_access.html",
+        {"rows": relief_access_rows(actor=user)},  # type: ignore[arg-type]
+    )

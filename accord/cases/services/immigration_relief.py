@@ -400,3 +400,51 @@ def immigration_authorization_set(
             task_force_id=user.agency.task_force_id,
         )
     return user
+
+
+def relief_access_rows(*, actor: User) -> list[dict[str, Any]]:
+    """The users whose immigration-records access this actor manages (a coordinator: every
+    active user of the task force; an agency lead: their agency's), with their standing."""
+    query = User.objects.filter(
+        agency__task_force_id=actor.task_force_id, is_active=True
+    ).select_related("agency")
+    if not actor.has_role(Role.COORDINATOR):
+        query = query.filter(agency__lead=actor)
+    designated = set(
+        CertifyingOfficial.objects.filter(user__in=query).values_list("user_id", flat=True)
+    )
+    return [
+        {
+            "id": user.pk,
+            "name": str(user),
+            "agency": user.agency.name,
+            "certifying_agency": user.agency.sector in CERTIFYING_SECTORS,
+            "authorized": bool(user.immigration_relief_authorized),
+            "designated": user.pk in designated,
+        }
+        for user in query.order_by("agency__name", "last_name", "first_name", "pk")
+    ]
+
+
+def relief_access_change(*, actor: User, user_id: int, change: str) -> str:
+    """One change from the immigration-records page; returns what was done, in words."""
+    user = (
+        User.objects.select_related("agency")
+        .filter(pk=user_id, agency__task_force_id=actor.task_force_id)
+        .first()
+    )
+    if user is None:
+        raise NotFound("No such user.")
+    if change == "authorize":
+        immigration_authorization_set(actor=actor, user=user, authorized=True)
+        return f"{user} may now see immigration-relief records."
+    if change == "revoke":
+        immigration_authorization_set(actor=actor, user=user, authorized=False)
+        return f"{user} no longer sees immigration-relief records."
+    if change == "designate":
+        certifying_official_designate(actor=actor, agency=user.agency, user=user)
+        return f"{user} is now a certifying official of {user.agency.name}."
+    if change == "undesignate":
+        certifying_official_undesignate(actor=actor, user=user)
+        return f"{user} is no longer a certifying official."
+    raise ValidationError(f"Unknown change {change!r}.", data={"field": "change"})

@@ -24,7 +24,7 @@ from accord.cases.services import (
     immigration_relief_update,
 )
 from accord.core.model import Sector
-from accord.errors import NotFound, PermissionDenied
+from accord.errors import NotFound, PermissionDenied, ValidationError
 
 from .conftest import open_case
 
@@ -294,3 +294,127 @@ def test_only_certifying_agencies_get_certifying_officials(people):
             user=advocate,
         )
     assert not CertifyingOfficial.objects.filter(user=advocate).exists()
+
+
+# --- authorization and designation in the UI (8 U.S.C. 1367; S7 re-authentication) -----------
+
+
+def _client(user, *, reauthenticated: bool = True):  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    from conftest import sign_in
+
+    client = sign_in(Client(), user)
+    if reauthenticated:
+        session = client.session
+        session["accord_reauth_at"] = timezone.now().timestamp()
+        session.save()
+    return client
+
+
+def _events(kind: str) -> list:  # type: ignore[type-arg]
+    from accord.audit.models import AuditEvent
+
+    return list(AuditEvent.objects.filter(event=kind))
+
+
+ACCESS_URL = "/cases/immigration-access/"
+
+
+@pytest.mark.django_db
+def test_the_access_page_needs_a_recent_reauthentication(people):
+    response = _client(people["coordinator"], reauthenticated=False).get(ACCESS_URL)
+    assert response.status_code == 302 and "reauthenticate" in response["Location"]
+    response = _client(people["coordinator"], reauthenticated=False).post(
+        ACCESS_URL, {"user": people["rpd"].pk, "change": "authorize"}
+    )
+    assert response.status_code == 302 and "reauthenticate" in response["Location"]
+    people["rpd"].refresh_from_db()
+    assert not people["rpd"].immigration_relief_authorized
+
+
+@pytest.mark.django_db
+def test_a_coordinator_authorizes_and_revokes_audited(people):
+    client = _client(people["coordinator"])
+    assert people["rpd"].__str__() in client.get(ACCESS_URL).content.decode()
+    response = client.post(ACCESS_URL, {"user": people["rpd"].pk, "change": "authorize"})
+    assert response.status_code == 302
+    people["rpd"].refresh_from_db()
+    assert people["rpd"].immigration_relief_authorized
+    (granted,) = _events("immigration_authorization_granted")
+    assert (
+        granted.actor_id == people["coordinator"].pk and int(granted.object_id) == people["rpd"].pk
+    )
+    client.post(ACCESS_URL, {"user": people["rpd"].pk, "change": "revoke"})
+    people["rpd"].refresh_from_db()
+    assert not people["rpd"].immigration_relief_authorized
+    assert len(_events("immigration_authorization_revoked")) == 1
+
+
+@pytest.mark.django_db
+def test_an_agency_lead_manages_only_their_own_agency(people, make_member):
+    """people["da"] leads the DA's office: they authorize and designate a DA colleague; a
+    police investigator is neither listed nor changeable by them."""
+    colleague = make_member("prosecutor.da2", roles=[Role.PROSECUTOR], agency_slug="da-example")
+    client = _client(people["da"])
+    page = client.get(ACCESS_URL).content.decode()
+    assert colleague.__str__() in page and people["rpd"].__str__() not in page
+    refused = client.post(ACCESS_URL, {"user": people["rpd"].pk, "change": "authorize"})
+    assert refused.status_code == 403
+    people["rpd"].refresh_from_db()
+    assert not people["rpd"].immigration_relief_authorized
+    client.post(ACCESS_URL, {"user": colleague.pk, "change": "authorize"})
+    client.post(ACCESS_URL, {"user": colleague.pk, "change": "designate"})
+    assert CertifyingOfficial.objects.filter(user=colleague).exists()
+    (designated,) = _events("certifying_official_designated")
+    assert designated.actor_id == people["da"].pk
+    colleague.refresh_from_db()
+    with pytest.raises(ValidationError, match="end the designation first"):
+        from accord.cases.services import immigration_authorization_set
+
+        immigration_authorization_set(actor=people["da"], user=colleague, authorized=False)
+    client.post(ACCESS_URL, {"user": colleague.pk, "change": "undesignate"})
+    assert not CertifyingOfficial.objects.filter(user=colleague).exists()
+    assert len(_events("certifying_official_undesignated")) == 1
+
+
+@pytest.mark.django_db
+def test_a_user_neither_coordinator_nor_lead_may_not_manage_access(people, make_member):
+    plain = make_member("investigator.rpd3", roles=[Role.INVESTIGATOR], agency_slug="riverton-pd")
+    client = _client(plain)
+    assert client.get(ACCESS_URL).status_code == 403
+    assert client.post(ACCESS_URL, {"user": plain.pk, "change": "authorize"}).status_code == 403
+    plain.refresh_from_db()
+    assert not plain.immigration_relief_authorized
+    assert not _events("immigration_authorization_granted")
+
+
+@pytest.mark.django_db
+def test_designation_needs_the_authorization_first(people, make_member):
+    colleague = make_member("prosecutor.da4", roles=[Role.PROSECUTOR], agency_slug="da-example")
+    with pytest.raises(ValidationError, match="authorized"):
+        certifying_official_designate(actor=people["da"], agency=colleague.agency, user=colleague)
+
+
+@pytest.mark.django_db
+def test_the_case_page_offers_only_the_relief_kinds_the_viewer_may_open(people):
+    """The federal agent is offered Continued Presence; an authorized local investigator the T
+    and U drafts but not CP; an unauthorized user no relief link and a 404 form."""
+    from django.urls import reverse
+
+    case = open_case(people["rpd"])
+    form_url = reverse("cases:record_new", args=[case.pk, "immigration"])
+    hsi_form = _client(people["hsi"]).get(form_url).content.decode()
+    assert 'value="continued_presence"' in hsi_form
+    assert _client(people["rpd"]).get(form_url).status_code == 404
+    page = _client(people["rpd"]).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert form_url not in page
+    _authorize(people["rpd"])
+    rpd_form = _client(people["rpd"]).get(form_url).content.decode()
+    assert 'value="t_visa_declaration"' in rpd_form and 'value="u_visa_certification"' in rpd_form
+    assert 'value="continued_presence"' not in rpd_form
+    hand_made = _client(people["rpd"]).post(
+        form_url, {"victim": case.potentialvictims.get().pk, "kind": "continued_presence"}
+    )
+    assert hand_made.status_code == 200  # the form refuses a kind it does not offer
+    assert not ImmigrationRelief.objects.exists()
