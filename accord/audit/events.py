@@ -55,6 +55,15 @@ class AuditEventType(enum.StrEnum):
     DRILL_SCENARIO_CHANGED = "drill_scenario_changed"
     SHARING_RULES_CHANGED = "sharing_rules_changed"
     CONSENT_CHANGED = "consent_changed"
+    # Immigration relief (8 U.S.C. 1367) and who may see and sign it
+    IMMIGRATION_RELIEF_RECORDED = "immigration_relief_recorded"
+    IMMIGRATION_RELIEF_CHANGED = "immigration_relief_changed"
+    IMMIGRATION_AUTHORIZATION_GRANTED = "immigration_authorization_granted"
+    IMMIGRATION_AUTHORIZATION_REVOKED = "immigration_authorization_revoked"
+    CERTIFYING_OFFICIAL_DESIGNATED = "certifying_official_designated"
+    CERTIFYING_OFFICIAL_UNDESIGNATED = "certifying_official_undesignated"
+    # Privileged advocate notes (never leave the producing provider)
+    ADVOCATE_NOTE_ADDED = "advocate_note_added"
     # Directory
     DIRECTORY_CHANGED = "directory_changed"
     DIRECTORY_IMPORTED = "directory_imported"

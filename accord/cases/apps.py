@@ -34,3 +34,10 @@ class CasesConfig(AppConfig):
                 roles=frozenset({Role.INTERPRETER_COORDINATOR}),
             )
         )
+        register(
+            NavItem(
+                "Immigration records access",
+                "cases:relief_access",
+                roles=frozenset({Role.COORDINATOR}),
+            )
+        )

@@ -31,6 +31,7 @@ LE = FieldClass.LE_SENSITIVE
 VSP = FieldClass.VSP_CONFIDENTIAL
 IMM = FieldClass.IMMIGRATION_1367
 NEVER = FieldClass.NEVER_SHARED
+PRIVILEGED = FieldClass.PRIVILEGED
 
 
 def _specs(**fields: tuple[FieldClass, str]) -> dict[str, FieldSpec]:
@@ -178,6 +179,8 @@ REGISTRY: Mapping[str, Mapping[str, FieldSpec]] = {
         assessed_at=(VSP, "safety"),
     ),
     "caseevent": _specs(kind=(BASIC, "timeline"), summary=(BASIC, "timeline")),
+    # a provider's counseling and case-management notes: its advocates only, never released
+    "advocatenote": _specs(text=(PRIVILEGED, "counseling")),
 }
 
 #: Fields that hold no case information themselves: ids, links, provenance, bookkeeping.

@@ -373,3 +373,29 @@ class OperationPlanForm(VersionedForm):
         if start and end and end <= start:
             self.add_error("window_end", "The window must end after it starts.")
         return cleaned
+
+
+# --- privileged advocate notes; immigration-records authorization and designation -----------
+
+
+class AdvocateNoteForm(forms.Form):
+    victim = forms.TypedChoiceField(coerce=int, label="About")
+    text = forms.CharField(
+        label="Counseling or case-management note (privileged: only your provider's advocates "
+        "ever read it)",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class ReliefAccessForm(forms.Form):
+    """One change on the immigration-records page: authorize or designate a user, or undo it."""
+
+    user = forms.IntegerField(widget=forms.HiddenInput)
+    change = forms.ChoiceField(
+        choices=[
+            ("authorize", "Authorize for immigration-relief records"),
+            ("revoke", "Revoke the authorization"),
+            ("designate", "Designate as certifying official"),
+            ("undesignate", "End the designation"),
+        ]
+    )

@@ -546,3 +546,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class AdvocateNote(CaseRecord):
+    """A victim service provider's counseling or case-management note about one victim.
+
+    Class ``vsp-privileged``: only the producing provider's advocates ever read it. No release
+    and no sharing rule moves it (advocate-victim privilege; VAWA/VOCA/FVPSA confidentiality).
+    """
+
+    victim = models.ForeignKey(PotentialVictim, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = ProtectedTextField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]

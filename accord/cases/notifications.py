@@ -2,14 +2,17 @@
 
 The text of a notification is composed by the caller from case-basic facts
 only (case number, task title, due time); details stay behind the sign-in (S9).
+A notification about a task is composed per recipient (``notify_task``): a
+task of a class the recipient may not see is never named to them.
 A request never waits on mail: ``notify`` stores the rows and enqueues
 ``send_notification_emails`` once the transaction commits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -20,6 +23,9 @@ from django_tasks import task
 from accord.accounts.models import User
 
 from .models import Case, Notification
+
+#: Composes (subject, body) from the task title the recipient may be told.
+Compose = Callable[[str], tuple[str, str]]
 
 FOOTER = "\n\nSign in to Accord to see the details you are allowed to see."
 
@@ -53,6 +59,37 @@ def notify(
         )
     if ids:
         transaction.on_commit(lambda: send_notification_emails.enqueue(notification_ids=ids))
+    return rows
+
+
+def notify_task(
+    *,
+    task: Any,
+    recipients: Iterable[User],
+    kind: str,
+    compose: Compose,
+    now: datetime | None = None,
+) -> list[Notification]:
+    """Notify about a task, composed for each recipient from what THEY may see (S9, S11).
+
+    The title goes to those who may read the task's class; an unauthorized user of the owning
+    agency is told of a "Restricted task" (the work is theirs, what it concerns is not); anyone
+    else who may not know of it (a coordinator without the immigration-records authorization,
+    an agency off the case) gets nothing, in app or by e-mail.
+    """
+    from accord.sharing.door import task_title_for
+
+    by_title: dict[str, list[User]] = {}
+    for user in {u.pk: u for u in recipients if u is not None}.values():
+        title = task_title_for(viewer=user, task=task)
+        if title is not None:
+            by_title.setdefault(title, []).append(user)
+    rows: list[Notification] = []
+    for title, users in by_title.items():
+        subject, body = compose(title)
+        rows += notify(
+            recipients=users, kind=kind, subject=subject, body=body, case=task.case, now=now
+        )
     return rows
 
 

@@ -291,6 +291,7 @@ def tasks_for_anchor(
                 owner_role=account_role(deadline.owner_role),
                 due_at=anchor_at + timedelta(minutes=deadline.offset_minutes),
                 operation=operation,
+                visibility_class=deadline.field_class,  # who may learn of it (issue 12, item 5)
             )
         )
     if created:

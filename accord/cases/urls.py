@@ -24,4 +24,5 @@ urlpatterns = [
     path("tasks/agency/", views.agency_tasks, name="agency_tasks"),
     path("tasks/<int:task_id>/<slug:action>/", views.task_act, name="task_act"),
     path("notifications/", views.notifications, name="notifications"),
+    path("immigration-access/", views.relief_access, name="relief_access"),
 ]

@@ -23,6 +23,7 @@ from accord.web.access import member
 from . import forms, selectors, services
 from .models import SafetyInstrument
 from .notifications import notification_mark_read
+from .services.immigration_relief import relief_access_change, relief_access_rows, relief_offers
 
 CASE_ROLES = tuple(sorted(door.CASE_ROLES))
 INTAKE_ROLES = (Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR)
@@ -168,6 +169,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "is_interpreter_coordinator": user.has_role(Role.INTERPRETER_COORDINATOR),  # type: ignore[union-attr]
             "links": selectors.case_edit_links(view),
             "now": timezone.now(),
+            "relief": relief_offers(user, view.access, view.immigration),  # type: ignore[arg-type]
+            "may_note": bool(_noted_victims(view, user)),
         },
     )
 
@@ -376,7 +379,7 @@ RECORD_KINDS: dict[str, tuple[str, Callable[..., Any], Callable[..., Any]]] = {
     ),
     "immigration": (
         "Record immigration relief",
-        lambda view, req, data: _with_victims(forms.ReliefForm(data), view),
+        lambda view, req, data: _relief_form(view, req, data),
         lambda req, cid, d: services.immigration_relief_create(
             actor=req.user, victim_id=d.pop("victim"), **d
         ),
@@ -398,7 +401,45 @@ RECORD_KINDS: dict[str, tuple[str, Callable[..., Any], Callable[..., Any]]] = {
             answers={k[2:]: v for k, v in d.items() if k.startswith("q_")},
         ),
     ),
+    "advocate_note": (
+        "Add a privileged advocate note",
+        lambda view, req, data: _advocate_note_form(view, req, data),
+        lambda req, cid, d: services.advocate_note_add(
+            actor=req.user, victim_id=d["victim"], text=d["text"]
+        ),
+    ),
 }
+
+
+def _relief_form(view: door.CaseView, request: HttpRequest, data: Any) -> Any:
+    """Only the kinds the signer table lets this viewer open on this case (none: 404)."""
+    kinds = relief_offers(request.user, view.access, [])["kinds"]  # type: ignore[arg-type]
+    if not kinds:
+        raise NotFound("No such record kind.")
+    form = _with_victims(forms.ReliefForm(data), view)
+    form.fields["kind"].choices = kinds
+    return form
+
+
+def _noted_victims(view: door.CaseView, user: Any) -> list[tuple[int, str]]:
+    """The victims this viewer's provider serves: the ones its advocates write notes about."""
+    if not (user.has_role(Role.ADVOCATE) and view.access.sector == Sector.VICTIM_SERVICES):
+        return []
+    return [
+        (v.id, v.values["pseudonym"])
+        for v in view.victims
+        if v.refs.get("serving_provider_id") == user.agency_id
+        or (v.refs.get("serving_provider_id") is None and view.access.serving_provider)
+    ]
+
+
+def _advocate_note_form(view: door.CaseView, request: HttpRequest, data: Any) -> Any:
+    victims = _noted_victims(view, request.user)
+    if not victims:
+        raise NotFound("No such record kind.")
+    form = forms.AdvocateNoteForm(data)
+    form.fields["victim"].choices = victims
+    return form
 
 
 def _with_victims(form: Any, view: door.CaseView) -> Any:
@@ -690,3 +731,35 @@ def notifications(request: HttpRequest) -> HttpResponse:
         "cases/notifications.html",
         {"notifications": door.notifications_for(viewer=request.user)},
     )  # type: ignore[arg-type]
+
+
+# --- immigration-records authorization and certifying officials (8 U.S.C. 1367) --------------
+
+
+@member(*CASE_ROLES, Role.SIGNATORY, Role.AUDITOR, recent_auth=True)
+@require_http_methods(["GET", "POST"])
+def relief_access(request: HttpRequest) -> HttpResponse:
+    """Coordinators (every agency) and agency leads (their own) authorize users for
+    immigration-relief records and designate certifying officials; each change audited, after
+    a recent re-authentication (S7)."""
+    user = request.user
+    if not (user.has_role(Role.COORDINATOR) or Agency.objects.filter(lead=user).exists()):  # type: ignore[union-attr,misc]
+        raise PermissionDenied(
+            "Only coordinators and agency leads manage immigration-records access."
+        )
+    if request.method == "POST":
+        form = forms.ReliefAccessForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError("Choose a user and a change.", data={"field": "change"})
+        done = relief_access_change(
+            actor=user,  # type: ignore[arg-type]
+            user_id=form.cleaned_data["user"],
+            change=form.cleaned_data["change"],
+        )
+        messages.success(request, done)
+        return redirect("cases:relief_access")
+    return render(
+        request,
+        "cases/relief_access.html",
+        {"rows": relief_access_rows(actor=user)},  # type: ignore[arg-type]
+    )

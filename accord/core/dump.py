@@ -234,6 +234,8 @@ def _deadline(deadline: Any) -> dict[str, Any]:
         data["requires_training"] = list(deadline.requires_training)
     if deadline.for_each:
         data["for_each"] = deadline.for_each
+    if deadline.field_class != "case-basic":
+        data["class"] = str(deadline.field_class)
     return data
 
 

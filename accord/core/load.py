@@ -1507,6 +1507,8 @@ class _Loader:
                     "when_output",
                     "requires_training",
                     "for_each",
+
+                    "class",
                 ),
                 f"deadline {identifier!r}",
             )
@@ -1624,6 +1626,7 @@ class _Loader:
                     requires_training=tuple(required),
                     for_each=for_each,
                     span=self.span(node),
+                    field_class=self.task_class(spec.get("class"), identifier),
                 )
             )
         return tuple(result)
@@ -1641,6 +1644,21 @@ class _Loader:
                     f"task title placeholder {{{name}}} names no decision output",
                     expected="{victim} or {decision_id.output_name} of a declared decision",
                 )
+
+    def task_class(self, node: Located | None, identifier: str) -> FieldClass:
+        """The class of a deadline's task title (``class:``); case-basic when absent. Only
+        classes a task may carry: never-shared and privileged material makes no tasks."""
+        if node is None:
+            return FieldClass.CASE_BASIC
+        field_class = self.choice(node, FieldClass, "field class")
+        if field_class in (FieldClass.NEVER_SHARED, FieldClass.PRIVILEGED):
+            self.issue(
+                node,
+                f"deadline {identifier!r} cannot be of class {field_class.value}",
+                expected="case-basic, le-sensitive, vsp-confidential or immigration-1367",
+            )
+            return FieldClass.CASE_BASIC
+        return field_class or FieldClass.CASE_BASIC
 
     def sharing(self, where: Located | None) -> tuple[SharingRule, ...]:
         result: list[SharingRule] = []
@@ -1706,6 +1724,15 @@ class _Loader:
                     class_node,
                     f"sharing rule {identifier!r} would release never-shared data (grand jury, tax, wiretap)",
                     expected="no sharing rule for never-shared: it stays with the producing agency",
+                )
+                continue
+            if field_class is FieldClass.PRIVILEGED:
+                self.issue(
+                    class_node,
+                    f"sharing rule {identifier!r} would release privileged advocate notes "
+                    "(counseling and case management)",
+                    expected="no sharing rule for vsp-privileged: it stays with the producing "
+                    "provider's advocates, whatever the release",
                 )
                 continue
             others = (

@@ -252,6 +252,10 @@ class FieldClass(enum.StrEnum):
     VSP_CONFIDENTIAL = "vsp-confidential"
     IMMIGRATION_1367 = "immigration-1367"
     NEVER_SHARED = "never-shared"
+    #: A victim service provider's counseling and case-management notes: privileged, never
+    #: released outside the producing provider (no release, no sharing rule), shown only to
+    #: its advocates.
+    PRIVILEGED = "vsp-privileged"
 
 
 class Stage(enum.StrEnum):
@@ -326,6 +330,9 @@ class Deadline:
     #: A decision whose every answer row makes a task of its own (one call per agency named).
     for_each: str | None = None
     span: SourceSpan = field(default_factory=SourceSpan, compare=False)
+    #: The class of what the task's title says: a Continued Presence request is
+    #: immigration-1367, so only users who may see that class learn of it.
+    field_class: FieldClass = FieldClass.CASE_BASIC
 
     def references(self) -> frozenset[str]:
         """Decision ids this deadline reads (conditions, ``for_each``, ``{decision.output}``)."""

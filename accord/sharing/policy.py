@@ -11,7 +11,8 @@ property tests can call it millions of times.
 The order of the checks is the order of the law (DESIGN.md section 4,
 SECURITY.md S9-S14): another task force sees nothing; never-shared material
 stays with the producing agency's investigators and prosecutors whatever the
-protocol says (S12); immigration-relief records need the user's explicit
+protocol says (S12); a provider's privileged notes stay with its advocates,
+whatever a release or the protocol says; immigration-relief records need the user's explicit
 authorization (S11); criminal justice information needs the personnel gate
 (S14); victim-service records cross agencies only under a valid release naming
 the recipient and the data category (S10) *and* a sharing rule of the protocol.
@@ -92,6 +93,7 @@ class Reason(enum.StrEnum):
     CONSENT_GUARDIAN_MISSING = "consent_guardian_missing"
     NOT_IMMIGRATION_AUTHORIZED = "not_immigration_authorized"
     CJI_PERSONNEL_GATE = "cji_personnel_gate"
+    PRIVILEGED = "privileged"
     UNKNOWN_CLASS = "unknown_class"
     UNKNOWN_ACTION = "unknown_action"
 
@@ -289,6 +291,8 @@ def field_decision(
 
     if field_class is FieldClass.NEVER_SHARED:
         return _never_shared(viewer, own_agency=own_agency)
+    if field_class is FieldClass.PRIVILEGED:
+        return _privileged(viewer, own_agency=own_agency)
     if field_class is FieldClass.IMMIGRATION_1367 and not viewer.immigration_authorized:
         return Withheld(
             Reason.NOT_IMMIGRATION_AUTHORIZED,
@@ -350,6 +354,26 @@ def _never_shared(viewer: Viewer, *, own_agency: bool) -> Decision:
         return _cji_gate()
     return Released(
         "own_agency", "Your agency produced this material; you investigate or prosecute."
+    )
+
+
+#: The only role that reads a provider's privileged notes, and only its own provider's.
+PRIVILEGED_ROLES: frozenset[str] = frozenset({"advocate"})
+
+
+def _privileged(viewer: Viewer, *, own_agency: bool) -> Decision:
+    """Counseling and case-management notes stay with the producing provider's advocates:
+    no release and no sharing rule moves them (advocate-victim privilege; VAWA/VOCA/FVPSA
+    confidentiality), not even to the provider's coordinator or to a serving provider."""
+    if own_agency and viewer.roles & PRIVILEGED_ROLES and viewer.sector == Sector.VICTIM_SERVICES:
+        return Released(
+            "own_provider_advocate",
+            "Your provider wrote this privileged note and you are one of its advocates.",
+        )
+    return Withheld(
+        Reason.PRIVILEGED,
+        "A provider's counseling and case-management notes are privileged: only its own "
+        "advocates read them, whatever a release or the protocol says.",
     )
 
 

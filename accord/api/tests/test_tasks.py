@@ -69,6 +69,14 @@ def test_the_version_is_required_and_named_when_missing(people, board_task):
 
 
 def test_another_agencys_task_is_refused(people, board_task):
+    """On a case the caller's agency works: 403 naming whose task it is."""
+    from django.utils import timezone
+
+    from accord.cases.models import CaseParticipant
+
+    CaseParticipant.objects.create(
+        case_id=board_task["case_id"], agency=people["rpd"].agency, joined_at=timezone.now()
+    )
     response = post_json(
         signed_in(people["rpd"]),
         f"/tasks/{board_task['id']}/take",
@@ -76,6 +84,15 @@ def test_another_agencys_task_is_refused(people, board_task):
     )
     assert response.status_code == 403
     assert response.json()["error"] == "forbidden"
+
+
+def test_a_task_of_a_case_the_caller_cannot_see_is_404_like_a_missing_one(people, board_task):
+    """Issue 12, item 5: never "this task belongs to <agency>" for a case one may not open."""
+    client = signed_in(people["rpd"])
+    seen = post_json(client, f"/tasks/{board_task['id']}/take", {"expected_version": 1})
+    missing = post_json(client, "/tasks/999999/take", {"expected_version": 1})
+    assert seen.status_code == missing.status_code == 404
+    assert seen.json() == missing.json()
 
 
 def test_another_task_forces_task_is_404(make_member, board_task):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .advocate_notes import advocate_note_add
 from .cases import (
     SuspectInput,
     case_open,
@@ -11,6 +12,13 @@ from .cases import (
     plan_generate,
     sensitive_material_add,
     suspect_add,
+)
+from .immigration_relief import (
+    certifying_official_designate,
+    certifying_official_undesignate,
+    immigration_authorization_set,
+    immigration_relief_create,
+    immigration_relief_update,
 )
 from .operations import (
     operation_end,
@@ -25,10 +33,7 @@ from .referrals import referral_accept, referral_complete, referral_decline, ref
 from .reminders import RenewalReminder, immigration_relief_remind
 from .support import (
     EXAMPLE_INSTRUMENT,
-    certifying_official_designate,
     charging_record,
-    immigration_relief_create,
-    immigration_relief_update,
     interpreter_assign,
     interpreter_request_create,
     placement_recommendation,
@@ -44,11 +49,14 @@ __all__ = [
     "RenewalReminder",
     "SuspectInput",
     "VictimInput",
+    "advocate_note_add",
     "case_open",
     "case_stage_set",
     "case_update_facts",
     "certifying_official_designate",
+    "certifying_official_undesignate",
     "charging_record",
+    "immigration_authorization_set",
     "immigration_relief_create",
     "immigration_relief_remind",
     "immigration_relief_update",

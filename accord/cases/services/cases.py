@@ -32,7 +32,7 @@ from ..models import (
     Task,
     TaskStatus,
 )
-from ..notifications import notify
+from ..notifications import notify_task
 from ..plan import plan_changes, plan_compute
 from ..tasks import tasks_for_anchor, tasks_no_longer_applying
 from ._common import (
@@ -395,7 +395,7 @@ def _tasks_follow(*, actor: User, case: Case, evaluation: CaseEvaluation, now: d
             agency=actor.agency,
             kind="task_cancelled",
             summary=f"Task no longer applies after the facts changed: {task.title}",
-            field_class=FieldClass(task.visibility_class),
+            field_class=task.visibility_class,  # the title says what the task is
             now=now,
         )
     _notify_task_owners(case=case, tasks=created, now=now)
@@ -405,14 +405,16 @@ def _notify_task_owners(*, case: Case, tasks: Sequence[Task], now: datetime) -> 
     from ._common import agency_recipients
 
     for task in tasks:
-        if task.owner_agency is None or task.visibility_class != FieldClass.CASE_BASIC:
+        if task.owner_agency is None:
             continue
-        notify(
+        notify_task(  # composed per recipient: a relief task is named only to those authorized
+            task=task,
             recipients=agency_recipients(task.owner_agency, role=task.owner_role),
             kind="task_assigned",
-            subject=f"New task on case {case.number}",
-            body=f"Case {case.number}: {task.title}. Due {task.due_at:%Y-%m-%d %H:%M} UTC.",
-            case=case,
+            compose=lambda title, task=task: (
+                f"New task on case {case.number}",
+                f"Case {case.number}: {title}. Due {task.due_at:%Y-%m-%d %H:%M} UTC.",
+            ),
             now=now,
         )
 

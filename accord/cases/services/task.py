@@ -9,9 +9,10 @@ from django.db import transaction
 from accord.accounts.models import Role, User
 from accord.audit.events import AuditEventType
 from accord.errors import NotFound, PermissionDenied, ValidationError
+from accord.sharing.door import case_access, task_visible
 
 from ..models import Task, TaskStatus
-from ..notifications import notify
+from ..notifications import notify_task
 from ._common import (
     agency_recipients,
     audit,
@@ -26,14 +27,26 @@ from ._common import (
 OPEN = (TaskStatus.OPEN, TaskStatus.TAKEN)
 
 
+NO_SUCH_TASK = "No such task."
+
+
 def _task_for(actor: User, task_id: int) -> Task:
+    """The task, when the actor may know of it: a task of a case they cannot open, or of a class
+    they may not see (an immigration-relief task without the authorization), is answered
+    exactly like a missing one (S8, issue 12 item 5), never "it belongs to <agency>"."""
     task = (
         Task.objects.select_related("case", "owner_agency")
         .filter(pk=task_id, case__task_force_id=actor.task_force_id)
         .first()
     )
     if task is None:
-        raise NotFound("No such task.")
+        raise NotFound(NO_SUCH_TASK)
+    try:
+        _case, access = case_access(viewer=actor, case_id=task.case_id)
+    except NotFound:
+        raise NotFound(NO_SUCH_TASK) from None
+    if not task_visible(access, task):
+        raise NotFound(NO_SUCH_TASK)
     return task
 
 
@@ -92,6 +105,7 @@ def task_take(
             agency=actor.agency,
             kind="task_taken",
             summary=f"{actor} took the task: {task.title}",
+            field_class=task.visibility_class,  # the title says what the task is
             now=now,
         )
         audit(
@@ -134,6 +148,7 @@ def task_complete(
             agency=actor.agency,
             kind="task_done",
             summary=f"Task done: {task.title}",
+            field_class=task.visibility_class,
             now=now,
         )
         audit(actor=actor, event=AuditEventType.RECORD_UPDATED, record=task, fields=["status"])
@@ -174,6 +189,7 @@ def tasks_escalate_overdue(*, now: datetime) -> list[Task]:
                 agency=agency,
                 kind="task_escalated",
                 summary=f"Overdue task escalated: {task.title} (due {task.due_at:%Y-%m-%d %H:%M} UTC)",
+                field_class=task.visibility_class,
                 now=now,
             )
             audit(
@@ -187,18 +203,17 @@ def tasks_escalate_overdue(*, now: datetime) -> list[Task]:
             recipients = list(coordinators(task.case.task_force_id))
             if task.owner_agency_id:
                 recipients += agency_recipients(task.owner_agency, role=None)
-            if task.visibility_class == "case-basic":
-                notify(
-                    recipients=recipients,
-                    kind="task_escalated",
-                    subject=f"Overdue task on case {task.case.number}",
-                    body=(
-                        f'Case {task.case.number}: "{task.title}" owned by '
-                        f"{task.owner_agency or 'no agency'} was due {task.due_at:%Y-%m-%d %H:%M} UTC "
-                        "and is not done."
-                    ),
-                    case=task.case,
-                    now=now,
-                )
+            notify_task(
+                task=task,
+                recipients=recipients,
+                kind="task_escalated",
+                compose=lambda title, task=task: (
+                    f"Overdue task on case {task.case.number}",
+                    f'Case {task.case.number}: "{title}" owned by '
+                    f"{task.owner_agency or 'no agency'} was due "
+                    f"{task.due_at:%Y-%m-%d %H:%M} UTC and is not done.",
+                ),
+                now=now,
+            )
             escalated.append(task)
     return escalated

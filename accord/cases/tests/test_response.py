@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accord.cases import models as case_models
 from accord.cases.fields import BOOKKEEPING, REGISTRY
-from accord.cases.models import Notification, Task
+from accord.cases.models import CaseParticipant, Notification, Task
 from accord.cases.services import (
     EXAMPLE_INSTRUMENT,
     certifying_official_designate,
@@ -152,8 +152,11 @@ def test_tasks_show_on_user_and_agency_boards_and_overdue_escalates_once(
 
 def test_take_and_complete_by_owner_only(people, case):
     task = Task.objects.get(case=case, deadline_id="continued-presence-request")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # an immigration-relief task rpd may not know of (issue 12)
         task_take(actor=people["rpd"], task_id=task.pk, expected_version=1)
+    hhs = Task.objects.get(case=case, deadline_id="hhs-notification")
+    with pytest.raises(PermissionDenied):  # a task rpd sees, owned by another agency
+        task_take(actor=people["rpd"], task_id=hhs.pk, expected_version=1)
     task = task_take(actor=people["hsi"], task_id=task.pk, expected_version=1)
     assert any(t.id == task.pk and t.assignee for t in tasks_for_user(viewer=people["hsi"]).due)
     task_complete(actor=people["hsi"], task_id=task.pk, expected_version=task.lock_version)
@@ -466,6 +469,9 @@ def test_a_task_that_requires_training_cannot_be_taken_without_the_certificate(p
     case = open_case(people["rpd"], facts=dict(LABOR_MINOR, trafficker_intimate_partner=True))
     task = Task.objects.get(case=case, deadline_id="danger-assessment")
     Task.objects.filter(pk=task.pk).update(owner_agency=people["harbor"].agency)
+    CaseParticipant.objects.get_or_create(  # a task's owner works the case (issue 11)
+        case=case, agency=people["harbor"].agency, defaults={"joined_at": timezone.now()}
+    )
     with pytest.raises(ValidationError, match="Conducting the task force danger assessment"):
         task_take(actor=people["harbor"], task_id=task.pk, expected_version=task.lock_version)
     with pytest.raises(ValidationError, match="Conducting the task force danger assessment"):

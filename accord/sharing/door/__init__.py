@@ -50,6 +50,7 @@ from .boards import (
     unread_count,
 )
 from .pages import (
+    RESTRICTED_TASK,
     CaseSummary,
     CaseView,
     CaseWithVictims,
@@ -64,6 +65,8 @@ from .pages import (
     cases_for,
     field_explanation,
     record_for_edit,
+    task_title_for,
+    task_visible,
 )
 from .registry import register_case_data
 from .release import Released, case_basic, case_basic_fields, release
@@ -82,6 +85,7 @@ __all__ = [
     "GENDERS",
     "INTERPRETER_BOARD_FIELDS",
     "LE_OR_PROSECUTION",
+    "RESTRICTED_TASK",
     "TRAFFICKING_TYPES",
     "CaseAccess",
     "CaseAggregateRow",
@@ -124,6 +128,8 @@ __all__ = [
     "register_case_data",
     "release",
     "served_victim",
+    "task_title_for",
+    "task_visible",
     "tasks_for_agency",
     "tasks_for_user",
     "unread_count",

@@ -19,7 +19,7 @@ from accord.errors import NotFound, PermissionDenied
 from accord.sharing import policy
 
 from .access import CASE_POLICY, CaseAccess, DecisionCache, access_for, policy_viewer
-from .pages import participant_rows, task_visible
+from .pages import participant_rows, restricted_task, task_restricted_for_owner, task_visible
 from .registry import m
 from .release import release
 
@@ -85,10 +85,13 @@ def task_board(viewer: User, query: QuerySet[Any], *, now: datetime) -> TaskBoar
     open_statuses = (m.TaskStatus.OPEN, m.TaskStatus.TAKEN)
     for task in tasks:
         access = accesses[task.case_id]
-        if access is None or not task_visible(access, task):
+        if access is None:
+            continue
+        visible = task_visible(access, task)
+        if not visible and not task_restricted_for_owner(access, task):
             continue
         case = release(access, task.case)
-        shown = release(access, task)
+        shown = release(access, task) if visible else restricted_task(task)
         overdue = task.status in open_statuses and task.due_at < now
         open_ = task.status in open_statuses
         own_agency = task.owner_agency_id == viewer.agency_id
@@ -105,8 +108,9 @@ def task_board(viewer: User, query: QuerySet[Any], *, now: datetime) -> TaskBoar
             overdue=overdue,
             escalated=task.escalated_at is not None,
             lock_version=task.lock_version,
-            may_take=open_ and own_agency and task.assignee_id != viewer.pk,
-            may_complete=open_
+            may_take=visible and open_ and own_agency and task.assignee_id != viewer.pk,
+            may_complete=visible
+            and open_
             and (task.assignee_id == viewer.pk or (own_agency and not task.assignee_id)),
         )
         if not open_:

@@ -10,7 +10,7 @@ authorization, never-shared material outside its producer) leave no trace: no ro
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -162,21 +162,88 @@ class CaseView:
     charging: list[Released]
     safety: list[Released]
     withheld_sections: Mapping[str, str]
+    #: The producing provider's privileged notes, for its advocates only (absent for others).
+    advocate_notes: list[Released] = field(default_factory=list)
 
 
 def _section(access: CaseAccess, query: Iterable[Any], disclosed: set[str]) -> list[Released]:
     return [release(access, row, disclosed=disclosed) for row in query]
 
 
+def task_context(access: CaseAccess, task: Any) -> policy.RecordContext:
+    """A task is its owner's work: the owning agency stands as its producer, so the class of
+    its title decides who of that agency sees it (an immigration-relief task: its authorized
+    users) and the sharing rules decide for everyone else."""
+    return access.record_context(
+        produced_by_id=task.owner_agency_id or task.produced_by_id,
+        victim_id=None,
+        serving_provider_id=None,
+    )
+
+
 def task_visible(access: CaseAccess, task: Any) -> bool:
     """A task is shown (case page and boards alike) when its visibility class is released."""
-    return field_visible(
-        access, task.visibility_class, produced_by_id=task.produced_by_id, category="tasks"
-    ).visible
+    decision = access.decide(
+        task_context(access, task), policy.FieldSpec(task.visibility_class, "tasks")
+    )
+    return isinstance(decision, policy.Released)
+
+
+#: The title an agency's user sees of its own task whose class they may not see: the work is
+#: theirs (someone authorized must do it), what it is about is not for them (issue 12, item 5).
+RESTRICTED_TASK = "Restricted task"
+
+
+def task_restricted_for_owner(access: CaseAccess, task: Any) -> bool:
+    """The viewer's agency owns a task the viewer may not read: shown with a neutral title."""
+    return (
+        access.participant
+        and task.owner_agency_id == access.agency_id
+        and not task_visible(access, task)
+    )
+
+
+def restricted_task(task: Any) -> Released:
+    """A task row that says only that there is work for the viewer's agency, and when."""
+    return Released(
+        kind="task",
+        id=task.pk,
+        values={
+            "title": RESTRICTED_TASK,
+            "owner_agency": str(task.owner_agency) if task.owner_agency_id else None,
+            "owner_role": task.owner_role,
+            "assignee": None,
+            "due_at": task.due_at,
+            "status": task.get_status_display(),
+        },
+        withheld={},
+        refs={"id": task.pk, "restricted": True},
+    )
 
 
 def tasks_released(access: CaseAccess, query: Iterable[Any]) -> list[Released]:
-    return [release(access, task) for task in query if task_visible(access, task)]
+    rows = []
+    for task in query:
+        if task_visible(access, task):
+            rows.append(release(access, task))
+        elif task_restricted_for_owner(access, task):
+            rows.append(restricted_task(task))
+    return rows
+
+
+def task_title_for(*, viewer: User, task: Any) -> str | None:
+    """A task's title as ``viewer`` may be told it (notifications, e-mail): the title when they
+    may read the task, ``RESTRICTED_TASK`` when their agency owns it but they may not, None when
+    they may not know of it at all."""
+    try:
+        _case, access = case_access(viewer=viewer, case_id=task.case_id)
+    except NotFound:
+        return None
+    if task_visible(access, task):
+        return str(task.title)
+    if task_restricted_for_owner(access, task):
+        return RESTRICTED_TASK
+    return None
 
 
 def case_detail(*, viewer: User, case_id: int, purpose: str = "case page") -> CaseView:
@@ -235,6 +302,11 @@ def case_detail(*, viewer: User, case_id: int, purpose: str = "case page") -> Ca
         charging=_section(access, case.chargingrecords.select_related("victim"), disclosed),
         safety=_section(access, case.safetyassessments.select_related("victim"), disclosed),
         withheld_sections=withheld_sections,
+        advocate_notes=[
+            row
+            for row in _section(access, case.advocatenotes.select_related("victim"), disclosed)
+            if "text" in row.values
+        ],
     )
     audit_disclosure(viewer, case, disclosed, purpose)
     return view
@@ -425,9 +497,10 @@ def field_explanation(
     field_class = str(spec.field_class)
     if kind == "task":
         field_class = instance.visibility_class
-    decision = access.decide(
-        record_context_of(access, instance), policy.FieldSpec(field_class, spec.category)
+    context = (
+        task_context(access, instance) if kind == "task" else record_context_of(access, instance)
     )
+    decision = access.decide(context, policy.FieldSpec(field_class, spec.category))
     if isinstance(decision, policy.Withheld) and str(decision.reason) in SILENT_REASONS:
         raise NotFound("No such record.")
     rule = next((r for r in access.rules if r.id == getattr(decision, "rule_id", None)), None)
