@@ -25,7 +25,7 @@ from .models import SafetyInstrument
 from .notifications import notification_mark_read
 
 CASE_ROLES = tuple(sorted(door.CASE_ROLES))
-INTAKE_ROLES = (Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR)
+INTAKE_ROLES = (Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR, Role.PROSECUTOR)
 
 
 def _int(value: Any) -> int | None:

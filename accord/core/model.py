@@ -274,6 +274,7 @@ ANCHOR_EVENTS: tuple[str, ...] = (
     "operation_start",
     "operation_end",
     "charges_filed",
+    "prosecution",
     "case_closed",
 )
 

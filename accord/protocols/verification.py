@@ -16,7 +16,11 @@ from typing import Any
 from accord.core.model import Protocol
 from accord.core.verify import Finding, VerificationReport, finding_to_json, verify_protocol
 
-from .directory_checks import DirectoryFinding, check_protocol_references
+from .directory_checks import (
+    DirectoryFinding,
+    check_protocol_references,
+    deadline_owner_findings,
+)
 from .situations import describe_facts, describe_region
 
 #: Seconds the core may spend on one version's verification (the report page waits for it).
@@ -182,6 +186,9 @@ def build_report(
         if directory is not None:
             directory_checked = True
             items.extend(_directory_items(directory))
+        items.extend(
+            _directory_items(deadline_owner_findings(task_force=task_force, protocol=protocol))
+        )
     notes = accepted or {}
     if notes:
         items = [
