@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_team
 
 app_name = "cases"
 
@@ -24,4 +24,6 @@ urlpatterns = [
     path("tasks/agency/", views.agency_tasks, name="agency_tasks"),
     path("tasks/<int:task_id>/<slug:action>/", views.task_act, name="task_act"),
     path("notifications/", views.notifications, name="notifications"),
+    path("<int:case_id>/team/", views_team.case_team, name="team"),
+    path("<int:case_id>/prosecution/", views_team.case_prosecution, name="prosecution"),
 ]

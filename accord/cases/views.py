@@ -23,6 +23,7 @@ from accord.web.access import member
 from . import forms, selectors, services
 from .models import SafetyInstrument
 from .notifications import notification_mark_read
+from .views_team import team_notes
 
 CASE_ROLES = tuple(sorted(door.CASE_ROLES))
 INTAKE_ROLES = (Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR, Role.PROSECUTOR)
@@ -135,6 +136,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "is_advocate": user.has_role(Role.ADVOCATE),  # type: ignore[union-attr]
             "is_interpreter_coordinator": user.has_role(Role.INTERPRETER_COORDINATOR),  # type: ignore[union-attr]
             "links": selectors.case_edit_links(view),
+            "team": team_notes(view),
             "now": timezone.now(),
         },
     )

@@ -369,6 +369,7 @@ class OfficeProposal:
     organization: str
     rules: tuple[str, ...]
     explanation: str
+    how: tuple[str, ...] = ()
 
 
 def prosecuting_office_proposal(case: Case) -> OfficeProposal:
@@ -400,7 +401,9 @@ def prosecuting_office_proposal(case: Case) -> OfficeProposal:
         if slug
         else None
     )
-    return OfficeProposal(agency, slug, tuple(result.rules), result.explanation)
+    return OfficeProposal(
+        agency, slug, tuple(result.rules), result.explanation, tuple(result.how or ())
+    )
 
 
 def case_prosecution_start(
