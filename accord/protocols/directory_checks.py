@@ -220,6 +220,8 @@ def deadline_owner_findings(*, task_force: Any, protocol: Protocol) -> list[Dire
 
     Otherwise a case would meet a duty nobody can own; at run time such a deadline creates no
     task (the case timeline says so), and this finding tells the task force before any case.
+    A warning, not an error: a task force may sign off while a sector's member is still to
+    join (the example's duties for HSI in a task force without HSI), knowing the duty waits.
     """
     from accord.accounts.models import Agency
 
@@ -248,6 +250,7 @@ def deadline_owner_findings(*, task_force: Any, protocol: Protocol) -> list[Dire
                 rule=deadline.id,
                 target=organization or sector,
                 check="deadline_owner",
+                severity="warning",
                 message=(
                     f"Deadline {deadline.id} ({deadline.task}) {named} and no member agency "
                     f"of sector {sector_words} exists: no case could give this task an owner."

@@ -45,7 +45,7 @@ class ReportItem:
     """One line of the report, whatever found it."""
 
     key: str
-    source: str  # "verification" | "directory"
+    source: str  # "verification" | "directory" | "members"
     decision: str
     kind: str
     rules: tuple[str, ...]
@@ -169,6 +169,22 @@ def _directory_items(findings: Sequence[DirectoryFinding]) -> list[ReportItem]:
     ]
 
 
+def _deadline_owner_items(findings: Sequence[DirectoryFinding]) -> list[ReportItem]:
+    """Deadlines no member agency can own (checked against the task force's members)."""
+    return [
+        ReportItem(
+            key=finding.key,
+            source="members",
+            decision=finding.decision,
+            kind="deadline-owner",
+            rules=(finding.rule,) if finding.rule else (),
+            severity=finding.severity,
+            message=finding.message,
+        )
+        for finding in findings
+    ]
+
+
 def build_report(
     *,
     protocol: Protocol,
@@ -187,7 +203,7 @@ def build_report(
             directory_checked = True
             items.extend(_directory_items(directory))
         items.extend(
-            _directory_items(deadline_owner_findings(task_force=task_force, protocol=protocol))
+            _deadline_owner_items(deadline_owner_findings(task_force=task_force, protocol=protocol))
         )
     notes = accepted or {}
     if notes:

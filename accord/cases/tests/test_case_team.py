@@ -708,13 +708,13 @@ def test_the_verification_report_carries_the_finding(county, task_force):
     version = ProtocolVersion.objects.get(task_force=task_force)
     Agency.objects.filter(sector="prosecution").update(is_active=False)
     report = build_report(protocol=version.protocol, digest="test-digest", task_force=task_force)
-    kinds = [item for item in report.items if item.kind == "directory-deadline_owner"]
+    kinds = [item for item in report.items if item.kind == "deadline-owner"]
     assert {item.rules for item in kinds} == {
         ("motion-to-dismiss",),
         ("charging-review",),
         ("victim-witness-contact",),
     }
-    assert all(item.is_error for item in kinds)
+    assert all(item.severity == "warning" for item in kinds)
 
 
 def test_a_waiting_deadline_gets_its_task_when_an_owner_joins(people, county):
