@@ -906,3 +906,71 @@ def test_the_prosecution_page_proposes_the_office_and_asks_why_for_another(peopl
     assert Case.objects.get(pk=case.pk).stage == "prosecution"
     assert client_for(usao).get(reverse("cases:detail", args=[case.pk])).status_code == 200
     assert client_for(people["hsi"]).get(url).status_code in (403, 404)
+
+
+def test_a_provider_cannot_open_a_case_led_by_law_enforcement_without_a_release(people, county):
+    with pytest.raises(ValidationError) as refused:
+        open_case(people["harbor"], lead_agency=county["riverton-pd"], title="Walk-in")
+    assert refused.value.code == "held_back"
+    assert not Case.objects.filter(title="Walk-in").exists()
+
+
+def test_property_tasks_are_owned_by_participants_and_never_duplicated(people, county):
+    """Over openers, facts and missing agencies: every task's owner is on the case, re-evaluating
+    adds no second task for the same answer, and a provider's case holds no law enforcement."""
+    from collections import Counter
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(
+        opener=st.sampled_from(("rpd", "hsi", "harbor", "da")),
+        age=st.integers(min_value=5, max_value=70),
+        citizenship=st.sampled_from(("us_citizen", "permanent_resident", "foreign_national")),
+        kind=st.sampled_from(("sex", "labor", "both")),
+        jurisdiction=st.sampled_from(("riverton", "lakeside", "multi_state")),
+        partner=st.booleans(),
+        charged=st.booleans(),
+        missing=st.sets(st.sampled_from(("hsi-riverton", "harbor-light", "da-example"))),
+    )
+    def check(opener, age, citizenship, kind, jurisdiction, partner, charged, missing):
+        Agency.objects.filter(slug__in=county).update(is_active=True)
+        Agency.objects.filter(slug__in=missing - {people[opener].agency.slug}).update(
+            is_active=False
+        )
+        facts = {
+            **LABOR_MINOR,
+            "victim_age": age,
+            "victim_citizenship": citizenship,
+            "trafficking_type": kind,
+            "jurisdiction": jurisdiction,
+            "trafficker_intimate_partner": partner,
+            "victim_charged": charged,
+        }
+        case = open_case(people[opener], facts=facts)
+        case_update_facts(
+            actor=people[opener], case=case, facts={"victim_count": 2}, expected_version=None
+        )
+        on_case = set(CaseParticipant.objects.filter(case=case).values_list("agency_id", flat=True))
+        tasks = list(Task.objects.filter(case=case))
+        assert all(t.owner_agency_id in on_case for t in tasks)
+        keys = Counter((t.deadline_id, t.anchor_ref) for t in tasks)
+        assert all(count == 1 for count in keys.values())
+        if opener == "harbor":
+            sectors = set(
+                CaseParticipant.objects.filter(case=case).values_list("agency__sector", flat=True)
+            )
+            assert not sectors & {
+                "law_enforcement_local",
+                "law_enforcement_federal",
+                "law_enforcement_state",
+                "prosecution",
+            }
+
+    check()
