@@ -94,6 +94,13 @@ class AuditEventType(enum.StrEnum):
     TRAINING_ATTENDANCE_RECORDED = "training_attendance_recorded"
     TRAINING_CERTIFICATE_ISSUED = "training_certificate_issued"
     TRAINING_EXPIRY_NOTIFIED = "training_expiry_notified"
+    # The case team (issue 11)
+    CASE_PARTICIPANT_ADDED = "case_participant_added"
+    CASE_PARTICIPANT_REMOVED = "case_participant_removed"
+    CASE_LEAD_HANDED_OFF = "case_lead_handed_off"
+    CASE_STAGE_CHANGED = "case_stage_changed"
+    CASE_PROSECUTION_OFFICE_CHOSEN = "case_prosecution_office_chosen"
+    TASK_REASSIGNED = "task_reassigned"
     # The audit trail itself
     AUDIT_LOG_READ = "audit_log_read"
     AUDIT_VERIFIED = "audit_verified"

@@ -178,6 +178,7 @@ CASES: tuple[tuple[str, str, str, dict[str, Any], int, str, bool, str], ...] = (
             "victim_citizenship": "us_citizen",
             "jurisdiction": "lakeside",
             "victim_charged": True,
+            "trafficker_foreign_national": False,
         },
         1,
         "harbor-light",

@@ -51,7 +51,14 @@ REGISTRY: Mapping[str, Mapping[str, FieldSpec]] = {
         jurisdiction=(BASIC, "location"),
         incident_summary=(LE, "investigation"),
     ),
-    "caseparticipant": _specs(agency=(BASIC, "case"), is_serving_provider=(BASIC, "services")),
+    "caseparticipant": _specs(
+        agency=(BASIC, "case"),
+        is_serving_provider=(BASIC, "services"),
+        part=(BASIC, "case"),
+        joined_via=(BASIC, "case"),
+        reason=(BASIC, "case"),
+        added_by=(BASIC, "case"),
+    ),
     "potentialvictim": _specs(
         pseudonym=(BASIC, "identity"),
         age=(BASIC, "identity"),

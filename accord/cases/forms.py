@@ -12,6 +12,7 @@ from .models import (
     CaseStage,
     ChargingDecision,
     IncidentKind,
+    ParticipantPart,
     PlacementKind,
     Proceeding,
     ReliefKind,
@@ -399,3 +400,58 @@ class ReliefAccessForm(forms.Form):
             ("undesignate", "End the designation"),
         ]
     )
+
+
+# --- the case team (issue 11) -----------------------------------------------------------------
+
+TEAM_PART_CHOICES = [
+    (value, label) for value, label in ParticipantPart.choices if value != ParticipantPart.LEAD
+]
+
+
+class ParticipantAddForm(forms.Form):
+    """Choices (member agencies by name) are filled in by the view."""
+
+    agency = forms.TypedChoiceField(coerce=int, label="Agency")
+    part = forms.ChoiceField(choices=[("", "Choose a part"), *TEAM_PART_CHOICES], label="Part")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why it joins",
+        help_text="Recorded on the case team and the timeline.",
+    )
+
+
+class ParticipantRemoveForm(forms.Form):
+    agency = forms.TypedChoiceField(coerce=int, label="Agency leaving the case")
+    reassign_to = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        empty_value=None,
+        label="Its open tasks go to",
+        help_text="Required when the agency still owns open tasks.",
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why it leaves")
+
+
+class HandOffForm(forms.Form):
+    agency = forms.TypedChoiceField(coerce=int, label="New lead agency")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), label="Why it takes the lead"
+    )
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class TaskReassignForm(forms.Form):
+    task = forms.TypedChoiceField(coerce=int, label="Task")
+    agency = forms.TypedChoiceField(coerce=int, label="Give it to")
+
+
+class ProsecutionForm(forms.Form):
+    office = forms.TypedChoiceField(coerce=int, label="Prosecuting office")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Why this office",
+        help_text="Required when you choose another office than the one the protocol proposes.",
+    )
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

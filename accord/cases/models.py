@@ -73,15 +73,54 @@ class Case(models.Model):
         return self.number
 
 
+class ParticipantPart(models.TextChoices):
+    """What an agency does on a case (the case team, DESIGN.md §2)."""
+
+    LEAD = "lead", "Lead agency"
+    INVESTIGATING = "investigating", "Investigating"
+    PROSECUTING = "prosecuting", "Prosecuting"
+    SERVING_PROVIDER = "serving_provider", "Serving provider"
+    CHILD_PROTECTION = "child_protection", "Child protection"
+    LEGAL_SERVICES = "legal_services", "Legal services"
+    INTERPRETER = "interpreter", "Interpreter"
+    OTHER = "other", "Other"
+
+
+class JoinedVia(models.TextChoices):
+    """How an agency came onto a case (its provenance on the team)."""
+
+    OPENED = "opened", "Opened the case"
+    PLAN = "plan", "Named by the response plan"
+    REFERRAL = "referral", "A referral to it"
+    TASK = "task", "Given a task"
+    ADDED = "added", "Added by the lead"
+    HAND_OFF = "hand_off", "Handed the lead"
+    PROSECUTION = "prosecution", "Took the case for prosecution"
+
+
 class CaseParticipant(models.Model):
-    """An agency working the case; participants' users (and coordinators) see the case."""
+    """An agency working the case; participants' users (and coordinators) see the case.
+
+    ``part`` says what it does there and ``joined_via`` how it came in (with ``reason`` and
+    ``added_by`` when a person added it). ``is_serving_provider`` mirrors ``part`` being the
+    serving provider: the sharing policy reads it on every request.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participants")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     is_serving_provider = models.BooleanField(default=False)
     joined_at = models.DateTimeField()
+    part = models.CharField(
+        max_length=30, choices=ParticipantPart.choices, default=ParticipantPart.OTHER
+    )
+    joined_via = models.CharField(max_length=20, choices=JoinedVia.choices, default=JoinedVia.PLAN)
+    reason = models.TextField(blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
+        ordering = ["joined_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["case", "agency"], name="one_participation_per_agency")
         ]

@@ -8,18 +8,18 @@ idempotent: one task per (case, deadline, anchor instance).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Agency, Role
+from accord.accounts.models import Agency, Role
 from accord.core.evaluate import ProtocolEvaluation, json_value
 from accord.core.model import Deadline, OutputKind, Protocol, title_placeholders
 from accord.core.victims import CaseEvaluation
 
 from .evaluation import as_case_evaluation
-from .models import Case, Task, TaskStatus
+from .models import Case, CaseEvent, JoinedVia, Task, TaskStatus
 
 #: Protocol owner roles -> the account role that acts on them.
 OWNER_ROLES: Mapping[str, str] = {
@@ -74,23 +74,92 @@ def resolve_owner(
     agencies: Mapping[str, Agency],
     participants: Iterable[Agency],
     preferred: Agency | None = None,
+    named_by_plan: Iterable[Agency] = (),
 ) -> Agency | None:
-    """The owning agency: named by the protocol, else the event's agency, else the lead for a
-    role of no sector, else a participant of the owner's sector (the lead first for law
-    enforcement)."""
+    """The owning agency, always one that is (or may become) a participant:
+
+    the member agency the protocol names; else the event's agency (``preferred``) when its
+    sector fits; else a participant of the owner's sector, the lead agency first (a local
+    police lead never owns a federal agency's duty such as Continued Presence); else an agency
+    of that sector the plan's answers name (the provider it refers to, ...). None when no agency of the owner's sector can own it: the caller then creates no
+    task and tells the case (a verification finding warns of this before any case).
+    """
     if deadline.owner_organization:
-        return agencies.get(deadline.owner_organization)
+        named = agencies.get(deadline.owner_organization)
+        if named is not None:
+            return named
     sector = deadline.owner_sector.value if deadline.owner_sector else ""
     if preferred is not None and (not sector or preferred.sector == sector):
         return preferred
-    if not sector:  # the protocol names a role only: the lead agency's people do it
-        return case.lead_agency
-    if sector in LAW_ENFORCEMENT_SECTORS and case.lead_agency.is_law_enforcement:
-        return case.lead_agency
-    for agency in participants:
+    lead = case.lead_agency
+    if not sector:
+        return lead
+    members = [lead, *(a for a in participants if a.pk != lead.pk), *named_by_plan]
+    for agency in members:
         if agency.sector == sector:
             return agency
     return None
+
+
+def plan_named_agencies(
+    *, case: Case, protocol: Protocol, evaluation: ProtocolEvaluation
+) -> list[Agency]:
+    """Member agencies the plan's answers name (organizations, and the organizations of the
+    services it refers to), in the protocol's decision order."""
+    from accord.core.model import OutputKind
+    from accord.directory.models import Service
+
+    organizations: list[str] = []
+    services: list[str] = []
+    for decision in protocol.decisions.values():
+        result = evaluation.get(decision.id)
+        if result is None or not result.answered:
+            continue
+        value = json_value(result.result)
+        rows = value if isinstance(value, list) else [value]
+        for output in decision.outputs:
+            if output.kind not in (OutputKind.ORGANIZATION, OutputKind.SERVICE):
+                continue
+            for row in rows:
+                named = row.get(output.name) if isinstance(row, Mapping) else row
+                for item in named if isinstance(named, list) else [named]:
+                    if not item:
+                        continue
+                    if output.kind == OutputKind.ORGANIZATION:
+                        organizations.append(str(item))
+                    else:
+                        services.append(str(item))
+    if services:
+        by_service = dict(
+            Service.objects.filter(task_force_id=case.task_force_id, slug__in=services).values_list(
+                "slug", "organization__slug"
+            )
+        )
+        organizations += [by_service[s] for s in services if s in by_service]
+    if not organizations:
+        return []
+    agencies = {
+        a.slug: a
+        for a in Agency.objects.filter(
+            task_force_id=case.task_force_id, slug__in=organizations, is_active=True
+        )
+    }
+    ordered: dict[str, Agency] = {}
+    for slug in organizations:
+        if slug in agencies:
+            ordered.setdefault(slug, agencies[slug])
+    return list(ordered.values())
+
+
+def _owner_words(deadline: Deadline) -> str:
+    if deadline.owner_organization and deadline.owner_sector:
+        return (
+            f"{deadline.owner_organization} is not a member agency and no agency of sector "
+            f"{deadline.owner_sector.value.replace('_', ' ')} is on the case"
+        )
+    if deadline.owner_sector:
+        return f"No agency of sector {deadline.owner_sector.value.replace('_', ' ')} to own"
+    return f"{deadline.owner_organization} is not a member agency"
 
 
 @dataclass(frozen=True)
@@ -226,17 +295,27 @@ def tasks_for_anchor(
     operation: Any = None,
     produced_by: Agency,
     now: datetime,
+    deadline_ids: Collection[str] | None = None,
 ) -> list[Task]:
     """Create the tasks ``anchor`` triggers (skipping ones that exist); return the new ones.
 
-    ``victim_keys`` limits per-victim deadlines to those victims (a victim added later);
-    with ``anchor_ref`` it names the one victim the event concerns (a referral)."""
+    ``victim_keys`` limits per-victim deadlines to those victims (a victim added later); with
+    ``anchor_ref`` it names the one victim the event concerns (a referral). ``deadline_ids``
+    limits it to those deadlines.
+
+    Every task has an owning agency that is on the case: an owner not yet on it joins (joined
+    "by a task"). A deadline no agency can own, or whose owner the law keeps off a provider's
+    case, makes no task; the case timeline says why, once.
+    """
+    from .services._common import event_add, participant_ensure
+    from .team import held_back
+
     evaluation = as_case_evaluation(evaluation)
     keys = list(victim_keys) if victim_keys is not None else None
     wanted: list[tuple[Deadline, TaskInstance]] = [
         (deadline, instance)
         for deadline in protocol.deadlines
-        if deadline.anchor == anchor
+        if deadline.anchor == anchor and (deadline_ids is None or deadline.id in deadline_ids)
         for instance in task_instances(
             deadline,
             protocol=protocol,
@@ -256,13 +335,18 @@ def tasks_for_anchor(
     agencies = (
         {
             a.slug: a
-            for a in Agency.objects.filter(task_force_id=case.task_force_id, slug__in=wanted_orgs)
+            for a in Agency.objects.filter(
+                task_force_id=case.task_force_id, slug__in=wanted_orgs, is_active=True
+            )
         }
         if wanted_orgs
         else {}
     )
     participants = [p.agency for p in case.participants.select_related("agency")]
+    joined = {a.pk for a in participants}
     created = []
+    untasked: list[str] = []
+    named: dict[int, list[Agency]] = {}  # plan-named agencies, read only when a deadline needs them
     for deadline, instance in wanted:
         if (deadline.id, instance.anchor_ref) in existing:
             continue
@@ -273,9 +357,32 @@ def tasks_for_anchor(
             participants=participants,
             preferred=preferred_owner,
         )
-        named = _named_organization(deadline, instance, protocol)
-        if owner is not None and named and named == owner.slug:
+        if owner is None and deadline.owner_sector is not None:
+            key = id(instance.evaluation)
+            if key not in named:
+                named[key] = plan_named_agencies(
+                    case=case, protocol=protocol, evaluation=instance.evaluation
+                )
+            owner = resolve_owner(
+                deadline,
+                case=case,
+                agencies=agencies,
+                participants=participants,
+                preferred=preferred_owner,
+                named_by_plan=named[key],
+            )
+        title = task_title(deadline, instance, protocol=protocol)
+        if owner is None:
+            untasked.append(f"{_owner_words(deadline)}: {title}")
+            continue
+        called = _named_organization(deadline, instance, protocol)
+        if called and called == owner.slug:
             continue  # "call X" owned by X itself: nothing to do
+        if owner.pk not in joined:
+            refusal = held_back(case=case, agency=owner, now=now)
+            if refusal:
+                untasked.append(f"Held back until a victim's release names {owner.name}: {title}")
+                continue
         existing.add((deadline.id, instance.anchor_ref))
         created.append(
             Task(
@@ -285,7 +392,7 @@ def tasks_for_anchor(
                 deadline_id=deadline.id,
                 anchor=anchor,
                 anchor_ref=instance.anchor_ref,
-                title=task_title(deadline, instance, protocol=protocol),
+                title=title,
                 owner_agency=owner,
                 owner_sector=deadline.owner_sector.value if deadline.owner_sector else "",
                 owner_role=account_role(deadline.owner_role),
@@ -296,14 +403,70 @@ def tasks_for_anchor(
         )
     if created:
         Task.objects.bulk_create(created)
-        from .models import CaseParticipant
-
-        joined = {p.pk for p in participants}
         for owner in {t.owner_agency for t in created if t.owner_agency is not None}:
-            if owner.pk not in joined:  # the plan assigned work to this agency: it joins the case
-                CaseParticipant.objects.get_or_create(
-                    case=case, agency=owner, defaults={"joined_at": now}
+            if owner.pk not in joined:  # the plan gave this agency work: it joins the case
+                participant_ensure(case=case, agency=owner, now=now, joined_via=JoinedVia.TASK)
+                joined.add(owner.pk)
+    if untasked:
+        told = set(
+            CaseEvent.objects.filter(case=case, kind="task_unowned").values_list(
+                "summary", flat=True
+            )
+        )
+        for summary in untasked:
+            if summary[:400] not in told:
+                told.add(summary[:400])
+                event_add(
+                    case=case,
+                    actor=None,
+                    agency=produced_by,
+                    kind="task_unowned",
+                    summary=summary,
+                    now=now,
                 )
+    return created
+
+
+#: Anchors that have happened for every case by the time an agency can join it.
+CATCH_UP_ANCHORS: tuple[str, ...] = ("intake", "victim_identified")
+
+
+def tasks_catch_up(*, case: Case, produced_by: Agency, now: datetime) -> list[Task]:
+    """When an agency joins a case on which a deadline found no owner, the deadline's tasks
+    are created now if the newcomer can own them (a provider joining by referral gets the
+    danger assessment that waited for it). Only when the case was told of an unowned
+    deadline, so this costs one query otherwise; existing tasks are never made twice."""
+    if not CaseEvent.objects.filter(case=case, kind="task_unowned").exists():
+        return []
+    from .services.cases import current_evaluation
+
+    protocol = case.protocol_version.protocol
+    waiting = {d.id for d in protocol.deadlines if d.anchor in CATCH_UP_ANCHORS}
+    if not waiting:
+        return []
+    evaluation = current_evaluation(case)
+    created = tasks_for_anchor(
+        case=case,
+        protocol=protocol,
+        evaluation=evaluation,
+        anchor="intake",
+        anchor_at=case.opened_at,
+        produced_by=produced_by,
+        now=now,
+        deadline_ids=waiting,
+    )
+    for victim_id, identified_at in case.potentialvictims.values_list("pk", "created_at"):
+        created += tasks_for_anchor(
+            case=case,
+            protocol=protocol,
+            evaluation=evaluation,
+            anchor="victim_identified",
+            anchor_at=identified_at,
+            victim_keys=[str(victim_id)],
+            produced_by=produced_by,
+            now=now,
+            deadline_ids=waiting,
+        )
     return created
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_team
 
 app_name = "cases"
 
@@ -25,4 +25,6 @@ urlpatterns = [
     path("tasks/<int:task_id>/<slug:action>/", views.task_act, name="task_act"),
     path("notifications/", views.notifications, name="notifications"),
     path("immigration-access/", views.relief_access, name="relief_access"),
+    path("<int:case_id>/team/", views_team.case_team, name="team"),
+    path("<int:case_id>/prosecution/", views_team.case_prosecution, name="prosecution"),
 ]

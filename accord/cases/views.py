@@ -24,9 +24,10 @@ from . import forms, selectors, services
 from .models import SafetyInstrument
 from .notifications import notification_mark_read
 from .services.immigration_relief import relief_access_change, relief_access_rows, relief_offers
+from .views_team import team_notes
 
 CASE_ROLES = tuple(sorted(door.CASE_ROLES))
-INTAKE_ROLES = (Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR)
+INTAKE_ROLES = (Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR, Role.PROSECUTOR)
 
 
 def _int(value: Any) -> int | None:
@@ -168,6 +169,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "is_advocate": user.has_role(Role.ADVOCATE),  # type: ignore[union-attr]
             "is_interpreter_coordinator": user.has_role(Role.INTERPRETER_COORDINATOR),  # type: ignore[union-attr]
             "links": selectors.case_edit_links(view),
+            "team": team_notes(view),
             "now": timezone.now(),
             "relief": relief_offers(user, view.access, view.immigration),  # type: ignore[arg-type]
             "may_note": bool(_noted_victims(view, user)),

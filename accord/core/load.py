@@ -1507,7 +1507,6 @@ class _Loader:
                     "when_output",
                     "requires_training",
                     "for_each",
-
                     "class",
                 ),
                 f"deadline {identifier!r}",

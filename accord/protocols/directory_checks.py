@@ -212,3 +212,49 @@ def check_protocol_references(
             )
         )
     return findings
+
+
+def deadline_owner_findings(*, task_force: Any, protocol: Protocol) -> list[DirectoryFinding]:
+    """Each deadline's owner must resolve to a member agency of the task force: the
+    organization it names is a member agency, or some member agency has the owner's sector.
+
+    Otherwise a case would meet a duty nobody can own; at run time such a deadline creates no
+    task (the case timeline says so), and this finding tells the task force before any case.
+    A warning, not an error: a task force may sign off while a sector's member is still to
+    join (the example's duties for HSI in a task force without HSI), knowing the duty waits.
+    """
+    from accord.accounts.models import Agency
+
+    members = Agency.objects.filter(task_force=task_force, is_active=True)
+    slugs = set(members.values_list("slug", flat=True))
+    sectors = set(members.values_list("sector", flat=True))
+    findings = []
+    for deadline in protocol.deadlines:
+        organization = deadline.owner_organization or ""
+        sector = deadline.owner_sector.value if deadline.owner_sector else ""
+        if organization and organization in slugs:
+            continue
+        if sector and sector in sectors:
+            continue
+        if not organization and not sector:
+            continue  # no owner named: the lead agency owns it
+        sector_words = sector.replace("_", " ") if sector else "(none named)"
+        named = (
+            f"names {organization}, which is not a member agency,"
+            if organization
+            else "names no owner agency"
+        )
+        findings.append(
+            DirectoryFinding(
+                decision="",
+                rule=deadline.id,
+                target=organization or sector,
+                check="deadline_owner",
+                severity="warning",
+                message=(
+                    f"Deadline {deadline.id} ({deadline.task}) {named} and no member agency "
+                    f"of sector {sector_words} exists: no case could give this task an owner."
+                ),
+            )
+        )
+    return findings

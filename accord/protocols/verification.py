@@ -16,7 +16,11 @@ from typing import Any
 from accord.core.model import Protocol
 from accord.core.verify import Finding, VerificationReport, finding_to_json, verify_protocol
 
-from .directory_checks import DirectoryFinding, check_protocol_references
+from .directory_checks import (
+    DirectoryFinding,
+    check_protocol_references,
+    deadline_owner_findings,
+)
 from .situations import describe_facts, describe_region
 
 #: Seconds the core may spend on one version's verification (the report page waits for it).
@@ -41,7 +45,7 @@ class ReportItem:
     """One line of the report, whatever found it."""
 
     key: str
-    source: str  # "verification" | "directory"
+    source: str  # "verification" | "directory" | "members"
     decision: str
     kind: str
     rules: tuple[str, ...]
@@ -165,6 +169,22 @@ def _directory_items(findings: Sequence[DirectoryFinding]) -> list[ReportItem]:
     ]
 
 
+def _deadline_owner_items(findings: Sequence[DirectoryFinding]) -> list[ReportItem]:
+    """Deadlines no member agency can own (checked against the task force's members)."""
+    return [
+        ReportItem(
+            key=finding.key,
+            source="members",
+            decision=finding.decision,
+            kind="deadline-owner",
+            rules=(finding.rule,) if finding.rule else (),
+            severity=finding.severity,
+            message=finding.message,
+        )
+        for finding in findings
+    ]
+
+
 def build_report(
     *,
     protocol: Protocol,
@@ -182,6 +202,9 @@ def build_report(
         if directory is not None:
             directory_checked = True
             items.extend(_directory_items(directory))
+        items.extend(
+            _deadline_owner_items(deadline_owner_findings(task_force=task_force, protocol=protocol))
+        )
     notes = accepted or {}
     if notes:
         items = [

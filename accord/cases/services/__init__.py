@@ -28,6 +28,16 @@ from .operations import (
     operation_plan,
     operation_update,
 )
+from .participants import (
+    OfficeProposal,
+    case_prosecution_start,
+    lead_hand_off,
+    may_manage_team,
+    may_start_prosecution,
+    participant_add,
+    participant_remove,
+    prosecuting_office_proposal,
+)
 from .permissions import may_set_stage, operation_fields_editable, victim_fields_editable
 from .referrals import referral_accept, referral_complete, referral_decline, referral_send
 from .reminders import RenewalReminder, immigration_relief_remind
@@ -41,16 +51,18 @@ from .support import (
     safety_assessment_record,
     safety_instrument_save,
 )
-from .task import task_complete, task_take, tasks_escalate_overdue
+from .task import task_complete, task_reassign, task_take, tasks_escalate_overdue
 from .victims import VictimInput, victim_add, victim_remove, victim_update
 
 __all__ = [
     "EXAMPLE_INSTRUMENT",
+    "OfficeProposal",
     "RenewalReminder",
     "SuspectInput",
     "VictimInput",
     "advocate_note_add",
     "case_open",
+    "case_prosecution_start",
     "case_stage_set",
     "case_update_facts",
     "certifying_official_designate",
@@ -62,7 +74,10 @@ __all__ = [
     "immigration_relief_update",
     "interpreter_assign",
     "interpreter_request_create",
+    "lead_hand_off",
+    "may_manage_team",
     "may_set_stage",
+    "may_start_prosecution",
     "note_add",
     "operation_end",
     "operation_exception_record",
@@ -71,9 +86,12 @@ __all__ = [
     "operation_notify_committee",
     "operation_plan",
     "operation_update",
+    "participant_add",
+    "participant_remove",
     "placement_recommendation",
     "placement_record",
     "plan_generate",
+    "prosecuting_office_proposal",
     "referral_accept",
     "referral_complete",
     "referral_decline",
@@ -83,6 +101,7 @@ __all__ = [
     "sensitive_material_add",
     "suspect_add",
     "task_complete",
+    "task_reassign",
     "task_take",
     "tasks_escalate_overdue",
     "victim_add",

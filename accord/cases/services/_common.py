@@ -13,7 +13,7 @@ from accord.accounts.models import Agency, Role, User
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.core.model import FieldClass
-from accord.errors import ConflictError, NotFound, PermissionDenied
+from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from accord.sharing.door import CaseAccess, case_access
 
 from ..models import Case, CaseEvent, CaseParticipant
@@ -135,15 +135,86 @@ def audit(
 
 
 def participant_ensure(
-    *, case: Case, agency: Agency, now: datetime, serving: bool = False
+    *,
+    case: Case,
+    agency: Agency,
+    now: datetime,
+    part: str | None = None,
+    joined_via: str | None = None,
+    serving: bool = False,
+    reason: str = "",
+    added_by: User | None = None,
 ) -> CaseParticipant:
-    participant, _created = CaseParticipant.objects.get_or_create(
-        case=case, agency=agency, defaults={"joined_at": now, "is_serving_provider": serving}
-    )
-    if serving and not participant.is_serving_provider:
-        participant.is_serving_provider = True
-        participant.save(update_fields=["is_serving_provider"])
-    return participant
+    """Put ``agency`` on the case (or keep it there) as ``part``; never downgrades a part.
+
+    ``part`` defaults to the lead for the case's lead agency, the serving provider when
+    ``serving``, else the part of the agency's sector; ``joined_via`` defaults to "opened the
+    case" for the opening and lead agencies, else "the plan". An agency the law keeps off a
+    provider's case (``team.held_back``) is refused with the reason, so nothing is stored.
+    """
+    from ..models import JoinedVia, ParticipantPart
+    from ..team import held_back, part_for_sector, stronger_part
+
+    if part is None:
+        if agency.pk == case.lead_agency_id:
+            part = ParticipantPart.LEAD
+        elif serving:
+            part = ParticipantPart.SERVING_PROVIDER
+        else:
+            part = part_for_sector(agency.sector)
+    serving = serving or part == ParticipantPart.SERVING_PROVIDER
+    existing = CaseParticipant.objects.filter(case=case, agency=agency).first()
+    if existing is None:
+        refusal = held_back(case=case, agency=agency, now=now)
+        if refusal:
+            raise ValidationError(refusal, code="held_back", data={"field": "agency"})
+        if joined_via is None:
+            opening = agency.pk in (case.produced_by_id, case.lead_agency_id)
+            joined_via = JoinedVia.OPENED if opening else JoinedVia.PLAN
+        participant, created = CaseParticipant.objects.get_or_create(
+            case=case,
+            agency=agency,
+            defaults={
+                "joined_at": now,
+                "is_serving_provider": serving,
+                "part": part,
+                "joined_via": joined_via,
+                "reason": reason,
+                "added_by": added_by,
+            },
+        )
+        if created and joined_via not in (JoinedVia.TASK, JoinedVia.OPENED):
+            _tasks_for_newcomer(case=case, agency=agency, now=now)
+        return participant
+    changed = []
+    kept = stronger_part(existing.part, part)
+    if kept != existing.part:
+        existing.part = kept
+        changed.append("part")
+    if serving and not existing.is_serving_provider:
+        existing.is_serving_provider = True
+        changed.append("is_serving_provider")
+    if changed:
+        existing.save(update_fields=changed)
+    return existing
+
+
+def _tasks_for_newcomer(*, case: Case, agency: Agency, now: datetime) -> None:
+    """Deadlines that found no owner may find one in the agency that just joined."""
+    from ..notifications import notify
+    from ..tasks import tasks_catch_up
+
+    for task in tasks_catch_up(case=case, produced_by=agency, now=now):
+        if task.owner_agency is None or task.visibility_class != FieldClass.CASE_BASIC:
+            continue
+        notify(
+            recipients=agency_recipients(task.owner_agency, role=task.owner_role),
+            kind="task_assigned",
+            subject=f"New task on case {case.number}",
+            body=f"Case {case.number}: {task.title}. Due {task.due_at:%Y-%m-%d %H:%M} UTC.",
+            case=case,
+            now=now,
+        )
 
 
 def coordinators(task_force_id: int) -> list[User]:

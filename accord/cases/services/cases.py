@@ -55,7 +55,7 @@ from .victims import (
     victims_from_case_facts,
 )
 
-INTAKE_ROLES = (Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR)
+INTAKE_ROLES = (Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR, Role.PROSECUTOR)
 CASE_EDIT_ROLES = (Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR, Role.PROSECUTOR)
 LE_OR_PROSECUTION = frozenset(LAW_ENFORCEMENT_SECTORS | {Sector.PROSECUTION})
 
@@ -427,7 +427,11 @@ def case_stage_set(
     expected_version: int | None,
     now: datetime | None = None,
 ) -> Case:
-    """Move the case on (referral → investigation → prosecution → closed); the plan follows."""
+    """Move the case on (referral → investigation → prosecution → closed); the plan follows.
+
+    Prosecution always has a prosecuting office: here the one the protocol proposes (the
+    "Move to prosecution" page lets the user choose another, with a reason).
+    """
     from .permissions import may_set_stage
 
     now = now_or(now)
@@ -440,6 +444,23 @@ def case_stage_set(
         )
     if stage not in CaseStage.values:
         raise ValidationError(f"Unknown stage {stage!r}.", data={"field": "stage"})
+    if stage == CaseStage.PROSECUTION and case.stage != CaseStage.PROSECUTION:
+        from .participants import case_prosecution_start, prosecuting_office_proposal
+
+        proposal = prosecuting_office_proposal(case)
+        if proposal.agency is None:
+            raise ValidationError(
+                "The protocol proposes no prosecuting office for these facts: move the case "
+                "with “Move to prosecution” and choose the office.",
+                data={"field": "stage"},
+            )
+        return case_prosecution_start(
+            actor=actor,
+            case=case,
+            office=proposal.agency,
+            expected_version=expected_version,
+            now=now,
+        )
     with transaction.atomic():
         case = locked(Case, case.pk)
         check_version(case, expected_version)
@@ -464,10 +485,16 @@ def case_stage_set(
             actor=actor,
             agency=actor.agency,
             kind="stage_changed",
-            summary=f"Stage {old} → {stage}",
+            summary=f"Stage {CaseStage(old).label} → {CaseStage(stage).label}",
             now=now,
         )
-        audit(actor=actor, event=AuditEventType.RECORD_UPDATED, record=case, fields=["stage"])
+        audit(
+            actor=actor,
+            event=AuditEventType.CASE_STAGE_CHANGED,
+            record=case,
+            fields=["stage"],
+            detail={"old": old, "new": stage},
+        )
     return case
 
 

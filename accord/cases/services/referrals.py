@@ -12,7 +12,7 @@ from accord.core.model import Sector
 from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from accord.sharing.door import fields_released_to_agency
 
-from ..models import Case, PotentialVictim, Referral, ReferralKind, ReferralStatus
+from ..models import Case, JoinedVia, PotentialVictim, Referral, ReferralKind, ReferralStatus
 from ..notifications import notify
 from ..plan import answer_rows
 from ..tasks import referral_tasks_done, tasks_for_anchor
@@ -108,7 +108,7 @@ def referral_send(
     plan = case.responseplans.first()
     sharing = answer_rows(plan.answers, "information_sharing") if plan else []
     with transaction.atomic():
-        participant_ensure(case=case, agency=to_agency, now=now)
+        participant_ensure(case=case, agency=to_agency, now=now, joined_via=JoinedVia.REFERRAL)
         referral = Referral.objects.create(
             case=case,
             produced_by=actor.agency,

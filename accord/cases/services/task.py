@@ -6,13 +6,14 @@ from datetime import datetime
 
 from django.db import transaction
 
-from accord.accounts.models import Role, User
+from accord.accounts.models import Agency, Role, User
 from accord.audit.events import AuditEventType
+from accord.core.model import FieldClass
 from accord.errors import NotFound, PermissionDenied, ValidationError
 from accord.sharing.door import case_access, task_visible
 
-from ..models import Task, TaskStatus
-from ..notifications import notify_task
+from ..models import CaseParticipant, Task, TaskStatus
+from ..notifications import notify, notify_task
 from ._common import (
     agency_recipients,
     audit,
@@ -22,6 +23,7 @@ from ._common import (
     event_add,
     locked,
     now_or,
+    require_case,
 )
 
 OPEN = (TaskStatus.OPEN, TaskStatus.TAKEN)
@@ -217,3 +219,86 @@ def tasks_escalate_overdue(*, now: datetime) -> list[Task]:
             )
             escalated.append(task)
     return escalated
+
+
+def task_reassign(
+    *,
+    actor: User,
+    task: Task | int,
+    agency: Agency | int | None,
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> Task:
+    """The lead (or a coordinator) gives an open task to another agency on the case.
+
+    The new owner must be on the case (so it can see the task); whoever had taken the task
+    lets it go, and the new owner's people are told.
+    """
+    from .participants import may_manage_team
+
+    now = now_or(now)
+    task = _task_for(actor, task.pk if isinstance(task, Task) else task)
+    case, access = require_case(actor, task.case_id)
+    if not may_manage_team(access, lead_agency_id=case.lead_agency_id):
+        raise PermissionDenied(
+            f"Only the lead agency ({case.lead_agency.name}) and the task force coordinators "
+            "may give a task to another agency.",
+            data={"action": "reassign a task"},
+        )
+    agency_id = agency.pk if isinstance(agency, Agency) else agency
+    participant = (
+        CaseParticipant.objects.select_related("agency")
+        .filter(case=case, agency_id=agency_id)
+        .first()
+        if agency_id
+        else None
+    )
+    if participant is None:
+        raise ValidationError(
+            "Choose an agency on the case: only agencies on it can see its tasks.",
+            data={"field": "agency"},
+        )
+    new_owner = participant.agency
+    with transaction.atomic():
+        task = locked(Task, task.pk)
+        check_version(task, expected_version)
+        if task.status not in OPEN:
+            raise ValidationError(f"The task is already {task.get_status_display().lower()}.")
+        if task.owner_agency_id == new_owner.pk:
+            return task
+        old_owner = task.owner_agency
+        task.owner_agency = new_owner
+        task.assignee = None
+        task.status = TaskStatus.OPEN
+        bump(task, ["owner_agency", "assignee", "status"])
+        visible = task.visibility_class == FieldClass.CASE_BASIC
+        event_add(
+            case=case,
+            actor=actor,
+            agency=actor.agency,
+            kind="task_reassigned",
+            summary=(
+                f"Task given to {new_owner.name}: {task.title}"
+                if visible
+                else f"A restricted task was given to {new_owner.name}"
+            ),
+            field_class=FieldClass.CASE_BASIC,
+            now=now,
+        )
+        audit(
+            actor=actor,
+            event=AuditEventType.TASK_REASSIGNED,
+            record=task,
+            fields=["owner_agency", "assignee"],
+            detail={"old": old_owner.slug if old_owner else None, "new": new_owner.slug},
+        )
+        if visible:
+            notify(
+                recipients=agency_recipients(new_owner, role=task.owner_role),
+                kind="task_assigned",
+                subject=f"New task on case {case.number}",
+                body=f"Case {case.number}: {task.title}. Due {task.due_at:%Y-%m-%d %H:%M} UTC.",
+                case=case,
+                now=now,
+            )
+    return task

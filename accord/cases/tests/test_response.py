@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accord.cases import models as case_models
 from accord.cases.fields import BOOKKEEPING, REGISTRY
-from accord.cases.models import CaseParticipant, Notification, Task
+from accord.cases.models import Notification, Task
 from accord.cases.services import (
     EXAMPLE_INSTRUMENT,
     certifying_official_designate,
@@ -425,12 +425,15 @@ def test_charging_guidance_and_remedy_tasks(people, case):
 
 def test_safety_assessment_by_serving_advocate_completes_task(people):
     case = open_case(people["rpd"], facts=dict(LABOR_MINOR, trafficker_intimate_partner=True))
-    assert Task.objects.filter(case=case, deadline_id="danger-assessment").exists()
+    # no victim service provider on the case yet: the advocate's task waits for one (issue 11)
+    assert not Task.objects.filter(case=case, deadline_id="danger-assessment").exists()
     instrument = safety_instrument_save(actor=people["coordinator"], **EXAMPLE_INSTRUMENT)
     victim = case.potentialvictims.first()
     referral = referral_send(
         actor=people["rpd"], case=case, victim_id=victim.pk, to_agency_slug="new-dawn"
     )
+    task = Task.objects.get(case=case, deadline_id="danger-assessment")
+    assert task.owner_agency.slug == "new-dawn"
     with pytest.raises(PermissionDenied):
         safety_assessment_record(
             actor=people["rpd"], victim_id=victim.pk, instrument_id=instrument.pk, answers={}
@@ -466,12 +469,12 @@ def test_a_task_that_requires_training_cannot_be_taken_without_the_certificate(p
     """Issue 8: the danger assessment needs the danger-assessment course; the refusal names it."""
     from accord.training.services import course_create, session_create
 
-    case = open_case(people["rpd"], facts=dict(LABOR_MINOR, trafficker_intimate_partner=True))
-    task = Task.objects.get(case=case, deadline_id="danger-assessment")
-    Task.objects.filter(pk=task.pk).update(owner_agency=people["harbor"].agency)
-    CaseParticipant.objects.get_or_create(  # a task's owner works the case (issue 11)
-        case=case, agency=people["harbor"].agency, defaults={"joined_at": timezone.now()}
+    adult = dict(
+        LABOR_MINOR, trafficker_intimate_partner=True, victim_age=30, trafficking_type="sex"
     )
+    case = open_case(people["rpd"], facts=adult)
+    task = Task.objects.get(case=case, deadline_id="danger-assessment")
+    assert task.owner_agency == people["harbor"].agency  # the provider the plan refers to
     with pytest.raises(ValidationError, match="Conducting the task force danger assessment"):
         task_take(actor=people["harbor"], task_id=task.pk, expected_version=task.lock_version)
     with pytest.raises(ValidationError, match="Conducting the task force danger assessment"):

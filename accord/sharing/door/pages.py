@@ -277,8 +277,16 @@ def case_detail(*, viewer: User, case_id: int, purpose: str = "case page") -> Ca
             {
                 "agency": p.agency.name,
                 "sector": p.agency.get_sector_display(),
+                "sector_code": p.agency.sector,
                 "serving_provider": p.is_serving_provider,
                 "agency_id": p.agency_id,
+                # the case team (case-basic: who works the case, how and since when)
+                "part": p.part,
+                "part_label": p.get_part_display(),
+                "joined_via": p.get_joined_via_display(),
+                "joined_at": p.joined_at,
+                "reason": p.reason,
+                "is_lead": p.agency_id == case.lead_agency_id,
             }
             for p in case.participants.select_related("agency")
         ],
