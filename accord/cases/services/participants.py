@@ -377,7 +377,7 @@ def prosecuting_office_proposal(case: Case) -> OfficeProposal:
     from .cases import current_evaluation
 
     evaluation = current_evaluation(case)
-    result = evaluation.get(PROSECUTING_OFFICE_DECISION)
+    result = evaluation.case.get(PROSECUTING_OFFICE_DECISION)
     if result is None or not result.answered:
         explanation = result.explanation if result is not None else ""
         return OfficeProposal(
