@@ -15,6 +15,8 @@ from .cases import (
     victim_add,
     victim_update,
 )
+from .charging import charging_record
+from .interpreters import interpreter_assign, interpreter_request_create
 from .operations import (
     operation_end,
     operation_exception_record,
@@ -24,20 +26,14 @@ from .operations import (
     operation_update,
 )
 from .permissions import may_set_stage, operation_fields_editable, victim_fields_editable
+from .placement import placement_recommendation, placement_record
 from .referrals import referral_accept, referral_complete, referral_decline, referral_send
 from .reminders import RenewalReminder, immigration_relief_remind
+from .safety import EXAMPLE_INSTRUMENT, safety_assessment_record, safety_instrument_save
 from .support import (
-    EXAMPLE_INSTRUMENT,
     certifying_official_designate,
-    charging_record,
     immigration_relief_create,
     immigration_relief_update,
-    interpreter_assign,
-    interpreter_request_create,
-    placement_recommendation,
-    placement_record,
-    safety_assessment_record,
-    safety_instrument_save,
 )
 from .task import task_complete, task_take, tasks_escalate_overdue
 
