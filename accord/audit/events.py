@@ -62,6 +62,15 @@ class AuditEventType(enum.StrEnum):
     DIRECTORY_CAPACITY_UPDATED = "directory_capacity_updated"
     DIRECTORY_LOCATION_DISCLOSED = "directory_location_disclosed"
     DIRECTORY_LOCATION_DISCLOSURE_WITHDRAWN = "directory_location_disclosure_withdrawn"
+    # Placement, charging and interpreters on a case
+    PLACEMENT_RECORDED = "placement_recorded"
+    PLACEMENT_OVERRIDE_RECORDED = "placement_override_recorded"
+    PLACEMENT_ENDED = "placement_ended"
+    CHARGING_DECISION_RECORDED = "charging_decision_recorded"
+    REMEDY_TASK_CREATED = "remedy_task_created"
+    INTERPRETER_REQUESTED = "interpreter_requested"
+    INTERPRETER_BOOKED = "interpreter_booked"
+    INTERPRETER_ATTESTATION_CONFIRMED = "interpreter_attestation_confirmed"
     # Conflict resolution
     DISAGREEMENT_RAISED = "disagreement_raised"
     DISAGREEMENT_ESCALATED = "disagreement_escalated"

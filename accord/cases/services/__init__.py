@@ -16,7 +16,11 @@ from .cases import (
     victim_update,
 )
 from .charging import charging_record
-from .interpreters import interpreter_assign, interpreter_request_create
+from .interpreters import (
+    interpreter_assign,
+    interpreter_attestation_confirm,
+    interpreter_request_create,
+)
 from .operations import (
     operation_end,
     operation_exception_record,
@@ -26,7 +30,13 @@ from .operations import (
     operation_update,
 )
 from .permissions import may_set_stage, operation_fields_editable, victim_fields_editable
-from .placement import placement_recommendation, placement_record
+from .placement import (
+    placement_end,
+    placement_recommendation,
+    placement_record,
+    placement_service_choices,
+    placement_suggestion,
+)
 from .referrals import referral_accept, referral_complete, referral_decline, referral_send
 from .reminders import RenewalReminder, immigration_relief_remind
 from .safety import EXAMPLE_INSTRUMENT, safety_assessment_record, safety_instrument_save
@@ -51,6 +61,7 @@ __all__ = [
     "immigration_relief_remind",
     "immigration_relief_update",
     "interpreter_assign",
+    "interpreter_attestation_confirm",
     "interpreter_request_create",
     "may_set_stage",
     "note_add",
@@ -61,8 +72,11 @@ __all__ = [
     "operation_notify_committee",
     "operation_plan",
     "operation_update",
+    "placement_end",
     "placement_recommendation",
     "placement_record",
+    "placement_service_choices",
+    "placement_suggestion",
     "plan_generate",
     "referral_accept",
     "referral_complete",

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from accord.accounts.models import User
-from accord.core.evaluate import evaluate_protocol, json_value
+from accord.core.errors import FactError
+from accord.core.evaluate import evaluate_protocol, json_value, validate_facts
 from accord.errors import NotFound
 
 from ..models import Case, PotentialVictim
@@ -29,12 +30,26 @@ def victim_for(actor: User, victim_id: int) -> tuple[PotentialVictim, Case, Any]
     return victim, case, access
 
 
+def _in_domain(protocol: Any, factor_id: str, value: Any) -> bool:
+    """A person's own value replaces the case fact only when the factor's domain holds it (a
+    free-text gender the protocol does not know leaves the case's fact in place)."""
+    try:
+        validate_facts({factor_id: protocol.factors[factor_id]}, {factor_id: value})
+    except FactError:
+        return False
+    return True
+
+
 def decision_for(case: Case, decision_id: str, **overrides: Any) -> dict[str, Any]:
     """One decision's answer for the case facts with some facts replaced (a victim's own)."""
     protocol = case.protocol_version.protocol
     facts = plan_facts(protocol=protocol, facts=case.facts, stage=case.stage)
     facts.update(
-        {k: v for k, v in overrides.items() if k in protocol.factors and v not in (None, "")}
+        {
+            k: v
+            for k, v in overrides.items()
+            if k in protocol.factors and v not in (None, "") and _in_domain(protocol, k, v)
+        }
     )
     result = evaluate_protocol(protocol, facts).get(decision_id)
     if result is None or not result.answered:
