@@ -79,6 +79,15 @@ class AuditEventType(enum.StrEnum):
     VICTIM_UPDATED = "victim_updated"
     VICTIM_REMOVED = "victim_removed"
     DIRECTORY_ADDRESS_DISCLOSED = "directory_address_disclosed"  # a confidential address was read
+    # Placement, charging and interpreters on a case
+    PLACEMENT_RECORDED = "placement_recorded"
+    PLACEMENT_OVERRIDE_RECORDED = "placement_override_recorded"
+    PLACEMENT_ENDED = "placement_ended"
+    CHARGING_DECISION_RECORDED = "charging_decision_recorded"
+    REMEDY_TASK_CREATED = "remedy_task_created"
+    INTERPRETER_REQUESTED = "interpreter_requested"
+    INTERPRETER_BOOKED = "interpreter_booked"
+    INTERPRETER_ATTESTATION_CONFIRMED = "interpreter_attestation_confirmed"
     # Conflict resolution
     DISAGREEMENT_RAISED = "disagreement_raised"
     DISAGREEMENT_ESCALATED = "disagreement_escalated"

@@ -147,6 +147,14 @@ REGISTRY: Mapping[str, Mapping[str, FieldSpec]] = {
         details=(VSP, "location"),
         bed_reserved=(VSP, "location"),
         placed_at=(VSP, "location"),
+        service_name=(VSP, "location"),
+        outside_eligibility=(BASIC, "services"),
+        eligibility_finding=(VSP, "location"),
+        override_reason=(VSP, "location"),
+        override_by=(BASIC, "services"),
+        override_at=(BASIC, "services"),
+        ended_at=(VSP, "location"),
+        ended_by=(VSP, "location"),
     ),
     "interpreterrequest": _specs(
         proceeding=(BASIC, "interpreting"),
@@ -160,6 +168,9 @@ REGISTRY: Mapping[str, Mapping[str, FieldSpec]] = {
         conflict_attested=(BASIC, "services"),
         attestation_text=(BASIC, "services"),
         attested_at=(BASIC, "services"),
+        interpreter_certified=(BASIC, "interpreting"),
+        booked_at=(BASIC, "interpreting"),
+        booked_by=(BASIC, "interpreting"),
     ),
     "immigrationrelief": _specs(
         kind=(IMM, "immigration"),
@@ -173,6 +184,7 @@ REGISTRY: Mapping[str, Mapping[str, FieldSpec]] = {
     "chargingrecord": _specs(
         arrested=(LE, "charging"),
         charged=(LE, "charging"),
+        charge_category=(LE, "charging"),
         charge_description=(LE, "charging"),
         guidance=(BASIC, "charging"),
         decision=(LE, "charging"),

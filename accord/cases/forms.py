@@ -10,6 +10,7 @@ from accord.core.model import UNKNOWN, FactorKind, Protocol
 
 from .models import (
     CaseStage,
+    ChargeCategory,
     ChargingDecision,
     IncidentKind,
     ParticipantPart,
@@ -249,12 +250,26 @@ class ExceptionForm(forms.Form):
 
 
 class PlacementForm(forms.Form):
-    victim = forms.TypedChoiceField(coerce=int)
-    kind = forms.ChoiceField(choices=PlacementKind.choices)
-    service = forms.CharField(
-        max_length=100, required=False, help_text="Empty: the protocol's answer"
+    """Services are chosen by name from the directory (never by typing an id); the view fills
+    the choices and pre-selects the protocol's answer for the victim."""
+
+    victim = forms.TypedChoiceField(coerce=int, label="Potential victim")
+    kind = forms.ChoiceField(choices=PlacementKind.choices, label="Kind of placement")
+    service = forms.ChoiceField(
+        required=False,
+        label="Service (from the directory)",
+        help_text="Pre-selected: the protocol's placement answer for this person, if any.",
     )
-    details = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    details = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Details (confidential)"
+    )
+    override_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Emergency override of the directory's eligibility: why (coordinators only)",
+        help_text="Only when the directory's age or gender eligibility excludes this person "
+        "and there is no other safe place tonight.",
+    )
 
 
 class InterpreterForm(forms.Form):
@@ -263,15 +278,43 @@ class InterpreterForm(forms.Form):
     scheduled_for = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
 
 
+YES_NO = [("", "Choose"), ("yes", "Yes"), ("no", "No")]
+
+
 class InterpreterAssignForm(forms.Form):
-    interpreter_name = forms.CharField(max_length=200)
+    """The booking asks whether the interpreter holds the certification required; the conflict
+    attestation is asked only of a user who is shown the suspects' names."""
+
+    interpreter_name = forms.CharField(max_length=200, label="Interpreter")
+    interpreter_certified = forms.ChoiceField(
+        choices=YES_NO, label="The interpreter holds the certification required"
+    )
     attestation_text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         initial="I do not know any of the suspects named to me.",
+        label="Attestation (in the interpreter's words)",
     )
     knows_no_suspect = forms.BooleanField(
-        required=False, label="The interpreter attests they know none of the suspects"
+        required=False, label="The interpreter attests they know none of the suspects named"
     )
+
+    def __init__(self, *args: Any, attest: bool, court: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if court:
+            self.fields[
+                "interpreter_certified"
+            ].label = "The interpreter is court-certified (required for this proceeding)"
+        if not attest:
+            del self.fields["attestation_text"]
+            del self.fields["knows_no_suspect"]
+
+    def clean_interpreter_certified(self) -> bool:
+        return bool(self.cleaned_data["interpreter_certified"] == "yes")
+
+
+class InterpreterAttestForm(forms.Form):
+    attestation_text = InterpreterAssignForm.base_fields["attestation_text"]
+    knows_no_suspect = InterpreterAssignForm.base_fields["knows_no_suspect"]
 
 
 class ReliefForm(forms.Form):
@@ -289,7 +332,14 @@ class ChargingForm(forms.Form):
     victim = forms.TypedChoiceField(coerce=int)
     arrested = forms.BooleanField(required=False)
     charged = forms.BooleanField(required=False)
-    charge_description = forms.CharField(max_length=300, required=False)
+    charge_category = forms.ChoiceField(
+        choices=[("", "Not charged"), *ChargeCategory.choices],
+        required=False,
+        label="What the charge is",
+    )
+    charge_description = forms.CharField(
+        max_length=300, required=False, label="Charge as written (optional, for the record)"
+    )
     decision = forms.ChoiceField(choices=ChargingDecision.choices)
     identified_after_charges = forms.BooleanField(required=False)
 

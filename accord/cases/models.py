@@ -372,13 +372,30 @@ class PlacementKind(models.TextChoices):
 
 
 class Placement(CaseRecord):
+    """Where a potential victim stays. A placement the directory's eligibility excludes exists
+    only with a coordinator's recorded emergency override (who, when, why)."""
+
     victim = models.ForeignKey(PotentialVictim, on_delete=models.PROTECT, related_name="placements")
     kind = models.CharField(max_length=30, choices=PlacementKind.choices)
     service = models.CharField(max_length=100, blank=True, help_text="Directory service id.")
+    service_name = models.CharField(max_length=200, blank=True)
     recommended_service = models.CharField(max_length=100, blank=True)
     details = ProtectedTextField(blank=True)
     bed_reserved = models.BooleanField(default=False)
     placed_at = models.DateTimeField()
+    # The emergency override of the directory's eligibility (empty when none was needed).
+    outside_eligibility = models.BooleanField(default=False)
+    eligibility_finding = models.CharField(max_length=300, blank=True)
+    override_reason = ProtectedTextField(blank=True)
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    override_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lock_version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-placed_at"]
@@ -422,6 +439,13 @@ class InterpreterRequest(CaseRecord):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Whether the booked interpreter holds the certification the proceeding requires (asked at
+    # booking; None until booked).
+    interpreter_certified = models.BooleanField(null=True, blank=True)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    booked_at = models.DateTimeField(null=True, blank=True)
     lock_version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -494,10 +518,32 @@ class ChargingDecision(models.TextChoices):
     VACATED = "vacated", "Vacated or expunged"
 
 
+class ChargeCategory(models.TextChoices):
+    """What the charge is: the charging guidance applies by category, never by words."""
+
+    PROSTITUTION = "prostitution", "Prostitution"
+    SOLICITATION = "solicitation", "Solicitation"
+    LOITERING_COMMERCIAL_SEX = "loitering_commercial_sex", "Loitering for commercial sex"
+    OTHER_COMMERCIAL_SEX = "other_commercial_sex", "Other commercial-sex offense"
+    OTHER_OFFENSE = "other_offense", "Other offense"
+
+
+#: The categories the protocol's prostitution-charge guidance and Safe Harbor cover.
+COMMERCIAL_SEX_CHARGES = frozenset(
+    {
+        ChargeCategory.PROSTITUTION,
+        ChargeCategory.SOLICITATION,
+        ChargeCategory.LOITERING_COMMERCIAL_SEX,
+        ChargeCategory.OTHER_COMMERCIAL_SEX,
+    }
+)
+
+
 class ChargingRecord(CaseRecord):
     victim = models.ForeignKey(PotentialVictim, on_delete=models.PROTECT, related_name="+")
     arrested = models.BooleanField(default=False)
     charged = models.BooleanField(default=False)
+    charge_category = models.CharField(max_length=30, choices=ChargeCategory.choices, blank=True)
     charge_description = ProtectedTextField(blank=True)
     guidance = models.JSONField(default=dict)
     decision = models.CharField(max_length=30, choices=ChargingDecision.choices)

@@ -20,6 +20,12 @@ urlpatterns = [
     path("relief/<int:relief_id>/", views.relief_update, name="relief_update"),
     path("interpreters/", views.interpreter_board, name="interpreter_board"),
     path("interpreters/<int:request_id>/book/", views.interpreter_book, name="interpreter_book"),
+    path(
+        "interpreters/<int:request_id>/attest/",
+        views.interpreter_attest,
+        name="interpreter_attest",
+    ),
+    path("placements/<int:placement_id>/end/", views.placement_end, name="placement_end"),
     path("tasks/mine/", views.my_tasks, name="my_tasks"),
     path("tasks/agency/", views.agency_tasks, name="agency_tasks"),
     path("tasks/<int:task_id>/<slug:action>/", views.task_act, name="task_act"),

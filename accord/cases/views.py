@@ -369,7 +369,7 @@ RECORD_KINDS: dict[str, tuple[str, Callable[..., Any], Callable[..., Any]]] = {
     ),
     "placement": (
         "Record a placement",
-        lambda view, req, data: _with_victims(forms.PlacementForm(data), view),
+        lambda view, req, data: _placement_form(view, req, data),
         lambda req, cid, d: services.placement_record(
             actor=req.user, victim_id=d.pop("victim"), **d
         ),
@@ -449,6 +449,23 @@ def _with_victims(form: Any, view: door.CaseView) -> Any:
     return form
 
 
+def _placement_form(view: door.CaseView, request: HttpRequest, data: Any) -> Any:
+    """Services by name from the directory; the protocol's answer for the chosen victim (from
+    ?victim=, else the first) is pre-selected; the override field only for coordinators."""
+    form = _with_victims(forms.PlacementForm(data), view)
+    form.fields["service"].choices = services.placement_service_choices(actor=request.user)  # type: ignore[arg-type]
+    if not request.user.has_role(Role.COORDINATOR):  # type: ignore[union-attr]
+        del form.fields["override_reason"]
+    victim_id = _int(request.GET.get("victim")) or (view.victims[0].id if view.victims else None)
+    if data is None and victim_id is not None:
+        form.fields["victim"].initial = victim_id
+        form.fields["service"].initial = services.placement_suggestion(
+            actor=request.user,  # type: ignore[arg-type]
+            victim_id=victim_id,
+        )
+    return form
+
+
 def _safety_form(view: door.CaseView, request: HttpRequest, data: Any) -> Any:
     instrument = (
         SafetyInstrument.objects.filter(
@@ -465,7 +482,13 @@ def _safety_form(view: door.CaseView, request: HttpRequest, data: Any) -> Any:
     return form
 
 
-@member(Role.INVESTIGATOR, Role.PROSECUTOR, Role.ADVOCATE, Role.INTERPRETER_COORDINATOR)
+@member(
+    Role.INVESTIGATOR,
+    Role.PROSECUTOR,
+    Role.ADVOCATE,
+    Role.INTERPRETER_COORDINATOR,
+    Role.COORDINATOR,
+)
 @require_http_methods(["GET", "POST"])
 def record_new(request: HttpRequest, case_id: int, kind: str) -> HttpResponse:
     if kind not in RECORD_KINDS:
@@ -537,12 +560,15 @@ def relief_update(request: HttpRequest, relief_id: int) -> HttpResponse:
 @member(Role.INTERPRETER_COORDINATOR, Role.INVESTIGATOR, Role.PROSECUTOR, Role.ADVOCATE)
 @require_http_methods(["GET", "POST"])
 def interpreter_book(request: HttpRequest, request_id: int) -> HttpResponse:
-    """Book an interpreter (with the conflict attestation); errors keep what was typed."""
+    """Book an interpreter; the suspects' names and the conflict attestation appear only to a
+    user the sharing rules let see the suspects. Errors keep what was typed."""
     user = request.user
     row = door.interpreter_request_for_booking(viewer=user, request_id=request_id)  # type: ignore[arg-type]
+    suspects = door.suspects_for_attestation(viewer=user, case_id=row.case_id)  # type: ignore[arg-type]
+    make = {"attest": suspects is not None, "court": row.court_certified_required}
     status = 200
     if request.method == "POST":
-        form = forms.InterpreterAssignForm(request.POST)
+        form = forms.InterpreterAssignForm(request.POST, **make)
         if form.is_valid():
             try:
                 booked = services.interpreter_assign(
@@ -562,8 +588,62 @@ def interpreter_book(request: HttpRequest, request_id: int) -> HttpResponse:
                     return redirect("cases:interpreter_board")
                 return redirect("cases:detail", case_id=booked.case_id)
     else:
-        form = forms.InterpreterAssignForm()
-    return render(request, "cases/interpreter_book.html", {"form": form, "row": row}, status=status)
+        form = forms.InterpreterAssignForm(**make)
+    return render(
+        request,
+        "cases/interpreter_book.html",
+        {"form": form, "row": row, "suspects": suspects},
+        status=status,
+    )
+
+
+@member(Role.INVESTIGATOR)
+@require_http_methods(["GET", "POST"])
+def interpreter_attest(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The investigating agency confirms a booked interpreter's conflict attestation, with the
+    suspects' names in front of it."""
+    user = request.user
+    row = door.interpreter_request_for_booking(viewer=user, request_id=request_id)  # type: ignore[arg-type]
+    suspects = door.suspects_for_attestation(viewer=user, case_id=row.case_id)  # type: ignore[arg-type]
+    if suspects is None:
+        raise PermissionDenied("The suspects' names are not released to you.")
+    form = forms.InterpreterAttestForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.interpreter_attestation_confirm(
+                actor=user,  # type: ignore[arg-type]
+                request=request_id,
+                expected_version=_int(request.POST.get("lock_version")),
+                **form.cleaned_data,
+            )
+        except ConflictError as error:
+            form.add_error(None, error.message)
+            status = 409
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "The interpreter's conflict attestation is confirmed.")
+            return redirect("cases:detail", case_id=row.case_id)
+    return render(
+        request,
+        "cases/interpreter_attest.html",
+        {"form": form, "row": row, "suspects": suspects},
+        status=status,
+    )
+
+
+@member(Role.INVESTIGATOR, Role.ADVOCATE, Role.COORDINATOR)
+@require_POST
+def placement_end(request: HttpRequest, placement_id: int) -> HttpResponse:
+    """The person left the placement; its bed goes back to the directory."""
+    placement = services.placement_end(
+        actor=request.user,  # type: ignore[arg-type]
+        placement=placement_id,
+        expected_version=_int(request.POST.get("lock_version")),
+    )
+    messages.success(request, "Placement ended; its bed is free again.")
+    return redirect("cases:detail", case_id=placement.case_id)
 
 
 @member(Role.INTERPRETER_COORDINATOR)

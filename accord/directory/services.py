@@ -640,6 +640,43 @@ def bed_reserve(
     return service
 
 
+def bed_release(
+    *, actor: User, service: Service, purpose: str, now: datetime | None = None
+) -> Service:
+    """Give back one bed when a placement ends (any member of the service's task force may).
+
+    A conditional increment that never goes above ``beds_total``, so a bed released twice or
+    after a capacity recount cannot invent a bed.
+    """
+    if actor.task_force_id != service.task_force_id:
+        raise NotFound("No such service.")
+    if service.beds_available is None:
+        raise ValidationError(f"{service.name} does not track beds.", data={"field": "service"})
+    stamp = now or timezone.now()
+    with transaction.atomic():
+        query = Service.objects.filter(pk=service.pk)
+        if service.beds_total is not None:
+            query = query.filter(beds_available__lt=F("beds_total"))
+        updated = query.update(
+            beds_available=F("beds_available") + 1,
+            version=F("version") + 1,
+            capacity_updated_at=stamp,
+            capacity_updated_by=actor,
+        )
+        if updated:
+            audit_record(
+                event=AuditEventType.DIRECTORY_CAPACITY_UPDATED,
+                actor=actor,
+                object_type="directory.service",
+                object_id=service.pk,
+                fields=["beds_available"],
+                purpose=purpose,
+                detail={"slug": service.slug, "change": 1},
+            )
+    service.refresh_from_db()
+    return service
+
+
 def entry_verify(
     *,
     actor: User,

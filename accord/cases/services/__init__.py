@@ -13,12 +13,18 @@ from .cases import (
     sensitive_material_add,
     suspect_add,
 )
+from .charging import charging_record
 from .immigration_relief import (
     certifying_official_designate,
     certifying_official_undesignate,
     immigration_authorization_set,
     immigration_relief_create,
     immigration_relief_update,
+)
+from .interpreters import (
+    interpreter_assign,
+    interpreter_attestation_confirm,
+    interpreter_request_create,
 )
 from .operations import (
     operation_end,
@@ -39,18 +45,16 @@ from .participants import (
     prosecuting_office_proposal,
 )
 from .permissions import may_set_stage, operation_fields_editable, victim_fields_editable
-from .referrals import referral_accept, referral_complete, referral_decline, referral_send
-from .reminders import RenewalReminder, immigration_relief_remind
-from .support import (
-    EXAMPLE_INSTRUMENT,
-    charging_record,
-    interpreter_assign,
-    interpreter_request_create,
+from .placement import (
+    placement_end,
     placement_recommendation,
     placement_record,
-    safety_assessment_record,
-    safety_instrument_save,
+    placement_service_choices,
+    placement_suggestion,
 )
+from .referrals import referral_accept, referral_complete, referral_decline, referral_send
+from .reminders import RenewalReminder, immigration_relief_remind
+from .safety import EXAMPLE_INSTRUMENT, safety_assessment_record, safety_instrument_save
 from .task import task_complete, task_reassign, task_take, tasks_escalate_overdue
 from .victims import VictimInput, victim_add, victim_remove, victim_update
 
@@ -73,6 +77,7 @@ __all__ = [
     "immigration_relief_remind",
     "immigration_relief_update",
     "interpreter_assign",
+    "interpreter_attestation_confirm",
     "interpreter_request_create",
     "lead_hand_off",
     "may_manage_team",
@@ -88,8 +93,11 @@ __all__ = [
     "operation_update",
     "participant_add",
     "participant_remove",
+    "placement_end",
     "placement_recommendation",
     "placement_record",
+    "placement_service_choices",
+    "placement_suggestion",
     "plan_generate",
     "prosecuting_office_proposal",
     "referral_accept",

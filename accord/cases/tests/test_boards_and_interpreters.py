@@ -149,32 +149,22 @@ def test_book_from_the_board_with_attestation_and_conflict(people, interpreter_r
     assert url in client.get(reverse("cases:interpreter_board")).content.decode()
     form_page = client.get(url).content.decode()
     assert "Tigrinya" in form_page and "V-1" not in form_page
-    missing = client.post(
-        url, {"lock_version": 1, "interpreter_name": "A. Tesfaye", "attestation_text": "x"}
-    )
-    assert missing.status_code == 200 and "attest" in missing.content.decode()
+    assert "attestation is not taken here" in form_page  # no suspects' names for this user
+    missing = client.post(url, {"lock_version": 1, "interpreter_name": "A. Tesfaye"})
+    assert missing.status_code == 200 and "interpreter_certified" in missing.context["form"].errors
     assert 'value="A. Tesfaye"' in missing.content.decode()
     assert InterpreterRequest.objects.get(pk=interpreter_request.pk).status == "requested"
     booked = client.post(
         url,
-        {
-            "lock_version": 1,
-            "interpreter_name": "A. Tesfaye",
-            "attestation_text": "I do not know the named suspects.",
-            "knows_no_suspect": "on",
-        },
+        {"lock_version": 1, "interpreter_name": "A. Tesfaye", "interpreter_certified": "yes"},
     )
     assert booked.status_code == 302 and booked["Location"] == reverse("cases:interpreter_board")
-    assert InterpreterRequest.objects.get(pk=interpreter_request.pk).status == "booked"
+    stored = InterpreterRequest.objects.get(pk=interpreter_request.pk)
+    assert stored.status == "booked" and not stored.conflict_attested
     assert client.get(reverse("cases:interpreter_board")).context["rows"] == []
     late = client.post(
         url,
-        {
-            "lock_version": 1,
-            "interpreter_name": "B. Other",
-            "attestation_text": "I do not know the named suspects.",
-            "knows_no_suspect": "on",
-        },
+        {"lock_version": 1, "interpreter_name": "B. Other", "interpreter_certified": "yes"},
     )
     assert late.status_code == 409
     assert (

@@ -304,22 +304,24 @@ def test_interpreter_request_payer_and_conflict_attestation(people, case):
     assert request.service == "court-interpreter-office"
     with pytest.raises(ValidationError, match="attest"):
         interpreter_assign(
-            actor=people["interp"],
+            actor=people["rpd"],
             request_id=request.pk,
             interpreter_name="A. Tesfaye",
+            interpreter_certified=True,
             attestation_text="",
             knows_no_suspect=False,
             expected_version=1,
         )
     booked = interpreter_assign(
-        actor=people["interp"],
+        actor=people["rpd"],
         request_id=request.pk,
         interpreter_name="A. Tesfaye",
+        interpreter_certified=True,
         attestation_text="I do not know the named suspects.",
         knows_no_suspect=True,
         expected_version=1,
     )
-    assert booked.status == "booked"
+    assert booked.status == "booked" and booked.conflict_attested
 
 
 def test_immigration_relief_roles(people, case):
@@ -388,14 +390,14 @@ def test_unauthorized_user_cannot_see_or_create_relief(people, case):
 
 def test_charging_guidance_and_remedy_tasks(people, case):
     victim = case.potentialvictims.first()
-    with pytest.raises(ValidationError, match="never charged"):
+    with pytest.raises(ValidationError, match="Safe Harbor"):
         charging_record(
             actor=people["rpd"],
             victim_id=victim.pk,
             arrested=True,
             charged=True,
             decision="charged",
-            charge_description="Prostitution",
+            charge_category="prostitution",
         )
     record = charging_record(
         actor=people["rpd"],
@@ -403,6 +405,7 @@ def test_charging_guidance_and_remedy_tasks(people, case):
         arrested=True,
         charged=True,
         decision="dismissal_sought",
+        charge_category="other_offense",
         charge_description="Trespass",
         identified_after_charges=True,
     )

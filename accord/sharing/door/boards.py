@@ -15,11 +15,26 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accord.accounts.models import Role
+from accord.core.model import FieldClass
 from accord.errors import NotFound, PermissionDenied
 from accord.sharing import policy
 
-from .access import CASE_POLICY, CaseAccess, DecisionCache, access_for, policy_viewer
-from .pages import participant_rows, restricted_task, task_restricted_for_owner, task_visible
+from .access import (
+    CASE_POLICY,
+    CaseAccess,
+    DecisionCache,
+    access_for,
+    case_access,
+    field_visible,
+    policy_viewer,
+)
+from .pages import (
+    audit_disclosure,
+    participant_rows,
+    restricted_task,
+    task_restricted_for_owner,
+    task_visible,
+)
 from .registry import m
 from .release import release
 
@@ -239,6 +254,39 @@ def interpreter_request_for_booking(*, viewer: User, request_id: int) -> Interpr
     if not rows:
         raise NotFound("No such interpreter request.")
     return rows[0]
+
+
+def suspects_for_attestation(
+    *, viewer: User, case_id: int, disclose: bool = True
+) -> tuple[str, ...] | None:
+    """The suspects' names an interpreter's conflict attestation is taken against, or None when
+    the sharing rules do not let this viewer see every suspect of the case (then the viewer
+    cannot take the attestation: the investigating agency confirms it).
+
+    With ``disclose`` the names shown are audited as disclosed (S15); a service that only asks
+    "may this user attest" passes ``disclose=False`` and shows nothing."""
+    try:
+        case, access = case_access(viewer=viewer, case_id=case_id)
+    except NotFound:
+        return None
+    disclosed: set[str] = set()
+    names: list[str] = []
+    suspects = list(case.suspects.all())
+    for suspect in suspects:
+        shown = release(access, suspect, disclosed=disclosed)
+        if "name" not in shown.values:
+            return None
+        names.append(str(shown.values["name"]))
+    if (
+        not suspects
+        and not field_visible(
+            access, FieldClass.LE_SENSITIVE, produced_by_id=case.lead_agency_id, category="identity"
+        ).visible
+    ):
+        return None
+    if disclose:
+        audit_disclosure(viewer, case, disclosed, "interpreter conflict attestation")
+    return tuple(names)
 
 
 # --- notifications ----------------------------------------------------------------------------
