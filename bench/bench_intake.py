@@ -38,6 +38,8 @@ def main() -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
     settings.DATABASES["default"]["NAME"] = str(db)
+    # as in production: e-mail goes to the background worker's queue (a row), not inline
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     import django
 
     django.setup()

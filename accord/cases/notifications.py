@@ -62,15 +62,15 @@ def notify(
     return rows
 
 
-def notify_task(
+def task_notices(
     *,
     task: Any,
     recipients: Iterable[User],
-    kind: str,
     compose: Compose,
-    now: datetime | None = None,
-) -> list[Notification]:
-    """Notify about a task, composed for each recipient from what THEY may see (S9, S11).
+    accesses: dict[tuple[int, int], Any] | None = None,
+) -> list[tuple[User, str, str]]:
+    """(recipient, subject, body) for a task, composed for each recipient from what THEY may
+    see (S9, S11).
 
     The title goes to those who may read the task's class; an unauthorized user of the owning
     agency is told of a "Restricted task" (the work is theirs, what it concerns is not); anyone
@@ -79,18 +79,52 @@ def notify_task(
     """
     from accord.sharing.door import task_title_for
 
-    by_title: dict[str, list[User]] = {}
+    notices = []
     for user in {u.pk: u for u in recipients if u is not None}.values():
-        title = task_title_for(viewer=user, task=task)
+        title = task_title_for(viewer=user, task=task, accesses=accesses)
         if title is not None:
-            by_title.setdefault(title, []).append(user)
-    rows: list[Notification] = []
-    for title, users in by_title.items():
-        subject, body = compose(title)
-        rows += notify(
-            recipients=users, kind=kind, subject=subject, body=body, case=task.case, now=now
+            subject, body = compose(title)
+            notices.append((user, subject, body))
+    return notices
+
+
+def notify_notices(
+    *, notices: Sequence[tuple[User, str, str]], kind: str, case: Any, now: datetime | None = None
+) -> list[Notification]:
+    """Store composed notices in one insert; e-mail them after commit (one background job)."""
+    now = now or timezone.now()
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(
+                user=user, case=case, kind=kind, subject=subject[:200], body=body, created_at=now
+            )
+            for user, subject, body in notices
+        ]
+    )
+    ids = [row.pk for row in rows if row.pk]
+    if not ids and rows:  # backends that do not return ids from bulk_create
+        ids = list(
+            Notification.objects.filter(
+                user_id__in=[user.pk for user, _, _ in notices], kind=kind, created_at=now
+            ).values_list("pk", flat=True)
         )
+    if ids:
+        transaction.on_commit(lambda: send_notification_emails.enqueue(notification_ids=ids))
     return rows
+
+
+def notify_task(
+    *,
+    task: Any,
+    recipients: Iterable[User],
+    kind: str,
+    compose: Compose,
+    now: datetime | None = None,
+    accesses: dict[tuple[int, int], Any] | None = None,
+) -> list[Notification]:
+    """Notify about one task, composed per recipient (see ``task_notices``)."""
+    notices = task_notices(task=task, recipients=recipients, compose=compose, accesses=accesses)
+    return notify_notices(notices=notices, kind=kind, case=task.case, now=now)
 
 
 @task()

@@ -32,7 +32,6 @@ from ..models import (
     Task,
     TaskStatus,
 )
-from ..notifications import notify_task
 from ..plan import plan_changes, plan_compute
 from ..tasks import tasks_for_anchor, tasks_no_longer_applying
 from ._common import (
@@ -402,21 +401,31 @@ def _tasks_follow(*, actor: User, case: Case, evaluation: CaseEvaluation, now: d
 
 
 def _notify_task_owners(*, case: Case, tasks: Sequence[Task], now: datetime) -> None:
+    """Tell each owning agency of its new tasks: composed per recipient (a relief task is named
+    only to those authorized), stored in one insert, e-mailed by one background job."""
+    from ..notifications import notify_notices, task_notices
     from ._common import agency_recipients
 
+    accesses: dict[tuple[int, int], Any] = {}  # each recipient's standing, read once
+    recipients: dict[tuple[int, str], list[User]] = {}
+    notices = []
     for task in tasks:
         if task.owner_agency is None:
             continue
-        notify_task(  # composed per recipient: a relief task is named only to those authorized
+        who = (task.owner_agency_id, task.owner_role)
+        if who not in recipients:
+            recipients[who] = agency_recipients(task.owner_agency, role=task.owner_role)
+        notices += task_notices(
             task=task,
-            recipients=agency_recipients(task.owner_agency, role=task.owner_role),
-            kind="task_assigned",
+            recipients=recipients[who],
+            accesses=accesses,
             compose=lambda title, task=task: (
                 f"New task on case {case.number}",
                 f"Case {case.number}: {title}. Due {task.due_at:%Y-%m-%d %H:%M} UTC.",
             ),
-            now=now,
         )
+    if notices:
+        notify_notices(notices=notices, kind="task_assigned", case=case, now=now)
 
 
 def case_stage_set(

@@ -231,13 +231,27 @@ def tasks_released(access: CaseAccess, query: Iterable[Any]) -> list[Released]:
     return rows
 
 
-def task_title_for(*, viewer: User, task: Any) -> str | None:
+def task_title_for(
+    *,
+    viewer: User,
+    task: Any,
+    accesses: dict[tuple[int, int], CaseAccess | None] | None = None,
+) -> str | None:
     """A task's title as ``viewer`` may be told it (notifications, e-mail): the title when they
     may read the task, ``RESTRICTED_TASK`` when their agency owns it but they may not, None when
-    they may not know of it at all."""
-    try:
-        _case, access = case_access(viewer=viewer, case_id=task.case_id)
-    except NotFound:
+    they may not know of it at all. ``accesses`` keeps each viewer's standing on each case
+    for the duration of one write (many tasks, few recipients)."""
+    key = (viewer.pk, task.case_id)
+    if accesses is not None and key in accesses:
+        access = accesses[key]
+    else:
+        try:
+            access = case_access(viewer=viewer, case_id=task.case_id)[1]
+        except NotFound:
+            access = None
+        if accesses is not None:
+            accesses[key] = access
+    if access is None:
         return None
     if task_visible(access, task):
         return str(task.title)
