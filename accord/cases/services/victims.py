@@ -21,7 +21,7 @@ from accord.core.model import UNKNOWN, Protocol, Sector
 from accord.core.victims import victim_fact_problems
 from accord.errors import NotFound, PermissionDenied, ValidationError
 
-from ..evaluation import interpreter_needed, victim_facts, victim_languages
+from ..evaluation import LOCAL_LANGUAGES, interpreter_needed, victim_facts, victim_languages
 from ..models import Case, PotentialVictim, ResponsePlan, Task
 from ._common import (
     audit,
@@ -184,7 +184,7 @@ def interpreter_requests_for(
         if not interpreter_needed(victim):
             continue
         for language in victim_languages(victim):
-            if language.lower() in requested or language.lower() in ("english", "en"):
+            if language.lower() in requested or language.lower() in LOCAL_LANGUAGES:
                 continue
             requested.add(language.lower())
             made.append(
