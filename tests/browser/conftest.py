@@ -86,3 +86,12 @@ def axe_violations(page) -> list[dict]:  # type: ignore[no-untyped-def]
 def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
     violations = axe_violations(page)
     assert violations == [], json.dumps(violations, indent=2)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/browser is a browser test, marked or not (CI deselects them on
+    its second database run)."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
