@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def _raise(people, protocol_in_force, **overrides):  # type: ignore[no-untyped-def]
+def _raise(people, protocol_in_force, **overrides):
     kwargs = {
         "actor": people["investigator"],
         "question": "May the investigator hold a second interview this week?",

@@ -277,7 +277,7 @@ def test_answer_with_unknown_facts_holds_for_every_completion(specs, facts, hidd
     compiled = compile_decision(table)
     partial = {k: v for k, v in facts.items() if k not in hidden}
     answer = evaluate_compiled(compiled, partial, FACTORS)
-    domains = {
+    domains: dict[str, list[object]] = {
         "kind": ["sex", "labor", "both"],
         "age": list(range(0, 121)),
         "danger": [False, True],

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def shelter(demo) -> Service:  # type: ignore[no-untyped-def]
+def shelter(demo) -> Service:
     return Service.objects.get(slug="riverside-youth-shelter")
 
 
@@ -154,7 +154,7 @@ def test_commands_import_and_report(task_force, tmp_path):
 
 
 def test_every_directory_view_declares_its_access():
-    def walk(patterns, prefix=""):  # type: ignore[no-untyped-def]
+    def walk(patterns, prefix=""):
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))

@@ -49,7 +49,7 @@ def test_a_remote_image_in_the_text_is_not_fetched(version_in_force, monkeypatch
 
     calls = []
 
-    def spy(url, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def spy(url, *args, **kwargs):
         calls.append(url)
         return refuse_fetch(url)
 

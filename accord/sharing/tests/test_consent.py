@@ -20,7 +20,7 @@ from accord.sharing.services import consent_revoke, consents_expiring_notify
 from accord.sharing.viewers import viewer_for
 
 
-def legal_name_decision(user, victim):  # type: ignore[no-untyped-def]
+def legal_name_decision(user, victim):
     """What the policy answers for the victim's legal name, read fresh from the database."""
     case = victim.case
     record = RecordContext(
@@ -124,7 +124,7 @@ def test_expiry_is_mandatory_and_at_most_the_setting(
     assert missing.value.data["field"] == "expires_at"
 
 
-def _text(case):  # type: ignore[no-untyped-def]
+def _text(case):
     from accord.sharing.models import ConsentText
 
     return ConsentText.objects.get(task_force_id=case.task_force_id)

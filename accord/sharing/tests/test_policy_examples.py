@@ -32,7 +32,7 @@ def viewer(agency: int, sector: Sector, *roles: str, **extra: object) -> Viewer:
         sector=sector,
         roles=frozenset(roles),
         task_force_id=1,
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 
@@ -51,7 +51,7 @@ def record(
     )
 
 
-def decide(who: Viewer, rec: RecordContext, field_class: FieldClass, category: str):  # type: ignore[no-untyped-def]
+def decide(who: Viewer, rec: RecordContext, field_class: FieldClass, category: str):
     return field_decision(
         viewer=who, record=rec, spec=FieldSpec(field_class, category), rules=RULES, now=NOW
     )

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 
 
-def _session(coordinator, course, *, days: int, **kwargs):  # type: ignore[no-untyped-def]
+def _session(coordinator, course, *, days: int, **kwargs):
     start = NOW + timedelta(days=days)
     return session_create(
         actor=coordinator,
