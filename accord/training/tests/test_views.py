@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from accord.audit.events import AuditEventType
+from accord.audit.testing import assert_audited
 from accord.training.models import Certificate, CourseMaterial, TrainingSession
 from accord.training.services import session_create, session_register
 from conftest import sign_in
@@ -63,6 +65,12 @@ def test_material_upload_checks_type_and_size_and_serves_as_attachment(
     assert client.post(url, {"file": good}).status_code == 302
     material = CourseMaterial.objects.get()
     assert material.kind == "docx" and "Trauma" not in (material.file.name or "")
+    assert_audited(
+        AuditEventType.TRAINING_MATERIAL_UPLOADED,
+        object_type="training.material",
+        object_id=material.pk,
+        actor=coordinator,
+    )
     advocate = make_member("adv", roles=["advocate"], agency_slug="vsp", sector="victim_services")
     download = _client(advocate).get(reverse("training:material_download", args=[material.pk]))
     assert download.status_code == 200
