@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test serve lint lint-fix bench browser-deps clean
+.PHONY: demo test serve lint lint-fix typecheck bench browser-deps clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Accord needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -28,6 +28,10 @@ serve: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## typecheck: mypy with django-stubs (strict for accord/core and the sharing policy); cache in var/
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 lint-fix: $(STAMP)
 	$(BIN)/ruff check --fix .

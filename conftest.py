@@ -44,7 +44,7 @@ def make_member(db, task_force) -> Callable[..., object]:
     return make
 
 
-def sign_in(client: Client, user) -> Client:  # type: ignore[no-untyped-def]
+def sign_in(client: Client, user) -> Client:
     """A fully authenticated session (password + second factor) without walking the forms.
 
     Tests of the sign-in journey itself use ``accord.accounts.tests.factories.login_fully``.
@@ -60,7 +60,7 @@ def sign_in(client: Client, user) -> Client:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def member_client(make_member) -> Callable[..., Client]:
-    def make(username: str = "member", **kwargs) -> Client:  # type: ignore[no-untyped-def]
+    def make(username: str = "member", **kwargs) -> Client:
         return sign_in(Client(), make_member(username, **kwargs))
 
     return make

@@ -184,7 +184,7 @@ def load_demo() -> DemoLogins:
     return logins
 
 
-def _create_agencies(task_force, rows) -> dict[str, Agency]:  # type: ignore[no-untyped-def]
+def _create_agencies(task_force, rows) -> dict[str, Agency]:
     from accord.accounts import bootstrap
 
     return {
@@ -195,7 +195,7 @@ def _create_agencies(task_force, rows) -> dict[str, Agency]:  # type: ignore[no-
     }
 
 
-def _create_users(rows, agencies) -> None:  # type: ignore[no-untyped-def]
+def _create_users(rows, agencies) -> None:
     from accord.accounts import bootstrap
     from accord.accounts.services import totp_device_create
 
@@ -234,7 +234,7 @@ def _create_users(rows, agencies) -> None:  # type: ignore[no-untyped-def]
 IMMIGRATION_AUTHORIZED = frozenset({"investigator.hsi", "prosecutor.usao", "advocate.legal"})
 
 
-def _app_loaders():  # type: ignore[no-untyped-def]
+def _app_loaders():
     """Each app that has demo data exposes ``accord.<app>.demo.load(task_force=...)``."""
     import importlib
 

@@ -38,7 +38,7 @@ class SessionLimitsMiddleware:
         cookie_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         user = request.user
         if user.is_authenticated:
-            self._check_limits(request, user)  # type: ignore[arg-type]
+            self._check_limits(request, user)
         elif cookie_key and request.session.session_key is None:
             # The browser names a session the server no longer has.
             request.session[EXPIRED_FLAG] = True

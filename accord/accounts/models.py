@@ -131,7 +131,8 @@ class User(AbstractUser):
 
     @property
     def task_force_id(self) -> int | None:
-        return self.agency.task_force_id if self.agency_id else None
+        agency = self.agency
+        return agency.task_force_id if agency is not None else None
 
     @property
     def role_set(self) -> frozenset[str]:

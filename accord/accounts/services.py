@@ -196,7 +196,7 @@ def user_update_roles(*, actor: User, user: User, roles: Iterable[str]) -> User:
             _user_audit(
                 event=AuditEventType.ROLE_REVOKED, actor=actor, user=user, detail={"role": role}
             )
-    user._role_set = None  # type: ignore[attr-defined]  # cached grants are stale now
+    user._role_set = None  # type: ignore[assignment]  # cached grants are stale now
     return user
 
 

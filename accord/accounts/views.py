@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.contrib.auth.views import PasswordResetConfirmView
 from django.db import transaction
 from django.forms import Form
@@ -100,7 +100,7 @@ def _signed_in_redirect(request: HttpRequest) -> HttpResponse | None:
     user = request.user
     if not user.is_authenticated:
         return None
-    if user.is_verified():  # type: ignore[union-attr]
+    if user.is_verified():  # type: ignore[attr-defined]  # django-otp's middleware adds it
         return redirect("web:dashboard")
     return redirect("accounts:mfa")
 
@@ -322,9 +322,9 @@ class ResetConfirmView(PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password_reset_done")
     post_reset_login = False
 
-    def form_valid(self, form: Form) -> HttpResponse:
+    def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:
         response = super().form_valid(form)
-        user: User = form.user  # type: ignore[attr-defined]
+        user: User = form.user
         with transaction.atomic():
             audit_record(
                 event=AuditEventType.PASSWORD_RESET_COMPLETED,
@@ -398,7 +398,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
 @member()
 @require_POST
 def session_revoke(request: HttpRequest, session_id: int) -> HttpResponse:
-    user_session = UserSession.objects.filter(pk=session_id, user=request.user).first()
+    user_session = UserSession.objects.filter(pk=session_id, user=request.user).first()  # type: ignore[misc]
     if user_session is None:
         raise NotFound("No such session.")
     current = user_session.session_key == request.session.session_key

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -217,15 +217,20 @@ def install_error_handlers(api: NinjaAPI) -> None:
             status=500,
         )
 
-    api.add_exception_handler(AccordError, accord_error)
-    api.add_exception_handler(NinjaValidationError, validation_error)
-    api.add_exception_handler(NotAuthenticated, not_authenticated)
-    api.add_exception_handler(CsrfRefused, csrf_refused)
-    api.add_exception_handler(HttpError, http_error)
-    api.add_exception_handler(Http404, not_found)
-    for unreadable in (MultiPartParserError, UnreadablePostError, SuspiciousOperation):
-        api.add_exception_handler(unreadable, unreadable_body)
-    api.add_exception_handler(Exception, unexpected)
+    handlers: list[tuple[type[Exception], Callable[..., HttpResponse]]] = [
+        (AccordError, accord_error),
+        (NinjaValidationError, validation_error),
+        (NotAuthenticated, not_authenticated),
+        (CsrfRefused, csrf_refused),
+        (HttpError, http_error),
+        (Http404, not_found),
+        (MultiPartParserError, unreadable_body),
+        (UnreadablePostError, unreadable_body),
+        (SuspiciousOperation, unreadable_body),
+        (Exception, unexpected),
+    ]
+    for exception, handler in handlers:
+        api.add_exception_handler(exception, handler)
 
 
 def build_api(*, routers: Iterable[Router] = ROUTERS, urls_namespace: str = "api") -> AccordAPI:

@@ -61,13 +61,12 @@ def _location(view: LocationView) -> LocationOut:
 
 
 def _locations_by_service(viewer: object, results: list[SearchResult]) -> dict[int, list]:
-    links = (
+    links = list(
         ServiceAtLocation.objects.filter(service_id__in=[r.service.pk for r in results])
         .select_related("location__organization")
         .prefetch_related("location__addresses", "location__disclosures", "location__phones")
         .order_by("location__name", "pk")
     )
-    links = list(links)
     views = location_views(
         viewer=viewer,  # type: ignore[arg-type]
         locations=[link.location for link in links],
@@ -137,9 +136,9 @@ def search(
     form = SearchForm(data)
     if not form.is_valid():
         name, messages = next(iter(form.errors.items()))
-        raise ValidationError(f"{name}: {' '.join(messages)}", data={"field": name})
+        raise ValidationError(f"{name}: {' '.join(map(str, messages))}", data={"field": name})
     user = request.user
-    outcome = directory_search(task_force_id=user.task_force_id, query=form.to_query())  # type: ignore[union-attr]
+    outcome = directory_search(task_force_id=user.task_force_id, query=form.to_query())  # type: ignore[union-attr, arg-type]
     located = _locations_by_service(user, [*outcome.matches, *outcome.near_misses])
     return SearchOut(
         total=outcome.total,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.middleware.csrf import get_token
 from ninja import Router
 
@@ -17,6 +17,8 @@ router = Router(tags=["me"])
 def me(request: HttpRequest) -> Me:
     user = request.user
     agency = user.agency  # type: ignore[union-attr]
+    if agency is None:  # for_members() admits only members of an agency
+        raise Http404
     task_force = agency.task_force
     return Me(
         username=user.get_username(),

@@ -56,7 +56,7 @@ class CsrfRefused(Exception):
 
 def fully_authenticated(request: HttpRequest) -> bool:
     user = request.user
-    return bool(user.is_authenticated and user.is_active and user.is_verified())  # type: ignore[union-attr]
+    return bool(user.is_authenticated and user.is_active and user.is_verified())  # type: ignore[attr-defined]  # django-otp adds it
 
 
 def require_member(request: HttpRequest) -> Any:
@@ -79,7 +79,7 @@ def deny(request: HttpRequest, *, reason: str, message: str, code: str = "forbid
     user = request.user if request.user.is_authenticated else None
     audit_record(
         event=AuditEventType.ACCESS_DENIED,
-        actor=user,  # type: ignore[arg-type]
+        actor=user,
         outcome=Outcome.DENIED,
         object_type="api",
         object_id=request.path[:80],

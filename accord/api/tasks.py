@@ -19,7 +19,7 @@ WRITE_ERRORS = {400: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 
 
 def _board(board: TaskBoard) -> TaskBoardOut:
-    def rows(items: list) -> list[TaskOut]:  # type: ignore[type-arg]
+    def rows(items: list) -> list[TaskOut]:
         out = []
         for row in items:
             data = asdict(row)
@@ -65,8 +65,8 @@ def task_take_op(request: HttpRequest, task_id: int, body: TaskActIn) -> TaskAct
 @for_members(*ROLES)
 def task_complete_op(request: HttpRequest, task_id: int, body: TaskActIn) -> TaskActOut:
     task = task_complete(
-        actor=request.user,
+        actor=request.user,  # type: ignore[arg-type]
         task_id=task_id,
-        expected_version=body.expected_version,  # type: ignore[arg-type]
+        expected_version=body.expected_version,
     )
     return TaskActOut(id=task.pk, status=task.get_status_display(), version=task.lock_version)

@@ -51,20 +51,20 @@ def audit_record(
     action takes its event with it).
     """
     request = context.current()
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    member = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     now = timezone.now()
     content: dict[str, Any] = {
         # Millisecond precision: what JSON backups keep, so a restored chain still verifies.
         "occurred_at": now.replace(microsecond=now.microsecond // 1000 * 1000),
         "event": str(event),
         "outcome": str(outcome),
-        "actor_id": actor.pk if authenticated else None,
-        "actor_username": actor.get_username() if authenticated else username[:150],
-        "actor_agency_id": actor.agency_id if authenticated else None,
-        "actor_roles": ",".join(sorted(actor.role_set)) if authenticated else "",
+        "actor_id": member.pk if member is not None else None,
+        "actor_username": member.get_username() if member is not None else username[:150],
+        "actor_agency_id": member.agency_id if member is not None else None,
+        "actor_roles": ",".join(sorted(member.role_set)) if member is not None else "",
         "task_force_id": task_force_id
         if task_force_id is not None
-        else (actor.task_force_id if authenticated else None),
+        else (member.task_force_id if member is not None else None),
         "subject_agency_id": subject_agency_id,
         "request_id": request.request_id,
         "ip_address": request.ip_address,

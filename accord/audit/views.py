@@ -21,7 +21,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     filters = (
         AuditFilter(**form.cleaned_data) if form.is_bound and form.is_valid() else AuditFilter()
     )
-    events = audit_events_for_agency(agency_id=request.user.agency_id, filters=filters)  # type: ignore[union-attr]
+    events = audit_events_for_agency(agency_id=request.user.agency_id, filters=filters)  # type: ignore[union-attr, arg-type]
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     audit_record(
         event=AuditEventType.AUDIT_LOG_READ,

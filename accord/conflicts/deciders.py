@@ -39,11 +39,11 @@ class Deciders:
         return frozenset(user.pk for user in self.users)
 
 
-def _active(users) -> list[User]:  # type: ignore[no-untyped-def]
+def _active(users) -> list[User]:
     return [user for user in users if user is not None and user.is_active]
 
 
-def _leads(agencies) -> list[User]:  # type: ignore[no-untyped-def]
+def _leads(agencies) -> list[User]:
     return _active(agency.lead for agency in agencies)
 
 

@@ -65,7 +65,7 @@ def load(*, task_force: TaskForce) -> None:
         return
     now = timezone.now()
 
-    def raise_(actor: str, when: datetime, question: str, positions, **subject):  # type: ignore[no-untyped-def]
+    def raise_(actor: str, when: datetime, question: str, positions, **subject):
         return disagreement_raise(
             actor=people[actor],  # type: ignore[arg-type]
             question=question,

@@ -78,7 +78,7 @@ class RaiseForm(forms.Form):
         return data
 
 
-def _drafts(task_force: TaskForce):  # type: ignore[no-untyped-def]
+def _drafts(task_force: TaskForce):
     return ProtocolVersion.objects.filter(
         task_force=task_force, status__in=[ProtocolStatus.DRAFT, ProtocolStatus.CIRCULATED]
     )

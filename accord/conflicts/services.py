@@ -96,7 +96,7 @@ def disagreement_raise(
 ) -> Disagreement:
     """Raise a disagreement between at least two member agencies at level 1 of the ladder."""
     now = _now(now)
-    task_force = actor.agency.task_force
+    task_force = actor.agency.task_force  # type: ignore[union-attr]  # a signed-in member always has an agency
     question = question.strip()
     if not question:
         raise ValidationError("Say what the agencies disagree about.", data={"field": "question"})

@@ -21,7 +21,7 @@ from .deciders import deciders_for
 from .forms import AmendmentForm, DecideForm, RaiseForm, WithdrawForm
 
 
-def _form_error(form, error: AccordValidationError | ConflictError) -> None:  # type: ignore[no-untyped-def]
+def _form_error(form, error: AccordValidationError | ConflictError) -> None:
     field = error.data.get("field")
     form.add_error(field if field in form.fields else None, error.message)
 
@@ -70,7 +70,7 @@ def raise_disagreement(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail_context(request: HttpRequest, disagreement, **forms):  # type: ignore[no-untyped-def]
+def _detail_context(request: HttpRequest, disagreement, **forms):
     viewer = request.user
     now = timezone.now()
     open_ = disagreement.is_open

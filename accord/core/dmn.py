@@ -374,7 +374,7 @@ class _Importer:
         output_elements = self.findall(table, "output")
         for output_element in output_elements:
             name = output_element.get("name") or (
-                decision_name if len(output_elements) == 1 else output_element.get("id", "output")
+                decision_name if len(output_elements) == 1 else output_element.get("id") or "output"
             )
             type_ref = (
                 output_element.get("typeRef")
@@ -474,7 +474,7 @@ def _split(text: str) -> list[str]:
     parts: list[str] = []
     depth = 0
     quoted = False
-    current = []
+    current: list[str] = []
     for char in text:
         if char == '"':
             quoted = not quoted
@@ -669,7 +669,10 @@ def _id(text: str) -> str:
 def export_dmn(protocol: Protocol, decision_ids: list[str] | None = None) -> str:
     """DMN 1.5 XML holding the protocol's decision tables (or those named)."""
     ET.register_namespace("", DMN15)
-    q = lambda name: f"{{{DMN15}}}{name}"  # noqa: E731
+
+    def q(name: str) -> str:
+        return f"{{{DMN15}}}{name}"
+
     root = ET.Element(
         q("definitions"),
         {

@@ -361,7 +361,7 @@ def _rule_priority(decision: Decision, rule: Rule) -> tuple[int, ...]:
             continue
         value = rule.outputs.get(output.name)
         try:
-            ranks.append(output.values.index(value))  # type: ignore[arg-type]
+            ranks.append(output.values.index(value))
         except ValueError:
             ranks.append(len(output.values))
     return tuple(ranks)

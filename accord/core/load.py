@@ -564,9 +564,12 @@ class _Loader:
     def compose(self, text: str) -> Located | None:
         # "safe" composes a third faster than round-trip (no comment gathering)
         yaml = YAML(typ="safe", pure=True)
-        yaml.Composer = type(
-            "Composer", (_GuardedComposer,), {"limit_depth": self.limits.max_depth}
-        )
+        depth = self.limits.max_depth
+
+        class DepthLimitedComposer(_GuardedComposer):
+            limit_depth = depth
+
+        yaml.Composer = DepthLimitedComposer
         try:
             node = yaml.compose(io.StringIO(text))
         except _TooDeep as error:
@@ -1108,7 +1111,11 @@ class _Loader:
                 expected="values: [highest, ..., lowest] on an output",
             )
         numeric = aggregation in (Aggregation.SUM, Aggregation.MIN, Aggregation.MAX)
-        if numeric and (len(outputs) != 1 or outputs[0].kind is not OutputKind.NUMBER):
+        if (
+            numeric
+            and aggregation is not None
+            and (len(outputs) != 1 or outputs[0].kind is not OutputKind.NUMBER)
+        ):
             self.issue(
                 policy_node or aggregation_node,
                 f"COLLECT {aggregation.value} needs exactly one output of type number",

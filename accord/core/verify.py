@@ -475,7 +475,7 @@ def _ranks(decision: Decision) -> list[tuple[int, ...]]:
         rank = []
         for output in decision.outputs:
             value = rule.outputs.get(output.name)
-            order = list(output.values)
+            order: list[object] = list(output.values)
             rank.append(order.index(value) if value in order else len(order))
         ranks.append(tuple(rank))
     return ranks

@@ -29,7 +29,7 @@ from accord.core.evaluate import (
     json_value,
     validate_facts,
 )
-from accord.core.model import UNKNOWN, Domain, Factor, Protocol
+from accord.core.model import UNKNOWN, Domain, Factor, Number, Protocol
 
 __all__ = [
     "CaseEvaluation",
@@ -124,11 +124,15 @@ def victim_fact_problems(protocol: Protocol, attributes: Mapping[str, Any]) -> d
 def _narrowed(factor: Factor, low: Any, high: Any) -> Factor:
     """The factor with its numeric domain narrowed to what the victim's age range allows."""
     domain = factor.domain
-    minimum = domain.minimum if low is None else max(Decimal(low), Decimal(domain.minimum))
-    maximum = domain.maximum if high is None else min(Decimal(high), Decimal(domain.maximum))
+    floor = Decimal("-Infinity") if domain.minimum is None else Decimal(domain.minimum)
+    ceiling = Decimal("Infinity") if domain.maximum is None else Decimal(domain.maximum)
+    minimum: Number | None = domain.minimum if low is None else max(Decimal(low), floor)
+    maximum: Number | None = domain.maximum if high is None else min(Decimal(high), ceiling)
     if domain.kind.value == "integer":
-        minimum = int(minimum) if minimum.is_finite() else minimum  # type: ignore[union-attr]
-        maximum = int(maximum) if maximum.is_finite() else maximum  # type: ignore[union-attr]
+        if isinstance(minimum, Decimal) and minimum.is_finite():
+            minimum = int(minimum)
+        if isinstance(maximum, Decimal) and maximum.is_finite():
+            maximum = int(maximum)
     return replace(factor, domain=Domain(domain.kind, minimum=minimum, maximum=maximum))
 
 

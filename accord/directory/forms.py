@@ -97,7 +97,7 @@ class ImportForm(forms.Form):
     file = forms.FileField(label="HSDS 3.0 JSON file")
     dry_run = forms.BooleanField(label="Check only (change nothing)", required=False)
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self):
         upload = self.cleaned_data["file"]
         limit = import_limits().max_bytes  # ACCORD_HSDS_MAX_BYTES
         if upload.size > limit:
@@ -137,7 +137,7 @@ class ServiceFieldsForm(forms.Form):
     service_types = forms.MultipleChoiceField(
         label="Service types",
         required=False,
-        choices=sorted(SERVICE_TYPES.items(), key=lambda item: item[1]),
+        choices=sorted(SERVICE_TYPES.items(), key=lambda item: str(item[1])),
         widget=forms.CheckboxSelectMultiple,
     )
     languages = forms.CharField(
@@ -202,12 +202,12 @@ class ServiceFieldsForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["jurisdictions"].choices = [
+        self.fields["jurisdictions"].choices = [  # type: ignore[attr-defined]
             (slug, f"{name} ({slug})" if name != slug else slug)
             for slug, name in sorted(jurisdictions.items(), key=lambda item: item[1])
         ]
         statuses = [s for s in ServiceStatus if s in EDITABLE_STATUSES or s == current_status]
-        self.fields["status"].choices = [(s.value, s.label) for s in statuses]
+        self.fields["status"].choices = [(s.value, s.label) for s in statuses]  # type: ignore[attr-defined]
 
     def clean_languages(self) -> list[str]:
         codes = _split(self.cleaned_data.get("languages", ""))
@@ -230,7 +230,7 @@ class ServiceFieldsForm(forms.Form):
         return slugs
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         low, high = data.get("minimum_age"), data.get("maximum_age")
         if low is not None and high is not None and low > high:
             self.add_error(
@@ -336,7 +336,7 @@ class ContactForm(forms.Form):
     email = forms.EmailField(label="E-mail", max_length=254, required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not (data.get("name") or data.get("title") or data.get("department")):
             self.add_error("name", "Give a name, a title or a department.")
         return data
@@ -359,7 +359,7 @@ ContactFormSet = forms.formset_factory(ContactForm, extra=1, can_delete=True, ma
 def kept_entries(formset: forms.BaseFormSet) -> list[Any]:
     """The rows the editor kept: filled in (blank extra rows are empty) and not ticked to remove."""
     return [
-        form.to_entry()  # type: ignore[attr-defined]
+        form.to_entry()
         for form in formset.forms
         if form.cleaned_data and not form.cleaned_data.get("DELETE")
     ]

@@ -1409,8 +1409,8 @@ def _export_service(
         data["assured_date"] = service.last_verified_at.astimezone(UTC).date().isoformat()
     if "@" in service.verified_by_label:
         data["assurer_email"] = service.verified_by_label
-    elif service.last_verified_by_id and "@" in (service.last_verified_by.email or ""):
-        data["assurer_email"] = service.last_verified_by.email
+    elif (verifier := service.last_verified_by) is not None and "@" in (verifier.email or ""):
+        data["assurer_email"] = verifier.email
     data["phones"] = [_export_phone(p) for p in service.phones.all()]
     data["schedules"] = [_export_schedule(s) for s in service.schedules.all()]
     data["service_areas"] = [_export_area(a) for a in service.service_areas.all()]

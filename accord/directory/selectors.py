@@ -173,12 +173,10 @@ def location_address_audience(*, viewer: User, location: Location) -> list[Addre
 def disclosable_agencies(*, location: Location) -> QuerySet[Agency]:
     """Member agencies the provider could still name for this location."""
     organization = location.organization
-    return (
-        Agency.objects.filter(task_force_id=organization.task_force_id)
-        .exclude(pk=organization.agency_id)
-        .exclude(pk__in=location.disclosures.values("agency_id"))
-        .order_by("name")
-    )
+    agencies = Agency.objects.filter(task_force_id=organization.task_force_id)
+    if organization.agency_id is not None:
+        agencies = agencies.exclude(pk=organization.agency_id)
+    return agencies.exclude(pk__in=location.disclosures.values("agency_id")).order_by("name")
 
 
 def service_languages(service: Service) -> tuple[str, ...]:
@@ -315,7 +313,7 @@ def _audit_address_disclosures(
             audit_record(
                 event=AuditEventType.DIRECTORY_ADDRESS_DISCLOSED,
                 actor=actor,
-                username="" if actor is not None else viewer.label,
+                username=viewer.label if isinstance(viewer, Operator) else "",
                 object_type="directory_location",
                 object_id=view.location.pk,
                 fields=disclosed_field_names(view),

@@ -868,16 +868,16 @@ def directory_export(
         )
         .select_related("last_verified_by")
     )
-    organizations = list(organizations)
+    organization_list = list(organizations)
     with transaction.atomic():
         # Every confidential address the export will carry is audited before it is built;
         # ``export_organizations`` asks the same door, so it carries exactly these (S15, S17).
         location_views(
             viewer=actor,
-            locations=[location for org in organizations for location in org.locations.all()],
+            locations=[location for org in organization_list for location in org.locations.all()],
             purpose="directory export",
         )
-        records, summary = hsds.export_organizations(viewer=actor, organizations=organizations)
+        records, summary = hsds.export_organizations(viewer=actor, organizations=organization_list)
         _audit_export(actor=actor, task_force=task_force, summary=summary)
     return records, summary
 

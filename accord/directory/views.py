@@ -9,6 +9,7 @@ disclosure before the page is rendered (a failed audit write answers 503).
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -170,7 +171,7 @@ def service_capacity(request: HttpRequest, service_id: int) -> HttpResponse:
     return HttpResponseRedirect(target)
 
 
-def _verify(request: HttpRequest, *, record, target: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _verify(request: HttpRequest, *, record, target: str) -> HttpResponse:
     form = VersionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Not verified: the form was incomplete.")
@@ -285,7 +286,7 @@ def import_status(request: HttpRequest, import_id: int) -> HttpResponse:
     return render(request, "directory/import_status.html", {"run": run})
 
 
-def _form_errors(form) -> str:  # type: ignore[no-untyped-def]
+def _form_errors(form) -> str:
     return "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
 
 
@@ -378,7 +379,7 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
     user = _user(request)
     service = selectors.service_get(viewer=user, service_id=service_id)
     _require_maintainer(user, service.organization)
-    options = {
+    options: dict[str, Any] = {
         "jurisdictions": selectors.known_jurisdictions(task_force_id=service.task_force_id),
         "current_status": service.status,
     }
@@ -428,7 +429,7 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
 def service_create(request: HttpRequest, organization_id: int) -> HttpResponse:
     user = _user(request)
     organization = selectors.organization_get(viewer=user, organization_id=organization_id)
-    options = {
+    options: dict[str, Any] = {
         "jurisdictions": selectors.known_jurisdictions(task_force_id=organization.task_force_id)
     }
     status = 200
@@ -464,7 +465,7 @@ def service_create(request: HttpRequest, organization_id: int) -> HttpResponse:
     )
 
 
-def _reach_initial(organization: Organization) -> tuple[list[dict], list[dict]]:  # type: ignore[type-arg]
+def _reach_initial(organization: Organization) -> tuple[list[dict], list[dict]]:
     phones = [
         {
             "id": phone.pk,

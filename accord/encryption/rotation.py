@@ -29,6 +29,8 @@ def keys_rotate(*, batch_size: int = 500) -> RotationResult:
     columns = encrypted_fields()
     for model, field in columns:
         table, column, pk = model._meta.db_table, field.column, model._meta.pk.column
+        if column is None or pk is None:  # no database column: nothing is stored to rewrite
+            continue
         quote = connection.ops.quote_name
         last_pk = None
         while True:

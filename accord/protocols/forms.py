@@ -59,7 +59,7 @@ class VersionNewForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         upload = data.get("protocol_file")
         if upload:
             data["yaml_text"] = read_upload(upload, suffixes=(".yaml", ".yml"), types=TEXT_TYPES)

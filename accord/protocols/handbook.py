@@ -58,7 +58,7 @@ def refusing_fetcher() -> Any:
     """A weasyprint URL fetcher whose every fetch is refused (and so nothing is loaded)."""
     from weasyprint.urls import URLFetcher
 
-    class RefusingURLFetcher(URLFetcher):  # type: ignore[misc]  # untyped third-party base
+    class RefusingURLFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
             return refuse_fetch(url)
 
@@ -224,15 +224,19 @@ def _contacts(version: ProtocolVersion, protocol: Protocol, sector: str | None) 
     for org_id in ids:
         if org_id not in protocol.directory and org_id not in stored:
             continue
-        org = stored.get(org_id)
-        name = org.name if org else protocol.directory[org_id].name
-        phones = tuple(str(phone) for phone in organization_24_7_phones(org)) if org else ()
+        organization = stored.get(org_id)
+        name = organization.name if organization else protocol.directory[org_id].name
+        phones = (
+            tuple(str(phone) for phone in organization_24_7_phones(organization))
+            if organization
+            else ()
+        )
         contacts.append(
             Contact(
                 organization=org_id,
                 name=name,
                 phones=phones,
-                website=org.website if org else "",
+                website=organization.website if organization else "",
                 sectors=tuple(sectors_of.get(org_id, ())),
             )
         )

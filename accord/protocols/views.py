@@ -59,13 +59,13 @@ def numbered_lines(text: str, issues: Sequence[LoadIssue]) -> list[dict[str, Any
     for issue in issues:
         by_line.setdefault(max(issue.line, 1), []).append(issue)
     lines = text.splitlines() or [""]
-    rows = [
+    beyond = [issue for line, found in by_line.items() if line > len(lines) for issue in found]
+    rows: list[dict[str, Any]] = [
         {"number": n, "text": line, "issues": by_line.get(n, [])}
         for n, line in enumerate(lines, start=1)
     ]
-    beyond = [issue for line, found in by_line.items() if line > len(lines) for issue in found]
     if beyond:
-        rows[-1]["issues"] = rows[-1]["issues"] + beyond
+        rows[-1]["issues"] = [*rows[-1]["issues"], *beyond]
     return rows
 
 
@@ -277,6 +277,7 @@ def version_diff(request: HttpRequest, number: int) -> HttpResponse:
     user = _user(request)
     version = selectors.version_get(viewer=user, number=number)
     against_number = request.GET.get("against")
+    base: ProtocolVersion | None
     if against_number:
         try:
             base = selectors.version_get(viewer=user, number=int(against_number))

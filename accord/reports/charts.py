@@ -24,6 +24,7 @@ class Chart:
 def bar_chart(table: CountTable, *, labels: Sequence[str] | None = None) -> Chart:
     """Horizontal bars of a one-column table (row labels against counts)."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     names = list(labels or table.row_labels)
     counts = [row[0] for row in table.cells]
@@ -33,7 +34,9 @@ def bar_chart(table: CountTable, *, labels: Sequence[str] | None = None) -> Char
     axes.barh(positions, counts, color="#0b4f8a")
     axes.set_yticks(positions, labels=names)
     axes.invert_yaxis()
-    axes.xaxis.get_major_locator().set_params(integer=True)
+    locator = axes.xaxis.get_major_locator()
+    if isinstance(locator, MaxNLocator):  # the default (AutoLocator) is one
+        locator.set_params(integer=True)
     for position, count in zip(positions, counts, strict=True):
         axes.text(count, position, f" {count}", va="center")
     axes.spines[["top", "right"]].set_visible(False)

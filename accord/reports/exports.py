@@ -120,7 +120,7 @@ def funder_report_export(
         raise ValueError(f"unknown report format {fmt!r}")
     now = now or timezone.now()
     view = funder_view_for(viewer=actor, period=period, now=now)
-    task_force = actor.agency.task_force.name
+    task_force = actor.agency.task_force.name  # type: ignore[union-attr]  # a signed-in member always has an agency
     content: Any
     if fmt == "csv":
         content = write_csv(report_rows(view, task_force=task_force, generated_at=now)).encode()

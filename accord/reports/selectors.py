@@ -72,7 +72,7 @@ def training_rows(*, viewer: User, on: date) -> list[TrainingRow]:
     """Each active member of the task force, once per role that has requirements: the worst
     status of that role's requirements on ``on`` (missing/expired, expiring, met)."""
     _require_coordinator(viewer)
-    version = protocol_in_force(task_force=viewer.agency.task_force)
+    version = protocol_in_force(task_force=viewer.agency.task_force)  # type: ignore[union-attr]  # a signed-in member always has an agency
     if version is None:
         return []
     protocol = version.protocol

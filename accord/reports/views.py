@@ -23,7 +23,7 @@ from .aggregates import report_view
 from .charts import bar_chart
 from .exports import SUPPRESSION_NOTE, funder_report_export
 from .forms import FunderPeriodForm, PeriodForm
-from .periods import parse_funder_period, previous_quarter, quarter_of
+from .periods import Period, parse_funder_period, previous_quarter, quarter_of
 from .selectors import FUNDER_PERIOD_MESSAGE, funder_view_for, report_for
 
 
@@ -37,8 +37,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Any first and last day (the current quarter when none are given)."""
     today = timezone.localdate()
     if "start" not in request.GET and "end" not in request.GET:
-        period = quarter_of(today)
-        form = PeriodForm(initial={"start": period.start, "end": period.end})
+        current = quarter_of(today)
+        form = PeriodForm(initial={"start": current.start, "end": current.end})
+        period: Period | None = current
     else:
         form = PeriodForm(request.GET)
         period = form.period if form.is_valid() else None
@@ -63,8 +64,9 @@ def funder(request: HttpRequest) -> HttpResponse:
     """A funder period from the list (the last quarter that is over when none is given)."""
     today = timezone.localdate()
     if not request.GET:
-        period = previous_quarter(today)
-        form = FunderPeriodForm(initial={"period": period.key}, today=today)
+        last = previous_quarter(today)
+        form = FunderPeriodForm(initial={"period": last.key}, today=today)
+        period: Period | None = last
     else:
         form = FunderPeriodForm(request.GET, today=today)
         period = form.chosen if form.is_valid() else None

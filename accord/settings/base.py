@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # the accord package
 REPO_DIR = BASE_DIR.parent
@@ -161,7 +162,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT: Path | None = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "uploads"  # outside the web root; never served directly (S21)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -191,7 +192,7 @@ LOGGING = {
 }
 
 
-def sqlite_database(path: Path) -> dict[str, object]:
+def sqlite_database(path: Path) -> dict[str, Any]:
     """SQLite in WAL mode with IMMEDIATE transactions, so audit chain writes serialise."""
     return {
         "ENGINE": "django.db.backends.sqlite3",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import dj_database_url
 
@@ -17,7 +18,7 @@ ACCORD_ENCRYPTION_KEYS = "t1:dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM="
 ACCORD_ALLOW_DEMO_TOTP = True
 
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+    DATABASES: dict[str, Any] = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
 else:
     # The suite runs on an in-memory database (pytest-django creates it), so parallel runs
     # never share a file; tests that need a real file make their own.

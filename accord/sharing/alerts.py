@@ -12,6 +12,8 @@ from accord.mail import email_on_commit
 def immigration_disclosure_alert(*, viewer: User, case: Any, fields: Sequence[str]) -> None:
     """E-mail the auditors of the viewer's agency: who saw which immigration-relief fields
     (names only, never values) of which case, by the django-tasks worker after commit."""
+    if viewer.agency_id is None:  # no agency, no auditors to tell (and no case shown)
+        return
     auditors = User.objects.filter(
         agency_id=viewer.agency_id, is_active=True, role_grants__role="auditor"
     ).values_list("email", flat=True)

@@ -151,7 +151,7 @@ def consent_record(
             "A minor's release also needs a non-abusive parent or guardian: name, relationship "
             "and the attestation that they are not the abuser."
         )
-    if errors:
+    if errors or expires_at is None:  # (no expiry is always among the errors)
         field = next(iter(errors))
         raise ValidationError(" ".join(errors.values()), data={"field": field, "errors": errors})
     stored = signed_form_store(signed_form) if signed_form is not None else None
@@ -215,8 +215,7 @@ def consent_revoke(
     now = now or timezone.now()
     if actor.task_force_id != consent.task_force_id:
         raise NotFound("No such release.")
-    agency = actor.agency
-    if not actor.has_role("advocate") or agency.pk != consent.produced_by_id:
+    if not actor.has_role("advocate") or actor.agency_id != consent.produced_by_id:
         raise PermissionDenied("Only an advocate of the releasing provider records a revocation.")
     if consent.revoked_at is not None:
         return consent

@@ -38,6 +38,8 @@ def viewer_for(user: User, *, on: date | None = None) -> Viewer | None:
     if cached is not None and cached[0] == on:  # one request's user object, keyed on the day
         return cached[1]
     agency = user.agency
+    if agency is None:
+        return None
     viewer = Viewer(
         user_id=user.pk,
         agency_id=agency.pk,

@@ -9,6 +9,7 @@ compliance pages have something to show.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -128,7 +129,7 @@ def load(*, task_force: TaskForce) -> None:
         )
     now = timezone.now()
 
-    def held(code: str, days_ago: int, attendees: list[User], **where: str) -> None:
+    def held(code: str, days_ago: int, attendees: list[User], **where: Any) -> None:
         start = (now - timedelta(days=days_ago)).replace(hour=9, minute=0, second=0, microsecond=0)
         course = courses[code]
         session_create(
@@ -142,7 +143,7 @@ def load(*, task_force: TaskForce) -> None:
             **(where or {"place": "Riverton Public Safety Building, training room B"}),
         )
 
-    def upcoming(code: str, in_days: int, registrants: list[User], **where: str) -> None:
+    def upcoming(code: str, in_days: int, registrants: list[User], **where: Any) -> None:
         start = (now + timedelta(days=in_days)).replace(hour=9, minute=0, second=0, microsecond=0)
         course = courses[code]
         session = session_create(

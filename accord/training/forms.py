@@ -20,7 +20,7 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-def _members(task_force: TaskForce):  # type: ignore[no-untyped-def]
+def _members(task_force: TaskForce):
     return (
         User.objects.filter(agency__task_force=task_force, is_active=True)
         .select_related("agency")
@@ -29,7 +29,7 @@ def _members(task_force: TaskForce):  # type: ignore[no-untyped-def]
 
 
 class MemberChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: User) -> str:
         return f"{obj} ({obj.agency.name})" if obj.agency else str(obj)
 
 

@@ -232,7 +232,7 @@ def courses(*, task_force: TaskForce) -> QuerySet[Course]:
 
 
 def course_for_viewer(*, viewer: User, pk: int) -> Course:
-    course = Course.objects.filter(pk=pk, task_force_id=viewer.agency.task_force_id).first()
+    course = Course.objects.filter(pk=pk, task_force_id=viewer.agency.task_force_id).first()  # type: ignore[union-attr]  # a signed-in member always has an agency
     if course is None:
         raise NotFound("No such course.")
     return course
@@ -251,7 +251,7 @@ def sessions_upcoming(*, task_force: TaskForce, now: datetime) -> QuerySet[Train
 
 
 def session_for_viewer(*, viewer: User, pk: int) -> TrainingSession:
-    session = sessions(task_force=viewer.agency.task_force).filter(pk=pk).first()
+    session = sessions(task_force=viewer.agency.task_force).filter(pk=pk).first()  # type: ignore[union-attr]  # a signed-in member always has an agency
     if session is None:
         raise NotFound("No such session.")
     return session

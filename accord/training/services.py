@@ -60,7 +60,7 @@ def course_create(
 ) -> Course:
     """Add a course to the task force's catalog."""
     _require_coordinator(actor, "edits the training catalog")
-    task_force = actor.agency.task_force
+    task_force = actor.agency.task_force  # type: ignore[union-attr]  # a signed-in member always has an agency
     if Course.objects.filter(task_force=task_force, code=code).exists():
         raise ValidationError(f"A course with code {code!r} exists.", data={"field": "code"})
     unknown_topics = sorted(set(topics) - set(Topic.values))

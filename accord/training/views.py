@@ -25,12 +25,12 @@ from .models import CourseMaterial
 from .uploads import CONTENT_TYPES
 
 
-def _form_error(form, error: AccordValidationError) -> None:  # type: ignore[no-untyped-def]
+def _form_error(form, error: AccordValidationError) -> None:
     field = error.data.get("field")
     form.add_error(field if field in form.fields else None, error.message)
 
 
-def _task_force(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _task_force(request: HttpRequest):
     return request.user.agency.task_force  # type: ignore[union-attr]
 
 
@@ -68,7 +68,7 @@ def course_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _course_page(request: HttpRequest, course, material_form=None, status: int = 200):  # type: ignore[no-untyped-def]
+def _course_page(request: HttpRequest, course, material_form=None, status: int = 200):
     return render(
         request,
         "training/course.html",
@@ -165,7 +165,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _session_page(request: HttpRequest, session, status: int = 200, **forms):  # type: ignore[no-untyped-def]
+def _session_page(request: HttpRequest, session, status: int = 200, **forms):
     viewer = request.user
     now = timezone.now()
     registered = session.attendances.filter(user=viewer).first()

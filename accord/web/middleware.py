@@ -56,7 +56,7 @@ def wants_json(request: HttpRequest) -> bool:
 
 def _is_fully_authenticated(request: HttpRequest) -> bool:
     user = request.user
-    return bool(user.is_authenticated and user.is_active and user.is_verified())  # type: ignore[union-attr]
+    return bool(user.is_authenticated and user.is_active and user.is_verified())  # type: ignore[attr-defined]  # django-otp adds it
 
 
 class AccessDeclarationMiddleware:
@@ -86,9 +86,9 @@ class AccessDeclarationMiddleware:
             if wants_json(request) or request.htmx:  # type: ignore[attr-defined]
                 return JsonResponse({"error": "second factor required"}, status=401)
             return HttpResponseRedirect(reverse("accounts:mfa"))
-        if user.agency_id is None:  # type: ignore[union-attr]
+        if user.agency_id is None:
             return _deny(request, reason="no member agency")
-        if access.roles and not user.has_role(*access.roles):  # type: ignore[union-attr]
+        if access.roles and not user.has_role(*access.roles):
             return _deny(request, reason=f"needs role {'/'.join(sorted(access.roles))}")
         if access.recent_auth and not _recently_authenticated(request):
             return HttpResponseRedirect(f"{reverse('accounts:reauthenticate')}?next={request.path}")
@@ -115,7 +115,7 @@ def _deny(request: HttpRequest, *, reason: str) -> HttpResponse:
     user = request.user if request.user.is_authenticated else None
     audit_record(
         event=AuditEventType.ACCESS_DENIED,
-        actor=user,  # type: ignore[arg-type]
+        actor=user,
         outcome=Outcome.DENIED,
         object_type="url",
         object_id=request.path[:80],

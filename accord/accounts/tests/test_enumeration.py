@@ -46,7 +46,12 @@ def test_unknown_user_still_costs_a_password_hash(user, monkeypatch):
     import accord.accounts.authentication as authentication
 
     real = authentication.make_password
-    monkeypatch.setattr(authentication, "make_password", lambda p: calls.append(p) or real(p))
+
+    def counted(password: str) -> str:
+        calls.append(password)
+        return real(password)
+
+    monkeypatch.setattr(authentication, "make_password", counted)
     attempt("nobody.here", "some password 1234")
     assert calls == ["some password 1234"]
 

@@ -14,6 +14,7 @@ from accord.accounts.models import Role, User
 from accord.accounts.services import user_disable, users_disable_inactive
 from accord.audit.events import AuditEventType
 from accord.audit.models import AuditEvent
+from accord.audit.testing import assert_audited
 
 from .factories import DEFAULT_PASSWORD, login_fully, make_user, reauthenticate, totp_code
 
@@ -88,9 +89,9 @@ def test_a_disabled_user_is_signed_out_at_once(coordinator, user):
         reverse("accounts:login"), {"username": user.username, "password": DEFAULT_PASSWORD}
     )
     assert response.status_code == 200  # the generic failure
-    assert AuditEvent.objects.filter(
-        event=AuditEventType.USER_DISABLED, actor_id=coordinator.pk
-    ).exists()
+    assert_audited(
+        AuditEventType.USER_DISABLED, object_type="user", object_id=user.pk, actor=coordinator
+    )
 
 
 def test_users_inactive_for_90_days_are_disabled(agency):
@@ -107,8 +108,12 @@ def test_users_inactive_for_90_days_are_disabled(agency):
     assert {u.username for u in disabled} == {"lee.quinn", "drew.ash"}
     assert not User.objects.get(pk=idle.pk).is_active
     assert User.objects.get(pk=recent.pk).is_active
-    event = AuditEvent.objects.filter(event=AuditEventType.USER_DISABLED).first()
-    assert event is not None and "inactive" in event.detail["reason"]
+    for gone in (idle, never):
+        event = assert_audited(AuditEventType.USER_DISABLED, object_type="user", object_id=gone.pk)
+        assert event.actor_id is None and "inactive" in event.detail["reason"]
+    assert not AuditEvent.objects.filter(
+        event=AuditEventType.USER_DISABLED, object_id=str(recent.pk)
+    ).exists()
 
 
 def test_signing_in_counts_as_activity(client, user):

@@ -12,6 +12,7 @@ from accord.accounts.models import Role, User
 from accord.accounts.services import user_create, user_update_roles
 from accord.audit.events import AuditEventType
 from accord.audit.models import AuditEvent
+from accord.audit.testing import assert_audited
 from accord.errors import NotFound, PermissionDenied, ValidationError
 
 from .factories import login_fully, make_agency, make_task_force, make_user, reauthenticate
@@ -73,12 +74,10 @@ def test_coordinator_creates_a_user_with_roles_and_a_set_password_link(
     assert created.role_set == {Role.ADVOCATE}
     assert not created.has_usable_password()
     assert mail.outbox[0].to == ["dana.wells@example.invalid"]
-    assert AuditEvent.objects.filter(
-        event=AuditEventType.USER_CREATED, object_id=str(created.pk)
-    ).exists()
-    assert AuditEvent.objects.filter(
-        event=AuditEventType.ROLE_GRANTED, object_id=str(created.pk)
-    ).exists()
+    made = assert_audited(AuditEventType.USER_CREATED, object_type="user", object_id=created.pk)
+    assert made.detail["username"] == "dana.wells"
+    granted = assert_audited(AuditEventType.ROLE_GRANTED, object_type="user", object_id=created.pk)
+    assert granted.detail["role"] == Role.ADVOCATE
 
 
 def test_the_create_form_names_the_fields_in_error(ready_coordinator, user, agency):
@@ -142,7 +141,7 @@ def test_only_coordinators_may_call_the_services(user, agency):
         )
 
 
-def test_changing_roles_is_audited_role_by_role(ready_coordinator, user):
+def test_changing_roles_is_audited_role_by_role(ready_coordinator, coordinator, user):
     response = ready_coordinator.post(
         reverse("accounts:user_roles", args=[user.pk]), {"roles": [Role.PROSECUTOR, Role.SIGNATORY]}
     )
@@ -161,6 +160,9 @@ def test_changing_roles_is_audited_role_by_role(ready_coordinator, user):
     )
     assert granted >= {Role.PROSECUTOR, Role.SIGNATORY}
     assert revoked == {Role.INVESTIGATOR}
+    assert_audited(
+        AuditEventType.ROLE_REVOKED, object_type="user", object_id=user.pk, actor=coordinator
+    )
 
 
 def test_a_coordinator_cannot_drop_their_own_coordinator_role(coordinator):
@@ -174,27 +176,34 @@ def test_a_coordinator_cannot_drop_their_own_coordinator_role(coordinator):
         )
 
 
-def test_disable_and_enable_from_the_pages(ready_coordinator, user):
+def test_disable_and_enable_from_the_pages(ready_coordinator, coordinator, user):
     response = ready_coordinator.post(
         reverse("accounts:user_disable", args=[user.pk]), {"reason": "left the agency"}
     )
     assert response.status_code == 302
     user.refresh_from_db()
     assert not user.is_active and user.disabled_reason == "left the agency"
+    disabled = assert_audited(
+        AuditEventType.USER_DISABLED, object_type="user", object_id=user.pk, actor=coordinator
+    )
+    assert disabled.detail["reason"] == "left the agency"
     assert ready_coordinator.get(reverse("accounts:user_enable", args=[user.pk])).status_code == 200
     ready_coordinator.post(reverse("accounts:user_enable", args=[user.pk]))
     user.refresh_from_db()
     assert user.is_active and user.disabled_at is None
-    assert AuditEvent.objects.filter(event=AuditEventType.USER_ENABLED).exists()
+    assert_audited(
+        AuditEventType.USER_ENABLED, object_type="user", object_id=user.pk, actor=coordinator
+    )
 
 
 def test_a_coordinator_cannot_disable_themselves(ready_coordinator, coordinator):
     ready_coordinator.post(reverse("accounts:user_disable", args=[coordinator.pk]))
     coordinator.refresh_from_db()
     assert coordinator.is_active
+    assert not AuditEvent.objects.filter(event=AuditEventType.USER_DISABLED).exists()
 
 
-def test_unlock_from_the_page(ready_coordinator, user):
+def test_unlock_from_the_page(ready_coordinator, coordinator, user):
     from django.utils import timezone
 
     User.objects.filter(pk=user.pk).update(
@@ -205,9 +214,15 @@ def test_unlock_from_the_page(ready_coordinator, user):
     ready_coordinator.post(reverse("accounts:user_unlock", args=[user.pk]))
     user.refresh_from_db()
     assert user.locked_until is None
+    unlocked = assert_audited(
+        AuditEventType.ACCOUNT_UNLOCKED, object_type="user", object_id=user.pk, actor=coordinator
+    )
+    assert unlocked.detail["was_locked_until"] is not None
 
 
-def test_resetting_the_second_factor_sends_the_user_to_enrolment(ready_coordinator, user):
+def test_resetting_the_second_factor_sends_the_user_to_enrolment(
+    ready_coordinator, coordinator, user
+):
     theirs = Client()
     login_fully(theirs, user)
     ready_coordinator.post(reverse("accounts:user_second_factor_reset", args=[user.pk]))
@@ -218,7 +233,9 @@ def test_resetting_the_second_factor_sends_the_user_to_enrolment(ready_coordinat
     fresh = Client()
     login_password_only(fresh, user)
     assert fresh.get(reverse("accounts:mfa")).url == reverse("accounts:enrol")
-    assert AuditEvent.objects.filter(event=AuditEventType.MFA_DEVICE_RESET).exists()
+    assert_audited(
+        AuditEventType.MFA_DEVICE_RESET, object_type="user", object_id=user.pk, actor=coordinator
+    )
 
 
 def test_navigation_offers_users_to_coordinators_only(ready_coordinator, client, user):

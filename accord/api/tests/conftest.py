@@ -12,18 +12,18 @@ from accord.cases.tests.conftest import county, people  # noqa: F401 - fixtures 
 API = "/api/v1"
 
 
-def post_json(client: Client, path: str, body: Any, **headers: str):  # type: ignore[no-untyped-def]
+def post_json(client: Client, path: str, body: Any, **headers: str):
     return client.post(
         f"{API}{path}", data=json.dumps(body), content_type="application/json", headers=headers
     )
 
 
-def signed_in(user, **client_options: Any) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user, **client_options: Any) -> Client:
     """A client with ``user``'s fully authenticated session (password and second factor)."""
     from conftest import sign_in
 
     return sign_in(Client(**client_options), user)
 
 
-def get(client: Client, path: str, **params: Any):  # type: ignore[no-untyped-def]
+def get(client: Client, path: str, **params: Any):
     return client.get(f"{API}{path}", params)

@@ -11,7 +11,7 @@ from .conftest import API
 pytestmark = pytest.mark.django_db
 
 
-def post_raw(client, path: str, body: bytes | str, content_type: str):  # type: ignore[no-untyped-def]
+def post_raw(client, path: str, body: bytes | str, content_type: str):
     return client.post(f"{API}{path}", data=body, content_type=content_type)
 
 
@@ -27,7 +27,7 @@ def test_json_nested_50000_deep_is_refused_400(county, member_client):
     }
 
 
-def csrf_client(make_member, username: str) -> Client:  # type: ignore[no-untyped-def]
+def csrf_client(make_member, username: str) -> Client:
     """A signed-in client whose requests go through the CSRF check, as a browser's do."""
     from conftest import sign_in
 

@@ -62,6 +62,7 @@ def test_the_provider_sees_its_own_safe_house_address(directory):
 
 def test_an_agency_the_provider_named_sees_the_address(directory):
     outsider = User.objects.get(username="rita.outsider")
+    assert outsider.agency is not None
     LocationDisclosure.objects.create(location=directory, agency=outsider.agency)
     client = signed_in(outsider)
     text = get(client, "/directory/search", q="safe house").content.decode()

@@ -68,7 +68,7 @@ def test_errors_have_one_shape(people):
 
 
 def test_an_unexpected_failure_is_json_without_a_traceback(people, monkeypatch):
-    def broken(**kwargs):  # type: ignore[no-untyped-def]
+    def broken(**kwargs):
         raise RuntimeError("internal detail that must not leak")
 
     monkeypatch.setattr("accord.api.cases.cases_for", broken)

@@ -84,7 +84,7 @@ def _checkpoint(tmp_path: Path, name: str = "checkpoint.json") -> Path:
     return target
 
 
-def _verify_with(*files: Path):  # type: ignore[no-untyped-def]
+def _verify_with(*files: Path):
     return verify_chain(checkpoints=[checkpoint_read(f, key=audit_key()) for f in files])
 
 

@@ -27,13 +27,13 @@ def _write_events(count: int) -> None:
         audit_record(event=AuditEventType.RECORD_READ, username="u", object_id=n)
 
 
-def _accord(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+def _accord(capsys, *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def _checkpoint_file(capsys, tmp_path: Path, name: str = "cp.json") -> Path:  # type: ignore[no-untyped-def]
+def _checkpoint_file(capsys, tmp_path: Path, name: str = "cp.json") -> Path:
     target = tmp_path / name
     code, out, err = _accord(capsys, "audit", "checkpoint", "-o", str(target))
     assert code == 0, err

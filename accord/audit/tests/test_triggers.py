@@ -36,7 +36,7 @@ def _migrate_audit_from_zero() -> None:
     executor.migrate(leaves)
 
 
-def _refused(action) -> None:  # type: ignore[no-untyped-def]
+def _refused(action) -> None:
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         action()
 

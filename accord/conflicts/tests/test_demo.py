@@ -17,6 +17,6 @@ def test_demo_disagreements_span_levels_and_outcomes():
     assert open_levels == [1, 2, 3]
     assert {d.status for d in rows} == {"open", "resolved", "withdrawn"}
     resolved = [d for d in rows if d.status == "resolved"]
-    assert sorted(d.decided_at_level for d in resolved) == [1, 2]
+    assert sorted(d.decided_at_level or 0 for d in resolved) == [1, 2]
     assert any(d.amendment_id for d in resolved)
     assert all(d.events.exists() for d in rows)

@@ -10,9 +10,11 @@ from django.core import mail
 
 from accord.audit.events import AuditEventType
 from accord.audit.models import AuditEvent
+from accord.audit.testing import assert_audited
 from accord.conflicts.deciders import deciders_for
 from accord.conflicts.models import DisagreementEventKind, DisagreementStatus
 from accord.conflicts.services import (
+    OBJECT_TYPE,
     PartyPosition,
     disagreement_decide,
     disagreement_link_amendment,
@@ -27,7 +29,7 @@ pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def _raise(people, protocol_in_force, **overrides):  # type: ignore[no-untyped-def]
+def _raise(people, protocol_in_force, **overrides):
     kwargs = {
         "actor": people["investigator"],
         "question": "May the investigator hold a second interview this week?",
@@ -58,9 +60,12 @@ def test_raise_starts_at_level_one_with_the_ladder_snapshotted(
     # level 1 deciders (party leads) are told; the e-mail carries no positions
     assert sorted(mail.outbox[0].to) == ["le.lead@example.invalid", "vsp.lead@example.invalid"]
     assert "week of rest" not in mail.outbox[0].body
-    assert AuditEvent.objects.filter(
-        event=AuditEventType.DISAGREEMENT_RAISED, object_id=str(disagreement.pk)
-    ).exists()
+    assert_audited(
+        AuditEventType.DISAGREEMENT_RAISED,
+        object_type=OBJECT_TYPE,
+        object_id=disagreement.pk,
+        actor=people["investigator"],
+    )
 
 
 def test_a_disagreement_without_two_parties_is_refused_and_nothing_is_stored(
@@ -120,6 +125,9 @@ def test_unresolved_at_the_limit_escalates_to_level_two_with_notification(
     event = disagreement.events.get(kind=DisagreementEventKind.ESCALATED)
     assert (event.from_level, event.to_level) == (1, 2)
     assert AuditEvent.objects.filter(event=AuditEventType.DISAGREEMENT_ESCALATED).count() == 1
+    assert_audited(
+        AuditEventType.DISAGREEMENT_ESCALATED, object_type=OBJECT_TYPE, object_id=disagreement.pk
+    )
 
 
 def test_resolved_before_the_limit_never_escalates(people, protocol_in_force):
@@ -140,6 +148,13 @@ def test_resolved_before_the_limit_never_escalates(people, protocol_in_force):
     assert disagreement.current_level == 1
     assert disagreement.decided_by == people["vsp_lead"]
     assert disagreement.decided_at_level == 1
+    assert_audited(
+        AuditEventType.DISAGREEMENT_DECIDED,
+        object_type=OBJECT_TYPE,
+        object_id=disagreement.pk,
+        actor=people["vsp_lead"],
+    )
+    assert not AuditEvent.objects.filter(event=AuditEventType.DISAGREEMENT_ESCALATED).exists()
 
 
 def test_at_the_last_level_an_overdue_disagreement_is_flagged_once_not_looped(
@@ -164,6 +179,13 @@ def test_at_the_last_level_an_overdue_disagreement_is_flagged_once_not_looped(
     disagreement.refresh_from_db()
     assert disagreement.current_level == 3 and disagreement.overdue_flagged_at is not None
     assert disagreement.status == DisagreementStatus.OPEN
+    assert_audited(
+        AuditEventType.DISAGREEMENT_OVERDUE_AT_LAST_LEVEL,
+        object_type=OBJECT_TYPE,
+        object_id=disagreement.pk,
+    )
+    flagged = AuditEvent.objects.filter(event=AuditEventType.DISAGREEMENT_OVERDUE_AT_LAST_LEVEL)
+    assert flagged.count() == 1  # flagged once, not every run
 
 
 def test_the_ladder_snapshot_survives_a_protocol_change(people, protocol_in_force):
@@ -189,6 +211,8 @@ def test_only_current_deciders_or_a_coordinator_decide(people, protocol_in_force
             reason="y",
             lock_version=disagreement.lock_version,
         )
+    disagreement.refresh_from_db()
+    assert disagreement.status == DisagreementStatus.OPEN
     with pytest.raises(ValidationError, match="why"):
         disagreement_decide(
             actor=people["coordinator"],
@@ -228,6 +252,12 @@ def test_withdraw_and_amendment_link(people, protocol_in_force, task_force):
         actor=people["investigator"], disagreement=first, reason="Settled by phone.", lock_version=1
     )
     assert withdrawn.status == DisagreementStatus.WITHDRAWN
+    assert_audited(
+        AuditEventType.DISAGREEMENT_WITHDRAWN,
+        object_type=OBJECT_TYPE,
+        object_id=first.pk,
+        actor=people["investigator"],
+    )
 
     second = _raise(people, protocol_in_force)
     draft = ProtocolVersion.objects.create(
@@ -249,6 +279,18 @@ def test_withdraw_and_amendment_link(people, protocol_in_force, task_force):
     )
     assert linked.amendment == draft
     assert linked.events.filter(kind=DisagreementEventKind.AMENDMENT_LINKED).exists()
+    assert_audited(
+        AuditEventType.DISAGREEMENT_DECIDED,
+        object_type=OBJECT_TYPE,
+        object_id=second.pk,
+        actor=people["le_lead"],
+    )
+    assert_audited(
+        AuditEventType.DISAGREEMENT_AMENDMENT_LINKED,
+        object_type=OBJECT_TYPE,
+        object_id=second.pk,
+        actor=people["coordinator"],
+    )
 
 
 def test_free_text_decided_by_is_read_for_committee_names(people, protocol_in_force, task_force):

@@ -27,7 +27,7 @@ def disagreement(people, protocol_in_force):
     )
 
 
-def _client(user):  # type: ignore[no-untyped-def]
+def _client(user):
     from django.test import Client
 
     return sign_in(Client(), user)

@@ -159,6 +159,67 @@ def test_unique_conflict_is_reported_not_guessed() -> None:
     assert result.error and "A, B" in result.error
 
 
+FACTS = {"kind": "sex", "age": 15, "danger": False}
+
+
+def test_any_with_matching_rules_that_disagree_reports_the_conflict() -> None:
+    table = decision(
+        HitPolicy.ANY,
+        [rule("A", {"out": "high"}, kind=enum("sex")), rule("B", {"out": "low"}, age=ages(10, 20))],
+    )
+    result = evaluate_decision(table, FACTS, factors=FACTORS)
+    assert result.result is None
+    assert result.rules == ("A", "B")
+    assert result.error == "ANY table, but matching rules A, B give different outputs"
+
+
+def test_any_with_matching_rules_that_agree_answers_naming_all() -> None:
+    table = decision(
+        HitPolicy.ANY,
+        [
+            rule("A", {"out": "high"}, kind=enum("sex")),
+            rule("B", {"out": "high"}, age=ages(10, 20)),
+        ],
+    )
+    result = evaluate_decision(table, FACTS, factors=FACTORS)
+    assert result.error is None
+    assert result.result == "high" and result.rules == ("A", "B")
+    assert "(and 1 equal rule)" in result.explanation
+
+
+def test_any_conflict_is_found_whichever_matching_rule_disagrees() -> None:
+    """The odd one out may be the last of three: every value is compared, not just two."""
+    table = decision(
+        HitPolicy.ANY,
+        [
+            rule("A", {"out": "high"}, kind=enum("sex")),
+            rule("B", {"out": "high"}, age=ages(10, 20)),
+            rule("C", {"out": "mid"}, danger=Condition("false", values=frozenset({False}))),
+            rule("D", {"out": "low"}, age=ages(30, 40)),  # does not match: no conflict from it
+        ],
+    )
+    result = evaluate_decision(table, FACTS, factors=FACTORS)
+    assert result.result is None and result.rules == ("A", "B", "C")
+    assert result.error and "A, B, C" in result.error
+    only_two = decision(HitPolicy.ANY, [*table.rules[:2], table.rules[3]])
+    assert evaluate_decision(only_two, FACTS, factors=FACTORS).result == "high"
+
+
+def test_any_compares_every_output_column() -> None:
+    outputs = (
+        OutputDef("out", OutputKind.ENUM, ("high", "mid", "low")),
+        OutputDef("who", OutputKind.TEXT),
+    )
+    rules = [
+        rule("A", {"out": "high", "who": "police"}, kind=enum("sex")),
+        rule("B", {"out": "high", "who": "shelter"}, age=ages(10, 20)),
+    ]
+    result = evaluate_decision(
+        decision(HitPolicy.ANY, rules, outputs=outputs), FACTS, factors=FACTORS
+    )
+    assert result.result is None and result.error
+
+
 def test_priority_output_order_and_aggregations() -> None:
     rules = [
         rule("A", {"out": "low"}, age=ages(0, 17)),
@@ -277,7 +338,7 @@ def test_answer_with_unknown_facts_holds_for_every_completion(specs, facts, hidd
     compiled = compile_decision(table)
     partial = {k: v for k, v in facts.items() if k not in hidden}
     answer = evaluate_compiled(compiled, partial, FACTORS)
-    domains = {
+    domains: dict[str, list[object]] = {
         "kind": ["sex", "labor", "both"],
         "age": list(range(0, 121)),
         "danger": [False, True],

@@ -47,8 +47,10 @@ def test_flawed_gaps_name_the_missing_ages() -> None:
     assert gaps["placement"].message == "No rule answers victim_age 16\u201317"
     assert gaps["charging"].box == {"victim_age": Interval(18, 20), "victim_charged": (False,)}
     assert gaps["charging"].example == {"victim_age": 18, "victim_charged": False}
-    assert gaps["law_enforcement_contact"].box["jurisdiction"] == ("tribal_land",)
-    assert gaps["law_enforcement_contact"].box["victim_count"] == Interval(1, 4)
+    box = gaps["law_enforcement_contact"].box
+    assert box is not None
+    assert box["jurisdiction"] == ("tribal_land",)
+    assert box["victim_count"] == Interval(1, 4)
 
 
 def test_flawed_overlaps_point_at_the_shared_situations() -> None:

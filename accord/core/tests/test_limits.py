@@ -197,7 +197,7 @@ def test_cli_check_of_a_dmn_with_dtd_exits_two(tmp_path: pathlib.Path) -> None:
         assert f"{path}:2:" in err and "DTD" in err
 
 
-def test_cli_oversized_file_exits_two(tmp_path: pathlib.Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_cli_oversized_file_exits_two(tmp_path: pathlib.Path, monkeypatch) -> None:
     monkeypatch.setenv("ACCORD_PROTOCOL_MAX_BYTES", "1024")
     path = tmp_path / "big.yaml"
     path.write_text("# " + "x" * 2000 + "\n", encoding="utf-8")

@@ -15,11 +15,12 @@ def test_no_module_of_the_core_imports_django() -> None:
     for path in CORE.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            names: list[str] = []
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
+            else:
+                continue
             offenders += [f"{path}:{node.lineno}" for n in names if n.split(".")[0] == "django"]
     assert offenders == []
 

@@ -128,7 +128,7 @@ def test_overlap_reports_the_maximal_set_and_exact_region() -> None:
         age
         for f in overlaps
         for age in range(121)
-        if f.box is not None and f.box["victim_age"].contains(age)  # type: ignore[union-attr]
+        if f.box is not None and f.box["victim_age"].contains(age)
     }
     assert covered == set(range(5, 16))
     assert any(f.example == {"victim_age": 8} for f in overlaps)
@@ -245,7 +245,7 @@ def adversarial_table(seed: int, *, count: int = 300) -> Decision:
             else:
                 domain = FACTORS[factor].domain.values
                 chosen = generator.sample(list(domain), generator.randint(1, 2))
-                conditions[factor] = values(*chosen)  # type: ignore[arg-type]
+                conditions[factor] = values(*chosen)
         rules.append(rule(f"R{number}", generator.choice(["urgent", "refer"]), **conditions))
     return table(*rules, inputs=("victim_age", "citizenship", "trafficking_type"))
 

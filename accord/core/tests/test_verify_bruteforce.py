@@ -26,6 +26,7 @@ from accord.core.model import (
     OutputDef,
     OutputKind,
     Rule,
+    Scalar,
 )
 from accord.core.verify import Finding, FindingKind, verify_decision
 
@@ -56,7 +57,9 @@ def conditions(draw: st.DrawFn, factor: Factor) -> Condition:
     if domain.kind in (FactorKind.ENUM, FactorKind.BOOLEAN):
         chosen = draw(st.sets(st.sampled_from(domain.values), max_size=len(domain.values)))
         return Condition(text="values", values=frozenset(chosen))
+    ends: st.SearchStrategy[int | Decimal]
     if domain.kind == FactorKind.INTEGER:
+        assert domain.minimum is not None and domain.maximum is not None
         ends = st.integers(int(domain.minimum) - 1, int(domain.maximum) + 1)
     else:
         ends = st.integers(-1, 7).map(lambda half: Decimal(half) / 2)
@@ -93,28 +96,29 @@ def tables(draw: st.DrawFn) -> tuple[Decision, dict[str, Factor]]:
     return decision, {factor.id: factor for factor in columns}
 
 
-def probe_values(factor: Factor) -> list[object]:
+def probe_values(factor: Factor) -> list[Scalar]:
     domain = factor.domain
     if domain.kind in (FactorKind.ENUM, FactorKind.BOOLEAN):
         return list(domain.values)
     if domain.kind == FactorKind.INTEGER:
+        assert domain.minimum is not None and domain.maximum is not None
         return list(range(int(domain.minimum), int(domain.maximum) + 1))
     return [Decimal(quarter) / 4 for quarter in range(0, 13)]
 
 
-def in_box(finding: Finding, point: dict[str, object]) -> bool:
+def in_box(finding: Finding, point: dict[str, Scalar]) -> bool:
     assert finding.box is not None
     for factor_id, region in finding.box.items():
         value = point[factor_id]
         if isinstance(region, Interval):
-            if not region.contains(value):  # type: ignore[arg-type]
+            if not region.contains(value):
                 return False
         elif value not in region:
             return False
     return True
 
 
-def matched(decision: Decision, point: dict[str, object]) -> list[Rule]:
+def matched(decision: Decision, point: dict[str, Scalar]) -> list[Rule]:
     return [
         rule
         for rule in decision.rules
@@ -164,8 +168,8 @@ def test_findings_equal_brute_force(table: tuple[Decision, dict[str, Factor]]) -
     for finding in by_kind[FindingKind.GAP]:
         assert not matched(decision, dict(finding.example))
     for finding in by_kind[FindingKind.OVERLAP]:
-        hits = {rule.id for rule in matched(decision, dict(finding.example))}
-        assert len(hits & set(finding.rules)) >= 2
+        hit_ids = {rule.id for rule in matched(decision, dict(finding.example))}
+        assert len(hit_ids & set(finding.rules)) >= 2
 
     dead = {rule_id for rule_id, points in points_of.items() if not points}
     expected_shadowed = set(dead)

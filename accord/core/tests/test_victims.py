@@ -30,7 +30,7 @@ def _victim(key: str, **attributes: object) -> VictimFacts:
     return VictimFacts(key, f"V-{key}", attributes)
 
 
-def _answer(evaluation, decision_id, key=None):  # type: ignore[no-untyped-def]
+def _answer(evaluation, decision_id, key=None):
     for victim, result in evaluation.answers_for(decision_id):
         if victim == key:
             return json_value(result.result)
@@ -123,7 +123,7 @@ def test_an_age_range_answers_when_every_age_in_it_agrees() -> None:
 ages = st.integers(0, 120)
 genders = st.sampled_from(["female", "male", "nonbinary", None])
 citizenships = st.sampled_from(["us_citizen", "permanent_resident", "foreign_national", None])
-victims_strategy = st.lists(
+victims_strategy: st.SearchStrategy[list[dict[str, object]]] = st.lists(
     st.builds(
         dict,
         age=st.none() | ages,
@@ -139,9 +139,7 @@ victims_strategy = st.lists(
 
 @given(victims=victims_strategy, labor=st.sampled_from(["sex", "labor", "both"]))
 @settings(max_examples=150, deadline=None)
-def test_each_victim_is_answered_from_her_own_facts_and_the_case_from_all(  # type: ignore[no-untyped-def]
-    victims, labor
-) -> None:
+def test_each_victim_is_answered_from_her_own_facts_and_the_case_from_all(victims, labor) -> None:
     """Per-victim answers equal the protocol evaluated on the case facts plus her facts alone;
     every row of a case answer comes from some victim, and every victim's rows are in it."""
     facts = {**CASE_FACTS, "trafficking_type": labor, "victim_count": len(victims)}
@@ -199,7 +197,7 @@ deadlines:
 """
 
 
-def _load(**parts: str):  # type: ignore[no-untyped-def]
+def _load(**parts: str):
     text = BASE
     defaults = {"AGE": "age", "FOR": "victim", "TITLE": "Place {victim}: {d.x}", "EACH": ""}
     for key, value in {**defaults, **parts}.items():
@@ -228,7 +226,7 @@ def test_the_loader_reads_bindings_scope_for_each_and_placeholders() -> None:
         ({"TITLE": "Place {victim}: {d.y}"}, "placeholder {d.y} names no decision output"),
     ],
 )
-def test_the_loader_refuses_bad_bindings_with_the_line(parts, message) -> None:  # type: ignore[no-untyped-def]
+def test_the_loader_refuses_bad_bindings_with_the_line(parts, message) -> None:
     with pytest.raises(LoadError) as caught:
         _load(**parts)
     text = str(caught.value)

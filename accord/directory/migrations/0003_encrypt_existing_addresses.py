@@ -33,7 +33,7 @@ COLUMNS = (
 )
 
 
-def _rewrite(schema_editor, change) -> None:  # type: ignore[no-untyped-def]
+def _rewrite(schema_editor, change) -> None:
     connection = schema_editor.connection
     quote = connection.ops.quote_name
     for table, label, column, numeric in COLUMNS:
@@ -54,25 +54,25 @@ def _rewrite(schema_editor, change) -> None:  # type: ignore[no-untyped-def]
                 )
 
 
-def _encrypt(value, *, context: str, numeric: bool) -> str | None:  # type: ignore[no-untyped-def]
+def _encrypt(value, *, context: str, numeric: bool) -> str | None:
     text = str(value)
     if key_id_of(text) is not None:
         return None  # already a ciphertext
     return encrypt(repr(float(text)) if numeric else text, context=context)
 
 
-def _decrypt(value, *, context: str, numeric: bool) -> str | None:  # type: ignore[no-untyped-def]
+def _decrypt(value, *, context: str, numeric: bool) -> str | None:
     text = str(value)
     if key_id_of(text) is None:
         return None  # still plain
     return decrypt(text, context=context)
 
 
-def encrypt_existing(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+def encrypt_existing(apps, schema_editor) -> None:
     _rewrite(schema_editor, _encrypt)
 
 
-def decrypt_existing(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+def decrypt_existing(apps, schema_editor) -> None:
     _rewrite(schema_editor, _decrypt)
 
 

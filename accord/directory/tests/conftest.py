@@ -73,7 +73,7 @@ def client_for() -> Callable[[User], Client]:
 
 
 @pytest.fixture
-def demo(task_force: TaskForce, make_agency: Callable[..., Agency]):  # type: ignore[no-untyped-def]
+def demo(task_force: TaskForce, make_agency: Callable[..., Agency]):
     """The demo directory imported, with the member agencies that run organizations."""
     from accord.directory.selectors import Operator
     from accord.directory.services import ImportSource, directory_import

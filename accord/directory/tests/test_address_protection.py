@@ -48,7 +48,7 @@ CANARIES = (
 API_SEARCH = "/api/v1/directory/search"
 
 
-def _raw_database_bytes(tmp_path) -> bytes:  # type: ignore[no-untyped-def]
+def _raw_database_bytes(tmp_path) -> bytes:
     """The database as it lies on disk: a byte copy of SQLite, or a pg_dump of PostgreSQL."""
     if connection.vendor == "sqlite":
         target = tmp_path / "copy.sqlite3"
@@ -208,15 +208,15 @@ def test_the_migration_encrypts_existing_addresses_and_can_go_back(task_force):
 # --- S15: every disclosure audited, field names only ---------------------------------------
 
 
-def _provider(demo, make_user, roles=("advocate", "coordinator")):  # type: ignore[no-untyped-def]
+def _provider(demo, make_user, roles=("advocate", "coordinator")):
     return make_user("harbor.advocate", agency=demo["harbor-light"], roles=roles)
 
 
-def _outsider(demo, make_user, roles=("coordinator",)):  # type: ignore[no-untyped-def]
+def _outsider(demo, make_user, roles=("coordinator",)):
     return make_user("new.dawn", agency=demo["new-dawn"], roles=roles)
 
 
-def _recently_reauthenticated(client):  # type: ignore[no-untyped-def]
+def _recently_reauthenticated(client):
     session = client.session
     session["accord_reauth_at"] = time.time()
     session.save()
@@ -235,7 +235,7 @@ def _channels() -> dict[str, str]:
     }
 
 
-def _disclosures():  # type: ignore[no-untyped-def]
+def _disclosures():
     return AuditEvent.objects.filter(event=AuditEventType.DIRECTORY_ADDRESS_DISCLOSED)
 
 
@@ -302,7 +302,7 @@ def test_an_operator_export_with_confidential_addresses_is_audited(demo, task_fo
 # --- S17: no audit, no address -------------------------------------------------------------
 
 
-def _audit_write_fails():  # type: ignore[no-untyped-def]
+def _audit_write_fails():
     return mock.patch(
         "accord.audit.models.AuditEvent.objects.create", side_effect=DatabaseError("disk full")
     )

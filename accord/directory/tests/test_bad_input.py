@@ -28,11 +28,11 @@ DEEP = b'{"id": "x",\n "name": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
 
 
 @pytest.fixture
-def coordinator(demo, make_user):  # type: ignore[no-untyped-def]
+def coordinator(demo, make_user):
     return make_user("coord", agency=demo["ecso"], roles=("coordinator",))
 
 
-def refused(task_force, content: bytes) -> list[str]:  # type: ignore[no-untyped-def]
+def refused(task_force, content: bytes) -> list[str]:
     with pytest.raises(DirectoryImportError) as caught:
         directory_import(
             actor=Operator(),
@@ -83,7 +83,7 @@ def test_an_oversized_file_on_disk_is_never_read(task_force, settings, tmp_path,
     path = tmp_path / "big.json"
     path.write_bytes(b" " * 4096)
 
-    def refuse_to_read(self):  # type: ignore[no-untyped-def]
+    def refuse_to_read(self):
         raise AssertionError(f"{self} was read")
 
     monkeypatch.setattr(type(path), "read_bytes", refuse_to_read)

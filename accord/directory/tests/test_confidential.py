@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 SECRETS = ("417 Wren Hollow Road", "Wren Hollow", "Cedar Hollow", "99987")
 
 
-def every_output(client, user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def every_output(client, user) -> dict[str, str]:
     """Render every directory page (and the export, for coordinators) as this client."""
     outputs: dict[str, str] = {}
     urls = [

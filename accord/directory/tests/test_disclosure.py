@@ -24,12 +24,12 @@ ADDRESS = "417 Wren Hollow Road"
 
 
 @pytest.fixture
-def safe_house(demo) -> Location:  # type: ignore[no-untyped-def]
+def safe_house(demo) -> Location:
     return Location.objects.get(is_confidential=True)
 
 
 @pytest.fixture
-def people(demo, make_user, client_for):  # type: ignore[no-untyped-def]
+def people(demo, make_user, client_for):
     """Clients of the provider, of the agency it will name, and of agencies it will not."""
     users = {
         "provider": make_user("harbor.advocate", agency=demo["harbor-light"]),
@@ -40,7 +40,7 @@ def people(demo, make_user, client_for):  # type: ignore[no-untyped-def]
     return {name: (user, client_for(user)) for name, user in users.items()}
 
 
-def organization_page(client, location: Location) -> str:  # type: ignore[no-untyped-def]
+def organization_page(client, location: Location) -> str:
     url = reverse("directory:organization", args=[location.organization_id])
     return client.get(url).content.decode()
 

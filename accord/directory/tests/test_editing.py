@@ -34,17 +34,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def shelter(demo) -> Service:  # type: ignore[no-untyped-def]
+def shelter(demo) -> Service:
     return Service.objects.get(slug="riverside-youth-shelter")
 
 
 @pytest.fixture
-def staff(demo, make_user):  # type: ignore[no-untyped-def]
+def staff(demo, make_user):
     return make_user("riverside.staff", agency=demo["riverside-youth"])
 
 
 @pytest.fixture
-def coordinator(demo, make_user):  # type: ignore[no-untyped-def]
+def coordinator(demo, make_user):
     return make_user("ecso.coord", agency=demo["ecso"], roles=("coordinator",))
 
 
@@ -216,7 +216,7 @@ def test_schedule_notes_do_not_open_a_service(staff, shelter):
     assert after == before
 
 
-def _a_monday_at(hour: int):  # type: ignore[no-untyped-def]
+def _a_monday_at(hour: int):
     from datetime import datetime
 
     from django.utils import timezone
@@ -261,7 +261,7 @@ def test_age_range_and_languages_are_stored_exactly_or_refused_whole(
 # --- organizations, phones and contacts -----------------------------------------------------
 
 
-def reach_post(organization: Organization, *, phones: list[dict], contacts: list[dict]) -> dict:  # type: ignore[type-arg]
+def reach_post(organization: Organization, *, phones: list[dict], contacts: list[dict]) -> dict:
     data: dict[str, object] = {
         "version": organization.version,
         "phones-TOTAL_FORMS": len(phones),

@@ -19,13 +19,13 @@ from .conftest import DEMO_FILE, HSDS_EXAMPLES
 pytestmark = pytest.mark.django_db
 
 
-def import_path(task_force, path: Path, **kwargs):  # type: ignore[no-untyped-def]
+def import_path(task_force, path: Path, **kwargs):
     return directory_import(
         actor=Operator(), task_force=task_force, source=ImportSource(path=path), **kwargs
     )
 
 
-def import_json(task_force, document: object):  # type: ignore[no-untyped-def]
+def import_json(task_force, document: object):
     return directory_import(
         actor=Operator(),
         task_force=task_force,
@@ -192,7 +192,7 @@ def test_progress_is_reported_for_large_files(task_force):
 
 
 @pytest.fixture
-def existing(task_force):  # type: ignore[no-untyped-def]
+def existing(task_force):
     import_path(task_force, DEMO_FILE)
     return snapshot()
 
@@ -201,7 +201,7 @@ def good_service() -> dict:
     return json.loads((HSDS_EXAMPLES / "service_full.json").read_text())
 
 
-def refused(task_force, document) -> list[str]:  # type: ignore[no-untyped-def]
+def refused(task_force, document) -> list[str]:
     with pytest.raises(DirectoryImportError) as caught:
         import_json(task_force, document)
     return [str(problem) for problem in caught.value.problems]

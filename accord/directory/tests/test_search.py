@@ -15,7 +15,7 @@ from .conftest import verified_client
 pytestmark = pytest.mark.django_db
 
 
-def run(task_force, **criteria):  # type: ignore[no-untyped-def]
+def run(task_force, **criteria):
     return directory_search(
         task_force_id=task_force.pk,
         query=SearchQuery(**criteria),

@@ -12,8 +12,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accord.audit.events import AuditEventType
 from accord.audit.models import AuditEvent
+from accord.audit.testing import assert_audited, audit_mark
 from accord.directory.models import Organization, Service
-from accord.directory.services import capacity_update, entry_verify, service_update
+from accord.directory.services import bed_reserve, capacity_update, entry_verify, service_update
 from accord.errors import ConflictError, PermissionDenied, ValidationError
 from accord.web.access import access_of
 
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def shelter(demo) -> Service:  # type: ignore[no-untyped-def]
+def shelter(demo) -> Service:
     return Service.objects.get(slug="riverside-youth-shelter")
 
 
@@ -33,19 +34,28 @@ def test_capacity_update_is_stamped_and_audited(demo, make_user, shelter):
         actor=staff, service=shelter, expected_version=shelter.version, beds_available=7
     )
     assert (updated.beds_available, updated.capacity_updated_by) == (7, staff)
-    event = AuditEvent.objects.get(event=AuditEventType.DIRECTORY_CAPACITY_UPDATED)
-    assert event.object_id == str(shelter.pk) and event.actor_id == staff.pk
+    event = assert_audited(
+        AuditEventType.DIRECTORY_CAPACITY_UPDATED,
+        object_type="directory.service",
+        object_id=shelter.pk,
+        actor=staff,
+        fields=["beds_available", "beds_total"],
+    )
+    assert event.detail["beds_available"] == 7
+    assert AuditEvent.objects.filter(event=AuditEventType.DIRECTORY_CAPACITY_UPDATED).count() == 1
 
 
 def test_a_stale_save_is_refused_with_a_conflict(demo, make_user, shelter):
     staff = make_user("staff", agency=demo["riverside-youth"])
     read_version = shelter.version
     capacity_update(actor=staff, service=shelter, expected_version=read_version, beds_available=5)
+    mark = audit_mark()
     with pytest.raises(ConflictError, match="changed by someone else"):
         capacity_update(
             actor=staff, service=shelter, expected_version=read_version, beds_available=9
         )
     assert Service.objects.get(pk=shelter.pk).beds_available == 5
+    assert not AuditEvent.objects.filter(seq__gt=mark).exists()
 
 
 def test_other_agencies_may_not_change_an_entry(demo, make_user, shelter):
@@ -54,9 +64,17 @@ def test_other_agencies_may_not_change_an_entry(demo, make_user, shelter):
         capacity_update(
             actor=outsider, service=shelter, expected_version=shelter.version, beds_available=1
         )
+    assert not AuditEvent.objects.filter(event=AuditEventType.DIRECTORY_CAPACITY_UPDATED).exists()
     coordinator = make_user("coord", agency=demo["ecso"], roles=("coordinator",))
     entry_verify(actor=coordinator, record=shelter, expected_version=shelter.version)
     assert AuditEvent.objects.filter(event=AuditEventType.DIRECTORY_ENTRY_VERIFIED).count() == 1
+    assert_audited(
+        AuditEventType.DIRECTORY_ENTRY_VERIFIED,
+        object_type="directory.service",
+        object_id=shelter.pk,
+        actor=coordinator,
+        fields=["last_verified_at", "last_verified_by"],
+    )
 
 
 def test_service_update_refuses_inverted_ages_and_unknown_codes(demo, make_user, shelter):
@@ -75,10 +93,41 @@ def test_service_update_refuses_inverted_ages_and_unknown_codes(demo, make_user,
             expected_version=shelter.version,
             changes={"genders": ["boy"]},
         )
+    assert not AuditEvent.objects.filter(event=AuditEventType.DIRECTORY_CHANGED).exists()
     updated = service_update(
         actor=staff, service=shelter, expected_version=shelter.version, changes={"maximum_age": 18}
     )
     assert updated.maximum_age == 18 and updated.version == shelter.version + 1
+    assert_audited(
+        AuditEventType.DIRECTORY_CHANGED,
+        object_type="directory.service",
+        object_id=shelter.pk,
+        actor=staff,
+        fields=["maximum_age"],
+    )
+
+
+def test_reserving_a_bed_takes_one_and_audits_the_change(demo, make_user, shelter):
+    staff = make_user("staff", agency=demo["riverside-youth"])
+    capacity_update(
+        actor=staff, service=shelter, expected_version=shelter.version, beds_available=1
+    )
+    investigator = make_user("inv", agency=demo["ecso"], roles=("investigator",))
+    after = bed_reserve(actor=investigator, service=shelter, purpose="placement of a minor")
+    assert after.beds_available == 0
+    reserved = assert_audited(
+        AuditEventType.DIRECTORY_CAPACITY_UPDATED,
+        object_type="directory.service",
+        object_id=shelter.pk,
+        actor=investigator,
+        fields=["beds_available"],
+    )
+    assert reserved.purpose == "placement of a minor" and reserved.detail["change"] == -1
+    mark = audit_mark()
+    with pytest.raises(ValidationError, match="No bed is free"):
+        bed_reserve(actor=investigator, service=shelter, purpose="placement of a minor")
+    assert Service.objects.get(pk=shelter.pk).beds_available == 0
+    assert not AuditEvent.objects.filter(seq__gt=mark).exists()
 
 
 def test_capacity_form_conflict_message_on_the_page(demo, make_user, shelter, client_for):
@@ -154,7 +203,7 @@ def test_commands_import_and_report(task_force, tmp_path):
 
 
 def test_every_directory_view_declares_its_access():
-    def walk(patterns, prefix=""):  # type: ignore[no-untyped-def]
+    def walk(patterns, prefix=""):
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))

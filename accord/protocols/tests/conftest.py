@@ -89,7 +89,7 @@ def directory(task_force):
     return task_force
 
 
-def sign_in_client(user) -> Client:  # type: ignore[no-untyped-def]
+def sign_in_client(user) -> Client:
     """A fully signed-in client for an existing user (password + second factor)."""
     from conftest import sign_in
 

@@ -26,7 +26,7 @@ def minimal_protocol_text(extra: str = "") -> str:
     return "\n".join(lines) + "\n" + extra
 
 
-def make_protocol_in_force(task_force, *, yaml_text: str, number: int = 1):  # type: ignore[no-untyped-def]
+def make_protocol_in_force(task_force, *, yaml_text: str, number: int = 1):
     from accord.protocols.models import ProtocolVersion
 
     return ProtocolVersion.objects.create(

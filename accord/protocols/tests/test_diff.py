@@ -53,7 +53,7 @@ def test_added_and_removed_rules_and_sections():
     assert danger.answer_changes == ()  # same answers, only the id changed
 
 
-def _contains(region, facts) -> bool:  # type: ignore[no-untyped-def]
+def _contains(region, facts) -> bool:
     for factor_id, part in region.items():
         value = facts[factor_id]
         if isinstance(part, Interval):

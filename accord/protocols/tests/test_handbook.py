@@ -40,7 +40,7 @@ def test_the_pdf_opens_and_shows_every_section(version_in_force, signatories):
     for title in SECTION_TITLES:
         assert title in text, title
     assert "Signatories" in text and "Harbor-Light" in text  # an approving agency
-    assert "Riverside Youth Shelter" in text or "riverside-youth-shelter" in text
+    assert "Riverside Youth Shelter" in text
 
 
 def test_a_remote_image_in_the_text_is_not_fetched(version_in_force, monkeypatch):
@@ -49,7 +49,7 @@ def test_a_remote_image_in_the_text_is_not_fetched(version_in_force, monkeypatch
 
     calls = []
 
-    def spy(url, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def spy(url, *args, **kwargs):
         calls.append(url)
         return refuse_fetch(url)
 
@@ -76,9 +76,10 @@ def test_the_handbook_never_prints_an_address(version_in_force):
     from accord.directory.models import Address
 
     html = render_handbook_html(build_handbook(version=version_in_force), standalone=False)
-    for address in Address.objects.all():
-        if address.address_1:
-            assert address.address_1 not in html
+    streets = [address.address_1 for address in Address.objects.all() if address.address_1]
+    assert streets  # the directory has addresses, so the check below checks something
+    for street in streets:
+        assert street not in html
 
 
 def test_viewing_and_downloading_are_audited_and_the_pdf_needs_reauthentication(

@@ -6,6 +6,7 @@ import pytest
 
 from accord.accounts.models import Agency, Role
 from accord.audit.models import AuditEvent
+from accord.audit.testing import assert_audited, audit_mark
 from accord.core import LoadError
 from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from accord.protocols import services
@@ -27,8 +28,13 @@ def test_create_stores_a_draft_and_audits_it(task_force, coordinator, example_te
     assert version.status == ProtocolStatus.DRAFT
     assert version.title.startswith("Example County")
     assert set(version.protocol.decisions) >= {"placement", "charging"}
-    (event,) = events("protocol_version_created")
-    assert event.object_id == str(version.pk) and event.actor_id == coordinator.pk
+    assert_audited(
+        "protocol_version_created",
+        object_type="protocol_version",
+        object_id=version.pk,
+        actor=coordinator,
+    )
+    assert len(events("protocol_version_created")) == 1
 
 
 def test_text_that_does_not_load_is_refused_with_line_numbers_and_nothing_is_stored(
@@ -73,6 +79,10 @@ def test_a_stale_save_is_refused_and_the_first_save_survives(task_force, coordin
     services.protocol_version_update(
         actor=coordinator, version=version, yaml_text=first, expected_lock_version=read_lock
     )
+    assert_audited(
+        "protocol_changed", object_type="protocol_version", object_id=version.pk, actor=coordinator
+    )
+    mark = audit_mark()
     with pytest.raises(ConflictError):
         services.protocol_version_update(
             actor=coordinator,
@@ -83,6 +93,7 @@ def test_a_stale_save_is_refused_and_the_first_save_survives(task_force, coordin
     version.refresh_from_db()
     assert version.yaml_text == first
     assert version.lock_version == read_lock + 1
+    assert not AuditEvent.objects.filter(seq__gt=mark).exists()  # a refused save leaves no event
 
 
 def test_a_failed_update_changes_nothing(task_force, coordinator, example_text):
@@ -121,10 +132,17 @@ def test_a_gap_blocks_circulation_until_a_risk_note_is_recorded(
             note="CPS places 16-17 for now",
         )
     assert AcceptedRisk.objects.filter(version=version).count() == len(report.unresolved)
+    assert len(events("protocol_risk_accepted")) == len(report.unresolved)
+    assert_audited("protocol_risk_accepted", object_type="protocol_version", object_id=version.pk)
     services.protocol_version_circulate(actor=coordinator, version=version)
     version.refresh_from_db()
     assert version.status == ProtocolStatus.CIRCULATED
-    assert events("protocol_risk_accepted") and events("protocol_circulated")
+    assert_audited(
+        "protocol_circulated",
+        object_type="protocol_version",
+        object_id=version.pk,
+        actor=coordinator,
+    )
 
 
 def test_accepted_risk_keys_survive_reverification_of_the_same_text(
@@ -156,6 +174,7 @@ def test_full_journey_brings_one_version_into_force_and_supersedes_the_previous(
     assert protocol_in_force(task_force=task_force) == version_in_force
     second = services.protocol_version_copy_in_force(actor=coordinator, task_force=task_force)
     assert second.based_on == version_in_force and second.yaml_text == version_in_force.yaml_text
+    assert_audited("protocol_version_created", object_id=second.pk, actor=coordinator)
     services.protocol_version_update(
         actor=coordinator,
         version=second,
@@ -166,7 +185,17 @@ def test_full_journey_brings_one_version_into_force_and_supersedes_the_previous(
     services.protocol_version_circulate(actor=coordinator, version=second)
     for signatory in signatories:
         services.sign_off_record(actor=signatory, version=second, approve=True, comment="")
+        signed = assert_audited(
+            "protocol_signed_off",
+            object_id=second.pk,
+            actor=signatory,
+            fields=["decision", "comment"],
+        )
+        assert signed.detail["agency"] == signatory.agency.slug
+        assert signed.detail["decision"] == "approve"
     services.protocol_version_bring_into_force(actor=coordinator, version=second)
+    in_force = assert_audited("protocol_brought_into_force", object_id=second.pk, actor=coordinator)
+    assert in_force.detail["superseded"] == version_in_force.number
     version_in_force.refresh_from_db()
     second.refresh_from_db()
     assert version_in_force.status == ProtocolStatus.SUPERSEDED
@@ -190,12 +219,19 @@ def test_it_does_not_come_into_force_while_an_agency_has_not_approved(
     )
     with pytest.raises(ValidationError) as caught:
         services.protocol_version_bring_into_force(actor=coordinator, version=version)
-    assert "Harbor-Light" in caught.value.message or "Usao-Example" in caught.value.message
+    # Both the objecting agency and the one that has not signed are named; the approver is not.
+    assert signatories[1].agency.name in caught.value.message
+    assert signatories[2].agency.name in caught.value.message
+    assert signatories[0].agency.name not in caught.value.message
+    version.refresh_from_db()
+    assert version.status == ProtocolStatus.CIRCULATED
     # An objection can be changed into an approval until the version is in force.
     services.sign_off_record(actor=signatories[1], version=version, approve=True)
     services.sign_off_record(actor=signatories[2], version=version, approve=True)
     assert SignOff.objects.filter(version=version).count() == 3
     services.protocol_version_bring_into_force(actor=coordinator, version=version)
+    version.refresh_from_db()
+    assert version.status == ProtocolStatus.IN_FORCE
 
 
 def test_an_inactive_agency_is_not_waited_for(task_force, coordinator, signatories, example_text):
@@ -205,8 +241,17 @@ def test_an_inactive_agency_is_not_waited_for(task_force, coordinator, signatori
     services.protocol_version_circulate(actor=coordinator, version=version)
     for signatory in signatories[:2]:
         services.sign_off_record(actor=signatory, version=version, approve=True)
+    # While the third agency is active, the version waits for it ...
+    with pytest.raises(ValidationError) as caught:
+        services.protocol_version_bring_into_force(actor=coordinator, version=version)
+    assert signatories[2].agency.name in caught.value.message
+    # ... once it has left the task force, it is not waited for.
     Agency.objects.filter(pk=signatories[2].agency_id).update(is_active=False)
     services.protocol_version_bring_into_force(actor=coordinator, version=version)
+    version.refresh_from_db()
+    assert version.status == ProtocolStatus.IN_FORCE
+    assert protocol_in_force(task_force=task_force) == version
+    assert_audited("protocol_brought_into_force", object_id=version.pk, actor=coordinator)
 
 
 def test_objecting_needs_a_comment_and_only_signatories_sign(
@@ -222,6 +267,8 @@ def test_objecting_needs_a_comment_and_only_signatories_sign(
         services.sign_off_record(actor=signatories[0], version=version, approve=False, comment="")
     with pytest.raises(PermissionDenied):
         services.sign_off_record(actor=coordinator, version=version, approve=True)
+    assert not SignOff.objects.filter(version=version).exists()
+    assert events("protocol_signed_off") == []
 
 
 def test_effective_date_must_be_today(task_force, coordinator, signatories, example_text):
@@ -257,3 +304,57 @@ def test_circulated_versions_cannot_be_edited(task_force, coordinator, example_t
             yaml_text=changed_text(example_text),
             expected_lock_version=version.lock_version,
         )
+
+
+def test_withdrawing_takes_a_draft_off_the_table_and_audits_it(
+    task_force, coordinator, example_text
+):
+    version = services.protocol_version_create(
+        actor=coordinator, task_force=task_force, yaml_text=example_text
+    )
+    services.protocol_version_withdraw(actor=coordinator, version=version)
+    version.refresh_from_db()
+    assert version.status == ProtocolStatus.WITHDRAWN
+    withdrawn = assert_audited(
+        "protocol_withdrawn",
+        object_type="protocol_version",
+        object_id=version.pk,
+        actor=coordinator,
+    )
+    assert withdrawn.detail["status"] == ProtocolStatus.WITHDRAWN
+    with pytest.raises(ValidationError):  # a withdrawn version is never circulated
+        services.protocol_version_circulate(actor=coordinator, version=version)
+
+
+def test_drill_scenarios_are_saved_changed_and_deleted_with_an_event_each(task_force, coordinator):
+    from accord.protocols.models import DrillScenario
+
+    scenario = services.drill_scenario_save(
+        actor=coordinator,
+        task_force=task_force,
+        name="Girl of 16 recovered",
+        facts={"victim_age": 16},
+    )
+    assert_audited(
+        "drill_scenario_changed",
+        object_type="drill_scenario",
+        object_id=scenario.pk,
+        actor=coordinator,
+        fields=["name", "facts", "notes"],
+    )
+    mark = audit_mark()
+    services.drill_scenario_save(
+        actor=coordinator,
+        task_force=task_force,
+        name="Girl of 17 recovered",
+        facts={"victim_age": 17},
+        scenario=scenario,
+    )
+    scenario.refresh_from_db()
+    assert scenario.name == "Girl of 17 recovered"
+    assert_audited("drill_scenario_changed", object_id=scenario.pk, since=mark)
+    pk = scenario.pk
+    services.drill_scenario_delete(actor=coordinator, scenario=scenario)
+    assert not DrillScenario.objects.filter(pk=pk).exists()
+    deleted = assert_audited("drill_scenario_changed", object_id=pk, actor=coordinator)
+    assert deleted.detail == {"deleted": True}

@@ -69,7 +69,7 @@ def publish(monthly: list[CountTable], *, carry: bool = True) -> dict[Period, Pr
 
 
 @st.composite
-def years_of_tables(draw) -> list[CountTable]:  # type: ignore[no-untyped-def]
+def years_of_tables(draw) -> list[CountTable]:
     rows, columns = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     return [
         _table(tuple(tuple(draw(counts) for _ in range(columns)) for _ in range(rows)))
@@ -79,7 +79,7 @@ def years_of_tables(draw) -> list[CountTable]:  # type: ignore[no-untyped-def]
 
 @settings(max_examples=150, deadline=None)
 @given(years_of_tables())
-def test_no_small_count_is_recovered_from_any_reports_of_a_year(monthly) -> None:  # type: ignore[no-untyped-def]
+def test_no_small_count_is_recovered_from_any_reports_of_a_year(monthly) -> None:
     published = publish(monthly)
     assert attack.everything(published, MONTHS) == []
     for period, table in published.items():  # and no report shows a count from 1 to 4
@@ -137,7 +137,7 @@ case_groups = st.lists(
 )
 
 
-def _rows(groups) -> list[CaseAggregateRow]:  # type: ignore[no-untyped-def]
+def _rows(groups) -> list[CaseAggregateRow]:
     rows = []
     for month, kind, kind_of, stage, age, gender, minutes, copies in groups:
         for copy in range(copies):
@@ -170,7 +170,7 @@ def _rows(groups) -> list[CaseAggregateRow]:  # type: ignore[no-untyped-def]
         max_size=12,
     ),
 )
-def test_random_case_sets_through_the_funder_view(groups, raised) -> None:  # type: ignore[no-untyped-def]
+def test_random_case_sets_through_the_funder_view(groups, raised) -> None:
     rows = _rows(groups)
     disagreements = [
         DisagreementRow(level=1, level_name="Leads", status=status, raised_on=MONTHS[m].start)

@@ -31,7 +31,7 @@ TODAY = date(2025, 7, 15)
         ("2024", date(2024, 1, 1), date(2024, 12, 31), "2024 (whole year)"),
     ],
 )
-def test_keys_name_whole_periods(key, start, end, label) -> None:  # type: ignore[no-untyped-def]
+def test_keys_name_whole_periods(key, start, end, label) -> None:
     period = parse_funder_period(key, today=TODAY)
     assert period == Period(start, end)
     assert period.key == key and period.label == label
@@ -56,7 +56,7 @@ def test_keys_name_whole_periods(key, start, end, label) -> None:  # type: ignor
         "",
     ],
 )
-def test_anything_else_is_no_funder_period(key) -> None:  # type: ignore[no-untyped-def]
+def test_anything_else_is_no_funder_period(key) -> None:
     assert parse_funder_period(key, today=TODAY) is None
 
 
@@ -75,7 +75,7 @@ def test_free_days_have_no_key() -> None:
         (date(2025, 1, 1), {"2024-12", "2024-Q4", "2024"}, {"2025-01", "2025-Q1", "2025"}),
     ],
 )
-def test_a_period_is_offered_from_the_day_after_its_last_day(today, over, running) -> None:  # type: ignore[no-untyped-def]
+def test_a_period_is_offered_from_the_day_after_its_last_day(today, over, running) -> None:
     keys = {p.key for p in funder_periods(today=today)}
     assert over <= keys
     assert not running & keys
@@ -103,7 +103,7 @@ def test_a_period_knows_its_months() -> None:
 @pytest.mark.django_db
 @override_settings(TIME_ZONE="America/Chicago")
 @pytest.mark.parametrize(("hour", "over"), [(4, False), (5, True)])
-def test_over_means_over_in_the_task_forces_time_zone(hour, over) -> None:  # type: ignore[no-untyped-def]
+def test_over_means_over_in_the_task_forces_time_zone(hour, over) -> None:
     """At 04:00 UTC on 1 July it is still 30 June in Chicago (CDT, UTC-5): Q2 is not over
     there yet; at 05:00 UTC it is 1 July and Q2 may be reported."""
     from django.utils import timezone

@@ -24,7 +24,7 @@ counts = st.one_of(st.integers(0, 6), st.integers(0, 40))
 
 
 @st.composite
-def tables(draw) -> CountTable:  # type: ignore[no-untyped-def]
+def tables(draw) -> CountTable:
     rows = draw(st.integers(1, 5))
     columns = draw(st.integers(1, 5))
     cells = tuple(tuple(draw(counts) for _ in range(columns)) for _ in range(rows))
@@ -37,7 +37,7 @@ def tables(draw) -> CountTable:  # type: ignore[no-untyped-def]
     )
 
 
-def recoverable(table: CountTable, hidden: set) -> list:  # type: ignore[type-arg]
+def recoverable(table: CountTable, hidden: set) -> list:
     """Hidden entries the shown equations pin down (rank test, numpy)."""
     order = sorted(hidden, key=repr)
     if not order:

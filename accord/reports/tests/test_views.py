@@ -29,7 +29,7 @@ def mid_july_2025():
         yield
 
 
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+def client_for(user) -> Client:
     from conftest import sign_in
 
     return sign_in(Client(), user)
@@ -205,7 +205,7 @@ def test_the_pdf_renderer_is_given_a_fetcher_that_refuses_urls(
     seen = []
     real = weasyprint.HTML
 
-    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def spy(*args, **kwargs):
         seen.append(kwargs.get("url_fetcher"))
         return real(*args, **kwargs)
 
@@ -219,7 +219,7 @@ def test_the_pdf_renderer_is_given_a_fetcher_that_refuses_urls(
         seen[0].fetch("https://example.invalid/tracker.png")
 
 
-def _day(text: str):  # type: ignore[no-untyped-def]
+def _day(text: str):
     from datetime import date
 
     return date.fromisoformat(text)
@@ -248,7 +248,7 @@ def test_no_file_leaves_when_the_export_cannot_be_audited(
     from accord.errors import AuditUnavailable
     from accord.reports import exports
 
-    def broken(**kwargs):  # type: ignore[no-untyped-def]
+    def broken(**kwargs):
         raise AuditUnavailable("down")
 
     monkeypatch.setattr(exports, "audit_record", broken)

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accord.audit.models import AuditEvent
+from accord.audit.testing import assert_audited
 from accord.core.model import FieldClass
 from accord.errors import PermissionDenied, ValidationError
 from accord.sharing.door import consent_views_for
@@ -20,7 +21,7 @@ from accord.sharing.services import consent_revoke, consents_expiring_notify
 from accord.sharing.viewers import viewer_for
 
 
-def legal_name_decision(user, victim):  # type: ignore[no-untyped-def]
+def legal_name_decision(user, victim):
     """What the policy answers for the victim's legal name, read fresh from the database."""
     case = victim.case
     record = RecordContext(
@@ -86,8 +87,14 @@ def test_a_release_naming_hsi_releases_the_agreed_categories_only(
 def test_recording_is_audited_without_any_name(people, provider_case, record_release):
     victim = provider_case.potentialvictims.get()
     release = record_release(victim)
-    event = AuditEvent.objects.filter(event="consent_changed").latest("seq")
-    assert event.object_id == str(release.pk)
+    event = assert_audited(
+        "consent_changed",
+        object_type="sharing.release",
+        object_id=release.pk,
+        actor=people["harbor"],
+        fields=["recipients", "categories", "purpose", "starts_at", "expires_at", "signature"],
+    )
+    assert event.detail["action"] == "recorded"
     assert event.detail["recipients"] == ["hsi-riverton"]
     assert event.detail["categories"] == ["contact", "identity"]
     assert "Canary" not in str(event.detail) and "Canary" not in str(event.fields)
@@ -124,7 +131,7 @@ def test_expiry_is_mandatory_and_at_most_the_setting(
     assert missing.value.data["field"] == "expires_at"
 
 
-def _text(case):  # type: ignore[no-untyped-def]
+def _text(case):
     from accord.sharing.models import ConsentText
 
     return ConsentText.objects.get(task_force_id=case.task_force_id)
@@ -151,6 +158,7 @@ def test_only_the_serving_providers_advocates_record_a_release(
                 signer_agreed=True,
             )
     assert not Release.objects.exists()
+    assert not AuditEvent.objects.filter(event="consent_changed").exists()
 
 
 def test_unknown_category_and_missing_signature_are_named(people, provider_case, record_release):
@@ -229,10 +237,18 @@ def test_revocation_hides_the_records_on_the_next_evaluation(people, provider_ca
     consent_revoke(actor=people["harbor"], consent=release, reason="The victim asked to stop.")
     decision = legal_name_decision(people["hsi"], victim)
     assert isinstance(decision, Withheld) and decision.reason == "consent_revoked"
-    event = AuditEvent.objects.filter(event="consent_changed").latest("seq")
+    event = assert_audited(
+        "consent_changed",
+        object_type="sharing.release",
+        object_id=release.pk,
+        actor=people["harbor"],
+        fields=["revoked_at", "revocation_reason"],
+    )
     assert event.detail["action"] == "revoked"
     again = consent_revoke(actor=people["harbor"], consent=release, reason="twice")
     assert again.revocation_reason == "The victim asked to stop."
+    revocations = AuditEvent.objects.filter(event="consent_changed", detail__action="revoked")
+    assert revocations.count() == 1  # revoking twice records once
 
 
 def test_advocate_is_reminded_seven_days_before_expiry_once(
@@ -249,5 +265,12 @@ def test_advocate_is_reminded_seven_days_before_expiry_once(
     assert message.to == ["advocate.harbor@example.invalid"]
     assert f"Release #{soon.pk}" in message.subject
     assert "Canary" not in message.body and victim.pseudonym not in message.body
+    reminded = assert_audited(
+        "consent_changed",
+        object_type="sharing.release",
+        object_id=soon.pk,
+        fields=["expiry_notified_at"],
+    )
+    assert reminded.actor_id is None and reminded.detail == {"action": "expiry_notified"}
     with django_capture_on_commit_callbacks(execute=True):
         assert consents_expiring_notify(now=now) == 0

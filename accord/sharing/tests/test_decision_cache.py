@@ -27,7 +27,7 @@ from accord.sharing.policy import (
 from .strategies import NOW, consents, records, sharing_rules, specs, viewers
 
 
-def _cache(viewer, consent_list=()):  # type: ignore[no-untyped-def]
+def _cache(viewer, consent_list=()):
     by_victim: dict[int, tuple] = {}
     for consent in consent_list:
         by_victim[consent.victim_id] = (*by_victim.get(consent.victim_id, ()), consent)
@@ -112,7 +112,7 @@ def test_participants_are_hashable_and_equal_by_content() -> None:
     order=st.randoms(use_true_random=False),
 )
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_cached_decisions_equal_uncached_ones(  # type: ignore[no-untyped-def]
+def test_cached_decisions_equal_uncached_ones(
     viewer, recs, spec_list, rules, consent_list, order
 ) -> None:
     """Over records from several producers, agencies, stages and releases, asked in any order

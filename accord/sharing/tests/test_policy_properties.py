@@ -29,13 +29,13 @@ PROPERTY_SETTINGS = settings(
 )
 
 
-def decide(viewer, record, spec, rules, consent_list):  # type: ignore[no-untyped-def]
+def decide(viewer, record, spec, rules, consent_list):
     return field_decision(
         viewer=viewer, record=record, spec=spec, rules=rules, consents=consent_list, now=NOW
     )
 
 
-def check_explains_itself(decision, **_):  # type: ignore[no-untyped-def]
+def check_explains_itself(decision, **_):
     """Released carries a basis, Withheld a reason code; both say why in words."""
     assert decision.explanation
     if isinstance(decision, Released):
@@ -44,13 +44,13 @@ def check_explains_itself(decision, **_):  # type: ignore[no-untyped-def]
         assert isinstance(decision, Withheld) and decision.reason
 
 
-def check_other_task_force(decision, viewer, record, **_):  # type: ignore[no-untyped-def]
+def check_other_task_force(decision, viewer, record, **_):
     if viewer.task_force_id != record.task_force_id:
         assert isinstance(decision, Withheld)
         assert decision.reason == "other_task_force"
 
 
-def check_never_shared(decision, viewer, record, spec, **_):  # type: ignore[no-untyped-def]
+def check_never_shared(decision, viewer, record, spec, **_):
     """S12: never-shared stays with the producer's investigators and prosecutors."""
     if spec.field_class == FieldClass.NEVER_SHARED and isinstance(decision, Released):
         assert viewer.agency_id == record.produced_by_agency_id
@@ -59,7 +59,7 @@ def check_never_shared(decision, viewer, record, spec, **_):  # type: ignore[no-
         assert viewer.cji_cleared
 
 
-def check_provider_records(decision, viewer, record, spec, consent_list, **_):  # type: ignore[no-untyped-def]
+def check_provider_records(decision, viewer, record, spec, consent_list, **_):
     """S10: another agency needs a release in effect that names it, covers the category,
     comes from the producing provider and concerns this victim."""
     if (
@@ -80,13 +80,13 @@ def check_provider_records(decision, viewer, record, spec, consent_list, **_):  
         assert consent.revoked_at is None or consent.revoked_at > NOW
 
 
-def check_immigration(decision, viewer, spec, **_):  # type: ignore[no-untyped-def]
+def check_immigration(decision, viewer, spec, **_):
     """S11: immigration-relief records only to explicitly authorized users."""
     if spec.field_class == FieldClass.IMMIGRATION_1367 and not viewer.immigration_authorized:
         assert isinstance(decision, Withheld)
 
 
-def check_cji_gate(decision, viewer, spec, **_):  # type: ignore[no-untyped-def]
+def check_cji_gate(decision, viewer, spec, **_):
     """S14: CJI never reaches law enforcement or prosecution failing the personnel gate."""
     if (
         spec.field_class in (FieldClass.LE_SENSITIVE, FieldClass.NEVER_SHARED)
@@ -96,13 +96,13 @@ def check_cji_gate(decision, viewer, spec, **_):  # type: ignore[no-untyped-def]
         assert isinstance(decision, Withheld)
 
 
-def check_case_role(decision, viewer, **_):  # type: ignore[no-untyped-def]
+def check_case_role(decision, viewer, **_):
     """Auditors and signatories never see case values."""
     if not viewer.roles & CASE_ROLES:
         assert isinstance(decision, Withheld)
 
 
-def check_basis(decision, viewer, record, spec, rules, **_):  # type: ignore[no-untyped-def]
+def check_basis(decision, viewer, record, spec, rules, **_):
     """Outside its own records an agency sees only what a rule of the protocol, its part in
     the case (case-basic, serving provider) or the coordinator role gives it."""
     if not isinstance(decision, Released) or viewer.agency_id == record.produced_by_agency_id:
@@ -145,7 +145,7 @@ INVARIANTS = (
 
 @PROPERTY_SETTINGS
 @given(world=worlds())
-def test_legal_invariants_hold(world) -> None:  # type: ignore[no-untyped-def]
+def test_legal_invariants_hold(world) -> None:
     """One random world (viewer, record, field, protocol rules, releases), every invariant."""
     viewer, record, spec, rules, consent_list = world
     decision = decide(viewer, record, spec, rules, consent_list)

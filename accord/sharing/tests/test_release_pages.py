@@ -27,15 +27,15 @@ from .conftest import RELEASE_TEXT
 PURPOSE = "Canary-purpose: interview by the named agency"
 
 
-def releases_url(victim) -> str:  # type: ignore[no-untyped-def]
+def releases_url(victim) -> str:
     return reverse("sharing:victim_releases", args=[victim.pk])
 
 
-def new_url(victim) -> str:  # type: ignore[no-untyped-def]
+def new_url(victim) -> str:
     return reverse("sharing:release_new", args=[victim.pk])
 
 
-def form_data(people, consent_text, **changes):  # type: ignore[no-untyped-def]
+def form_data(people, consent_text, **changes):
     """What the advocate types for a 30-day e-signed release naming HSI (identity, contact)."""
     data = {
         "consent_text": str(consent_text.pk),
@@ -55,7 +55,7 @@ def form_data(people, consent_text, **changes):  # type: ignore[no-untyped-def]
     return data
 
 
-def victim_values(user, case):  # type: ignore[no-untyped-def]
+def victim_values(user, case):
     """What the door shows ``user`` of the case's first victim."""
     return door.case_detail(viewer=user, case_id=case.pk).victims[0].values
 

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from accord.accounts.models import TaskForce, User
 from accord.cases.models import Case, CaseParticipant
 from accord.cases.tests.test_views import client_for
+from accord.core.model import Sector
 from accord.sharing.models import Release
 from accord.sharing.policy import LE_OR_PROSECUTION
 
@@ -131,7 +132,7 @@ def _must_not_see(viewer: User, *, stage: str, release: dict | None) -> set[str]
         )
         if agency.slug != "harbor-light" and not released:
             hidden.add(value)
-    if not (agency.sector in LE_OR_PROSECUTION and cleared):
+    if not (Sector(agency.sector) in LE_OR_PROSECUTION and cleared):
         hidden.update(LE_CANARIES)
     if not (agency.slug == "riverton-pd" and roles & {"investigator", "prosecutor"} and cleared):
         hidden.add(NEVER_CANARY)
@@ -214,6 +215,7 @@ def _set_scene(
             recorded_at=now,
         )
         recipient = User.objects.get(pk=users[release["recipient_key"]].pk).agency
+        assert recipient is not None
         record.recipients.set([recipient])
         release["recipient"] = recipient.slug
     return User.objects.select_related("agency").get(pk=viewer.pk)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from accord.audit.events import AuditEventType
 from accord.audit.models import AuditEvent
+from accord.audit.testing import assert_audited
 from accord.errors import ValidationError
 from accord.training.models import Attendance, AttendanceStatus, Certificate, TrainingSession
 from accord.training.selectors import (
@@ -33,7 +34,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 
 
-def _session(coordinator, course, *, days: int, **kwargs):  # type: ignore[no-untyped-def]
+def _session(coordinator, course, *, days: int, **kwargs):
     start = NOW + timedelta(days=days)
     return session_create(
         actor=coordinator,
@@ -59,6 +60,19 @@ def test_a_past_session_with_attendance_issues_certificates(coordinator, catalog
     assert certificate.session == session
     assert certificate.issued_on == date(2026, 5, 1)
     assert certificate.expires_on == date(2028, 5, 1)
+    assert_audited(
+        AuditEventType.TRAINING_SESSION_CHANGED,
+        object_type="training.session",
+        object_id=session.pk,
+        actor=coordinator,
+    )
+    issued = assert_audited(
+        AuditEventType.TRAINING_CERTIFICATE_ISSUED,
+        object_type="training.certificate",
+        object_id=certificate.pk,
+        actor=coordinator,
+    )
+    assert issued.detail == {"user": "adv", "course": catalog["care"].code}
 
 
 def test_recording_attendance_makes_a_person_compliant(coordinator, catalog, make_member):
@@ -66,6 +80,14 @@ def test_recording_attendance_makes_a_person_compliant(coordinator, catalog, mak
     other = make_member("adv2", roles=["advocate"], agency_slug="vsp", sector="victim_services")
     session = _session(coordinator, catalog["care"], days=2, capacity=10)
     session_register(actor=advocate, session=session, user=advocate, now=NOW)
+    registered = assert_audited(
+        AuditEventType.TRAINING_SESSION_CHANGED,
+        object_type="training.session",
+        object_id=session.pk,
+        actor=advocate,
+        fields=["attendances"],
+    )
+    assert registered.detail == {"user": "adv"}
     session_register(actor=other, session=session, user=other, now=NOW)
     before = person_compliance(user=advocate, on=NOW.date())
     assert [(i.requirement_id, i.status) for i in before.items] == [
@@ -82,6 +104,14 @@ def test_recording_attendance_makes_a_person_compliant(coordinator, catalog, mak
     assert Attendance.objects.get(user=other).status == AttendanceStatus.ABSENT
     assert not person_compliance(user=other, on=later.date()).compliant
     assert AuditEvent.objects.filter(event=AuditEventType.TRAINING_CERTIFICATE_ISSUED).count() == 1
+    recorded = assert_audited(
+        AuditEventType.TRAINING_ATTENDANCE_RECORDED,
+        object_type="training.session",
+        object_id=session.pk,
+        actor=coordinator,
+        fields=["attendances"],
+    )
+    assert recorded.detail == {"attended": 1}
 
 
 def test_attendance_cannot_be_recorded_before_the_session(coordinator, catalog, make_member):
@@ -126,6 +156,13 @@ def test_cjis_attendance_updates_the_personnel_gate_date(coordinator, catalog, m
     assert investigator.cjis_training_on == date(2026, 5, 3)
     updates = AuditEvent.objects.filter(event=AuditEventType.USER_UPDATED)
     assert [event.fields for event in updates] == [["cjis_training_on"]]
+    assert_audited(
+        AuditEventType.USER_UPDATED,
+        object_type="accounts.user",
+        object_id=investigator.pk,
+        actor=coordinator,
+        fields=["cjis_training_on"],
+    )
 
 
 def test_training_gate_names_the_missing_course(coordinator, catalog, make_member):
@@ -193,6 +230,23 @@ def test_expiry_notices_go_once_per_threshold_to_person_and_lead(
     assert again == []
     assert [n.threshold_days for n in later] == [30]
     assert sorted(mail.outbox[0].to) == ["inv@example.invalid", "pd.lead@example.invalid"]
+    certificate = Certificate.objects.get(user=investigator)
+    notices = AuditEvent.objects.filter(event=AuditEventType.TRAINING_EXPIRY_NOTIFIED)
+    assert [event.detail["threshold_days"] for event in notices.order_by("seq")] == [60, 30]
+    assert_audited(
+        AuditEventType.TRAINING_EXPIRY_NOTIFIED,
+        object_type="training.certificate",
+        object_id=certificate.pk,
+    )
+
+
+def test_a_new_course_is_audited_as_a_catalog_change(coordinator, catalog):
+    assert_audited(
+        AuditEventType.TRAINING_CATALOG_CHANGED,
+        object_type="training.course",
+        object_id=catalog["care"].pk,
+        actor=coordinator,
+    )
 
 
 @given(
@@ -226,3 +280,7 @@ def test_freezing_the_clock_does_not_change_session_rules(coordinator, catalog, 
             place="Riverton",
             attendees=[advocate],
         )
+    # The clock the service read is the frozen one: the session is in the past, so the
+    # attendee's certificate is issued on the day it was held.
+    certificate = Certificate.objects.get(user=advocate)
+    assert certificate.issued_on == NOW.date()

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from accord.audit.events import AuditEventType
+from accord.audit.testing import assert_audited
 from accord.training.models import Certificate, CourseMaterial, TrainingSession
 from accord.training.services import session_create, session_register
 from conftest import sign_in
@@ -26,7 +28,7 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-def _client(user) -> Client:  # type: ignore[no-untyped-def]
+def _client(user) -> Client:
     return sign_in(Client(), user)
 
 
@@ -62,7 +64,13 @@ def test_material_upload_checks_type_and_size_and_serves_as_attachment(
     good = SimpleUploadedFile("Trauma handout.docx", handout, "application/octet-stream")
     assert client.post(url, {"file": good}).status_code == 302
     material = CourseMaterial.objects.get()
-    assert material.kind == "docx" and "Trauma" not in material.file.name
+    assert material.kind == "docx" and "Trauma" not in (material.file.name or "")
+    assert_audited(
+        AuditEventType.TRAINING_MATERIAL_UPLOADED,
+        object_type="training.material",
+        object_id=material.pk,
+        actor=coordinator,
+    )
     advocate = make_member("adv", roles=["advocate"], agency_slug="vsp", sector="victim_services")
     download = _client(advocate).get(reverse("training:material_download", args=[material.pk]))
     assert download.status_code == 200

@@ -43,10 +43,13 @@ def test_an_undeclared_view_is_refused_and_the_denial_audited():
 @pytest.mark.django_db
 def test_anonymous_users_are_sent_to_sign_in_from_every_member_page():
     client = Client()
-    for route in iter_routes():
-        access = access_of(route.view)
-        if access is None or access.level != "member":
-            continue
+    member_routes = [
+        route
+        for route in iter_routes()
+        if (access := access_of(route.view)) is not None and access.level == "member"
+    ]
+    assert len(member_routes) >= 10  # the walk found the member pages
+    for route in member_routes:
         response = client.get(route.path)
         assert response.status_code in (302, 401), route.name
         if response.status_code == 302:

@@ -33,6 +33,6 @@ class VersionOptionMixin:
     """Django's commands reserve ``--version`` (the Django version); ours means the
     protocol version, so later definitions replace earlier ones."""
 
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: object):
         kwargs.setdefault("conflict_handler", "resolve")
         return super().create_parser(prog_name, subcommand, **kwargs)  # type: ignore[misc]
