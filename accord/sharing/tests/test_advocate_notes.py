@@ -39,7 +39,7 @@ PRIVILEGED = FieldSpec(FieldClass.PRIVILEGED, "counseling")
 NOTE_CANARY = "CanaryCounselingNote"
 
 
-def _viewer(**overrides) -> Viewer:  # type: ignore[no-untyped-def]
+def _viewer(**overrides) -> Viewer:
     base = dict(
         user_id=1,
         agency_id=7,
@@ -52,7 +52,7 @@ def _viewer(**overrides) -> Viewer:  # type: ignore[no-untyped-def]
     return Viewer(**{**base, **overrides})
 
 
-def _record(**overrides) -> RecordContext:  # type: ignore[no-untyped-def]
+def _record(**overrides) -> RecordContext:
     base = dict(
         task_force_id=1,
         stage=Stage.INVESTIGATION,
@@ -84,7 +84,7 @@ GENERAL_RELEASE = ConsentView(
 )
 
 
-def _decide(viewer: Viewer, record: RecordContext | None = None):  # type: ignore[no-untyped-def]
+def _decide(viewer: Viewer, record: RecordContext | None = None):
     return field_decision(
         viewer=viewer,
         record=record or _record(),
@@ -177,7 +177,7 @@ def test_the_loader_refuses_a_rule_naming_privileged_notes_with_its_line():
 
 
 @pytest.fixture
-def served_case(people):  # type: ignore[no-untyped-def]
+def served_case(people):
     """A case New Dawn opened (so it serves the victim), with police and legal aid on it and
     a general release naming them all."""
     from django.utils import timezone
