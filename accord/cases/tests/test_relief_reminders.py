@@ -103,3 +103,11 @@ def test_command_reports_without_kind_or_date(people, granted_cp):
     assert "1 renewal reminder(s) sent" in text and "0 renewal reminder(s) sent" in text
     assert granted_cp.case.number in text
     assert "continued" not in text.lower() and str(granted_cp.expires_on) not in text
+
+
+def test_command_reads_a_now_without_zone_as_utc(people, granted_cp):
+    """A drill's ``--now`` without a zone is taken as UTC (it once crashed on that input)."""
+    out = StringIO()
+    naive = (START + timedelta(days=12)).replace(tzinfo=None).isoformat()
+    call_command("immigration_relief_remind", "--now", naive, stdout=out)
+    assert "1 renewal reminder(s) sent" in out.getvalue()

@@ -468,6 +468,21 @@ def test_escalation_command_with_a_frozen_clock(people, case):
     assert Task.objects.get(deadline_id="advocate-contact").escalated_at is not None
 
 
+def test_escalation_command_reads_a_now_without_zone_as_utc(people, case):
+    """A drill's ``--now`` without a zone is taken as UTC (it once crashed on that input)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    referral = _referral(people, case)
+    referral_accept(actor=people["newdawn"], referral_id=referral.pk, expected_version=1)
+    later = timezone.now() + timedelta(hours=2, minutes=1)
+    out = StringIO()
+    call_command("tasks_escalate", "--now", later.replace(tzinfo=None).isoformat(), stdout=out)
+    assert "advocate contacts the victim" in out.getvalue()
+    assert Task.objects.get(deadline_id="advocate-contact").escalated_at is not None
+
+
 def test_a_task_that_requires_training_cannot_be_taken_without_the_certificate(people):
     """Issue 8: the danger assessment needs the danger-assessment course; the refusal names it."""
     from accord.training.services import course_create, session_create

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -30,7 +30,7 @@ class Command(BaseCommand):
 
         now = datetime.fromisoformat(options["now"]) if options.get("now") else timezone.now()
         if timezone.is_naive(now):
-            now = timezone.make_aware(now, timezone.utc)
+            now = timezone.make_aware(now, UTC)
         thresholds = tuple(options.get("days") or DEFAULT_THRESHOLDS)
         sent = immigration_relief_remind(now=now, thresholds=thresholds)
         for reminder in sent:  # no kind, no date: logs are an output channel too (S9, S11)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
         now = datetime.fromisoformat(options["now"]) if options.get("now") else timezone.now()
         if timezone.is_naive(now):
-            now = timezone.make_aware(now, timezone.utc)
+            now = timezone.make_aware(now, UTC)
         escalated = tasks_escalate_overdue(now=now)
         for task in escalated:
             self.stdout.write(
