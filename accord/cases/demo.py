@@ -295,7 +295,7 @@ def load(*, task_force: TaskForce) -> None:
                 receiver = next(
                     u
                     for u in users.values()
-                    if u.agency.slug == refer_to and u.has_role("advocate")
+                    if u.agency is not None and u.agency.slug == refer_to and u.has_role("advocate")
                 )
                 services.referral_accept(
                     actor=receiver,

@@ -10,9 +10,9 @@ A request never waits on mail: ``notify`` stores the rows and enqueues
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -24,8 +24,15 @@ from accord.accounts.models import User
 
 from .models import Case, Notification
 
-#: Composes (subject, body) from the task title the recipient may be told.
-Compose = Callable[[str], tuple[str, str]]
+
+class Compose(Protocol):
+    """Composes (subject, body) from the task title the recipient may be told.
+
+    A protocol rather than a ``Callable`` alias so that callers may bind loop variables as
+    lambda defaults (``lambda title, task=task: ...``), which mypy cannot infer against one."""
+
+    def __call__(self, title: str, /) -> tuple[str, str]: ...
+
 
 FOOTER = "\n\nSign in to Accord to see the details you are allowed to see."
 

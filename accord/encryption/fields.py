@@ -49,6 +49,9 @@ class EncryptedTextField(models.TextField):
 
 class EncryptedJSONField(EncryptedTextField):
     description = "JSON encrypted with AES-256-GCM"
+    # Any JSON value, as for Django's JSONField (the plugin would otherwise say ``str``).
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
 
     def to_plaintext(self, value: Any) -> str:
         return json.dumps(value, sort_keys=True, default=str)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models
 from django.utils import timezone
@@ -18,15 +18,19 @@ from accord.sharing.door import CaseAccess, case_access
 
 from ..models import Case, CaseEvent, CaseParticipant
 
+M = TypeVar("M", bound=models.Model)
+
 
 def now_or(now: datetime | None) -> datetime:
     return now or timezone.now()
 
 
 def require_member(actor: User) -> Agency:
-    if actor is None or actor.agency_id is None:
+    """The actor's agency; PermissionDenied for a user of no member agency."""
+    agency = actor.agency if actor is not None and actor.agency_id is not None else None
+    if agency is None:
         raise PermissionDenied("Only a user of a member agency may do this.")
-    return actor.agency
+    return agency
 
 
 def require_case(actor: User, case: Case | int) -> tuple[Case, CaseAccess]:
@@ -51,7 +55,7 @@ def require_role(
         raise PermissionDenied(f"Only {who} users may {action}.", data={"action": action})
     if sectors is not None:
         sectors = frozenset(sectors)
-        if actor.agency.sector not in sectors:
+        if require_member(actor).sector not in sectors:
             names = ", ".join(sorted(s.replace("_", " ") for s in sectors))
             raise PermissionDenied(
                 f"Only agencies of these sectors may {action}: {names}.", data={"action": action}
@@ -83,8 +87,8 @@ def bump(record: models.Model, fields: Iterable[str]) -> None:
     record.save(update_fields=[*fields, "lock_version"])
 
 
-def locked(model: type[models.Model], pk: int, **filters: Any) -> Any:
-    row = model.objects.select_for_update().filter(pk=pk, **filters).first()
+def locked(model: type[M], pk: int, **filters: Any) -> M:
+    row = model._default_manager.select_for_update().filter(pk=pk, **filters).first()
     if row is None:
         raise NotFound(f"No such {model._meta.verbose_name}.")
     return row
@@ -234,6 +238,6 @@ def agency_recipients(agency: Agency, *, role: str | None = None) -> list[User]:
         users = list(
             User.objects.filter(agency=agency, role_grants__role=role, is_active=True).distinct()
         )
-    if not users and agency.lead_id:
+    if not users and agency.lead is not None:
         users = [agency.lead]
     return users

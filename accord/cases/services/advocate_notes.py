@@ -18,7 +18,7 @@ from accord.core.model import FieldClass, Sector
 from accord.errors import NotFound, PermissionDenied, ValidationError
 
 from ..models import AdvocateNote, PotentialVictim
-from ._common import audit, event_add, now_or, require_case, require_role
+from ._common import audit, event_add, now_or, require_case, require_member, require_role
 
 #: The longest note accepted (a note is a session's record, not a file).
 MAX_NOTE_LENGTH = 20_000
@@ -60,7 +60,7 @@ def advocate_note_add(
     with transaction.atomic():
         note = AdvocateNote.objects.create(
             case=case,
-            produced_by=actor.agency,
+            produced_by=require_member(actor),
             created_at=now,
             victim=victim,
             author=actor,
@@ -69,7 +69,7 @@ def advocate_note_add(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="advocate_note_added",
             summary=f"Privileged advocate note about {victim.pseudonym} recorded",
             field_class=FieldClass.PRIVILEGED,

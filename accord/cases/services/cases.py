@@ -289,7 +289,7 @@ def plan_generate(*, actor: User, case: Case, now: datetime | None = None) -> Re
         action="regenerate the plan",
     )
     with transaction.atomic():
-        plan, _ = _plan_store(actor=actor, case=case, agency=actor.agency, now=now)
+        plan, _ = _plan_store(actor=actor, case=case, agency=require_member(actor), now=now)
         audit(actor=actor, event=AuditEventType.PLAN_GENERATED, record=plan, fields=["answers"])
     return plan
 
@@ -340,13 +340,15 @@ def case_update_facts(
             return None
         case.facts = stored
         bump(case, ["facts"])
-        plan, evaluation = _plan_store(actor=actor, case=case, agency=actor.agency, now=now)
+        plan, evaluation = _plan_store(
+            actor=actor, case=case, agency=require_member(actor), now=now
+        )
         _tasks_follow(actor=actor, case=case, evaluation=evaluation, now=now)
         labels = [protocol.factors[k].label or k for k in changed]
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="facts_changed",
             summary="Facts changed: "
             + ", ".join(labels)
@@ -370,7 +372,7 @@ def _tasks_follow(*, actor: User, case: Case, evaluation: CaseEvaluation, now: d
         evaluation=evaluation,
         anchor="intake",
         anchor_at=case.opened_at,
-        produced_by=actor.agency,
+        produced_by=require_member(actor),
         now=now,
     )
     for victim_id, identified_at in case.potentialvictims.values_list("pk", "created_at"):
@@ -381,7 +383,7 @@ def _tasks_follow(*, actor: User, case: Case, evaluation: CaseEvaluation, now: d
             anchor="victim_identified",
             anchor_at=identified_at,
             victim_keys=[str(victim_id)],
-            produced_by=actor.agency,
+            produced_by=require_member(actor),
             now=now,
         )
     stale = tasks_no_longer_applying(case=case, protocol=protocol, evaluation=evaluation)
@@ -391,10 +393,10 @@ def _tasks_follow(*, actor: User, case: Case, evaluation: CaseEvaluation, now: d
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="task_cancelled",
             summary=f"Task no longer applies after the facts changed: {task.title}",
-            field_class=task.visibility_class,  # the title says what the task is
+            field_class=FieldClass(task.visibility_class),  # the title says what the task is
             now=now,
         )
     _notify_task_owners(case=case, tasks=created, now=now)
@@ -412,7 +414,7 @@ def _notify_task_owners(*, case: Case, tasks: Sequence[Task], now: datetime) -> 
     for task in tasks:
         if task.owner_agency is None:
             continue
-        who = (task.owner_agency_id, task.owner_role)
+        who = (task.owner_agency.pk, task.owner_role)
         if who not in recipients:
             recipients[who] = agency_recipients(task.owner_agency, role=task.owner_role)
         notices += task_notices(
@@ -478,7 +480,9 @@ def case_stage_set(
         old = case.stage
         case.stage = stage
         bump(case, ["stage"])
-        _plan, evaluation = _plan_store(actor=actor, case=case, agency=actor.agency, now=now)
+        _plan, evaluation = _plan_store(
+            actor=actor, case=case, agency=require_member(actor), now=now
+        )
         if stage == CaseStage.CLOSED:
             tasks_for_anchor(
                 case=case,
@@ -486,13 +490,13 @@ def case_stage_set(
                 evaluation=evaluation,
                 anchor="case_closed",
                 anchor_at=now,
-                produced_by=actor.agency,
+                produced_by=require_member(actor),
                 now=now,
             )
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="stage_changed",
             summary=f"Stage {CaseStage(old).label} → {CaseStage(stage).label}",
             now=now,
@@ -524,7 +528,7 @@ def suspect_add(
     with transaction.atomic():
         suspect = Suspect.objects.create(
             case=case,
-            produced_by=actor.agency,
+            produced_by=require_member(actor),
             created_at=now,
             name=data.name.strip(),
             aliases=data.aliases,
@@ -534,7 +538,7 @@ def suspect_add(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="suspect_added",
             summary="Suspect recorded",
             field_class=FieldClass.LE_SENSITIVE,
@@ -565,12 +569,16 @@ def note_add(
         raise ValidationError("The note is empty.", data={"field": "text"})
     with transaction.atomic():
         note = InvestigativeNote.objects.create(
-            case=case, produced_by=actor.agency, created_at=now, author=actor, text=text.strip()
+            case=case,
+            produced_by=require_member(actor),
+            created_at=now,
+            author=actor,
+            text=text.strip(),
         )
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="note_added",
             summary="Investigative note added",
             field_class=FieldClass.LE_SENSITIVE,
@@ -599,7 +607,7 @@ def sensitive_material_add(
     with transaction.atomic():
         row = SensitiveMaterial.objects.create(
             case=case,
-            produced_by=actor.agency,
+            produced_by=require_member(actor),
             created_at=now,
             author=actor,
             kind=kind,
@@ -608,7 +616,7 @@ def sensitive_material_add(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="sensitive_material_added",
             summary=f"{row.get_kind_display()} recorded",
             field_class=FieldClass.NEVER_SHARED,

@@ -32,7 +32,7 @@ from ..models import (
     PotentialVictim,
     Task,
 )
-from ._common import audit, event_add, now_or, participant_ensure, require_role
+from ._common import audit, event_add, now_or, participant_ensure, require_member, require_role
 from ._per_victim import decision_for as _decision_for
 from ._per_victim import victim_for as _victim_for
 
@@ -156,7 +156,7 @@ def charging_record(
     with transaction.atomic():
         record = ChargingRecord.objects.create(
             case=case,
-            produced_by=actor.agency,
+            produced_by=require_member(actor),
             created_at=now,
             victim=victim,
             arrested=arrested,
@@ -172,7 +172,7 @@ def charging_record(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="charging_recorded",
             summary=f"Charging decision recorded for {victim.pseudonym}: {record.get_decision_display()}",
             field_class=FieldClass.LE_SENSITIVE,
@@ -263,7 +263,7 @@ def _remedy_tasks(
             deadline_id=deadline_id,
             anchor_ref=anchor_ref,
             defaults={
-                "produced_by": actor.agency,
+                "produced_by": require_member(actor),
                 "created_at": now,
                 "anchor": "charges_filed",
                 "title": title.format(p=victim.pseudonym),

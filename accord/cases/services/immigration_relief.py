@@ -33,7 +33,16 @@ from ..models import (
     TaskStatus,
 )
 from ..relief_rules import CERTIFYING_SECTORS, RELIEF_RULES, ReliefAction, relief_permission
-from ._common import audit, bump, check_version, event_add, locked, now_or, require_case
+from ._common import (
+    audit,
+    bump,
+    check_version,
+    event_add,
+    locked,
+    now_or,
+    require_case,
+    require_member,
+)
 
 CP_RENEWAL_NOTICE = timedelta(days=90)
 
@@ -55,6 +64,8 @@ NO_SUCH_RELIEF = "No such immigration relief record."
 
 
 def is_certifying_official(user: User) -> bool:
+    if user.agency_id is None:  # only a member agency's user can be designated
+        return False
     return CertifyingOfficial.objects.filter(agency_id=user.agency_id, user=user).exists()
 
 
@@ -67,7 +78,7 @@ def relief_allowed(
     answer = relief_permission(
         kind,
         action,
-        sector=actor.agency.sector,
+        sector=require_member(actor).sector,
         roles=frozenset(actor.role_set),
         designated=designated,
         working_case=access.participant,
@@ -148,7 +159,7 @@ def immigration_relief_create(
     with transaction.atomic():
         relief = ImmigrationRelief.objects.create(
             case=case,
-            produced_by=actor.agency,
+            produced_by=require_member(actor),
             created_at=now,
             victim=victim,
             kind=kind,
@@ -164,7 +175,7 @@ def immigration_relief_create(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="immigration_relief",
             summary=f"{relief.get_kind_display()} for {victim.pseudonym}: "
             f"{relief.get_status_display().lower()}",
@@ -247,7 +258,7 @@ def immigration_relief_update(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="immigration_relief",
             summary=f"{relief.get_kind_display()} for {relief.victim.pseudonym}: "
             f"{relief.get_status_display().lower()}",
@@ -273,7 +284,7 @@ def _renewal_task(*, relief: ImmigrationRelief, case: Case, actor: User, now: da
         deadline_id="relief-renewal",
         anchor_ref=f"relief:{relief.pk}",
         defaults={
-            "produced_by": actor.agency,
+            "produced_by": require_member(actor),
             "created_at": now,
             "anchor": "relief_granted",
             "title": f"Renew {relief.get_kind_display()} before {expires:%Y-%m-%d}",
@@ -353,9 +364,9 @@ def certifying_official_undesignate(
     *, actor: User, user: User, now: datetime | None = None
 ) -> bool:
     """End a designation; True when there was one."""
-    _require_manager(actor, user, "end a certifying official's designation")
+    agency = _require_manager(actor, user, "end a certifying official's designation")
     with transaction.atomic():
-        designation = CertifyingOfficial.objects.filter(agency_id=user.agency_id, user=user).first()
+        designation = CertifyingOfficial.objects.filter(agency_id=agency.pk, user=user).first()
         if designation is None:
             return False
         audit(
@@ -363,8 +374,8 @@ def certifying_official_undesignate(
             event=AuditEventType.CERTIFYING_OFFICIAL_UNDESIGNATED,
             record=designation,
             fields=["user"],
-            detail={"user_id": user.pk, "agency_id": user.agency_id},
-            task_force_id=user.agency.task_force_id,
+            detail={"user_id": user.pk, "agency_id": agency.pk},
+            task_force_id=agency.task_force_id,
         )
         designation.delete()
     return True
@@ -377,7 +388,7 @@ def immigration_authorization_set(
 
     A designated certifying official keeps the authorization until the designation ends: a
     signer who cannot see the records they sign would be refused on every page."""
-    _require_manager(actor, user, "change the immigration-records authorization")
+    agency = _require_manager(actor, user, "change the immigration-records authorization")
     if bool(user.immigration_relief_authorized) == authorized:
         return user
     if not authorized and is_certifying_official(user):
@@ -397,7 +408,7 @@ def immigration_authorization_set(
             object_id=user.pk,
             fields=["immigration_relief_authorized"],
             detail={"old": not authorized, "new": authorized},
-            task_force_id=user.agency.task_force_id,
+            task_force_id=agency.task_force_id,
         )
     return user
 
@@ -417,8 +428,8 @@ def relief_access_rows(*, actor: User) -> list[dict[str, Any]]:
         {
             "id": user.pk,
             "name": str(user),
-            "agency": user.agency.name,
-            "certifying_agency": user.agency.sector in CERTIFYING_SECTORS,
+            "agency": require_member(user).name,
+            "certifying_agency": require_member(user).sector in CERTIFYING_SECTORS,
             "authorized": bool(user.immigration_relief_authorized),
             "designated": user.pk in designated,
         }
@@ -442,8 +453,8 @@ def relief_access_change(*, actor: User, user_id: int, change: str) -> str:
         immigration_authorization_set(actor=actor, user=user, authorized=False)
         return f"{user} no longer sees immigration-relief records."
     if change == "designate":
-        certifying_official_designate(actor=actor, agency=user.agency, user=user)
-        return f"{user} is now a certifying official of {user.agency.name}."
+        certifying_official_designate(actor=actor, agency=require_member(user), user=user)
+        return f"{user} is now a certifying official of {require_member(user).name}."
     if change == "undesignate":
         certifying_official_undesignate(actor=actor, user=user)
         return f"{user} is no longer a certifying official."

@@ -34,6 +34,7 @@ from ._common import (
     locked,
     now_or,
     require_case,
+    require_member,
     require_role,
 )
 from ._per_victim import decision_for as _decision_for
@@ -94,7 +95,7 @@ def interpreter_request_create(
     with transaction.atomic():
         request = InterpreterRequest.objects.create(
             case=case,
-            produced_by=actor.agency,
+            produced_by=require_member(actor),
             created_at=now,
             victim=victim,
             proceeding=proceeding,
@@ -108,7 +109,7 @@ def interpreter_request_create(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="interpreter_requested",
             summary=f"{request.get_proceeding_display()} interpreter ({request.language}) requested"
             + (f"; paid by {payer_words(request.payer)}" if request.payer else ""),
@@ -218,7 +219,7 @@ def interpreter_assign(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="interpreter_booked",
             summary=f"Interpreter booked for the {request.get_proceeding_display().lower()}"
             + certification
@@ -257,7 +258,7 @@ def interpreter_attestation_confirm(
     case, access = require_case(actor, found.case_id)
     if (
         not actor.has_role(Role.INVESTIGATOR)
-        or actor.agency.sector not in LAW_ENFORCEMENT_SECTORS
+        or require_member(actor).sector not in LAW_ENFORCEMENT_SECTORS
         or not access.participant
     ):
         raise PermissionDenied(
@@ -287,10 +288,10 @@ def interpreter_attestation_confirm(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="interpreter_attested",
             summary=f"Interpreter's conflict attestation for the "
-            f"{current.get_proceeding_display().lower()} confirmed by {actor.agency.name}",
+            f"{current.get_proceeding_display().lower()} confirmed by {require_member(actor).name}",
             now=now,
         )
         audit(

@@ -26,6 +26,7 @@ from ._common import (
     locked,
     now_or,
     require_case,
+    require_member,
     require_role,
 )
 
@@ -83,7 +84,7 @@ def operation_plan(
         evaluation = current_evaluation(case)
         plan = (
             case.responseplans.first()
-            or _plan_store(actor=actor, case=case, agency=actor.agency, now=now)[0]
+            or _plan_store(actor=actor, case=case, agency=require_member(actor), now=now)[0]
         )
         coordinate = any(
             row.get("coordinate") is True
@@ -91,7 +92,7 @@ def operation_plan(
         )
         operation = Operation.objects.create(
             case=case,
-            produced_by=actor.agency,
+            produced_by=require_member(actor),
             created_at=now,
             name=name.strip() or "Operation",
             coordination_required=coordinate,
@@ -114,15 +115,15 @@ def operation_plan(
                 anchor=anchor,
                 anchor_at=at,
                 anchor_ref=ref,
-                preferred_owner=actor.agency,
+                preferred_owner=require_member(actor),
                 operation=operation,
-                produced_by=actor.agency,
+                produced_by=require_member(actor),
                 now=now,
             )
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="operation_planned",
             summary=f"Operation “{operation.name}” planned"
             + (" (committee coordination required)" if coordinate else ""),
@@ -184,7 +185,7 @@ def committee_notify(*, actor: User, operation: Operation, now: datetime) -> Non
     event_add(
         case=operation.case,
         actor=actor,
-        agency=actor.agency,
+        agency=require_member(actor),
         kind="committee_notified",
         summary=f"Victim services committee told the minimal facts of “{operation.name}”",
         now=now,
@@ -260,7 +261,7 @@ def operation_exception_record(
         event_add(
             case=operation.case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="operation_exception",
             summary=f"Coordination exception recorded for “{operation.name}”",
             field_class=FieldClass.LE_SENSITIVE,
@@ -310,7 +311,7 @@ def operation_mark_ready(
         event_add(
             case=operation.case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="operation_ready",
             summary=f"Operation “{operation.name}” marked ready",
             now=now,
@@ -352,13 +353,13 @@ def operation_end(
             anchor_ref=f"operation:{operation.pk}",
             preferred_owner=operation.produced_by,
             operation=operation,
-            produced_by=actor.agency,
+            produced_by=require_member(actor),
             now=now,
         )
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="operation_ended",
             summary=f"Operation “{operation.name}” ended",
             now=now,
@@ -465,7 +466,7 @@ def operation_update(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="operation_updated",
             summary=f"Plan of operation “{operation.name}” changed: "
             + ", ".join(name.replace("_", " ") for name in changed)

@@ -45,6 +45,7 @@ from ._common import (
     now_or,
     participant_ensure,
     require_case,
+    require_member,
 )
 
 #: The protocol decision that proposes the prosecuting office, and its output.
@@ -172,7 +173,7 @@ def participant_add(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="participant_added",
             summary=f"{joining.name} joined the case ({part_label(part).lower()}), added by {actor}",
             now=now,
@@ -189,7 +190,7 @@ def participant_add(
             case=case,
             kind="case_joined",
             subject=f"Your agency joined case {case.number}",
-            body=f"{actor.agency.name} added your agency to case {case.number} "
+            body=f"{require_member(actor).name} added your agency to case {case.number} "
             f"({part_label(part).lower()}).",
             now=now,
         )
@@ -258,7 +259,7 @@ def participant_remove(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="participant_removed",
             summary=f"{leaving.name} left the case ({part_label(part).lower()}){moved}. "
             f"Reason: {text}",
@@ -335,7 +336,7 @@ def lead_hand_off(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="lead_handed_off",
             summary=f"Lead handed from {old_lead.name} to {new_lead.name}",
             now=now,
@@ -460,7 +461,9 @@ def case_prosecution_start(
             reason=text,
             added_by=actor,
         )
-        _plan, evaluation = _plan_store(actor=actor, case=case, agency=actor.agency, now=now)
+        _plan, evaluation = _plan_store(
+            actor=actor, case=case, agency=require_member(actor), now=now
+        )
         created = tasks_for_anchor(
             case=case,
             protocol=case.protocol_version.protocol,
@@ -468,13 +471,13 @@ def case_prosecution_start(
             anchor="prosecution",
             anchor_at=now,
             preferred_owner=chosen,
-            produced_by=actor.agency,
+            produced_by=require_member(actor),
             now=now,
         )
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="stage_changed",
             summary=f"Stage {CaseStage(old).label} → {CaseStage.PROSECUTION.label}: "
             f"{chosen.name} takes the case"

@@ -31,6 +31,7 @@ from ._common import (
     locked,
     now_or,
     require_case,
+    require_member,
     require_role,
 )
 from ._per_victim import decision_for as _decision_for
@@ -191,7 +192,7 @@ def placement_record(
             reserved = True
         placement = Placement.objects.create(
             case=case,
-            produced_by=actor.agency,
+            produced_by=require_member(actor),
             created_at=now,
             victim=victim,
             kind=kind,
@@ -210,7 +211,7 @@ def placement_record(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="placement_recorded",
             summary=f"Placement of {victim.pseudonym} recorded ({placement.get_kind_display()})",
             field_class=FieldClass.VSP_CONFIDENTIAL,
@@ -228,7 +229,7 @@ def placement_record(
             event_add(
                 case=case,
                 actor=actor,
-                agency=actor.agency,
+                agency=require_member(actor),
                 kind="placement_override",
                 summary=f"Emergency placement outside the directory's eligibility: override "
                 f"recorded by {actor.get_full_name() or actor.username}",
@@ -286,7 +287,7 @@ def placement_end(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="placement_ended",
             summary=f"Placement of {current.victim.pseudonym} ended",
             field_class=FieldClass.VSP_CONFIDENTIAL,

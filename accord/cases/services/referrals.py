@@ -26,6 +26,7 @@ from ._common import (
     now_or,
     participant_ensure,
     require_case,
+    require_member,
     require_role,
 )
 
@@ -111,11 +112,11 @@ def referral_send(
         participant_ensure(case=case, agency=to_agency, now=now, joined_via=JoinedVia.REFERRAL)
         referral = Referral.objects.create(
             case=case,
-            produced_by=actor.agency,
+            produced_by=require_member(actor),
             created_at=now,
             victim=victim,
-            kind=_kind(actor.agency.sector, to_agency.sector),
-            from_agency=actor.agency,
+            kind=_kind(require_member(actor).sector, to_agency.sector),
+            from_agency=require_member(actor),
             to_agency=to_agency,
             to_service=to_service,
             message=message,
@@ -141,7 +142,7 @@ def referral_send(
             anchor_ref=f"referral:{referral.pk}",
             victim_keys=[str(referral.victim_id)],
             preferred_owner=to_agency,
-            produced_by=actor.agency,
+            produced_by=require_member(actor),
             now=now,
         )
         for task in referral_tasks_done(
@@ -154,7 +155,7 @@ def referral_send(
             event_add(
                 case=case,
                 actor=actor,
-                agency=actor.agency,
+                agency=require_member(actor),
                 kind="task_done",
                 summary=f"Done by the referral to {to_agency.name}: {task.title}",
                 now=now,
@@ -162,9 +163,9 @@ def referral_send(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="referral_sent",
-            summary=f"Referral of {victim.pseudonym} sent from {actor.agency.name} to {to_agency.name}",
+            summary=f"Referral of {victim.pseudonym} sent from {require_member(actor).name} to {to_agency.name}",
             now=now,
         )
         audit(
@@ -178,7 +179,7 @@ def referral_send(
             recipients=agency_recipients(to_agency, role=Role.ADVOCATE),
             kind="referral_sent",
             subject=f"New referral on case {case.number}",
-            body=f"{actor.agency.name} referred a potential victim ({victim.pseudonym}) on case {case.number} to {to_agency.name}. Please accept or decline.",
+            body=f"{require_member(actor).name} referred a potential victim ({victim.pseudonym}) on case {case.number} to {to_agency.name}. Please accept or decline.",
             case=case,
             now=now,
         )
@@ -244,14 +245,14 @@ def referral_accept(
             anchor_ref=f"referral:{referral.pk}",
             victim_keys=[str(referral.victim_id)],
             preferred_owner=referral.to_agency,
-            produced_by=actor.agency,
+            produced_by=require_member(actor),
             now=now,
         )
         hours = referral.minutes_to_accept / 60
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="referral_accepted",
             summary=f"{referral.to_agency.name} accepted the referral of {referral.victim.pseudonym} ({hours:.1f} h after intake)",
             now=now,
@@ -305,7 +306,7 @@ def referral_decline(
         event_add(
             case=referral.case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="referral_declined",
             summary=f"{referral.to_agency.name} declined the referral of {referral.victim.pseudonym}: {referral.decline_reason}",
             now=now,
@@ -344,7 +345,7 @@ def referral_complete(
         event_add(
             case=referral.case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="referral_completed",
             summary=f"Referral of {referral.victim.pseudonym} to {referral.to_agency.name} completed",
             now=now,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import transaction
 
@@ -14,10 +14,19 @@ from accord.core.model import FieldClass, Sector
 from accord.errors import PermissionDenied, ValidationError
 
 from ..models import SafetyAssessment, SafetyInstrument, Task
-from ._common import audit, event_add, now_or, require_role
+from ._common import audit, event_add, now_or, require_member, require_role
 from ._per_victim import victim_for as _victim_for
 
-EXAMPLE_INSTRUMENT = {
+
+class InstrumentSettings(TypedDict):
+    """An instrument as ``safety_instrument_save`` takes it (keyword arguments)."""
+
+    name: str
+    threshold: int
+    questions: list[dict[str, Any]]
+
+
+EXAMPLE_INSTRUMENT: InstrumentSettings = {
     "name": "Example County safety screen (example only)",
     "threshold": 8,
     "questions": [
@@ -75,7 +84,7 @@ def safety_instrument_save(
         raise ValidationError("Question ids must be unique.", data={"field": "questions"})
     with transaction.atomic():
         instrument = SafetyInstrument.objects.create(
-            task_force_id=actor.task_force_id,
+            task_force_id=require_member(actor).task_force_id,
             name=name,
             questions=[dict(q) for q in questions],
             threshold=threshold,
@@ -129,7 +138,7 @@ def safety_assessment_record(
     with transaction.atomic():
         assessment = SafetyAssessment.objects.create(
             case=case,
-            produced_by=actor.agency,
+            produced_by=require_member(actor),
             created_at=now,
             victim=victim,
             instrument=instrument,
@@ -144,7 +153,7 @@ def safety_assessment_record(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="safety_assessed",
             summary=f"Safety assessment of {victim.pseudonym} recorded",
             field_class=FieldClass.VSP_CONFIDENTIAL,

@@ -24,6 +24,7 @@ from ._common import (
     locked,
     now_or,
     require_case,
+    require_member,
 )
 
 OPEN = (TaskStatus.OPEN, TaskStatus.TAKEN)
@@ -56,7 +57,7 @@ def _may_act(actor: User, task: Task) -> None:
     if actor.has_role(Role.COORDINATOR):
         return
     if task.owner_agency_id != actor.agency_id:
-        owner = task.owner_agency.name if task.owner_agency_id else "no agency yet"
+        owner = task.owner_agency.name if task.owner_agency is not None else "no agency yet"
         raise PermissionDenied(f"This task belongs to {owner}; only its users may act on it.")
     if task.owner_role and not actor.has_role(task.owner_role):
         raise PermissionDenied(f"This task is for a {task.owner_role} of {task.owner_agency}.")
@@ -104,10 +105,10 @@ def task_take(
         event_add(
             case=task.case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="task_taken",
             summary=f"{actor} took the task: {task.title}",
-            field_class=task.visibility_class,  # the title says what the task is
+            field_class=FieldClass(task.visibility_class),  # the title says what the task is
             now=now,
         )
         audit(
@@ -140,17 +141,17 @@ def task_complete(
         if not task.assignee_id:
             task.assignee = actor
         bump(task, ["status", "completed_at", "completed_by", "assignee"])
-        if task.operation_id and task.anchor == "operation_start":
+        if task.anchor == "operation_start" and task.operation is not None:
             from .operations import committee_notify
 
             committee_notify(actor=actor, operation=task.operation, now=now)
         event_add(
             case=task.case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="task_done",
             summary=f"Task done: {task.title}",
-            field_class=task.visibility_class,
+            field_class=FieldClass(task.visibility_class),
             now=now,
         )
         audit(actor=actor, event=AuditEventType.RECORD_UPDATED, record=task, fields=["status"])
@@ -191,7 +192,7 @@ def tasks_escalate_overdue(*, now: datetime) -> list[Task]:
                 agency=agency,
                 kind="task_escalated",
                 summary=f"Overdue task escalated: {task.title} (due {task.due_at:%Y-%m-%d %H:%M} UTC)",
-                field_class=task.visibility_class,
+                field_class=FieldClass(task.visibility_class),
                 now=now,
             )
             audit(
@@ -203,7 +204,7 @@ def tasks_escalate_overdue(*, now: datetime) -> list[Task]:
                 task_force_id=task.case.task_force_id,
             )
             recipients = list(coordinators(task.case.task_force_id))
-            if task.owner_agency_id:
+            if task.owner_agency is not None:
                 recipients += agency_recipients(task.owner_agency, role=None)
             notify_task(
                 task=task,
@@ -275,7 +276,7 @@ def task_reassign(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="task_reassigned",
             summary=(
                 f"Task given to {new_owner.name}: {task.title}"

@@ -31,6 +31,7 @@ from ._common import (
     locked,
     now_or,
     require_case,
+    require_member,
     require_role,
 )
 
@@ -210,7 +211,7 @@ def _after_victims_changed(
 
     case = Case.objects.select_related("protocol_version", "lead_agency").get(pk=case.pk)
     before = set(Task.objects.filter(case=case).values_list("pk", flat=True))
-    plan, evaluation = _plan_store(actor=actor, case=case, agency=actor.agency, now=now)
+    plan, evaluation = _plan_store(actor=actor, case=case, agency=require_member(actor), now=now)
     _tasks_follow(actor=actor, case=case, evaluation=evaluation, now=now)
     interpreter_requests_for(actor=actor, case=case, victims=added, now=now)
     new_tasks = Task.objects.filter(case=case).exclude(pk__in=before).order_by("due_at", "pk")
@@ -236,12 +237,14 @@ def victim_add(
     victims_check(case.protocol_version.protocol, [data], prefix="")
     with transaction.atomic():
         count = case.potentialvictims.count()
-        victim = victim_build(case=case, data=data, index=count + 1, agency=actor.agency, now=now)
+        victim = victim_build(
+            case=case, data=data, index=count + 1, agency=require_member(actor), now=now
+        )
         victim.save()
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="victim_added",
             summary=f"Potential victim {victim.pseudonym} recorded",
             victim=victim,
@@ -325,13 +328,13 @@ def victim_update(
             setattr(victim, key, changes[key])
         fields_changed = list(changed)
         if touching_vsp and victim.serving_provider_id == actor.agency_id:
-            victim.produced_by_id = actor.agency_id
+            victim.produced_by_id = require_member(actor).pk
             fields_changed.append("produced_by")
         bump(victim, fields_changed)
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="victim_updated",
             summary=f"Record of {victim.pseudonym} updated",
             victim=victim,
@@ -423,7 +426,7 @@ def victim_remove(
         event_add(
             case=case,
             actor=actor,
-            agency=actor.agency,
+            agency=require_member(actor),
             kind="victim_removed",
             summary=f"Record of {pseudonym} removed: {reason.strip()[:200]}",
             now=now,

@@ -323,7 +323,7 @@ def case_access(*, viewer: User, case_id: int) -> tuple[Any, CaseAccess]:
 def case_protocol(*, viewer: User, case_id: int) -> Protocol:
     """The protocol version the case runs under (case-basic), for forms built from its factors."""
     case, _ = case_access(viewer=viewer, case_id=case_id)
-    return case.protocol_version.protocol  # type: ignore[no-any-return]
+    return case.protocol_version.protocol
 
 
 def fields_released_to_agency(

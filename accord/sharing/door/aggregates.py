@@ -143,7 +143,7 @@ def case_aggregate_rows(
             stage=stage,
             incident_kind=incident_kind,
             trafficking_type=(
-                (facts or {}).get("trafficking_type")
+                str((facts or {}).get("trafficking_type"))
                 if (facts or {}).get("trafficking_type") in TRAFFICKING_TYPES
                 else "unknown"
             ),

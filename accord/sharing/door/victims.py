@@ -104,6 +104,7 @@ def is_provider_advocate(viewer: User) -> bool:
     return bool(
         viewer.agency_id
         and viewer.has_role(Role.ADVOCATE)
+        and viewer.agency is not None
         and viewer.agency.sector == Sector.VICTIM_SERVICES
     )
 
