@@ -505,3 +505,12 @@ class ProsecutionForm(forms.Form):
         help_text="Required when you choose another office than the one the protocol proposes.",
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """``form.fields[name]`` as the choice field it is, for a view to fill in its choices
+    (Django types ``fields`` as plain ``Field``, which has no ``choices``)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"The form field {name!r} is not a choice field.")
+    return field

@@ -18,7 +18,7 @@ from accord.core.model import Sector
 from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from accord.protocols.selectors import protocol_in_force
 from accord.sharing import door
-from accord.web.access import member
+from accord.web.access import member, member_agency, member_user
 
 from . import forms, selectors, services
 from .models import SafetyInstrument
@@ -54,9 +54,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request,
         "cases/list.html",
         {
-            "rows": door.case_list_released(viewer=request.user, stage=stage, limit=50),  # type: ignore[arg-type]
+            "rows": door.case_list_released(viewer=member_user(request), stage=stage, limit=50),
             "stage": stage,
-            "may_open": request.user.has_role(*INTAKE_ROLES),  # type: ignore[union-attr]
+            "may_open": member_user(request).has_role(*INTAKE_ROLES),
         },
     )
 
@@ -64,7 +64,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @member(*INTAKE_ROLES)
 @require_http_methods(["GET", "POST"])
 def case_open(request: HttpRequest) -> HttpResponse:
-    version = protocol_in_force(task_force=request.user.agency.task_force)  # type: ignore[union-attr]
+    version = protocol_in_force(task_force=member_agency(request).task_force)
     if version is None:
         return render(
             request,
@@ -117,7 +117,7 @@ def _intake(request: HttpRequest, form: Any, victims: Any, protocol: Any) -> Any
     suspects = [services.SuspectInput(name=data["suspect_name"])] if data["suspect_name"] else []
     try:
         return services.case_open(
-            actor=request.user,
+            actor=member_user(request),
             title=data["title"],
             incident_kind=data["incident_kind"],
             facts=forms.facts_from(data, protocol),
@@ -146,8 +146,8 @@ def _intake(request: HttpRequest, form: Any, victims: Any, protocol: Any) -> Any
 
 @member(*CASE_ROLES)
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    view = door.case_detail(viewer=request.user, case_id=case_id)  # type: ignore[arg-type]
-    user = request.user
+    view = door.case_detail(viewer=member_user(request), case_id=case_id)
+    user = member_user(request)
     became = selectors.answer_tasks(view, view.protocol)
     answers = [
         {**answer, "tasks": became.get(f"{answer['decision']}:{answer.get('victim_id') or ''}", [])}
@@ -165,13 +165,13 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "answers": answers,
             "is_le": view.access.law_enforcement_or_prosecution,
             "is_vsp": view.access.sector == Sector.VICTIM_SERVICES,
-            "agency_id": user.agency_id,  # type: ignore[union-attr]
-            "is_advocate": user.has_role(Role.ADVOCATE),  # type: ignore[union-attr]
-            "is_interpreter_coordinator": user.has_role(Role.INTERPRETER_COORDINATOR),  # type: ignore[union-attr]
+            "agency_id": user.agency_id,
+            "is_advocate": user.has_role(Role.ADVOCATE),
+            "is_interpreter_coordinator": user.has_role(Role.INTERPRETER_COORDINATOR),
             "links": selectors.case_edit_links(view),
             "team": team_notes(view),
             "now": timezone.now(),
-            "relief": relief_offers(user, view.access, view.immigration),  # type: ignore[arg-type]
+            "relief": relief_offers(user, view.access, view.immigration),
             "may_note": bool(_noted_victims(view, user)),
         },
     )
@@ -180,8 +180,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 @member(*CASE_ROLES)
 @require_http_methods(["GET", "POST"])
 def case_facts(request: HttpRequest, case_id: int) -> HttpResponse:
-    view = door.case_detail(viewer=request.user, case_id=case_id, purpose="facts form")  # type: ignore[arg-type]
-    protocol = door.case_protocol(viewer=request.user, case_id=view.case.id)  # type: ignore[arg-type]
+    view = door.case_detail(viewer=member_user(request), case_id=case_id, purpose="facts form")
+    protocol = door.case_protocol(viewer=member_user(request), case_id=view.case.id)
     facts = dict(view.case.values["facts"])
     per_victim = bool(view.victims)  # her own facts are on her record, not the case's
     if request.method == "POST":
@@ -191,8 +191,8 @@ def case_facts(request: HttpRequest, case_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 plan = services.case_update_facts(
-                    actor=request.user,
-                    case=view.case.id,  # type: ignore[arg-type]
+                    actor=member_user(request),
+                    case=view.case.id,
                     facts=forms.facts_from(form.cleaned_data, protocol),
                     expected_version=form.cleaned_data["lock_version"],
                 )
@@ -218,7 +218,7 @@ def case_facts(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @member(*CASE_ROLES)
 def case_timeline(request: HttpRequest, case_id: int) -> HttpResponse:
-    case, events = door.case_timeline(viewer=request.user, case_id=case_id)  # type: ignore[arg-type]
+    case, events = door.case_timeline(viewer=member_user(request), case_id=case_id)
     return render(request, "cases/timeline.html", {"case": case, "events": events})
 
 
@@ -228,23 +228,25 @@ def case_timeline(request: HttpRequest, case_id: int) -> HttpResponse:
 @member(Role.INVESTIGATOR, Role.ADVOCATE)
 @require_http_methods(["GET", "POST"])
 def referral_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    view = door.case_detail(viewer=request.user, case_id=case_id, purpose="referral form")  # type: ignore[arg-type]
+    view = door.case_detail(viewer=member_user(request), case_id=case_id, purpose="referral form")
     form = forms.ReferralForm(request.POST or None)
-    form.fields["victim"].choices = [(v.id, v.values["pseudonym"]) for v in view.victims]
-    form.fields["to_agency"].choices = [
+    forms.choice_field(form, "victim").choices = [
+        (v.id, v.values["pseudonym"]) for v in view.victims
+    ]
+    forms.choice_field(form, "to_agency").choices = [
         (a.slug, f"{a.name} ({a.get_sector_display()})")
         for a in Agency.objects.filter(
-            task_force_id=request.user.task_force_id,
-            is_active=True,  # type: ignore[union-attr]
+            task_force_id=member_user(request).task_force_id,
+            is_active=True,
             sector__in=[Sector.VICTIM_SERVICES, Sector.LEGAL_SERVICES, Sector.CHILD_PROTECTION],
-        ).exclude(pk=request.user.agency_id)  # type: ignore[union-attr]
+        ).exclude(pk=member_agency(request).pk)
     ]
     if request.method == "POST" and form.is_valid():
         try:
             services.referral_send(
-                actor=request.user,
+                actor=member_user(request),
                 case=case_id,
-                victim_id=form.cleaned_data["victim"],  # type: ignore[arg-type]
+                victim_id=form.cleaned_data["victim"],
                 to_agency_slug=form.cleaned_data["to_agency"],
                 to_service=form.cleaned_data["to_service"],
                 message=form.cleaned_data["message"],
@@ -264,7 +266,7 @@ def referral_new(request: HttpRequest, case_id: int) -> HttpResponse:
 def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpResponse:
     version = _int(request.POST.get("lock_version"))
     kwargs: dict[str, Any] = {
-        "actor": request.user,
+        "actor": member_user(request),
         "referral_id": referral_id,
         "expected_version": version,
     }
@@ -288,18 +290,18 @@ def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpRes
 
 @member(*CASE_ROLES)
 def my_tasks(request: HttpRequest) -> HttpResponse:
-    board = door.tasks_for_user(viewer=request.user)  # type: ignore[arg-type]
+    board = door.tasks_for_user(viewer=member_user(request))
     return render(request, "cases/board.html", {"board": board, "title": "My tasks"})
 
 
 @member(*CASE_ROLES)
 def agency_tasks(request: HttpRequest) -> HttpResponse:
-    board = door.tasks_for_agency(viewer=request.user)  # type: ignore[arg-type]
+    board = door.tasks_for_agency(viewer=member_user(request))
     return render(
         request,
         "cases/board.html",
-        {"board": board, "title": f"Tasks of {request.user.agency.name}"},
-    )  # type: ignore[union-attr]
+        {"board": board, "title": f"Tasks of {member_agency(request).name}"},
+    )
 
 
 @member(*CASE_ROLES)
@@ -307,9 +309,13 @@ def agency_tasks(request: HttpRequest) -> HttpResponse:
 def task_act(request: HttpRequest, task_id: int, action: str) -> HttpResponse:
     version = _int(request.POST.get("lock_version"))
     if action == "take":
-        task = services.task_take(actor=request.user, task_id=task_id, expected_version=version)  # type: ignore[arg-type]
+        task = services.task_take(
+            actor=member_user(request), task_id=task_id, expected_version=version
+        )
     elif action == "complete":
-        task = services.task_complete(actor=request.user, task_id=task_id, expected_version=version)  # type: ignore[arg-type]
+        task = services.task_complete(
+            actor=member_user(request), task_id=task_id, expected_version=version
+        )
     else:
         raise NotFound("No such action.")
     messages.success(request, f"Task {task.get_status_display().lower()}: {task.title}")
@@ -415,11 +421,11 @@ RECORD_KINDS: dict[str, tuple[str, Callable[..., Any], Callable[..., Any]]] = {
 
 def _relief_form(view: door.CaseView, request: HttpRequest, data: Any) -> Any:
     """Only the kinds the signer table lets this viewer open on this case (none: 404)."""
-    kinds = relief_offers(request.user, view.access, [])["kinds"]  # type: ignore[arg-type]
+    kinds = relief_offers(member_user(request), view.access, [])["kinds"]
     if not kinds:
         raise NotFound("No such record kind.")
     form = _with_victims(forms.ReliefForm(data), view)
-    form.fields["kind"].choices = kinds
+    forms.choice_field(form, "kind").choices = kinds
     return form
 
 
@@ -436,16 +442,16 @@ def _noted_victims(view: door.CaseView, user: Any) -> list[tuple[int, str]]:
 
 
 def _advocate_note_form(view: door.CaseView, request: HttpRequest, data: Any) -> Any:
-    victims = _noted_victims(view, request.user)
+    victims = _noted_victims(view, member_user(request))
     if not victims:
         raise NotFound("No such record kind.")
     form = forms.AdvocateNoteForm(data)
-    form.fields["victim"].choices = victims
+    forms.choice_field(form, "victim").choices = victims
     return form
 
 
 def _with_victims(form: Any, view: door.CaseView) -> Any:
-    form.fields["victim"].choices = _victim_choices(view)
+    forms.choice_field(form, "victim").choices = _victim_choices(view)
     return form
 
 
@@ -453,14 +459,16 @@ def _placement_form(view: door.CaseView, request: HttpRequest, data: Any) -> Any
     """Services by name from the directory; the protocol's answer for the chosen victim (from
     ?victim=, else the first) is pre-selected; the override field only for coordinators."""
     form = _with_victims(forms.PlacementForm(data), view)
-    form.fields["service"].choices = services.placement_service_choices(actor=request.user)  # type: ignore[arg-type]
-    if not request.user.has_role(Role.COORDINATOR):  # type: ignore[union-attr]
+    forms.choice_field(form, "service").choices = services.placement_service_choices(
+        actor=member_user(request)
+    )
+    if not member_user(request).has_role(Role.COORDINATOR):
         del form.fields["override_reason"]
     victim_id = _int(request.GET.get("victim")) or (view.victims[0].id if view.victims else None)
     if data is None and victim_id is not None:
         form.fields["victim"].initial = victim_id
         form.fields["service"].initial = services.placement_suggestion(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=member_user(request),
             victim_id=victim_id,
         )
     return form
@@ -469,8 +477,8 @@ def _placement_form(view: door.CaseView, request: HttpRequest, data: Any) -> Any
 def _safety_form(view: door.CaseView, request: HttpRequest, data: Any) -> Any:
     instrument = (
         SafetyInstrument.objects.filter(
-            task_force_id=request.user.task_force_id,
-            is_active=True,  # type: ignore[union-attr]
+            task_force_id=member_user(request).task_force_id,
+            is_active=True,
         )
         .order_by("-created_at")
         .first()
@@ -494,7 +502,7 @@ def record_new(request: HttpRequest, case_id: int, kind: str) -> HttpResponse:
     if kind not in RECORD_KINDS:
         raise NotFound("No such record kind.")
     title, make_form, save = RECORD_KINDS[kind]
-    view = door.case_detail(viewer=request.user, case_id=case_id, purpose=f"{kind} form")  # type: ignore[arg-type]
+    view = door.case_detail(viewer=member_user(request), case_id=case_id, purpose=f"{kind} form")
     form = make_form(view, request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -514,24 +522,24 @@ def record_new(request: HttpRequest, case_id: int, kind: str) -> HttpResponse:
 @require_POST
 def operation_act(request: HttpRequest, operation_id: int, action: str) -> HttpResponse:
     version = _int(request.POST.get("lock_version"))
-    actor = request.user
+    actor = member_user(request)
     if action == "notify":
-        operation = services.operation_notify_committee(actor=actor, operation_id=operation_id)  # type: ignore[arg-type]
+        operation = services.operation_notify_committee(actor=actor, operation_id=operation_id)
     elif action == "ready":
         operation = services.operation_mark_ready(
             actor=actor, operation_id=operation_id, expected_version=version
-        )  # type: ignore[arg-type]
+        )
     elif action == "exception":
         operation = services.operation_exception_record(
             actor=actor,
             operation_id=operation_id,
             reason=request.POST.get("reason", ""),
             expected_version=version,
-        )  # type: ignore[arg-type]
+        )
     elif action == "end":
         operation = services.operation_end(
             actor=actor, operation_id=operation_id, expected_version=version
-        )  # type: ignore[arg-type]
+        )
     else:
         raise NotFound("No such action.")
     messages.success(
@@ -547,9 +555,9 @@ def relief_update(request: HttpRequest, relief_id: int) -> HttpResponse:
     if not form.is_valid():
         raise ValidationError("Choose a status.", data={"field": "status"})
     relief = services.immigration_relief_update(
-        actor=request.user,
+        actor=member_user(request),
         relief_id=relief_id,
-        status=form.cleaned_data["status"],  # type: ignore[arg-type]
+        status=form.cleaned_data["status"],
         expires_on=form.cleaned_data["expires_on"],
         expected_version=_int(request.POST.get("lock_version")),
     )
@@ -562,9 +570,9 @@ def relief_update(request: HttpRequest, relief_id: int) -> HttpResponse:
 def interpreter_book(request: HttpRequest, request_id: int) -> HttpResponse:
     """Book an interpreter; the suspects' names and the conflict attestation appear only to a
     user the sharing rules let see the suspects. Errors keep what was typed."""
-    user = request.user
-    row = door.interpreter_request_for_booking(viewer=user, request_id=request_id)  # type: ignore[arg-type]
-    suspects = door.suspects_for_attestation(viewer=user, case_id=row.case_id)  # type: ignore[arg-type]
+    user = member_user(request)
+    row = door.interpreter_request_for_booking(viewer=user, request_id=request_id)
+    suspects = door.suspects_for_attestation(viewer=user, case_id=row.case_id)
     make = {"attest": suspects is not None, "court": row.court_certified_required}
     status = 200
     if request.method == "POST":
@@ -572,7 +580,7 @@ def interpreter_book(request: HttpRequest, request_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 booked = services.interpreter_assign(
-                    actor=user,  # type: ignore[arg-type]
+                    actor=user,
                     request_id=request_id,
                     expected_version=_int(request.POST.get("lock_version")),
                     **form.cleaned_data,
@@ -584,7 +592,7 @@ def interpreter_book(request: HttpRequest, request_id: int) -> HttpResponse:
                 _form_error(form, error)
             else:
                 messages.success(request, f"Interpreter booked for the {row.language} request.")
-                if user.has_role(Role.INTERPRETER_COORDINATOR):  # type: ignore[union-attr]
+                if user.has_role(Role.INTERPRETER_COORDINATOR):
                     return redirect("cases:interpreter_board")
                 return redirect("cases:detail", case_id=booked.case_id)
     else:
@@ -602,9 +610,9 @@ def interpreter_book(request: HttpRequest, request_id: int) -> HttpResponse:
 def interpreter_attest(request: HttpRequest, request_id: int) -> HttpResponse:
     """The investigating agency confirms a booked interpreter's conflict attestation, with the
     suspects' names in front of it."""
-    user = request.user
-    row = door.interpreter_request_for_booking(viewer=user, request_id=request_id)  # type: ignore[arg-type]
-    suspects = door.suspects_for_attestation(viewer=user, case_id=row.case_id)  # type: ignore[arg-type]
+    user = member_user(request)
+    row = door.interpreter_request_for_booking(viewer=user, request_id=request_id)
+    suspects = door.suspects_for_attestation(viewer=user, case_id=row.case_id)
     if suspects is None:
         raise PermissionDenied("The suspects' names are not released to you.")
     form = forms.InterpreterAttestForm(request.POST or None)
@@ -612,7 +620,7 @@ def interpreter_attest(request: HttpRequest, request_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.interpreter_attestation_confirm(
-                actor=user,  # type: ignore[arg-type]
+                actor=user,
                 request=request_id,
                 expected_version=_int(request.POST.get("lock_version")),
                 **form.cleaned_data,
@@ -638,7 +646,7 @@ def interpreter_attest(request: HttpRequest, request_id: int) -> HttpResponse:
 def placement_end(request: HttpRequest, placement_id: int) -> HttpResponse:
     """The person left the placement; its bed goes back to the directory."""
     placement = services.placement_end(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=member_user(request),
         placement=placement_id,
         expected_version=_int(request.POST.get("lock_version")),
     )
@@ -649,7 +657,7 @@ def placement_end(request: HttpRequest, placement_id: int) -> HttpResponse:
 @member(Role.INTERPRETER_COORDINATOR)
 def interpreter_board(request: HttpRequest) -> HttpResponse:
     """The task force's open interpreter requests (request fields only, never the victim)."""
-    rows = door.interpreter_board(viewer=request.user)  # type: ignore[arg-type]
+    rows = door.interpreter_board(viewer=member_user(request))
     return render(request, "cases/interpreter_board.html", {"rows": rows, "now": timezone.now()})
 
 
@@ -744,7 +752,7 @@ def _edit_page(
 @member(Role.INVESTIGATOR, Role.ADVOCATE)
 @require_http_methods(["GET", "POST"])
 def victim_edit(request: HttpRequest, victim_id: int) -> HttpResponse:
-    edit = selectors.victim_for_edit(viewer=request.user, victim_id=victim_id)  # type: ignore[arg-type]
+    edit = selectors.victim_for_edit(viewer=member_user(request), victim_id=victim_id)
     pseudonym = edit.record.values.get("pseudonym", "")
     return _edit_page(
         request,
@@ -752,7 +760,7 @@ def victim_edit(request: HttpRequest, victim_id: int) -> HttpResponse:
         form_class=forms.VictimEditForm,
         initial=dict(edit.record.values),
         save=lambda typed, version: services.victim_update(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=member_user(request),
             victim_id=victim_id,
             changes=typed,
             expected_version=version,
@@ -765,14 +773,14 @@ def victim_edit(request: HttpRequest, victim_id: int) -> HttpResponse:
 @member(Role.INVESTIGATOR, Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def case_stage(request: HttpRequest, case_id: int) -> HttpResponse:
-    edit = selectors.case_for_stage(viewer=request.user, case_id=case_id)  # type: ignore[arg-type]
+    edit = selectors.case_for_stage(viewer=member_user(request), case_id=case_id)
     return _edit_page(
         request,
         edit=edit,
         form_class=forms.StageForm,
         initial={"stage": edit.record.values["stage_code"]},
         save=lambda typed, version: services.case_stage_set(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=member_user(request),
             case=case_id,
             stage=typed["stage"],
             expected_version=version,
@@ -785,7 +793,7 @@ def case_stage(request: HttpRequest, case_id: int) -> HttpResponse:
 @member(Role.INVESTIGATOR)
 @require_http_methods(["GET", "POST"])
 def operation_edit(request: HttpRequest, operation_id: int) -> HttpResponse:
-    edit = selectors.operation_for_edit(viewer=request.user, operation_id=operation_id)  # type: ignore[arg-type]
+    edit = selectors.operation_for_edit(viewer=member_user(request), operation_id=operation_id)
     name = edit.record.values.get("name", "")
     return _edit_page(
         request,
@@ -793,7 +801,7 @@ def operation_edit(request: HttpRequest, operation_id: int) -> HttpResponse:
         form_class=forms.OperationPlanForm,
         initial=dict(edit.record.values),
         save=lambda typed, version: services.operation_update(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=member_user(request),
             operation_id=operation_id,
             changes=typed,
             expected_version=version,
@@ -806,13 +814,15 @@ def operation_edit(request: HttpRequest, operation_id: int) -> HttpResponse:
 @member(*CASE_ROLES)
 def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        notification_mark_read(user=request.user, notification_id=_int(request.POST.get("id")) or 0)  # type: ignore[arg-type]
+        notification_mark_read(
+            user=member_user(request), notification_id=_int(request.POST.get("id")) or 0
+        )
         return redirect("cases:notifications")
     return render(
         request,
         "cases/notifications.html",
-        {"notifications": door.notifications_for(viewer=request.user)},
-    )  # type: ignore[arg-type]
+        {"notifications": door.notifications_for(viewer=member_user(request))},
+    )
 
 
 # --- immigration-records authorization and certifying officials (8 U.S.C. 1367) --------------
@@ -824,8 +834,8 @@ def relief_access(request: HttpRequest) -> HttpResponse:
     """Coordinators (every agency) and agency leads (their own) authorize users for
     immigration-relief records and designate certifying officials; each change audited, after
     a recent re-authentication (S7)."""
-    user = request.user
-    if not (user.has_role(Role.COORDINATOR) or Agency.objects.filter(lead=user).exists()):  # type: ignore[union-attr,misc]
+    user = member_user(request)
+    if not (user.has_role(Role.COORDINATOR) or Agency.objects.filter(lead=user).exists()):
         raise PermissionDenied(
             "Only coordinators and agency leads manage immigration-records access."
         )
@@ -834,7 +844,7 @@ def relief_access(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             raise ValidationError("Choose a user and a change.", data={"field": "change"})
         done = relief_access_change(
-            actor=user,  # type: ignore[arg-type]
+            actor=user,
             user_id=form.cleaned_data["user"],
             change=form.cleaned_data["change"],
         )
@@ -843,5 +853,5 @@ def relief_access(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/relief_access.html",
-        {"rows": relief_access_rows(actor=user)},  # type: ignore[arg-type]
+        {"rows": relief_access_rows(actor=user)},
     )

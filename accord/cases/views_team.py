@@ -14,7 +14,7 @@ from accord.accounts.models import Agency, Role
 from accord.core.model import Sector
 from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from accord.sharing import door
-from accord.web.access import member
+from accord.web.access import member, member_user
 
 from . import forms, services
 from .models import CaseStage, TaskStatus
@@ -81,19 +81,22 @@ def _team_forms(
     lead_id = view.case.refs.get("lead_agency_id", 0)
     on_case = {p["agency_id"]: p["agency"] for p in view.participants}
     add = forms.ParticipantAddForm(data if action == "add" else None)
-    add.fields["agency"].choices = [("", "Choose an agency")] + [
+    forms.choice_field(add, "agency").choices = [("", "Choose an agency")] + [
         (a.pk, _agency_label(a)) for a in members if a.pk not in on_case
     ]
     remove = forms.ParticipantRemoveForm(data if action == "remove" else None)
-    remove.fields["agency"].choices = [("", "Choose an agency")] + [
+    forms.choice_field(remove, "agency").choices = [("", "Choose an agency")] + [
         (pk, name) for pk, name in on_case.items() if pk != lead_id
     ]
-    remove.fields["reassign_to"].choices = [("", "No open tasks to give away"), *on_case.items()]
+    forms.choice_field(remove, "reassign_to").choices = [
+        ("", "No open tasks to give away"),
+        *on_case.items(),
+    ]
     hand_off = forms.HandOffForm(
         data if action == "hand_off" else None,
         initial={"expected_version": view.case.refs.get("lock_version")},
     )
-    hand_off.fields["agency"].choices = [("", "Choose an agency")] + [
+    forms.choice_field(hand_off, "agency").choices = [("", "Choose an agency")] + [
         (a.pk, _agency_label(a)) for a in members if a.pk != lead_id
     ]
     return {"add": add, "remove": remove, "hand_off": hand_off}
@@ -103,12 +106,12 @@ def _team_post(
     request: HttpRequest, view: door.CaseView, forms_: dict[str, Any], action: str
 ) -> tuple[bool, int, dict[int, str]]:
     """Run the posted action; (done, status, errors of task rows)."""
-    user = request.user
+    user = member_user(request)
     if action == "reassign":
         task_id = _int(request.POST.get("task")) or 0
         try:
             services.task_reassign(
-                actor=user,  # type: ignore[arg-type]
+                actor=user,
                 task=task_id,
                 agency=_int(request.POST.get("agency")),
                 expected_version=_int(request.POST.get("lock_version")),
@@ -124,7 +127,7 @@ def _team_post(
     try:
         if action == "add":
             services.participant_add(
-                actor=user,  # type: ignore[arg-type]
+                actor=user,
                 case=view.case.id,
                 agency=data["agency"],
                 part=data["part"],
@@ -133,7 +136,7 @@ def _team_post(
             messages.success(request, "The agency joined the case.")
         elif action == "remove":
             services.participant_remove(
-                actor=user,  # type: ignore[arg-type]
+                actor=user,
                 case=view.case.id,
                 agency=data["agency"],
                 reason=data["reason"],
@@ -142,7 +145,7 @@ def _team_post(
             messages.success(request, "The agency left the case.")
         else:
             services.lead_hand_off(
-                actor=user,  # type: ignore[arg-type]
+                actor=user,
                 case=view.case.id,
                 agency=data["agency"],
                 reason=data["reason"],
@@ -160,7 +163,7 @@ def _team_post(
 def case_team(request: HttpRequest, case_id: int) -> HttpResponse:
     """Who is on the case, how and when each joined; the lead's users and coordinators add,
     remove, hand off the lead and give tasks to another participant here."""
-    view = door.case_detail(viewer=request.user, case_id=case_id, purpose="case team")  # type: ignore[arg-type]
+    view = door.case_detail(viewer=member_user(request), case_id=case_id, purpose="case team")
     notes = team_notes(view)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     if request.method == "POST":
@@ -172,12 +175,12 @@ def case_team(request: HttpRequest, case_id: int) -> HttpResponse:
             raise NotFound("No such action.")
     members = list(
         Agency.objects.filter(
-            task_force_id=view.case.refs.get("task_force_id") or request.user.task_force_id,
+            task_force_id=view.case.refs.get("task_force_id") or member_user(request).task_force_id,
             is_active=True,
-        )  # type: ignore[union-attr]
+        )
     )
     forms_ = _team_forms(view, members, request.POST if action else None, action)
-    status, task_errors = 200, {}
+    status, task_errors = 200, dict[int, str]()
     if action:
         done, status, task_errors = _team_post(request, view, forms_, action)
         if done:
@@ -207,14 +210,16 @@ def case_team(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_prosecution(request: HttpRequest, case_id: int) -> HttpResponse:
     """Move to prosecution: the protocol proposes the office; another needs a reason."""
-    view = door.case_detail(viewer=request.user, case_id=case_id, purpose="prosecution form")  # type: ignore[arg-type]
+    view = door.case_detail(
+        viewer=member_user(request), case_id=case_id, purpose="prosecution form"
+    )
     notes = team_notes(view)
     if not notes["may_prosecute"]:
         raise PermissionDenied(
             "Only the lead agency's investigators or prosecutors and the coordinators move a "
             "case to prosecution, and only from referral or investigation."
         )
-    case_model, _access = door.case_access(viewer=request.user, case_id=case_id)  # type: ignore[arg-type]
+    case_model, _access = door.case_access(viewer=member_user(request), case_id=case_id)
     proposal = services.prosecuting_office_proposal(case_model)
     offices = Agency.objects.filter(
         task_force_id=case_model.task_force_id, sector=Sector.PROSECUTION, is_active=True
@@ -226,7 +231,7 @@ def case_prosecution(request: HttpRequest, case_id: int) -> HttpResponse:
             "expected_version": view.case.refs.get("lock_version"),
         },
     )
-    form.fields["office"].choices = [("", "Choose an office")] + [
+    forms.choice_field(form, "office").choices = [("", "Choose an office")] + [
         (a.pk, a.name + (" (proposed by the protocol)" if a == proposal.agency else ""))
         for a in offices
     ]
@@ -234,7 +239,7 @@ def case_prosecution(request: HttpRequest, case_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.case_prosecution_start(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=member_user(request),
                 case=case_id,
                 office=form.cleaned_data["office"],
                 reason=form.cleaned_data["reason"],

@@ -18,7 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from accord.errors import PermissionDenied
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from accord.accounts.models import Agency, User
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
 
@@ -67,3 +74,24 @@ def access_of(view: Callable[..., Any]) -> Access | None:
     if declared is None and hasattr(view, "view_class"):
         declared = getattr(view.view_class, ATTRIBUTE, None)
     return declared
+
+
+def member_user(request: HttpRequest) -> User:
+    """The signed-in user a ``member`` view runs for, typed as such.
+
+    The middleware refuses anyone else before the view runs; the check here only turns that
+    guarantee into a type (and fails closed should a view be declared wrongly)."""
+    from accord.accounts.models import User
+
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Sign in as a member of the task force to see this page.")
+    return user
+
+
+def member_agency(request: HttpRequest) -> Agency:
+    """The agency of the user a ``member`` view runs for (the middleware refuses a user of none)."""
+    agency = member_user(request).agency
+    if agency is None:
+        raise PermissionDenied("Only a user of a member agency may see this page.")
+    return agency

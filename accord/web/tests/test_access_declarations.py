@@ -54,3 +54,26 @@ def test_anonymous_users_are_sent_to_sign_in_from_every_member_page():
         assert response.status_code in (302, 401), route.name
         if response.status_code == 302:
             assert "/accounts/" in response["Location"], route.name
+
+
+def test_member_user_and_agency_refuse_who_a_member_view_must_never_see():
+    """The typed accessors fail closed: an anonymous visitor, or a user of no agency, is refused
+    rather than passed on as a member (should a view ever be declared wrongly)."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+
+    from accord.accounts.models import Agency, User
+    from accord.errors import PermissionDenied
+    from accord.web.access import member_agency, member_user
+
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    with pytest.raises(PermissionDenied):
+        member_user(request)
+    request.user = User(username="no-agency")
+    assert member_user(request) is request.user
+    with pytest.raises(PermissionDenied):
+        member_agency(request)
+    agency = Agency(name="Example agency")
+    request.user = User(username="member", agency=agency)
+    assert member_agency(request) is agency
