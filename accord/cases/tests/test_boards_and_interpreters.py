@@ -32,11 +32,11 @@ from .conftest import open_case
 pytestmark = pytest.mark.django_db
 
 
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+def client_for(user) -> Client:
     return sign_in(Client(), user)
 
 
-def _titles(board) -> set[str]:  # type: ignore[no-untyped-def]
+def _titles(board) -> set[str]:
     return {row.title for row in (*board.overdue, *board.due, *board.done)}
 
 

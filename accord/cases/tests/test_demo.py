@@ -24,7 +24,7 @@ def test_demo_loads_every_case(people, task_force):
     load(task_force=task_force)
     assert Case.objects.count() == len(CASES) == 13
     greenhouse = Case.objects.get(title__startswith="Greenhouse workers")
-    ages = sorted(greenhouse.potentialvictims.values_list("age", flat=True))
+    ages = list(greenhouse.potentialvictims.order_by("age").values_list("age", flat=True))
     assert ages == [17, 29, 34]  # each victim her own facts, one a minor
     assert greenhouse.tasks.filter(deadline_id="child-protection-report").count() == 1
     assert set(Case.objects.values_list("stage", flat=True)) == {

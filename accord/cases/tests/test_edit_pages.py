@@ -37,7 +37,7 @@ from .conftest import open_case
 pytestmark = pytest.mark.django_db
 
 
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+def client_for(user) -> Client:
     return sign_in(Client(), user)
 
 

@@ -51,15 +51,15 @@ RELIEF_MARKERS = (
 )
 
 
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+def client_for(user) -> Client:
     return sign_in(Client(), user)
 
 
-def _text(response) -> str:  # type: ignore[no-untyped-def]
+def _text(response) -> str:
     return response.content.decode()
 
 
-def _page(response) -> str:  # type: ignore[no-untyped-def]
+def _page(response) -> str:
     """The page without its per-request CSRF token and request reference."""
     return re.sub(r"[A-Za-z0-9]{64}|[0-9a-f]{16}", "", _text(response))
 
@@ -71,12 +71,12 @@ def _no_relief_words(text: str) -> bool:
     return not any(marker in text for marker in RELIEF_MARKERS)
 
 
-def _cp_task(case) -> Task:  # type: ignore[no-untyped-def]
+def _cp_task(case) -> Task:
     return Task.objects.get(case=case, deadline_id="continued-presence-request")
 
 
 @pytest.fixture
-def hsi_colleague(people, make_member):  # type: ignore[no-untyped-def]
+def hsi_colleague(people, make_member):
     """An investigator of the federal partner (the CP task's owner) without the authorization."""
     user = make_member("investigator.hsi2", roles=[Role.INVESTIGATOR], agency_slug="hsi-riverton")
     user.cjis_training_on = user.background_check_passed_on = timezone.localdate()
@@ -86,7 +86,7 @@ def hsi_colleague(people, make_member):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def relief_case(people):  # type: ignore[no-untyped-def]
+def relief_case(people):
     """A foreign-national victim: the plan gives the federal partner the CP task; a CP request
     is then recorded by the authorized federal agent."""
     case = open_case(people["rpd"])
@@ -211,7 +211,7 @@ def test_task_notifications_are_composed_per_recipient(
     to_colleague = [m for m in mail.outbox if hsi_colleague.email in m.to]
     assert to_colleague
     for message in to_colleague:
-        assert _no_relief_words(message.subject + message.body)
+        assert _no_relief_words(f"{message.subject}{message.body}")
     assert any(CP_TITLE in m.body for m in mail.outbox if people["hsi"].email in m.to)
 
 
@@ -232,7 +232,7 @@ def test_escalation_of_a_relief_task_tells_each_recipient_only_what_they_may_see
     assert any(CP_TITLE in n.body for n in lead)  # the authorized agency lead is told
     for message in mail.outbox:
         if people["hsi"].email not in message.to:
-            assert _no_relief_words(message.subject + message.body)
+            assert _no_relief_words(f"{message.subject}{message.body}")
 
 
 # --- task actions -----------------------------------------------------------------------------

@@ -143,9 +143,9 @@ def test_the_interpreter_coordinator_books_without_the_names_and_the_attestation
     assert AuditEvent.objects.get(event=AuditEventType.INTERPRETER_BOOKED).detail == {
         "attestation_taken": False
     }
-    page = _page(people["rpd"], case)
-    assert "attestation pending: the investigating agency confirms it" in page
-    assert reverse("cases:interpreter_attest", args=[request.pk]) in page
+    text = _page(people["rpd"], case)
+    assert "attestation pending: the investigating agency confirms it" in text
+    assert reverse("cases:interpreter_attest", args=[request.pk]) in text
 
 
 def _booked_pending(people, case) -> InterpreterRequest:

@@ -60,7 +60,7 @@ THREE = [
 ]
 
 
-def _open(people, victims=THREE, **kwargs):  # type: ignore[no-untyped-def]
+def _open(people, victims=THREE, **kwargs):
     return case_open(
         actor=people["rpd"],
         title="Greenhouse workers",
@@ -72,11 +72,11 @@ def _open(people, victims=THREE, **kwargs):  # type: ignore[no-untyped-def]
     )
 
 
-def _tasks(case, deadline_id):  # type: ignore[no-untyped-def]
+def _tasks(case, deadline_id):
     return {t.anchor_ref: t for t in Task.objects.filter(case=case, deadline_id=deadline_id)}
 
 
-def _victim(case, pseudonym):  # type: ignore[no-untyped-def]
+def _victim(case, pseudonym):
     return case.potentialvictims.get(pseudonym=pseudonym)
 
 

@@ -43,7 +43,7 @@ def _person(victim: PotentialVictim, *, age: int, gender: str = "female") -> Non
     PotentialVictim.objects.filter(pk=victim.pk).update(age=age, gender=gender)
 
 
-def _beds(slug: str) -> int:
+def _beds(slug: str) -> int | None:
     return Service.objects.get(slug=slug).beds_available
 
 

@@ -45,7 +45,7 @@ def granted_cp(people, make_member):
     return relief
 
 
-def _reminders(user) -> list[Notification]:  # type: ignore[no-untyped-def]
+def _reminders(user) -> list[Notification]:
     return list(Notification.objects.filter(user=user, kind__startswith="relief_renewal:"))
 
 

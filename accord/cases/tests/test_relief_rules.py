@@ -206,7 +206,7 @@ def test_a_refusal_names_who_may_act():
 # --- the services ask the table ---------------------------------------------------------------
 
 
-def _authorize(*users):  # type: ignore[no-untyped-def]
+def _authorize(*users):
     today = timezone.localdate()
     for user in users:
         user.immigration_relief_authorized = True
@@ -299,7 +299,7 @@ def test_only_certifying_agencies_get_certifying_officials(people):
 # --- authorization and designation in the UI (8 U.S.C. 1367; S7 re-authentication) -----------
 
 
-def _client(user, *, reauthenticated: bool = True):  # type: ignore[no-untyped-def]
+def _client(user, *, reauthenticated: bool = True):
     from django.test import Client
 
     from conftest import sign_in
@@ -312,7 +312,7 @@ def _client(user, *, reauthenticated: bool = True):  # type: ignore[no-untyped-d
     return client
 
 
-def _events(kind: str) -> list:  # type: ignore[type-arg]
+def _events(kind: str) -> list:
     from accord.audit.models import AuditEvent
 
     return list(AuditEvent.objects.filter(event=kind))
