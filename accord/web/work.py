@@ -135,7 +135,7 @@ def _coordinator_sections(
     user: User, counts: door.DashboardCounts, now: datetime
 ) -> list[WorkSection]:
     from accord.directory.selectors import directory_upkeep
-    from accord.training.selectors import agency_compliance, may_see_agency
+    from accord.training.selectors import may_see_agency, people_with_training_expiring
 
     task_force = user.agency.task_force  # type: ignore[union-attr]
     questions = counts.unanswered_questions
@@ -171,12 +171,7 @@ def _coordinator_sections(
         for agency in Agency.objects.filter(task_force=task_force, is_active=True)
         if may_see_agency(viewer=user, agency=agency)
     ]
-    expiring = sum(
-        1
-        for agency in agencies
-        for person in agency_compliance(agency=agency, on=today).people
-        if person.expiring
-    )
+    expiring = people_with_training_expiring(agencies=agencies, on=today)
     upkeep = directory_upkeep(task_force=task_force, now=now)
     sections = [WorkSection("Across the task force", tuple(case_items))]
     sections.append(

@@ -89,9 +89,9 @@ def task_board(viewer: User, query: QuerySet[Any], *, now: datetime) -> TaskBoar
     """Rows of a task board, released through the policy as on the case page."""
     rows: dict[str, list[TaskRow]] = {"overdue": [], "due": [], "done": []}
     tasks = list(
-        query.select_related("case", "case__protocol_version", "owner_agency", "assignee").order_by(
-            "due_at", "pk"
-        )[:BOARD_LIMIT]
+        query.select_related(
+            "case", "case__protocol_version", "case__lead_agency", "owner_agency", "assignee"
+        ).order_by("due_at", "pk")[:BOARD_LIMIT]
     )
     if not tasks:
         return TaskBoard(**rows)

@@ -170,7 +170,14 @@ def referral_inbox(*, viewer: User, now: datetime | None = None) -> list[Referra
             to_agency_id=viewer.agency_id,
             status=m.ReferralStatus.SENT,
         )
-        .select_related("case", "case__protocol_version", "from_agency", "to_agency", "victim")
+        .select_related(
+            "case",
+            "case__protocol_version",
+            "case__lead_agency",
+            "from_agency",
+            "to_agency",
+            "victim",
+        )
         .order_by("sent_at", "pk")[:DASHBOARD_LIMIT]
     )
     if not referrals:
@@ -227,7 +234,7 @@ def unanswered_questions(*, viewer: User, now: datetime | None = None) -> list[U
     )
     plans = list(
         m.ResponsePlan.objects.filter(pk__in=list(latest[: DASHBOARD_LIMIT * 4]))
-        .select_related("case", "case__protocol_version")
+        .select_related("case", "case__protocol_version", "case__lead_agency")
         .order_by("case__opened_at", "pk")
     )
     if not plans:
