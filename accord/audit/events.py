@@ -110,6 +110,8 @@ class AuditEventType(enum.StrEnum):
     CASE_STAGE_CHANGED = "case_stage_changed"
     CASE_PROSECUTION_OFFICE_CHOSEN = "case_prosecution_office_chosen"
     TASK_REASSIGNED = "task_reassigned"
+    # The inbox (issue 13)
+    NOTIFICATIONS_MARKED_READ = "notifications_marked_read"
     # The audit trail itself
     AUDIT_LOG_READ = "audit_log_read"
     AUDIT_VERIFIED = "audit_verified"

@@ -624,10 +624,18 @@ class Notification(models.Model):
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # The item a notification is about ("referral", "task"), so its entry links to it and the
+    # service that finishes the item marks it resolved: nothing stale asks for action.
+    item_kind = models.CharField(max_length=30, blank=True)
+    item_id = models.PositiveIntegerField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_user_unread"),
+            models.Index(fields=["item_kind", "item_id"], name="notification_item"),
+        ]
 
     def __str__(self) -> str:
         return self.subject

@@ -45,14 +45,26 @@ def notify(
     body: str,
     case: Case | None = None,
     now: datetime | None = None,
+    item: Any = None,
 ) -> list[Notification]:
-    """Store one in-app notification per distinct recipient; e-mail them after commit."""
+    """Store one in-app notification per distinct recipient; e-mail them after commit.
+
+    ``item`` (a referral, a task) is the thing the notification is about: its entry links to
+    it and ``notifications_resolve`` marks it done when the item is."""
     now = now or timezone.now()
     unique = {user.pk: user for user in recipients if user is not None}
+    item_kind, item_id = _item_ref(item)
     rows = Notification.objects.bulk_create(
         [
             Notification(
-                user=user, case=case, kind=kind, subject=subject[:200], body=body, created_at=now
+                user=user,
+                case=case,
+                kind=kind,
+                subject=subject[:200],
+                body=body,
+                created_at=now,
+                item_kind=item_kind,
+                item_id=item_id,
             )
             for user in unique.values()
         ]
@@ -96,16 +108,34 @@ def task_notices(
 
 
 def notify_notices(
-    *, notices: Sequence[tuple[User, str, str]], kind: str, case: Any, now: datetime | None = None
+    *,
+    notices: Sequence[tuple[User, str, str]],
+    kind: str,
+    case: Any,
+    now: datetime | None = None,
+    item: Any = None,
+    items: Sequence[Any] | None = None,
 ) -> list[Notification]:
-    """Store composed notices in one insert; e-mail them after commit (one background job)."""
+    """Store composed notices in one insert; e-mail them after commit (one background job).
+
+    ``item`` is what every notice is about; ``items`` (aligned with ``notices``) says it per
+    notice when one insert carries notices about several tasks."""
     now = now or timezone.now()
+    refs = [_item_ref(one) for one in items] if items is not None else None
+    shared = _item_ref(item)
     rows = Notification.objects.bulk_create(
         [
             Notification(
-                user=user, case=case, kind=kind, subject=subject[:200], body=body, created_at=now
+                user=user,
+                case=case,
+                kind=kind,
+                subject=subject[:200],
+                body=body,
+                created_at=now,
+                item_kind=(refs[index] if refs else shared)[0],
+                item_id=(refs[index] if refs else shared)[1],
             )
-            for user, subject, body in notices
+            for index, (user, subject, body) in enumerate(notices)
         ]
     )
     ids = [row.pk for row in rows if row.pk]
@@ -131,7 +161,7 @@ def notify_task(
 ) -> list[Notification]:
     """Notify about one task, composed per recipient (see ``task_notices``)."""
     notices = task_notices(task=task, recipients=recipients, compose=compose, accesses=accesses)
-    return notify_notices(notices=notices, kind=kind, case=task.case, now=now)
+    return notify_notices(notices=notices, kind=kind, case=task.case, now=now, item=task)
 
 
 @task()
@@ -162,7 +192,64 @@ def escalate_overdue_job() -> int:
     return len(tasks_escalate_overdue(now=timezone.now()))
 
 
-def notification_mark_read(*, user: User, notification_id: int) -> None:
-    Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+# --- the inbox: items, resolution, read marks ---------------------------------------------------
+
+#: The items a notification can be about (the model's name is the stored kind).
+ITEM_KINDS = frozenset({"referral", "task"})
+
+
+def _item_ref(item: Any) -> tuple[str, int | None]:
+    if item is None:
+        return "", None
+    kind = item._meta.model_name
+    if kind not in ITEM_KINDS:
+        raise ValueError(f"Notifications are not linked to {kind} records.")
+    return kind, item.pk
+
+
+def notifications_resolve(*, item: Any, now: datetime | None = None) -> int:
+    """The item is done (a referral accepted or declined, a task done): every notification
+    about it stops asking for action. Called by the services that finish the item, inside
+    their transaction; a resolved notification also counts as read. Returns how many changed.
+    """
+    kind, item_id = _item_ref(item)
+    now = now or timezone.now()
+    pending = Notification.objects.filter(item_kind=kind, item_id=item_id, resolved_at__isnull=True)
+    changed = pending.filter(read_at__isnull=True).update(resolved_at=now, read_at=now)
+    return changed + pending.update(resolved_at=now)
+
+
+def notification_mark_read(*, user: User, notification_id: int, now: datetime | None = None) -> int:
+    """Mark one of the user's own notifications read (someone else's is silently untouched:
+    its existence is not confirmed). Audited when it changes a row."""
+    return _mark_read(user=user, now=now, only_id=notification_id)
+
+
+def notifications_mark_all_read(*, user: User, now: datetime | None = None) -> int:
+    """Mark every unread notification of the user read; audited when it changes any."""
+    return _mark_read(user=user, now=now, only_id=None)
+
+
+def _mark_read(*, user: User, now: datetime | None, only_id: int | None) -> int:
+    from accord.audit.events import AuditEventType
+    from accord.audit.services import audit_record
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        unread = Notification.objects.filter(user=user, read_at__isnull=True)
+        if only_id is not None:
+            unread = unread.filter(pk=only_id)
+        ids = list(unread.values_list("pk", flat=True))
+        if not ids:
+            return 0
+        Notification.objects.filter(pk__in=ids).update(read_at=now)
+        audit_record(
+            event=AuditEventType.NOTIFICATIONS_MARKED_READ,
+            actor=user,
+            object_type="cases.notification",
+            object_id=ids[0] if only_id is not None else "",
+            fields=["read_at"],
+            detail={"notification_ids": ids},
+            task_force_id=user.task_force_id,
+        )
+    return len(ids)

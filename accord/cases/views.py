@@ -10,7 +10,9 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.accounts.models import Agency, Role
@@ -22,7 +24,7 @@ from accord.web.access import member, member_agency, member_user
 
 from . import forms, selectors, services
 from .models import SafetyInstrument
-from .notifications import notification_mark_read
+from .notifications import notification_mark_read, notifications_mark_all_read
 from .services.immigration_relief import relief_access_change, relief_access_rows, relief_offers
 from .views_team import team_notes
 
@@ -282,6 +284,8 @@ def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpRes
     else:
         raise NotFound("No such action.")
     messages.success(request, f"Referral {referral.get_status_display().lower()}.")
+    if request.POST.get("next") == reverse("cases:referral_inbox"):
+        return redirect("cases:referral_inbox")
     return redirect("cases:detail", case_id=referral.case_id)
 
 
@@ -290,17 +294,64 @@ def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpRes
 
 @member(*CASE_ROLES)
 def my_tasks(request: HttpRequest) -> HttpResponse:
-    board = door.tasks_for_user(viewer=member_user(request))
-    return render(request, "cases/board.html", {"board": board, "title": "My tasks"})
+    board = door.tasks_for_user(viewer=request.user)  # type: ignore[arg-type]
+    return _board_page(request, board, "My tasks")
 
 
 @member(*CASE_ROLES)
 def agency_tasks(request: HttpRequest) -> HttpResponse:
-    board = door.tasks_for_agency(viewer=member_user(request))
+    """The agency's tasks; a coordinator may ask for another agency's (``?agency=<id>``) or the
+    whole task force's (``?agency=all``), as the dashboard's counts link them."""
+    user = request.user
+    wanted = request.GET.get("agency", "")
+    if user.has_role(Role.COORDINATOR) and wanted:  # type: ignore[union-attr]
+        agency_id = None if wanted == "all" else _int(wanted)
+        agency = (
+            Agency.objects.filter(pk=agency_id, task_force_id=user.task_force_id).first()  # type: ignore[union-attr]
+            if agency_id is not None
+            else None
+        )
+        if agency_id is not None and agency is None:
+            raise NotFound("No such agency.")
+        board = door.tasks_for_task_force(viewer=user, agency_id=agency_id)  # type: ignore[arg-type]
+        title = f"Tasks of {agency.name}" if agency else "Open tasks of the task force"
+        return _board_page(request, board, title)
+    board = door.tasks_for_agency(viewer=user)  # type: ignore[arg-type]
+    return _board_page(request, board, f"Tasks of {user.agency.name}")  # type: ignore[union-attr]
+
+
+#: The words a filtered board's heading adds, per filter parameter value.
+TASK_FILTER_WORDS = {
+    "today": "due today",
+    "overdue": "overdue",
+    "unassigned": "not taken by anyone",
+    "escalated": "escalated",
+}
+
+
+def _board_page(request: HttpRequest, board: door.TaskBoard, title: str) -> HttpResponse:
+    """A task board, narrowed by the dashboard's filters (``due``, ``assigned=none``,
+    ``escalated=1``) with the same predicate the dashboard counts with."""
+    due = request.GET.get("due", "")
+    task_filter = door.TaskFilter(
+        due=due if due in ("today", "overdue") else "",
+        unassigned=request.GET.get("assigned") == "none",
+        escalated=request.GET.get("escalated") == "1",
+    )
+    zone = door.local_zone(request.user.agency.task_force)  # type: ignore[union-attr]
+    board = door.filter_tasks(board, task_filter, now=timezone.now(), zone=zone)
+    words = [TASK_FILTER_WORDS[task_filter.due]] if task_filter.due else []
+    words += ["not taken by anyone"] if task_filter.unassigned else []
+    words += ["escalated"] if task_filter.escalated else []
     return render(
         request,
         "cases/board.html",
-        {"board": board, "title": f"Tasks of {member_agency(request).name}"},
+        {
+            "board": board,
+            "title": title + (f": {', '.join(words)}" if words else ""),
+            "filtered": task_filter.active,
+            "zone": zone,
+        },
     )
 
 
@@ -321,7 +372,10 @@ def task_act(request: HttpRequest, task_id: int, action: str) -> HttpResponse:
     messages.success(request, f"Task {task.get_status_display().lower()}: {task.title}")
     target = request.POST.get("next", "")
     return redirect(
-        target if target in ("/cases/tasks/mine/", "/cases/tasks/agency/") else "cases:my_tasks"
+        target
+        if target.split("?")[0] in ("/cases/tasks/mine/", "/cases/tasks/agency/")
+        and url_has_allowed_host_and_scheme(target, allowed_hosts=None)
+        else "cases:my_tasks"
     )
 
 
@@ -811,17 +865,69 @@ def operation_edit(request: HttpRequest, operation_id: int) -> HttpResponse:
     )
 
 
-@member(*CASE_ROLES)
+@member()
+@require_http_methods(["GET", "POST"])
 def notifications(request: HttpRequest) -> HttpResponse:
+    """The inbox: newest first, each entry linking to its item; mark one or all read (POST)."""
     if request.method == "POST":
-        notification_mark_read(
-            user=member_user(request), notification_id=_int(request.POST.get("id")) or 0
-        )
+        if request.POST.get("all"):
+            notifications_mark_all_read(user=request.user)  # type: ignore[arg-type]
+        else:
+            notification_mark_read(
+                user=member_user(request), notification_id=_int(request.POST.get("id")) or 0
+            )
         return redirect("cases:notifications")
+    rows = door.notifications_for(viewer=request.user, limit=100)  # type: ignore[arg-type]
     return render(
         request,
         "cases/notifications.html",
-        {"notifications": door.notifications_for(viewer=member_user(request))},
+        {
+            "notifications": [{**row, "link": _notification_link(request, row)} for row in rows],
+            "unread": sum(1 for row in rows if not row["read_at"]),
+            "zone": door.local_zone(request.user.agency.task_force),  # type: ignore[union-attr]
+        },
+    )
+
+
+def _notification_link(request: HttpRequest, row: dict[str, Any]) -> tuple[str, str] | None:
+    """(words, url) of the item a notification is about: an undecided referral to the viewer's
+    agency opens the referral inbox; anything else on a case opens the case at the item."""
+    case_id = row.get("case_id")
+    undecided_referral = row.get("item_kind") == "referral" and not row.get("resolved_at")
+    if undecided_referral and request.user.has_role(Role.ADVOCATE):  # type: ignore[union-attr]
+        return "Accept or decline", f"{reverse('cases:referral_inbox')}#referral-{row['item_id']}"
+    if not case_id:
+        return None
+    url = reverse("cases:detail", args=[case_id])
+    if row.get("item_kind") == "task":
+        return "Open the task", f"{url}#task-{row['item_id']}"
+    return "Open the case", url
+
+
+# --- the dashboard's lists: referral inbox, unanswered questions ------------------------------
+
+
+@member(Role.ADVOCATE)
+def referral_inbox(request: HttpRequest) -> HttpResponse:
+    """Referrals sent to the advocate's agency awaiting its decision, oldest first."""
+    return render(
+        request,
+        "cases/referral_inbox.html",
+        {
+            "rows": door.referral_inbox(viewer=request.user),  # type: ignore[arg-type]
+            "decline_form": forms.DeclineForm(),
+            "zone": door.local_zone(request.user.agency.task_force),  # type: ignore[union-attr]
+        },
+    )
+
+
+@member(Role.COORDINATOR)
+def unanswered_questions(request: HttpRequest) -> HttpResponse:
+    """Open cases whose plan could not answer a question: someone must decide by hand."""
+    return render(
+        request,
+        "cases/unanswered.html",
+        {"rows": door.unanswered_questions(viewer=request.user)},  # type: ignore[arg-type]
     )
 
 

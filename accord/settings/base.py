@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "accord.web.context_processors.navigation",
+                "accord.web.context_processors.inbox",
             ],
         },
     }

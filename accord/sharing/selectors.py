@@ -207,6 +207,24 @@ def agency_releases(*, viewer: User, now: datetime | None = None) -> AgencyRelea
     )
 
 
+def agency_releases_expiring_count(*, viewer: User, now: datetime | None = None) -> int:
+    """How many of the viewer's agency's releases in effect expire within 7 days: the same
+    rows as the releases index's "Expiring within 7 days" section, counted without disclosing
+    anything (no victim label is read, so nothing is audited)."""
+    if not is_provider_advocate(viewer):
+        return 0
+    now = now or timezone.now()
+    candidates = _releases(
+        task_force_id=viewer.task_force_id,
+        produced_by_id=viewer.agency_id,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+        expires_at__lte=now + EXPIRY_NOTICE_AHEAD,
+        starts_at__lte=now,
+    )
+    return sum(1 for release in candidates if _row(release, now=now).in_effect)
+
+
 @dataclass(frozen=True)
 class ReleaseDetail:
     """Everything recorded about one release, except the signed form's contents."""

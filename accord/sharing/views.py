@@ -198,7 +198,8 @@ def release_signed_form(request: HttpRequest, release_id: int) -> HttpResponse:
 @member(Role.ADVOCATE)
 @require_http_methods(["GET"])
 def releases_index(request: HttpRequest) -> HttpResponse:
-    """The agency's releases in effect; those expiring within 7 days first."""
+    """The agency's releases in effect; those expiring within 7 days first (only those with
+    ``?expiring=1``, as the dashboard's count links it)."""
     user = _user(request)
     return render(
         request,
@@ -206,5 +207,6 @@ def releases_index(request: HttpRequest) -> HttpResponse:
         {
             "releases": selectors.agency_releases(viewer=user),
             "is_provider": door.is_provider_advocate(user),
+            "expiring_only": request.GET.get("expiring") == "1",
         },
     )

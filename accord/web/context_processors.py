@@ -38,3 +38,13 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             continue
         items.append({"label": item.label, "url": url, "active": request.path == url})
     return {"navigation": items}
+
+
+def inbox(request: HttpRequest) -> dict[str, object]:
+    """The header's bell: the user's unread notifications, one indexed count query."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_verified():
+        return {}
+    from accord.sharing import door
+
+    return {"unread_notifications": door.unread_count(viewer=user)}

@@ -32,6 +32,7 @@ from ..models import (
     Task,
     TaskStatus,
 )
+from ..notifications import notifications_resolve
 from ..plan import plan_changes, plan_compute
 from ..tasks import tasks_for_anchor, tasks_no_longer_applying
 from ._common import (
@@ -390,6 +391,7 @@ def _tasks_follow(*, actor: User, case: Case, evaluation: CaseEvaluation, now: d
     for task in stale:
         task.status = TaskStatus.CANCELLED
         bump(task, ["status"])
+        notifications_resolve(item=task, now=now)
         event_add(
             case=case,
             actor=actor,
@@ -410,13 +412,15 @@ def _notify_task_owners(*, case: Case, tasks: Sequence[Task], now: datetime) -> 
 
     accesses: dict[tuple[int, int], Any] = {}  # each recipient's standing, read once
     recipients: dict[tuple[int, str], list[User]] = {}
-    notices = []
+    notices: list[tuple[User, str, str]] = []
+    items: list[Task] = []
     for task in tasks:
         if task.owner_agency is None:
             continue
         who = (task.owner_agency.pk, task.owner_role)
         if who not in recipients:
             recipients[who] = agency_recipients(task.owner_agency, role=task.owner_role)
+        before = len(notices)
         notices += task_notices(
             task=task,
             recipients=recipients[who],
@@ -426,8 +430,9 @@ def _notify_task_owners(*, case: Case, tasks: Sequence[Task], now: datetime) -> 
                 f"Case {case.number}: {title}. Due {task.due_at:%Y-%m-%d %H:%M} UTC.",
             ),
         )
+        items += [task] * (len(notices) - before)
     if notices:
-        notify_notices(notices=notices, kind="task_assigned", case=case, now=now)
+        notify_notices(notices=notices, kind="task_assigned", case=case, now=now, items=items)
 
 
 def case_stage_set(

@@ -13,7 +13,7 @@ from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationE
 from accord.sharing.door import fields_released_to_agency
 
 from ..models import Case, JoinedVia, PotentialVictim, Referral, ReferralKind, ReferralStatus
-from ..notifications import notify
+from ..notifications import notifications_resolve, notify
 from ..plan import answer_rows
 from ..tasks import referral_tasks_done, tasks_for_anchor
 from ._common import (
@@ -182,6 +182,7 @@ def referral_send(
             body=f"{require_member(actor).name} referred a potential victim ({victim.pseudonym}) on case {case.number} to {to_agency.name}. Please accept or decline.",
             case=case,
             now=now,
+            item=referral,
         )
     return referral
 
@@ -258,6 +259,7 @@ def referral_accept(
             now=now,
         )
         audit(actor=actor, event=AuditEventType.RECORD_UPDATED, record=referral, fields=["status"])
+        notifications_resolve(item=referral, now=now)
         notify(
             recipients=[referral.sent_by],
             kind="referral_accepted",
@@ -303,6 +305,7 @@ def referral_decline(
         ):
             task.status = TaskStatus.CANCELLED
             bump(task, ["status"])
+            notifications_resolve(item=task, now=now)
         event_add(
             case=referral.case,
             actor=actor,
@@ -317,6 +320,7 @@ def referral_decline(
             record=referral,
             fields=["status", "decline_reason"],
         )
+        notifications_resolve(item=referral, now=now)
         notify(
             recipients=[referral.sent_by],
             kind="referral_declined",

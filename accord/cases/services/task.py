@@ -13,7 +13,7 @@ from accord.errors import NotFound, PermissionDenied, ValidationError
 from accord.sharing.door import case_access, task_visible
 
 from ..models import CaseParticipant, Task, TaskStatus
-from ..notifications import notify, notify_task
+from ..notifications import notifications_resolve, notify, notify_task
 from ._common import (
     agency_recipients,
     audit,
@@ -155,6 +155,7 @@ def task_complete(
             now=now,
         )
         audit(actor=actor, event=AuditEventType.RECORD_UPDATED, record=task, fields=["status"])
+        notifications_resolve(item=task, now=now)
     return task
 
 
@@ -167,6 +168,7 @@ def task_complete_for(*, task: Task, actor: User, now: datetime) -> None:
         if not task.assignee_id:
             task.assignee = actor
         bump(task, ["status", "completed_at", "completed_by", "assignee"])
+        notifications_resolve(item=task, now=now)
 
 
 def tasks_escalate_overdue(*, now: datetime) -> list[Task]:
@@ -301,5 +303,6 @@ def task_reassign(
                 body=f"Case {case.number}: {task.title}. Due {task.due_at:%Y-%m-%d %H:%M} UTC.",
                 case=case,
                 now=now,
+                item=task,
             )
     return task

@@ -10,7 +10,8 @@ and writes the audit event naming the fields disclosed (S15).
 
 Modules: ``access`` (a viewer's standing on a case, the decision cache, who may open which
 case), ``release`` (one record), ``pages`` (case list, case page, timeline, edit records,
-"why"), ``boards`` (task and interpreter boards, notifications), ``aggregates`` (counts for
+"why"), ``boards`` (task and interpreter boards, notifications), ``dashboard`` (counts of a
+viewer's work and the filtered lists they open), ``aggregates`` (counts for
 reports), ``registry`` (the case models and field classes the cases app registers).
 """
 
@@ -49,6 +50,19 @@ from .boards import (
     tasks_for_agency,
     tasks_for_user,
     unread_count,
+)
+from .dashboard import (
+    DashboardCounts,
+    ReferralRow,
+    TaskFilter,
+    UnansweredRow,
+    age_words,
+    dashboard_counts,
+    filter_tasks,
+    local_zone,
+    referral_inbox,
+    tasks_for_task_force,
+    unanswered_questions,
 )
 from .pages import (
     RESTRICTED_TASK,
@@ -94,16 +108,21 @@ __all__ = [
     "CaseSummary",
     "CaseView",
     "CaseWithVictims",
+    "DashboardCounts",
     "DecisionCache",
     "FieldExplanation",
     "InterpreterRow",
     "RecordForEdit",
+    "ReferralRow",
     "Released",
     "ServedVictim",
     "TaskBoard",
+    "TaskFilter",
     "TaskRow",
+    "UnansweredRow",
     "Visibility",
     "access_for",
+    "age_words",
     "audit_disclosure",
     "case_access",
     "case_aggregate_rows",
@@ -118,14 +137,18 @@ __all__ = [
     "cases_for",
     "cji_cleared",
     "consent_views_for",
+    "dashboard_counts",
     "field_explanation",
     "field_visible",
     "fields_released_to_agency",
+    "filter_tasks",
     "interpreter_board",
     "interpreter_request_for_booking",
     "is_provider_advocate",
+    "local_zone",
     "notifications_for",
     "record_for_edit",
+    "referral_inbox",
     "register_case_data",
     "release",
     "served_victim",
@@ -133,7 +156,9 @@ __all__ = [
     "task_title_for",
     "task_visible",
     "tasks_for_agency",
+    "tasks_for_task_force",
     "tasks_for_user",
+    "unanswered_questions",
     "unread_count",
     "victim_labels",
     "visible_cases_query",

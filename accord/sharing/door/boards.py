@@ -60,6 +60,7 @@ class TaskRow:
     lock_version: int
     may_take: bool
     may_complete: bool
+    owner_agency_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,9 @@ def task_board(viewer: User, query: QuerySet[Any], *, now: datetime) -> TaskBoar
     """Rows of a task board, released through the policy as on the case page."""
     rows: dict[str, list[TaskRow]] = {"overdue": [], "due": [], "done": []}
     tasks = list(
-        query.select_related("case", "case__protocol_version", "owner_agency", "assignee").order_by(
-            "due_at", "pk"
-        )[:BOARD_LIMIT]
+        query.select_related(
+            "case", "case__protocol_version", "case__lead_agency", "owner_agency", "assignee"
+        ).order_by("due_at", "pk")[:BOARD_LIMIT]
     )
     if not tasks:
         return TaskBoard(**rows)
@@ -127,6 +128,7 @@ def task_board(viewer: User, query: QuerySet[Any], *, now: datetime) -> TaskBoar
             may_complete=visible
             and open_
             and (task.assignee_id == viewer.pk or (own_agency and not task.assignee_id)),
+            owner_agency_id=task.owner_agency_id,
         )
         if not open_:
             rows["done"].append(row)
@@ -292,11 +294,26 @@ def suspects_for_attestation(
 # --- notifications ----------------------------------------------------------------------------
 
 
-def notifications_for(*, viewer: User, limit: int = 50) -> list[dict[str, Any]]:
-    """The viewer's own notifications (composed, when sent, from what the viewer may see)."""
+def notifications_for(
+    *, viewer: User, limit: int = 50, unread_only: bool = False
+) -> list[dict[str, Any]]:
+    """The viewer's own notifications (composed, when sent, from what the viewer may see),
+    with the item each is about and whether that item is done (``resolved_at``)."""
+    query = m.Notification.objects.filter(user=viewer)
+    if unread_only:
+        query = query.filter(read_at__isnull=True)
     return list(
-        m.Notification.objects.filter(user=viewer).values(
-            "id", "subject", "body", "created_at", "read_at", "case_id", "kind"
+        query.values(
+            "id",
+            "subject",
+            "body",
+            "created_at",
+            "read_at",
+            "case_id",
+            "kind",
+            "item_kind",
+            "item_id",
+            "resolved_at",
         )[:limit]
     )
 
