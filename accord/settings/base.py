@@ -77,6 +77,8 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "accord.web.context_processors.navigation",
             ],
+            # {{ code|label }}, |reason, |reasons, |event: codes shown as words everywhere
+            "builtins": ["accord.web.templatetags.words"],
         },
     }
 ]
