@@ -194,6 +194,7 @@ PROTOCOL_VALUES: Mapping[str, str] = {
     "not_while_screened": "not while being screened",
     "multi_state": "several states",
     "cji_access": "access to criminal justice information",
+    "party_leads": "the parties' agency leads",
 }
 
 #: Model names in audit field paths (``potentialvictim.legal_name``).
