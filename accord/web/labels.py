@@ -180,6 +180,7 @@ PROTOCOL_VALUES: Mapping[str, str] = {
     "investigating_officer": "the investigating officer",
     "certifying_official": "the certifying official",
     "investigating_agency": "the investigating agency",
+    "serving_provider": "the serving provider",
     "prosecuting_office": "the prosecuting office",
     "requesting_agency": "the requesting agency",
     "continued_presence": "Continued Presence",

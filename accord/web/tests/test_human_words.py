@@ -309,11 +309,46 @@ def _scan_role(
     return findings, scanned
 
 
+def _records_the_demo_lacks() -> None:
+    """A Continued Presence request and a placement, so their lines and pages are scanned too
+    (made through the services, on the first demo victim each user may act for)."""
+    from accord.accounts.models import User
+    from accord.cases import services
+    from accord.cases.models import ImmigrationRelief, Placement, PotentialVictim
+    from accord.errors import AccordError
+
+    victims = list(PotentialVictim.objects.order_by("pk").values_list("pk", flat=True))
+    makers = (
+        (
+            "investigator.hsi",
+            lambda actor, victim: services.immigration_relief_create(
+                actor=actor, victim_id=victim, kind="continued_presence"
+            ),
+        ),
+        (
+            "advocate.harbor",
+            lambda actor, victim: services.placement_record(
+                actor=actor, victim_id=victim, kind="shelter", details="Safe house"
+            ),
+        ),
+    )
+    for username, make in makers:
+        actor = User.objects.get(username=username)
+        for victim in victims:
+            try:
+                make(actor, victim)
+            except AccordError:
+                continue
+            break
+    assert ImmigrationRelief.objects.exists() and Placement.objects.exists()
+
+
 def test_no_page_shows_a_machine_identifier_to_any_role():
     from accord.accounts.models import User
     from accord.demo import load_demo
 
     load_demo()
+    _records_the_demo_lacks()
     slugs = _known_slugs()
     usernames = frozenset(User.objects.values_list("username", flat=True))
     arguments = _arguments()

@@ -49,7 +49,8 @@ def test_a_reason_code_becomes_a_sentence():
 def test_booleans_and_codes_read_as_words():
     assert labels.label(False) == "no" and labels.label(True) == "yes"
     assert labels.label("federal_case_agent") == "the federal case agent"
-    assert labels.label("serving_provider") == "Serving provider"
+    assert labels.label("serving_provider") == "the serving provider"
+    assert labels.label("interpreter_coordinator") == "Interpreter coordinator"
     assert labels.label("potentialvictim.legal_name") == "potential victim legal name"
     assert labels.label("Plain words stay") == "Plain words stay"
 
