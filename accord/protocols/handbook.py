@@ -102,6 +102,8 @@ class Handbook:
     contacts: Sequence[Contact]
     generated_at: Any = field(default=None)
     section_titles: tuple[str, ...] = SECTION_TITLES
+    #: (level name, who decides in words, hours) for the conflict-resolution ladder
+    escalation: Sequence[tuple[str, str, int]] = ()
 
 
 def _cell(protocol: Protocol, factor_id: str, rule: Any) -> str:
@@ -315,6 +317,14 @@ def build_handbook(*, version: ProtocolVersion, sector: str | None = None) -> Ha
         sharing=_sharing(protocol),
         contacts=_contacts(version, protocol, sector),
         generated_at=timezone.now(),
+        escalation=[
+            (
+                level.name,
+                protocol_names(protocol).get(level.decided_by) or labels.label(level.decided_by),
+                level.time_limit_hours,
+            )
+            for level in protocol.escalation
+        ],
     )
 
 
