@@ -2,16 +2,12 @@ from __future__ import annotations
 
 from django import forms
 
-from .events import AuditEventType, Outcome
+from accord.web.labels import event_choices, outcome_choices
 
 
 class AuditFilterForm(forms.Form):
-    event = forms.ChoiceField(
-        required=False, choices=[("", "Any event")] + [(e.value, e.value) for e in AuditEventType]
-    )
-    outcome = forms.ChoiceField(
-        required=False, choices=[("", "Any outcome")] + [(o.value, o.value) for o in Outcome]
-    )
+    event = forms.ChoiceField(required=False, choices=[("", "Any event"), *event_choices()])
+    outcome = forms.ChoiceField(required=False, choices=[("", "Any outcome"), *outcome_choices()])
     username = forms.CharField(required=False, max_length=150, label="User")
     object_type = forms.CharField(required=False, max_length=80, label="Object type")
     object_id = forms.CharField(required=False, max_length=80, label="Object id")

@@ -21,6 +21,7 @@ from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationE
 from accord.protocols.selectors import protocol_in_force
 from accord.sharing import door
 from accord.web.access import member, member_agency, member_user
+from accord.web.labels import ProtocolWords
 
 from . import forms, selectors, services
 from .models import SafetyInstrument
@@ -157,6 +158,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     ]
     people = list(dict.fromkeys(a.get("victim_id") for a in answers if a.get("victim_id")))
     answers.sort(key=lambda a: people.index(a["victim_id"]) + 1 if a.get("victim_id") else 0)
+    words = ProtocolWords.for_task_force(user.agency.task_force_id, view.protocol)  # type: ignore[union-attr]
+    answers = [words.answer(answer) for answer in answers]
     return render(
         request,
         "cases/detail.html",

@@ -98,7 +98,7 @@ def deciders_for(*, disagreement: Disagreement, level: int | None = None) -> Dec
         )
         readings.append("the coordinators, because no lead is recorded for the deciders")
     unique = {user.pk: user for user in users}
-    explanation = f"“{text}” read as " + "; ".join(readings) if text else "; ".join(readings)
+    explanation = "; ".join(readings)
     return Deciders(
         level=wanted,
         decided_by=text,

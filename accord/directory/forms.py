@@ -11,6 +11,7 @@ from django.utils.text import slugify
 
 from accord.accounts.models import Agency
 from accord.core.limits import size_text
+from accord.web import labels
 
 from .hsds import import_limits
 from .models import ServiceStatus
@@ -203,7 +204,7 @@ class ServiceFieldsForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["jurisdictions"].choices = [  # type: ignore[attr-defined]
-            (slug, f"{name} ({slug})" if name != slug else slug)
+            (slug, name if name != slug else labels.label(slug))
             for slug, name in sorted(jurisdictions.items(), key=lambda item: item[1])
         ]
         statuses = [s for s in ServiceStatus if s in EDITABLE_STATUSES or s == current_status]

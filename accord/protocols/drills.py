@@ -22,7 +22,7 @@ from accord.core.evaluate import DecisionResult, evaluate_protocol, json_value
 from accord.core.model import Protocol
 from accord.errors import ValidationError
 
-from .situations import factor_label, format_value
+from .situations import factor_label, format_value, protocol_names
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def _answer(protocol: Protocol, decision_id: str, result: DecisionResult) -> Ans
     elif value is None and not result.rules:
         text = "No rule answers this situation"
     else:
-        text = format_value(value)
+        text = format_value(value, protocol_names(protocol))
     answered = result.answered and (value is not None or bool(result.rules))
     return Answer(
         decision=decision_id,

@@ -14,6 +14,7 @@ the stylesheet is passed as a string and nothing else is loaded.
 from __future__ import annotations
 
 import pathlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,10 +27,11 @@ from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.core.model import Decision, FactorKind, Protocol, Sector
 from accord.errors import ValidationError
+from accord.web import labels
 
 from .models import ProtocolVersion
 from .selectors import signatures
-from .situations import describe_values, factor_label, format_value
+from .situations import describe_values, factor_label, format_value, protocol_names
 
 STYLESHEET = pathlib.Path(__file__).parent / "static" / "protocols" / "handbook.css"
 
@@ -100,6 +102,8 @@ class Handbook:
     contacts: Sequence[Contact]
     generated_at: Any = field(default=None)
     section_titles: tuple[str, ...] = SECTION_TITLES
+    #: (level name, who decides in words, hours) for the conflict-resolution ladder
+    escalation: Sequence[tuple[str, str, int]] = ()
 
 
 def _cell(protocol: Protocol, factor_id: str, rule: Any) -> str:
@@ -118,10 +122,11 @@ def _cell(protocol: Protocol, factor_id: str, rule: Any) -> str:
 
 
 def _table(protocol: Protocol, decision: Decision) -> TableView:
+    names = protocol_names(protocol)
     rows = []
     for rule in decision.rules:
         cells = tuple(_cell(protocol, factor_id, rule) for factor_id in decision.inputs)
-        outs = tuple(format_value(rule.outputs.get(o.name)) for o in decision.outputs)
+        outs = tuple(format_value(rule.outputs.get(o.name), names) for o in decision.outputs)
         rows.append((rule.id, cells, outs, rule.how))
     return TableView(
         decision=decision,
@@ -144,12 +149,14 @@ def _duration(minutes: int) -> str:
 
 def _deadlines(protocol: Protocol, sector: str | None) -> list[dict[str, str]]:
     rows = []
+    names = protocol_names(protocol)
     for deadline in protocol.deadlines:
         if sector and deadline.owner_sector and str(deadline.owner_sector) != sector:
             continue
         when = "; ".join(_when_text(protocol, f, c) for f, c in deadline.when.items())
         when_output = "; ".join(
-            f"{k} is {format_value(v)}" for k, v in deadline.when_output.items()
+            f"{_output_words(protocol, k)} is {format_value(v, names)}"
+            for k, v in deadline.when_output.items()
         )
         timing = (
             f"{_duration(deadline.offset_minutes)} before {deadline.anchor.replace('_', ' ')}"
@@ -161,13 +168,13 @@ def _deadlines(protocol: Protocol, sector: str | None) -> list[dict[str, str]]:
             for part in (
                 sector_label(deadline.owner_sector) if deadline.owner_sector else "",
                 deadline.owner_role.replace("_", " "),
-                deadline.owner_organization or "",
+                names.get(deadline.owner_organization or "", deadline.owner_organization or ""),
             )
             if part
         )
         rows.append(
             {
-                "task": deadline.task,
+                "task": _PLACEHOLDER.sub(lambda m: _placeholder_words(protocol, m), deadline.task),
                 "owner": owner,
                 "timing": timing,
                 "when": " and ".join(part for part in (when, when_output) if part) or "always",
@@ -176,12 +183,40 @@ def _deadlines(protocol: Protocol, sector: str | None) -> list[dict[str, str]]:
     return rows
 
 
+_PLACEHOLDER = re.compile(r"\{([a-z0-9_]+(?:\.[a-z0-9_]+)?)\}")
+
+
+def _output_words(protocol: Protocol, reference: str) -> str:
+    """ "operation_coordination.coordinate" as "coordinate (operation coordination)"."""
+    decision_id, _, output_name = reference.partition(".")
+    decision = protocol.decisions.get(decision_id)
+    output = (
+        next((o for o in decision.outputs if o.name == output_name), None) if decision else None
+    )
+    what = (output.label if output and output.label else output_name).replace("_", " ")
+    return f"{what} ({decision_id.replace('_', ' ')})" if decision_id else what
+
+
+def _placeholder_words(protocol: Protocol, match: re.Match[str]) -> str:
+    """A task's ``{decision.output}`` placeholder as the handbook reader should read it."""
+    reference = match.group(1)
+    if reference == "victim":
+        return "the potential victim"
+    if "." not in reference:
+        return reference.replace("_", " ")
+    return "the " + _output_words(protocol, reference).split(" (")[0] + " the plan names"
+
+
 def _sharing(protocol: Protocol) -> list[dict[str, str]]:
     return [
         {
             "id": rule.id,
-            "what": str(rule.field_class)
-            + (f" ({', '.join(sorted(rule.categories))})" if rule.categories else ""),
+            "what": labels.FIELD_CLASSES.get(str(rule.field_class), str(rule.field_class))
+            + (
+                f" ({', '.join(sorted(c.replace('_', ' ') for c in rule.categories))})"
+                if rule.categories
+                else ""
+            ),
             "from": ", ".join(sorted(sector_label(s) for s in rule.from_sectors)),
             "to": ", ".join(sorted(sector_label(s) for s in rule.to_sectors)),
             "stages": ", ".join(sorted(str(s) for s in rule.stages)),
@@ -286,6 +321,14 @@ def build_handbook(*, version: ProtocolVersion, sector: str | None = None) -> Ha
         sharing=_sharing(protocol),
         contacts=_contacts(version, protocol, sector),
         generated_at=timezone.now(),
+        escalation=[
+            (
+                level.name,
+                protocol_names(protocol).get(level.decided_by) or labels.label(level.decided_by),
+                level.time_limit_hours,
+            )
+            for level in protocol.escalation
+        ],
     )
 
 

@@ -21,7 +21,16 @@ def factor_label(protocol: Protocol, factor_id: str) -> str:
     return (factor.label or factor_id) if factor is not None else factor_id
 
 
-def format_value(value: Any) -> str:
+def protocol_names(protocol: Protocol) -> dict[str, str]:
+    """The names a protocol gives its own ids: directory entries, committees, courses."""
+    names = {ref_id: ref.name for ref_id, ref in protocol.directory.items()}
+    names.update(protocol.committees)
+    names.update({t.id: t.course for t in protocol.training if t.course})
+    return names
+
+
+def format_value(value: Any, names: Mapping[str, str] | None = None) -> str:
+    """An output or fact value in words: directory and committee ids by ``names``."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if value is None:
@@ -31,9 +40,14 @@ def format_value(value: Any) -> str:
             return "∞" if value > 0 else "-∞"
         return str(int(value)) if value == value.to_integral_value() else str(value.normalize())
     if isinstance(value, tuple | list):
-        return " + ".join(format_value(item) for item in value)
+        return " + ".join(format_value(item, names) for item in value)
     if isinstance(value, Mapping):
-        return ", ".join(f"{key}: {format_value(item)}" for key, item in value.items())
+        return ", ".join(
+            f"{str(key).replace('_', ' ')}: {format_value(item, names)}"
+            for key, item in value.items()
+        )
+    if names and str(value) in names:
+        return names[str(value)]
     return str(value).replace("_", " ")
 
 

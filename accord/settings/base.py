@@ -79,6 +79,8 @@ TEMPLATES = [
                 "accord.web.context_processors.navigation",
                 "accord.web.context_processors.inbox",
             ],
+            # {{ code|label }}, |reason, |reasons, |event: codes shown as words everywhere
+            "builtins": ["accord.web.templatetags.words"],
         },
     }
 ]

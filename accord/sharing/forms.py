@@ -144,8 +144,8 @@ class ReleaseForm(forms.Form):
         expiry = self.fields["expires_on"]
         expiry.initial = today + timedelta(days=min(DEFAULT_DAYS, max_days))
         expiry.help_text = (
-            f"At most {max_days} days from today (the task force's setting "
-            f"ACCORD_CONSENT_MAX_DAYS), so no later than {today + timedelta(days=max_days):%Y-%m-%d}. "
+            f"At most {max_days} days from today (the longest release the task force allows), "
+            f"so no later than {today + timedelta(days=max_days):%Y-%m-%d}. "
             "The release stops at the start of this day (00:00 UTC)."
         )
         expiry.widget.attrs.update(

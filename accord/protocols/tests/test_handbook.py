@@ -95,3 +95,19 @@ def test_viewing_and_downloading_are_audited_and_the_pdf_needs_reauthentication(
     assert response.content.startswith(b"%PDF")
     event = AuditEvent.objects.get(event="exported", object_type="protocol_handbook")
     assert event.detail["sector"] == "prosecution"
+
+
+def test_the_printed_handbook_names_directory_entries_and_deciders(version_in_force, signatories):
+    """The standalone document (the PDF's source, rendered without a request) speaks in names:
+    decision tables name directory entries, the ladder names who decides, tasks read their
+    placeholders as words."""
+    html = render_handbook_html(build_handbook(version=version_in_force), standalone=True)
+    protocol = version_in_force.protocol
+    assert any("_" in level.decided_by for level in protocol.escalation)
+    for level in protocol.escalation:
+        assert f"decided by {level.decided_by}," not in html
+    assert "decided by the parties' agency leads," in html.replace("&#x27;", "'")
+    for reference in protocol.directory.values():
+        assert f"<strong>{reference.id}</strong>" not in html
+    placeholders = [d.task for d in protocol.deadlines if "{" in d.task]
+    assert placeholders and "{victim}" not in html

@@ -74,7 +74,8 @@ def test_advocate_records_a_release_through_the_form_and_hsi_sees_the_agreed_cat
     assert "HSI-RIVERTON" in body
     assert f'name="recipients" value="{people["hsi"].agency_id}"' in body
     assert f'name="recipients" value="{people["harbor"].agency_id}"' not in body  # not itself
-    assert "At most 90 days" in body and "ACCORD_CONSENT_MAX_DAYS" in body
+    assert "At most 90 days" in body and "the longest release the task force allows" in body
+    assert "ACCORD_CONSENT_MAX_DAYS" not in body  # a setting name is no word for an advocate
     default = (timezone.localdate() + timedelta(days=30)).isoformat()
     assert f'value="{default}"' in body  # expiry defaults to today + 30 days
     assert "Identity: legal name, date of birth" in body

@@ -20,7 +20,8 @@ def test_hsi_is_told_which_release_and_rule_show_the_legal_name(
     page = client_for(people["hsi"]).get(url, HTTP_HX_REQUEST="true")
     body = page.content.decode()
     assert page.status_code == 200
-    assert f"consent:{release.pk}+sharing_rule:vsp-with-release" in body
+    assert f'data-code="consent:{release.pk}+sharing_rule:vsp-with-release"' in body
+    assert f"Release #{release.pk} names" in body and "A sharing rule of the protocol" in body
     assert "HSI-RIVERTON" in body and "identity" in body
     assert "Canary" not in body  # the value itself is never on the page
     assert "<html" not in body  # an htmx fragment
@@ -33,7 +34,7 @@ def test_auditor_sees_why_for_own_agency_users_only(people, provider_case, make_
         "sharing:why", args=[provider_case.pk, "potentialvictim", victim.pk, "legal_name"]
     )
     own = client_for(auditor).get(url, {"user": people["hsi"].pk})
-    assert own.status_code == 200 and "no_consent" in own.content.decode()
+    assert own.status_code == 200 and 'data-code="no_consent"' in own.content.decode()
     other = client_for(auditor).get(url, {"user": people["harbor"].pk})
     assert other.status_code == 404
     assert client_for(auditor).get(url).status_code == 404  # auditors see no case themselves
