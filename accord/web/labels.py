@@ -137,6 +137,7 @@ EVENTS: Mapping[str, str] = {
     "victim_added": "Potential victim added",
     "victim_updated": "Potential victim changed",
     "victim_removed": "Potential victim removed",
+    "notifications_marked_read": "Notifications marked read",
     "directory_address_disclosed": "Address shown",
     "placement_recorded": "Placement recorded",
     "placement_override_recorded": "Placement outside eligibility recorded",
