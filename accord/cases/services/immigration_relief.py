@@ -159,7 +159,13 @@ def immigration_relief_create(
         if kind == ReliefKind.CONTINUED_PRESENCE and requested:
             from .task import task_complete_for
 
-            for task in Task.objects.filter(case=case, deadline_id="continued-presence-request"):
+            # her own task (or the case's, opened before victims were recorded); another
+            # victim's task waits for her own request
+            for task in Task.objects.filter(
+                case=case,
+                deadline_id="continued-presence-request",
+                anchor_ref__in=(f"victim:{victim.pk}", ""),
+            ):
                 task_complete_for(task=task, actor=actor, now=now)
         event_add(
             case=case,

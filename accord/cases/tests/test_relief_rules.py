@@ -418,3 +418,35 @@ def test_the_case_page_offers_only_the_relief_kinds_the_viewer_may_open(people):
     )
     assert hand_made.status_code == 200  # the form refuses a kind it does not offer
     assert not ImmigrationRelief.objects.exists()
+
+
+@pytest.mark.django_db
+def test_requesting_continued_presence_completes_only_that_victims_task(people):
+    """Each foreign-national victim has her own CP task; a request for V-1 does V-1's, never
+    V-2's (her request has not been made)."""
+    import uuid
+
+    from accord.cases.models import Task, TaskStatus
+    from accord.cases.services import VictimInput, case_open
+
+    case = case_open(
+        actor=people["rpd"],
+        title="Two workers",
+        incident_kind="victim_ready",
+        facts={"trafficking_type": "labor", "jurisdiction": "riverton"},
+        intake_token=uuid.uuid4().hex,
+        victims=[
+            VictimInput(pseudonym=f"V-{i}", age=30, citizenship="foreign_national") for i in (1, 2)
+        ],
+    )
+    first, second = case.potentialvictims.order_by("pk")
+    immigration_relief_create(actor=people["hsi"], victim_id=first.pk, kind=CP)
+    statuses = dict(
+        Task.objects.filter(case=case, deadline_id="continued-presence-request").values_list(
+            "anchor_ref", "status"
+        )
+    )
+    assert statuses == {
+        f"victim:{first.pk}": TaskStatus.DONE,
+        f"victim:{second.pk}": TaskStatus.OPEN,
+    }
