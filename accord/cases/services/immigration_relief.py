@@ -89,8 +89,9 @@ def _require_authorized(actor: User) -> None:
 
 def relief_offers(actor: User, access: CaseAccess, records: Sequence[Any]) -> dict[str, Any]:
     """What the case page offers this viewer: ``kinds`` they may open a record of, and ``rows``
-    pairing each released record with the statuses they may move it to (nothing at all for
-    anyone not authorized)."""
+    pairing each released record with the statuses they may move it to and, for a record
+    waiting for a signature the viewer may not give, ``signer``: the table's sentence naming
+    who signs it (nothing at all for anyone not authorized)."""
     if not actor.immigration_relief_authorized:
         return {"kinds": [], "rows": []}
     designated = is_certifying_official(actor)
@@ -112,7 +113,17 @@ def relief_offers(actor: User, access: CaseAccess, records: Sequence[Any]) -> di
             for status in ReliefStatus
             if kind and status != ReliefStatus.DRAFT and may(kind, STATUS_ACTIONS[status])
         ]
-        rows.append({"record": record, "statuses": statuses})
+        signer = ""
+        waiting = str(record.values.get("status", "")) in (
+            ReliefStatus.DRAFT.label,
+            ReliefStatus.REQUESTED.label,
+        )
+        if kind and waiting and ReliefAction.SIGN in RELIEF_RULES[kind]:  # type: ignore[index]
+            allowed, message = relief_allowed(
+                actor, access, kind, ReliefAction.SIGN, designated=designated
+            )
+            signer = "" if allowed else message
+        rows.append({"record": record, "statuses": statuses, "signer": signer})
     return {"kinds": kinds, "rows": rows}
 
 

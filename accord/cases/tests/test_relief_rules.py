@@ -450,3 +450,29 @@ def test_requesting_continued_presence_completes_only_that_victims_task(people):
         f"victim:{first.pk}": TaskStatus.DONE,
         f"victim:{second.pk}": TaskStatus.OPEN,
     }
+
+
+@pytest.mark.django_db
+def test_the_case_page_says_who_signs_to_a_viewer_who_may_not(people, make_member):
+    """A U draft shown to an authorized prosecutor who is not designated names who signs it (and
+    offers no "Signed"); the designated official gets no such sentence."""
+    from django.urls import reverse
+
+    case = open_case(people["rpd"])
+    victim = case.potentialvictims.get()
+    usao = people["da"]
+    colleague = make_member("prosecutor.da5", roles=[Role.PROSECUTOR], agency_slug=usao.agency.slug)
+    _authorize(usao, colleague)
+    from accord.cases.models import CaseParticipant
+
+    CaseParticipant.objects.get_or_create(
+        case=case, agency=usao.agency, defaults={"joined_at": timezone.now()}
+    )
+    immigration_relief_create(actor=usao, victim_id=victim.pk, kind=U)
+    certifying_official_designate(actor=people["coordinator"], agency=usao.agency, user=usao)
+    url = reverse("cases:detail", args=[case.pk])
+    sentence = "Only the designated certifying official of a certifying agency"
+    refused = _client(colleague).get(url).content.decode()
+    assert sentence in refused and 'value="signed"' not in refused
+    signer = _client(usao).get(url).content.decode()
+    assert sentence not in signer and 'value="signed"' in signer
