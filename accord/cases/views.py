@@ -155,6 +155,9 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     ]
     people = list(dict.fromkeys(a.get("victim_id") for a in answers if a.get("victim_id")))
     answers.sort(key=lambda a: people.index(a["victim_id"]) + 1 if a.get("victim_id") else 0)
+    pseudonyms = {
+        v.id: v.values.get("pseudonym", "") for v in view.victims
+    }  # whom a record concerns
     return render(
         request,
         "cases/detail.html",
@@ -171,7 +174,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "links": selectors.case_edit_links(view),
             "team": team_notes(view),
             "now": timezone.now(),
-            "relief": relief_offers(user, view.access, view.immigration),  # type: ignore[arg-type]
+            "relief": relief_offers(user, view.access, view.immigration, pseudonyms),  # type: ignore[arg-type]
+            "charging": [(c, pseudonyms.get(c.refs.get("victim_id"), "")) for c in view.charging],
             "may_note": bool(_noted_victims(view, user)),
         },
     )

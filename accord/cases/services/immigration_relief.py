@@ -9,7 +9,7 @@ without the immigration-records authorization is answered as if no such record e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -87,11 +87,18 @@ def _require_authorized(actor: User) -> None:
         raise NotFound(NO_SUCH_RELIEF)
 
 
-def relief_offers(actor: User, access: CaseAccess, records: Sequence[Any]) -> dict[str, Any]:
+def relief_offers(
+    actor: User,
+    access: CaseAccess,
+    records: Sequence[Any],
+    pseudonyms: Mapping[int, str] | None = None,
+) -> dict[str, Any]:
     """What the case page offers this viewer: ``kinds`` they may open a record of, and ``rows``
     pairing each released record with the statuses they may move it to and, for a record
     waiting for a signature the viewer may not give, ``signer``: the table's sentence naming
-    who signs it (nothing at all for anyone not authorized)."""
+    who signs it, and ``victim``: her pseudonym from ``pseudonyms`` (the victims the page
+    released; a record is not a victim's record, so it carries only her id). Nothing at all
+    for anyone not authorized."""
     if not actor.immigration_relief_authorized:
         return {"kinds": [], "rows": []}
     designated = is_certifying_official(actor)
@@ -123,7 +130,8 @@ def relief_offers(actor: User, access: CaseAccess, records: Sequence[Any]) -> di
                 actor, access, kind, ReliefAction.SIGN, designated=designated
             )
             signer = "" if allowed else message
-        rows.append({"record": record, "statuses": statuses, "signer": signer})
+        victim = (pseudonyms or {}).get(record.refs.get("victim_id"), "")
+        rows.append({"record": record, "statuses": statuses, "signer": signer, "victim": victim})
     return {"kinds": kinds, "rows": rows}
 
 

@@ -476,3 +476,24 @@ def test_the_case_page_says_who_signs_to_a_viewer_who_may_not(people, make_membe
     assert sentence in refused and 'value="signed"' not in refused
     signer = _client(usao).get(url).content.decode()
     assert sentence not in signer and 'value="signed"' in signer
+
+
+@pytest.mark.django_db
+def test_the_case_page_names_whom_a_relief_record_and_a_charging_decision_concern(people):
+    from django.urls import reverse
+
+    from accord.cases.services import charging_record
+
+    case = open_case(people["rpd"], victims=2)
+    second = case.potentialvictims.order_by("pk")[1]
+    immigration_relief_create(actor=people["hsi"], victim_id=second.pk, kind=CP)
+    charging_record(
+        actor=people["rpd"],
+        victim_id=second.pk,
+        arrested=True,
+        charged=False,
+        decision="not_charged",
+    )
+    page = _client(people["hsi"]).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "Continued Presence request for V-2: Requested" in page
+    assert "Charging (V-2): Not charged" in page
