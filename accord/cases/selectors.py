@@ -5,12 +5,13 @@ door reads and releases, these functions add what the viewer may edit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from accord.errors import NotFound
 from accord.sharing import door
 
 from .models import OperationStatus
+from .services.interpreters import payer_words
 from .services.permissions import (
     may_set_stage,
     operation_fields_editable,
@@ -125,3 +126,38 @@ def case_edit_links(view: door.CaseView) -> CaseEditLinks:
             )
         ),
     )
+
+
+def _words(value: object) -> str:
+    """A protocol code (``investigating_agency``) as words (``investigating agency``)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).replace("_", " ")
+
+
+def answer_rows_shown(answer: dict[str, Any]) -> list[list[tuple[str, str]]]:
+    """A plan answer's rows in words: an organization or service by the name its contact
+    carries (never its slug), any other code with spaces; empty outputs left out."""
+    names = {c.get("slug"): c.get("name") for c in answer.get("contacts") or [] if c.get("slug")}
+    return [
+        [
+            (_words(key).capitalize(), names.get(value) or _words(value))
+            for key, value in row.items()
+            if value is not None
+        ]
+        for row in answer.get("rows") or []
+    ]
+
+
+def interpreter_lines(view: door.CaseView) -> list[tuple[door.Released, str, str]]:
+    """Each interpreter request with its service by name (the protocol's directory) and its
+    payer in words."""
+    directory = view.protocol.directory
+    return [
+        (
+            request,
+            directory[slug].name if (slug := request.values.get("service")) in directory else slug,
+            payer_words(str(request.values["payer"])) if request.values.get("payer") else "",
+        )
+        for request in view.interpreters
+    ]

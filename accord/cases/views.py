@@ -150,7 +150,11 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     user = request.user
     became = selectors.answer_tasks(view, view.protocol)
     answers = [
-        {**answer, "tasks": became.get(f"{answer['decision']}:{answer.get('victim_id') or ''}", [])}
+        {
+            **answer,
+            "tasks": became.get(f"{answer['decision']}:{answer.get('victim_id') or ''}", []),
+            "shown_rows": selectors.answer_rows_shown(answer),
+        }
         for answer in (view.plan.values.get("answers", []) if view.plan else [])
     ]
     people = list(dict.fromkeys(a.get("victim_id") for a in answers if a.get("victim_id")))
@@ -176,6 +180,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "now": timezone.now(),
             "relief": relief_offers(user, view.access, view.immigration, pseudonyms),  # type: ignore[arg-type]
             "charging": [(c, pseudonyms.get(c.refs.get("victim_id"), "")) for c in view.charging],
+            "interpreters": selectors.interpreter_lines(view),
             "may_note": bool(_noted_victims(view, user)),
         },
     )

@@ -137,3 +137,16 @@ def test_record_forms_enforce_roles(people):
     )
     assert "Canary note" not in nd.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "Canary note" not in nd.get(reverse("cases:timeline", args=[case.pk])).content.decode()
+
+
+def test_the_plan_and_interpreter_lines_name_organizations_and_payers_in_words(people):
+    """An answer's organization or service shows by its directory name, a code in words; an
+    interpreter request by its service's name and its payer in words (never a slug)."""
+    case = open_case(people["rpd"])
+    detail = client_for(people["rpd"]).get(reverse("cases:detail", args=[case.pk])).content
+    page = detail.decode()
+    assert "<strong>Agency</strong>: Org hsi-riverton" in page
+    assert "<strong>agency</strong>: hsi-riverton" not in page
+    assert "<strong>Timing</strong>: within 24h" in page
+    assert "Interpreting, court-certified available, paid by the investigating agency" in page
+    assert "bridge-language-interpreting, paid by" not in page
