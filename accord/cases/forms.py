@@ -55,7 +55,10 @@ def factor_fields(
             field = forms.ChoiceField(
                 choices=[
                     UNKNOWN_CHOICE,
-                    *[(str(v), str(v).replace("_", " ")) for v in factor.domain.values],
+                    *[
+                        (str(v), str(v).replace("_", " ").capitalize())
+                        for v in factor.domain.values
+                    ],
                 ],
                 label=label,
             )
