@@ -161,3 +161,18 @@ def interpreter_lines(view: door.CaseView) -> list[tuple[door.Released, str, str
         )
         for request in view.interpreters
     ]
+
+
+def referral_lines(view: door.CaseView) -> list[tuple[door.Released, str]]:
+    """Each referral with the service it names by the protocol directory's name (else as
+    recorded)."""
+    directory = view.protocol.directory
+    return [
+        (
+            referral,
+            directory[slug].name
+            if (slug := referral.values.get("to_service")) in directory
+            else slug or "",
+        )
+        for referral in view.referrals
+    ]

@@ -181,6 +181,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "relief": relief_offers(user, view.access, view.immigration, pseudonyms),  # type: ignore[arg-type]
             "charging": [(c, pseudonyms.get(c.refs.get("victim_id"), "")) for c in view.charging],
             "interpreters": selectors.interpreter_lines(view),
+            "referrals": selectors.referral_lines(view),
             "may_note": bool(_noted_victims(view, user)),
         },
     )
@@ -248,6 +249,10 @@ def referral_new(request: HttpRequest, case_id: int) -> HttpResponse:
             sector__in=[Sector.VICTIM_SERVICES, Sector.LEGAL_SERVICES, Sector.CHILD_PROTECTION],
         ).exclude(pk=request.user.agency_id)  # type: ignore[union-attr]
     ]
+    form.fields["to_service"].choices = services.referral_service_choices(
+        actor=request.user,  # type: ignore[arg-type]
+        agency_slugs=[slug for slug, _ in form.fields["to_agency"].choices],
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.referral_send(
