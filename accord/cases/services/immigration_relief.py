@@ -115,10 +115,14 @@ def relief_offers(
     rows = []
     for record in records:
         kind = codes.get(str(record.values.get("kind", "")), "")
-        statuses = [
+        current = str(record.values.get("status", ""))
+        statuses = [  # never the status it has: "Update" must change something
             (status.value, status.label)
             for status in ReliefStatus
-            if kind and status != ReliefStatus.DRAFT and may(kind, STATUS_ACTIONS[status])
+            if kind
+            and status != ReliefStatus.DRAFT
+            and status.label != current  # the door releases the status as its label
+            and may(kind, STATUS_ACTIONS[status])
         ]
         signer = ""
         waiting = str(record.values.get("status", "")) in (

@@ -476,6 +476,11 @@ def test_the_case_page_says_who_signs_to_a_viewer_who_may_not(people, make_membe
     assert sentence in refused and 'value="signed"' not in refused
     signer = _client(usao).get(url).content.decode()
     assert sentence not in signer and 'value="signed"' in signer
+    relief = ImmigrationRelief.objects.get()
+    immigration_relief_update(actor=usao, relief_id=relief.pk, status="signed", expected_version=1)
+    signed = _client(usao).get(url).content.decode()
+    assert 'value="signed"' not in signed  # a signed record is not offered "Signed" again
+    assert 'value="withdrawn"' in signed
 
 
 @pytest.mark.django_db
