@@ -163,9 +163,9 @@ def interpreter_lines(view: door.CaseView) -> list[tuple[door.Released, str, str
     ]
 
 
-def referral_lines(view: door.CaseView) -> list[tuple[door.Released, str]]:
+def referral_lines(view: door.CaseView) -> list[tuple[door.Released, str, str]]:
     """Each referral with the service it names by the protocol directory's name (else as
-    recorded)."""
+    recorded) and the fields shared with the receiver in words."""
     directory = view.protocol.directory
     return [
         (
@@ -173,6 +173,7 @@ def referral_lines(view: door.CaseView) -> list[tuple[door.Released, str]]:
             directory[slug].name
             if (slug := referral.values.get("to_service")) in directory
             else slug or "",
+            ", ".join(_words(name) for name in referral.values.get("shared_fields") or []),
         )
         for referral in view.referrals
     ]

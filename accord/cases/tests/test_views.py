@@ -171,3 +171,4 @@ def test_the_referral_form_offers_services_by_name_and_refuses_another_agencys(p
     assert Referral.objects.get().to_service == "new-dawn-housing"
     page = rpd.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "NEW-DAWN (Transitional housing, adult men 18+)" in page
+    assert "interpreter needed" in page and "interpreter_needed" not in page
