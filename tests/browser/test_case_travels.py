@@ -387,6 +387,7 @@ def test_a_case_travels_from_intake_to_prosecution(browser, live_server, context
     signed = usao.get_by_role("listitem").filter(has_text=u_row).inner_text()
     assert "Signed, signed by Avery Cole" in signed, signed
     screenshot(usao, "travels-15-u-certification-signed")
+    assert u_row in phone(usao, case_url, "travels-15-case-prosecutor-phone")
 
     # An authorized Riverton investigator prepares and signs the T declaration for V-2.
     t_signer = go(users["t_signer"], case_url)
@@ -476,6 +477,9 @@ def test_a_case_travels_from_intake_to_prosecution(browser, live_server, context
         assert body["sections"]["immigration"] == []
         assert "immigration" not in body["withheld_sections"]
         _no_relief_trace(json.dumps(body), f"the {role}'s API answer")
+        for board in ("/cases/tasks/mine/", "/cases/tasks/agency/"):
+            page.goto(board)
+            _no_relief_trace(_main(page), f"the {role}'s board")
         page.goto("/cases/notifications/")
         _no_relief_trace(_main(page), f"the {role}'s notifications")
         address = users[role].email
