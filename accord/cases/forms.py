@@ -55,7 +55,10 @@ def factor_fields(
             field = forms.ChoiceField(
                 choices=[
                     UNKNOWN_CHOICE,
-                    *[(str(v), str(v).replace("_", " ")) for v in factor.domain.values],
+                    *[
+                        (str(v), str(v).replace("_", " ").capitalize())
+                        for v in factor.domain.values
+                    ],
                 ],
                 label=label,
             )
@@ -199,8 +202,10 @@ class FactsForm(forms.Form):
 class ReferralForm(forms.Form):
     victim = forms.TypedChoiceField(coerce=int, label="Potential victim")
     to_agency = forms.ChoiceField(label="Refer to")
-    to_service = forms.CharField(
-        max_length=100, required=False, label="Directory service id (optional)"
+    to_service = forms.ChoiceField(
+        required=False,
+        label="Service (optional)",
+        help_text="One of the chosen agency's services in the directory.",
     )
     message = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -11,6 +11,7 @@ from accord.errors import NotFound
 from accord.sharing import door
 
 from .models import OperationStatus
+from .services.interpreters import payer_words
 from .services.permissions import (
     may_set_stage,
     operation_fields_editable,
@@ -125,3 +126,46 @@ def case_edit_links(view: door.CaseView) -> CaseEditLinks:
             )
         ),
     )
+
+
+def _words(value: object) -> str:
+    """A protocol code (``investigating_agency``) as words (``investigating agency``)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).replace("_", " ")
+
+
+def interpreter_lines(view: door.CaseView) -> list[tuple[door.Released, str, str]]:
+    """Each interpreter request with its service by name (the protocol's directory) and its
+    payer in words."""
+    directory = view.protocol.directory
+
+    def service(slug: str) -> str:
+        return directory[slug].name if slug in directory else slug
+
+    return [
+        (
+            request,
+            service(str(request.values.get("service") or "")),
+            payer_words(str(request.values["payer"])) if request.values.get("payer") else "",
+        )
+        for request in view.interpreters
+    ]
+
+
+def referral_lines(view: door.CaseView) -> list[tuple[door.Released, str, str]]:
+    """Each referral with the service it names by the protocol directory's name (else as
+    recorded) and the fields shared with the receiver in words."""
+    directory = view.protocol.directory
+
+    def service(slug: str) -> str:
+        return directory[slug].name if slug in directory else slug
+
+    return [
+        (
+            referral,
+            service(str(referral.values.get("to_service") or "")),
+            ", ".join(_words(name) for name in referral.values.get("shared_fields") or []),
+        )
+        for referral in view.referrals
+    ]

@@ -153,13 +153,19 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     user = member_user(request)
     became = selectors.answer_tasks(view, view.protocol)
     answers = [
-        {**answer, "tasks": became.get(f"{answer['decision']}:{answer.get('victim_id') or ''}", [])}
+        {
+            **answer,
+            "tasks": became.get(f"{answer['decision']}:{answer.get('victim_id') or ''}", []),
+        }
         for answer in (view.plan.values.get("answers", []) if view.plan else [])
     ]
     people = list(dict.fromkeys(a.get("victim_id") for a in answers if a.get("victim_id")))
     answers.sort(key=lambda a: people.index(a["victim_id"]) + 1 if a.get("victim_id") else 0)
     words = ProtocolWords.for_task_force(user.agency.task_force_id, view.protocol)  # type: ignore[union-attr]
     answers = [words.answer(answer) for answer in answers]
+    pseudonyms = {
+        v.id: v.values.get("pseudonym", "") for v in view.victims
+    }  # whom a record concerns
     return render(
         request,
         "cases/detail.html",
@@ -176,7 +182,12 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "links": selectors.case_edit_links(view),
             "team": team_notes(view),
             "now": timezone.now(),
-            "relief": relief_offers(user, view.access, view.immigration),
+            "relief": relief_offers(user, view.access, view.immigration, pseudonyms),
+            "charging": [
+                (c, pseudonyms.get(c.refs.get("victim_id") or 0, "")) for c in view.charging
+            ],
+            "interpreters": selectors.interpreter_lines(view),
+            "referrals": selectors.referral_lines(view),
             "may_note": bool(_noted_victims(view, user)),
         },
     )
@@ -238,7 +249,7 @@ def referral_new(request: HttpRequest, case_id: int) -> HttpResponse:
     forms.choice_field(form, "victim").choices = [
         (v.id, v.values["pseudonym"]) for v in view.victims
     ]
-    forms.choice_field(form, "to_agency").choices = [
+    receivers = [
         (a.slug, f"{a.name} ({a.get_sector_display()})")
         for a in Agency.objects.filter(
             task_force_id=member_user(request).task_force_id,
@@ -246,6 +257,10 @@ def referral_new(request: HttpRequest, case_id: int) -> HttpResponse:
             sector__in=[Sector.VICTIM_SERVICES, Sector.LEGAL_SERVICES, Sector.CHILD_PROTECTION],
         ).exclude(pk=member_agency(request).pk)
     ]
+    forms.choice_field(form, "to_agency").choices = receivers
+    forms.choice_field(form, "to_service").choices = services.referral_service_choices(
+        actor=member_user(request), agency_slugs=[slug for slug, _ in receivers]
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.referral_send(

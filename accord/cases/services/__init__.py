@@ -52,7 +52,13 @@ from .placement import (
     placement_service_choices,
     placement_suggestion,
 )
-from .referrals import referral_accept, referral_complete, referral_decline, referral_send
+from .referrals import (
+    referral_accept,
+    referral_complete,
+    referral_decline,
+    referral_send,
+    referral_service_choices,
+)
 from .reminders import RenewalReminder, immigration_relief_remind
 from .safety import EXAMPLE_INSTRUMENT, safety_assessment_record, safety_instrument_save
 from .task import task_complete, task_reassign, task_take, tasks_escalate_overdue
@@ -104,6 +110,7 @@ __all__ = [
     "referral_complete",
     "referral_decline",
     "referral_send",
+    "referral_service_choices",
     "safety_assessment_record",
     "safety_instrument_save",
     "sensitive_material_add",

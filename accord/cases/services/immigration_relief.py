@@ -9,7 +9,7 @@ without the immigration-records authorization is answered as if no such record e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -98,10 +98,18 @@ def _require_authorized(actor: User) -> None:
         raise NotFound(NO_SUCH_RELIEF)
 
 
-def relief_offers(actor: User, access: CaseAccess, records: Sequence[Any]) -> dict[str, Any]:
+def relief_offers(
+    actor: User,
+    access: CaseAccess,
+    records: Sequence[Any],
+    pseudonyms: Mapping[int, str] | None = None,
+) -> dict[str, Any]:
     """What the case page offers this viewer: ``kinds`` they may open a record of, and ``rows``
-    pairing each released record with the statuses they may move it to (nothing at all for
-    anyone not authorized)."""
+    pairing each released record with the statuses they may move it to and, for a record
+    waiting for a signature the viewer may not give, ``signer``: the table's sentence naming
+    who signs it, and ``victim``: her pseudonym from ``pseudonyms`` (the victims the page
+    released; a record is not a victim's record, so it carries only her id). Nothing at all
+    for anyone not authorized."""
     if not actor.immigration_relief_authorized:
         return {"kinds": [], "rows": []}
     designated = is_certifying_official(actor)
@@ -118,12 +126,27 @@ def relief_offers(actor: User, access: CaseAccess, records: Sequence[Any]) -> di
     rows = []
     for record in records:
         kind = codes.get(str(record.values.get("kind", "")), "")
-        statuses = [
+        current = str(record.values.get("status", ""))
+        statuses = [  # never the status it has: "Update" must change something
             (status.value, status.label)
             for status in ReliefStatus
-            if kind and status != ReliefStatus.DRAFT and may(kind, STATUS_ACTIONS[status])
+            if kind
+            and status != ReliefStatus.DRAFT
+            and status.label != current  # the door releases the status as its label
+            and may(kind, STATUS_ACTIONS[status])
         ]
-        rows.append({"record": record, "statuses": statuses})
+        signer = ""
+        waiting = str(record.values.get("status", "")) in (
+            ReliefStatus.DRAFT.label,
+            ReliefStatus.REQUESTED.label,
+        )
+        if kind and waiting and ReliefAction.SIGN in RELIEF_RULES[kind]:  # type: ignore[index]
+            allowed, message = relief_allowed(
+                actor, access, kind, ReliefAction.SIGN, designated=designated
+            )
+            signer = "" if allowed else message
+        victim = (pseudonyms or {}).get(record.refs.get("victim_id"), "")
+        rows.append({"record": record, "statuses": statuses, "signer": signer, "victim": victim})
     return {"kinds": kinds, "rows": rows}
 
 
@@ -170,7 +193,13 @@ def immigration_relief_create(
         if kind == ReliefKind.CONTINUED_PRESENCE and requested:
             from .task import task_complete_for
 
-            for task in Task.objects.filter(case=case, deadline_id="continued-presence-request"):
+            # her own task (or the case's, opened before victims were recorded); another
+            # victim's task waits for her own request
+            for task in Task.objects.filter(
+                case=case,
+                deadline_id="continued-presence-request",
+                anchor_ref__in=(f"victim:{victim.pk}", ""),
+            ):
                 task_complete_for(task=task, actor=actor, now=now)
         event_add(
             case=case,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
@@ -356,3 +357,23 @@ def referral_complete(
         )
         audit(actor=actor, event=AuditEventType.RECORD_UPDATED, record=referral, fields=["status"])
     return referral
+
+
+def referral_service_choices(*, actor: User, agency_slugs: Iterable[str]) -> list[tuple[str, str]]:
+    """The active directory services of the agencies a referral may go to, by name and
+    organization, for the referral form (directory data, not case data); the service must
+    belong to the agency chosen (``referral_send`` says so by the field otherwise)."""
+    from accord.directory.models import Service, ServiceStatus
+
+    services = (
+        Service.objects.filter(
+            task_force_id=actor.task_force_id,
+            status=ServiceStatus.ACTIVE,
+            organization__slug__in=list(agency_slugs),
+        )
+        .select_related("organization")
+        .order_by("organization__name", "name")
+    )
+    return [("", "No particular service")] + [
+        (s.slug, f"{s.name} ({s.organization.name})") for s in services
+    ]

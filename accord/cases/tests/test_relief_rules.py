@@ -418,3 +418,87 @@ def test_the_case_page_offers_only_the_relief_kinds_the_viewer_may_open(people):
     )
     assert hand_made.status_code == 200  # the form refuses a kind it does not offer
     assert not ImmigrationRelief.objects.exists()
+
+
+@pytest.mark.django_db
+def test_requesting_continued_presence_completes_only_that_victims_task(people):
+    """Each foreign-national victim has her own CP task; a request for V-1 does V-1's, never
+    V-2's (her request has not been made)."""
+    import uuid
+
+    from accord.cases.models import Task, TaskStatus
+    from accord.cases.services import VictimInput, case_open
+
+    case = case_open(
+        actor=people["rpd"],
+        title="Two workers",
+        incident_kind="victim_ready",
+        facts={"trafficking_type": "labor", "jurisdiction": "riverton"},
+        intake_token=uuid.uuid4().hex,
+        victims=[
+            VictimInput(pseudonym=f"V-{i}", age=30, citizenship="foreign_national") for i in (1, 2)
+        ],
+    )
+    first, second = case.potentialvictims.order_by("pk")
+    immigration_relief_create(actor=people["hsi"], victim_id=first.pk, kind=CP)
+    statuses = dict(
+        Task.objects.filter(case=case, deadline_id="continued-presence-request").values_list(
+            "anchor_ref", "status"
+        )
+    )
+    assert statuses == {
+        f"victim:{first.pk}": TaskStatus.DONE,
+        f"victim:{second.pk}": TaskStatus.OPEN,
+    }
+
+
+@pytest.mark.django_db
+def test_the_case_page_says_who_signs_to_a_viewer_who_may_not(people, make_member):
+    """A U draft shown to an authorized prosecutor who is not designated names who signs it (and
+    offers no "Signed"); the designated official gets no such sentence."""
+    from django.urls import reverse
+
+    case = open_case(people["rpd"])
+    victim = case.potentialvictims.get()
+    usao = people["da"]
+    colleague = make_member("prosecutor.da5", roles=[Role.PROSECUTOR], agency_slug=usao.agency.slug)
+    _authorize(usao, colleague)
+    from accord.cases.models import CaseParticipant
+
+    CaseParticipant.objects.get_or_create(
+        case=case, agency=usao.agency, defaults={"joined_at": timezone.now()}
+    )
+    immigration_relief_create(actor=usao, victim_id=victim.pk, kind=U)
+    certifying_official_designate(actor=people["coordinator"], agency=usao.agency, user=usao)
+    url = reverse("cases:detail", args=[case.pk])
+    sentence = "Only the designated certifying official of a certifying agency"
+    refused = _client(colleague).get(url).content.decode()
+    assert sentence in refused and 'value="signed"' not in refused
+    signer = _client(usao).get(url).content.decode()
+    assert sentence not in signer and 'value="signed"' in signer
+    relief = ImmigrationRelief.objects.get()
+    immigration_relief_update(actor=usao, relief_id=relief.pk, status="signed", expected_version=1)
+    signed = _client(usao).get(url).content.decode()
+    assert 'value="signed"' not in signed  # a signed record is not offered "Signed" again
+    assert 'value="withdrawn"' in signed
+
+
+@pytest.mark.django_db
+def test_the_case_page_names_whom_a_relief_record_and_a_charging_decision_concern(people):
+    from django.urls import reverse
+
+    from accord.cases.services import charging_record
+
+    case = open_case(people["rpd"], victims=2)
+    second = case.potentialvictims.order_by("pk")[1]
+    immigration_relief_create(actor=people["hsi"], victim_id=second.pk, kind=CP)
+    charging_record(
+        actor=people["rpd"],
+        victim_id=second.pk,
+        arrested=True,
+        charged=False,
+        decision="not_charged",
+    )
+    page = _client(people["hsi"]).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "Continued Presence request for V-2: Requested" in page
+    assert "Charging (V-2): Not charged" in page

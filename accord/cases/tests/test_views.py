@@ -137,3 +137,38 @@ def test_record_forms_enforce_roles(people):
     )
     assert "Canary note" not in nd.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "Canary note" not in nd.get(reverse("cases:timeline", args=[case.pk])).content.decode()
+
+
+def test_the_plan_and_interpreter_lines_name_organizations_and_payers_in_words(people):
+    """An answer's organization or service shows by its directory name, a code in words; an
+    interpreter request by its service's name and its payer in words (never a slug)."""
+    case = open_case(people["rpd"])
+    detail = client_for(people["rpd"]).get(reverse("cases:detail", args=[case.pk])).content
+    page = detail.decode()
+    assert "<strong>Agency</strong>: Org hsi-riverton" in page
+    assert "<strong>agency</strong>: hsi-riverton" not in page
+    assert "<strong>Timing</strong>: within 24h" in page
+    assert "Interpreting, court-certified available, paid by the investigating agency" in page
+    assert "bridge-language-interpreting, paid by" not in page
+
+
+def test_the_referral_form_offers_services_by_name_and_refuses_another_agencys(people):
+    case = open_case(people["rpd"])
+    rpd = client_for(people["rpd"])
+    url = reverse("cases:referral_new", args=[case.pk])
+    choices = dict(rpd.get(url).context["form"].fields["to_service"].choices)
+    assert choices["new-dawn-case-management"] == "Service new-dawn-case-management (Org new-dawn)"
+    assert "riverside-youth-shelter" not in choices  # not a member agency's service
+    victim = case.potentialvictims.get().pk
+    refused = rpd.post(
+        url,
+        {"victim": victim, "to_agency": "new-dawn", "to_service": "harbor-light-safe-house"},
+    )
+    assert refused.status_code == 200
+    assert "lists no service" in refused.context["form"].errors["to_service"][0]
+    assert not Referral.objects.exists()
+    rpd.post(url, {"victim": victim, "to_agency": "new-dawn", "to_service": "new-dawn-housing"})
+    assert Referral.objects.get().to_service == "new-dawn-housing"
+    page = rpd.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "NEW-DAWN (Transitional housing, adult men 18+)" in page
+    assert "interpreter needed" in page and "interpreter_needed" not in page

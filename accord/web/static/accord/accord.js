@@ -5,3 +5,17 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+
+// On a phone a wide table scrolls inside itself (accord.css); a keyboard user must be able to
+// reach it to scroll it, so a table wider than its box joins the tab order.
+function focusScrollingTables() {
+  document.querySelectorAll("main table").forEach(function (table) {
+    if (table.scrollWidth > table.clientWidth) {
+      table.tabIndex = 0;
+    } else if (table.getAttribute("tabindex") === "0") {
+      table.removeAttribute("tabindex");
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", focusScrollingTables);
+window.addEventListener("resize", focusScrollingTables);
