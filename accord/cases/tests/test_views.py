@@ -145,9 +145,9 @@ def test_the_plan_and_interpreter_lines_name_organizations_and_payers_in_words(p
     case = open_case(people["rpd"])
     detail = client_for(people["rpd"]).get(reverse("cases:detail", args=[case.pk])).content
     page = detail.decode()
-    assert "<strong>Agency</strong>: Org hsi-riverton" in page
+    assert "<strong>Agency</strong>: HSI-RIVERTON" in page  # the member agency's name
     assert "<strong>agency</strong>: hsi-riverton" not in page
-    assert "<strong>Timing</strong>: within 24h" in page
+    assert "<strong>Timing</strong>: within 24 hours" in page
     assert "Interpreting, court-certified available, paid by the investigating agency" in page
     assert "bridge-language-interpreting, paid by" not in page
 
