@@ -505,3 +505,62 @@ class ProsecutionForm(forms.Form):
         help_text="Required when you choose another office than the one the protocol proposes.",
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+# --- the case list: search, filters, sort ---------------------------------------------------
+
+
+class CaseListForm(forms.Form):
+    """What the case list was asked for (GET); ``query()`` is what the read door takes."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=60,
+        label="Case number or pseudonym",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    stage = forms.ChoiceField(
+        required=False, choices=[("", "All stages"), *CaseStage.choices], label="Stage"
+    )
+    type = forms.ChoiceField(required=False, choices=(), label="Trafficking type")
+    part = forms.ChoiceField(required=False, choices=(), label="My agency's part")
+    overdue = forms.BooleanField(required=False, label="Has overdue tasks")
+    unanswered = forms.BooleanField(required=False, label="Has unanswered plan questions")
+    sort = forms.ChoiceField(required=False, choices=(), widget=forms.HiddenInput)
+    dir = forms.ChoiceField(
+        required=False, choices=[("desc", "desc"), ("asc", "asc")], widget=forms.HiddenInput
+    )
+    after = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from accord.sharing import door
+
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = [
+            ("", "All types"),
+            *door.TRAFFICKING_TYPE_LABELS.items(),
+        ]
+        self.fields["part"].choices = [
+            ("", "Any case I may see"),
+            (door.MY_PART_ANY, "My agency is on the case"),
+            *ParticipantPart.choices,
+        ]
+        self.fields["sort"].choices = [(key, key) for key in door.SORTS]
+
+    def query(self) -> Any:
+        """The door's ``CaseQuery``; an invalid form asks for the plain list."""
+        from accord.sharing import door
+
+        if not self.is_bound or not self.is_valid():
+            return door.CaseQuery()
+        data = self.cleaned_data
+        return door.CaseQuery(
+            search=data["q"].strip(),
+            stage=data["stage"],
+            trafficking_type=data["type"],
+            my_part=data["part"],
+            overdue=data["overdue"],
+            unanswered=data["unanswered"],
+            sort=data["sort"] or "opened",
+            descending=(data["dir"] or "desc") == "desc",
+        )

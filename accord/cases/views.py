@@ -47,20 +47,6 @@ def _form_error(form: Any, error: ValidationError | ConflictError) -> None:
         form.add_error(None, error.message)
 
 
-@member(*CASE_ROLES)
-def case_list(request: HttpRequest) -> HttpResponse:
-    stage = request.GET.get("stage", "")
-    return render(
-        request,
-        "cases/list.html",
-        {
-            "rows": door.case_list_released(viewer=request.user, stage=stage, limit=50),  # type: ignore[arg-type]
-            "stage": stage,
-            "may_open": request.user.has_role(*INTAKE_ROLES),  # type: ignore[union-attr]
-        },
-    )
-
-
 @member(*INTAKE_ROLES)
 @require_http_methods(["GET", "POST"])
 def case_open(request: HttpRequest) -> HttpResponse:
