@@ -2,21 +2,30 @@ from __future__ import annotations
 
 from django import forms
 
-from .events import AuditEventType, Outcome
+from .events import AuditEventType, Outcome, event_label
 
 
 class AuditFilterForm(forms.Form):
     event = forms.ChoiceField(
-        required=False, choices=[("", "Any event")] + [(e.value, e.value) for e in AuditEventType]
+        required=False,
+        choices=[
+            ("", "Any event"),
+            *sorted(((e.value, event_label(e.value)) for e in AuditEventType), key=lambda c: c[1]),
+        ],
     )
     outcome = forms.ChoiceField(
-        required=False, choices=[("", "Any outcome")] + [(o.value, o.value) for o in Outcome]
+        required=False,
+        choices=[("", "Any outcome")] + [(o.value, event_label(o.value)) for o in Outcome],
     )
-    username = forms.CharField(required=False, max_length=150, label="User")
+    username = forms.CharField(required=False, max_length=150, label="Person (user name)")
     object_type = forms.CharField(required=False, max_length=80, label="Object type")
     object_id = forms.CharField(required=False, max_length=80, label="Object id")
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}
