@@ -526,9 +526,12 @@ class CaseListForm(forms.Form):
     part = forms.ChoiceField(required=False, choices=(), label="My agency's part")
     overdue = forms.BooleanField(required=False, label="Has overdue tasks")
     unanswered = forms.BooleanField(required=False, label="Has unanswered plan questions")
-    sort = forms.ChoiceField(required=False, choices=(), widget=forms.HiddenInput)
+    # Visible too, not only as column headings: on a phone the headings are not shown.
+    sort = forms.ChoiceField(required=False, choices=(), label="Sort by")
     dir = forms.ChoiceField(
-        required=False, choices=[("desc", "desc"), ("asc", "asc")], widget=forms.HiddenInput
+        required=False,
+        choices=[("desc", "Newest or Z first"), ("asc", "Oldest or A first")],
+        label="Order",
     )
     after = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
@@ -545,7 +548,13 @@ class CaseListForm(forms.Form):
             (door.MY_PART_ANY, "My agency is on the case"),
             *ParticipantPart.choices,
         ]
-        self.fields["sort"].choices = [(key, key) for key in door.SORTS]
+        self.fields["sort"].choices = [
+            ("opened", "Date opened"),
+            ("number", "Case number"),
+            ("title", "Title"),
+            ("stage", "Stage"),
+            ("lead", "Lead agency"),
+        ]
 
     def query(self) -> Any:
         """The door's ``CaseQuery``; an invalid form asks for the plain list."""

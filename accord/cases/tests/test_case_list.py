@@ -159,6 +159,25 @@ def test_unanswered_reads_the_latest_plan(people, cases):
     assert listed(rpd, unanswered=True) == []
 
 
+def test_unanswered_counts_only_a_plan_the_viewer_may_read(people, cases, monkeypatch):
+    """Were the plan's answers withheld from a viewer (the registry changed so that they are
+    victim-service confidential), its unanswered questions would not put the case in their
+    list; the plan's producer still finds it."""
+    ResponsePlan.objects.exclude(case=cases["labor"]).update(
+        answers=[{"decision": "x", "answered": True}]
+    )
+    plan = ResponsePlan.objects.filter(case=cases["labor"]).first()
+    plan.answers = [{**plan.answers[0], "answered": False}, *plan.answers[1:]]
+    plan.save(update_fields=["answers"])
+    coordinator = people["coordinator"]
+    assert listed(coordinator, unanswered=True) == [cases["labor"].number]
+    specs = {kind: dict(fields) for kind, fields in registry.field_specs().items()}
+    specs["responseplan"]["answers"] = FieldSpec("vsp-confidential", "plan")
+    monkeypatch.setitem(registry._registered, "fields", specs)
+    assert listed(coordinator, unanswered=True) == []
+    assert listed(people["rpd"], unanswered=True) == [cases["labor"].number]
+
+
 def test_sort_by_column_in_both_directions(people, cases):
     coordinator = people["coordinator"]
     by_number = sorted(c.number for c in cases.values())
@@ -268,3 +287,11 @@ def test_csv_needs_a_recent_sign_in(people, cases):
     assert "reauthenticate" in response["Location"]
     assert "q%3DRosa" in response["Location"]  # the filters come back after signing in again
     assert not AuditEvent.objects.filter(event="exported").exists()
+
+
+def test_every_sort_the_door_knows_is_offered_in_words():
+    from accord.cases.forms import CaseListForm
+
+    offered = dict(CaseListForm().fields["sort"].choices)
+    assert set(offered) == set(door.SORTS)
+    assert all("_" not in label for label in offered.values())
