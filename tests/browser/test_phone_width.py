@@ -54,10 +54,26 @@ _SMALL_TARGETS = """() => [...document.querySelectorAll(
   .map(([e, r]) => `${e.tagName.toLowerCase()} "${(e.textContent || e.name || '').trim().slice(0, 30)}" ${Math.round(r.height)}px`)"""
 
 
+#: Tables still laid out as grids: at phone width every table is a list of cards (each cell
+#: labelled with its column) or, where its header spans columns, scrolls inside itself.
+_GRID_TABLES = """() => [...document.querySelectorAll('main table')]
+  .filter(t => {
+    const style = getComputedStyle(t);
+    const cards = t.classList.contains('cards') && getComputedStyle(t.rows[t.rows.length - 1] || t)
+      .display === 'block';
+    const scrolls = style.display === 'block' && style.overflowX === 'auto';
+    return !cards && !scrolls;
+  })
+  .map(t => (t.caption ? t.caption.textContent : t.className || 'table').trim().slice(0, 40))"""
+
+
 def _check(page, label: str, problems: list[str]) -> None:  # type: ignore[no-untyped-def]
     width = page.evaluate("document.documentElement.scrollWidth")
     if width > PHONE["width"]:
         problems.append(f"{label}: scrolls sideways ({width} px): {page.evaluate(_WIDEST)}")
+    grids = page.evaluate(_GRID_TABLES)
+    if grids:
+        problems.append(f"{label}: tables not turned into cards: {grids}")
     small = page.evaluate(_SMALL_TARGETS)
     if small:
         problems.append(f"{label}: tap targets under 44 px: {small}")
@@ -88,7 +104,8 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server) -> None:  # t
             sign_in_as(page, user, password=demo.DEMO_PASSWORD)
             _check(page, f"[{username}] dashboard", problems)
             paths = list(dict.fromkeys(_paths_for(page)))
-            if user.has_role("coordinator", "investigator", "prosecutor", "advocate"):
+            works_cases = user.has_role("coordinator", "investigator", "prosecutor", "advocate")
+            if works_cases:
                 paths += [p for p in CASE_PAGES if p not in paths]
             slug = username.replace(".", "-")
             for path in paths:
@@ -98,6 +115,12 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server) -> None:  # t
                 checked += 1
                 if path == "/cases/":
                     screenshot(page, f"phone-case-list-{slug}")
+                    labels = page.eval_on_selector_all(
+                        "main table.cards tbody td",
+                        "cells => cells.map(c => getComputedStyle(c, '::before').content)",
+                    )
+                    if works_cases and '"Case"' not in labels:
+                        problems.append(f"[{username}] /cases/: cells show no column labels")
                     cases = [
                         href
                         for href in page.eval_on_selector_all(
