@@ -71,6 +71,8 @@ OPEN_TASK_STATES = ("open", "taken")
 #: need more than ``MAX_SCANNED`` candidates ends early with a link to go on.
 CHUNK = 200
 MAX_SCANNED = 4000
+#: A search matching at most this many cases reads them by id.
+SEARCH_IDS = 2000
 #: A plan question the protocol could not answer, as the stored plan JSON spells it.
 UNANSWERED_JSON = '"answered": false'
 
@@ -131,15 +133,12 @@ def _candidates(viewer: User, query: CaseQuery, now: datetime) -> QuerySet[Any]:
             mine = mine.filter(part=query.my_part)
         cases = cases.filter(Exists(mine))
     if query.search:
-        named = m.PotentialVictim.objects.filter(
-            case_id=OuterRef("pk"), pseudonym__icontains=query.search
-        )
-        cases = cases.filter(Q(number__icontains=query.search) | Exists(named))
+        cases = cases.filter(_search_condition(viewer, query.search))
     if query.overdue:
-        late = m.Task.objects.filter(
-            case_id=OuterRef("pk"), status__in=OPEN_TASK_STATES, due_at__lt=now
-        )
-        cases = cases.filter(Exists(late))
+        # Not correlated: the overdue tasks are read once (SQLite would otherwise walk every
+        # overdue task of the task force for each case).
+        late = m.Task.objects.filter(status__in=OPEN_TASK_STATES, due_at__lt=now).order_by()
+        cases = cases.filter(pk__in=Subquery(late.values("case_id")))
     if query.unanswered:
         latest = m.ResponsePlan.objects.filter(case_id=OuterRef(OuterRef("pk"))).order_by(
             "-generated_at", "-pk"
@@ -149,6 +148,26 @@ def _candidates(viewer: User, query: CaseQuery, now: datetime) -> QuerySet[Any]:
         )
         cases = cases.filter(Exists(open_question))
     return cases
+
+
+def _search_condition(viewer: User, text: str) -> Q:
+    """Cases whose number or a victim's pseudonym holds ``text`` (any case), as SQL can tell.
+
+    Each column is scanned once, on its own (about 20 ms each at 100,000 cases on SQLite);
+    when few cases match, the list is then read by id and sorted small, instead of walking
+    every case in list order to test each one. Many matches walk the list order, where they
+    are found early."""
+    numbers = m.Case.objects.filter(number__icontains=text).order_by()
+    named = m.PotentialVictim.objects.filter(pseudonym__icontains=text).order_by()
+    ids = {
+        pk
+        for pk, task_force in numbers.values_list("pk", "task_force_id")[: SEARCH_IDS + 1]
+        if task_force == viewer.task_force_id
+    }
+    ids |= set(named.values_list("case_id", flat=True)[: SEARCH_IDS + 1])
+    if len(ids) <= SEARCH_IDS:
+        return Q(pk__in=sorted(ids))
+    return Q(number__icontains=text) | Q(pk__in=Subquery(named.values("case_id")))
 
 
 def _after(fields: tuple[str, ...], values: tuple[Any, ...], *, descending: bool) -> Q:
