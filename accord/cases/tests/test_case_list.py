@@ -295,3 +295,22 @@ def test_every_sort_the_door_knows_is_offered_in_words():
     offered = dict(CaseListForm().fields["sort"].choices)
     assert set(offered) == set(door.SORTS)
     assert all("_" not in label for label in offered.values())
+
+
+def test_csv_carries_no_value_the_viewer_may_not_see(people, cases):
+    """A victim's legal name (victim-service confidential) recorded by Riverton PD is in Riverton
+    PD's CSV and absent from the row of the coordinator (of ECSO), who may open the case but
+    holds no release; contact and location canaries are in neither (the list never shows them).
+    """
+
+    def export(user) -> dict[str, list[str]]:
+        content = reauthenticated(user).get(reverse("cases:list_export")).content.decode()
+        for canary in ("canary-phone-555", "canary-motel-room-9"):
+            assert canary not in content
+        return {row[0]: row for row in csv.reader(io.StringIO(content))}
+
+    labor = cases["labor"].number
+    assert "Canary Legalname1" in export(people["rpd"])[labor][-1]
+    coordinators = export(people["coordinator"])
+    assert coordinators[labor][-1].startswith("Rosa")
+    assert "Canary" not in coordinators[labor][-1]
