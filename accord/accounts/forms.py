@@ -107,3 +107,25 @@ class DisableForm(forms.Form):
 
 def roles_initial(user: User) -> dict[str, list[str]]:
     return {"roles": sorted(user.role_set)}
+
+
+class UserSearchForm(forms.Form):
+    """The coordinator's user list: a name or user name, an agency and a role (GET)."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=150,
+        label="Name or user name",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(), required=False, empty_label="All agencies"
+    )
+    role = forms.ChoiceField(required=False, choices=(), label="Role")
+
+    def __init__(self, *args: Any, task_force_id: int | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = Agency.objects.filter(  # type: ignore[attr-defined]
+            task_force_id=task_force_id
+        ).order_by("name")
+        self.fields["role"].choices = [("", "All roles"), *Role.choices]  # type: ignore[attr-defined]

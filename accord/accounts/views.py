@@ -17,6 +17,7 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.contrib.auth.views import PasswordResetConfirmView
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -55,10 +56,12 @@ from .forms import (
     ReauthenticateForm,
     RolesForm,
     UserCreateForm,
+    UserSearchForm,
     roles_initial,
 )
 from .lockout import failures_clear
 from .models import Role, User, UserSession
+from .selectors import users_of_task_force
 from .sessions import (
     BANNER_ACKNOWLEDGED_AT,
     EXPIRED_FLAG,
@@ -416,20 +419,38 @@ def session_revoke(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @member(Role.COORDINATOR)
 def user_list(request: HttpRequest) -> HttpResponse:
-    users = (
-        User.objects.filter(agency__task_force_id=request.user.task_force_id)  # type: ignore[union-attr]
-        .select_related("agency")
-        .prefetch_related("role_grants")
-        .order_by("agency__name", "username")
+    task_force_id = request.user.task_force_id or 0  # type: ignore[union-attr]
+    form = UserSearchForm(request.GET or None, task_force_id=task_force_id)
+    wanted = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    agency = wanted.get("agency")
+    users = users_of_task_force(
+        task_force_id=task_force_id,
+        search=(wanted.get("q") or "").strip(),
+        agency_id=agency.pk if agency else None,
+        role=wanted.get("role") or "",
     )
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
     rows = [
         {
             "user": user,
             "roles": sorted(grant.get_role_display() for grant in user.role_grants.all()),
         }
-        for user in users
+        for user in page
     ]
-    return render(request, "accounts/user_list.html", {"rows": rows, "now": timezone.now()})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/user_list.html",
+        {
+            "rows": rows,
+            "now": timezone.now(),
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "filtered": bool(wanted and any(wanted.values())),
+        },
+    )
 
 
 @member(Role.COORDINATOR, recent_auth=True)

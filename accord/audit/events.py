@@ -124,3 +124,18 @@ class Outcome(enum.StrEnum):
     SUCCESS = "success"
     DENIED = "denied"
     FAILURE = "failure"
+
+
+#: Words kept in capitals when an event name is written out.
+_ACRONYMS = {"mfa": "MFA", "csv": "CSV", "pdf": "PDF", "cji": "CJI", "cp": "CP"}
+
+
+def event_label(value: str) -> str:
+    """An event type in words for a person ("mfa_failed" -> "MFA failed"); an unknown value
+    is written out the same way, so nothing shows with underscores."""
+    words = [_ACRONYMS.get(word, word) for word in str(value).split("_") if word]
+    if not words:
+        return ""
+    first = words[0]
+    words[0] = first if first.isupper() else first.capitalize()
+    return " ".join(words)

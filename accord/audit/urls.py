@@ -6,4 +6,5 @@ app_name = "audit"
 
 urlpatterns = [
     path("", views.audit_log, name="log"),
+    path("export.csv", views.audit_log_export, name="export"),
 ]

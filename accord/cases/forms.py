@@ -519,3 +519,71 @@ def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     if not isinstance(field, forms.ChoiceField):
         raise TypeError(f"The form field {name!r} is not a choice field.")
     return field
+
+
+# --- the case list: search, filters, sort ---------------------------------------------------
+
+
+class CaseListForm(forms.Form):
+    """What the case list was asked for (GET); ``query()`` is what the read door takes."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=60,
+        label="Case number or pseudonym",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    stage = forms.ChoiceField(
+        required=False, choices=[("", "All stages"), *CaseStage.choices], label="Stage"
+    )
+    type = forms.ChoiceField(required=False, choices=(), label="Trafficking type")
+    part = forms.ChoiceField(required=False, choices=(), label="My agency's part")
+    overdue = forms.BooleanField(required=False, label="Has overdue tasks")
+    unanswered = forms.BooleanField(required=False, label="Has unanswered plan questions")
+    # Visible too, not only as column headings: on a phone the headings are not shown.
+    sort = forms.ChoiceField(required=False, choices=(), label="Sort by")
+    dir = forms.ChoiceField(
+        required=False,
+        choices=[("desc", "Newest or Z first"), ("asc", "Oldest or A first")],
+        label="Order",
+    )
+    after = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from accord.sharing import door
+
+        super().__init__(*args, **kwargs)
+        choice_field(self, "type").choices = [
+            ("", "All types"),
+            *door.TRAFFICKING_TYPE_LABELS.items(),
+        ]
+        choice_field(self, "part").choices = [
+            ("", "Any case I may see"),
+            (door.MY_PART_ANY, "My agency is on the case"),
+            *ParticipantPart.choices,
+        ]
+        choice_field(self, "sort").choices = [
+            ("opened", "Date opened"),
+            ("number", "Case number"),
+            ("title", "Title"),
+            ("stage", "Stage"),
+            ("lead", "Lead agency"),
+        ]
+
+    def query(self) -> Any:
+        """The door's ``CaseQuery``; an invalid form asks for the plain list."""
+        from accord.sharing import door
+
+        if not self.is_bound or not self.is_valid():
+            return door.CaseQuery()
+        data = self.cleaned_data
+        return door.CaseQuery(
+            search=data["q"].strip(),
+            stage=data["stage"],
+            trafficking_type=data["type"],
+            my_part=data["part"],
+            overdue=data["overdue"],
+            unanswered=data["unanswered"],
+            sort=data["sort"] or "opened",
+            descending=(data["dir"] or "desc") == "desc",
+        )

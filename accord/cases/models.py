@@ -67,7 +67,11 @@ class Case(models.Model):
                 fields=["task_force", "year", "sequence"], name="case_sequence_per_year"
             )
         ]
-        indexes = [models.Index(fields=["task_force", "stage"], name="case_tf_stage")]
+        indexes = [
+            models.Index(fields=["task_force", "stage"], name="case_tf_stage"),
+            # the case list's default order (newest first), walked without sorting every case
+            models.Index(fields=["task_force", "opened_at", "id"], name="case_tf_opened"),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views, views_team
+from . import views, views_list, views_team
 
 app_name = "cases"
 
 urlpatterns = [
-    path("", views.case_list, name="list"),
+    path("", views_list.case_list, name="list"),
+    path("export.csv", views_list.case_list_export, name="list_export"),
     path("new/", views.case_open, name="open"),
     path("<int:case_id>/", views.case_detail, name="detail"),
     path("<int:case_id>/facts/", views.case_facts, name="facts"),

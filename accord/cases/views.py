@@ -50,20 +50,6 @@ def _form_error(form: Any, error: ValidationError | ConflictError) -> None:
         form.add_error(None, error.message)
 
 
-@member(*CASE_ROLES)
-def case_list(request: HttpRequest) -> HttpResponse:
-    stage = request.GET.get("stage", "")
-    return render(
-        request,
-        "cases/list.html",
-        {
-            "rows": door.case_list_released(viewer=member_user(request), stage=stage, limit=50),
-            "stage": stage,
-            "may_open": member_user(request).has_role(*INTAKE_ROLES),
-        },
-    )
-
-
 @member(*INTAKE_ROLES)
 @require_http_methods(["GET", "POST"])
 def case_open(request: HttpRequest) -> HttpResponse:

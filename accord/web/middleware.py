@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -91,7 +92,9 @@ class AccessDeclarationMiddleware:
         if access.roles and not user.has_role(*access.roles):
             return _deny(request, reason=f"needs role {'/'.join(sorted(access.roles))}")
         if access.recent_auth and not _recently_authenticated(request):
-            return HttpResponseRedirect(f"{reverse('accounts:reauthenticate')}?next={request.path}")
+            # The full path: an export asked for with filters comes back with the same filters.
+            back = urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(f"{reverse('accounts:reauthenticate')}?{back}")
         return None
 
 

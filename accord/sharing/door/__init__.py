@@ -10,7 +10,8 @@ and writes the audit event naming the fields disclosed (S15).
 
 Modules: ``access`` (a viewer's standing on a case, the decision cache, who may open which
 case), ``release`` (one record), ``pages`` (case list, case page, timeline, edit records,
-"why"), ``boards`` (task and interpreter boards, notifications), ``dashboard`` (counts of a
+"why"), ``listing`` (the case list searched, filtered, sorted and paged, and its export),
+``boards`` (task and interpreter boards, notifications), ``dashboard`` (counts of a
 viewer's work and the filtered lists they open), ``aggregates`` (counts for
 reports), ``registry`` (the case models and field classes the cases app registers).
 """
@@ -64,6 +65,16 @@ from .dashboard import (
     tasks_for_task_force,
     unanswered_questions,
 )
+from .listing import (
+    MY_PART_ANY,
+    SORTS,
+    TRAFFICKING_TYPE_LABELS,
+    CaseExport,
+    CaseListPage,
+    CaseQuery,
+    case_list_export,
+    case_list_page,
+)
 from .pages import (
     RESTRICTED_TASK,
     CaseSummary,
@@ -100,11 +111,17 @@ __all__ = [
     "GENDERS",
     "INTERPRETER_BOARD_FIELDS",
     "LE_OR_PROSECUTION",
+    "MY_PART_ANY",
     "RESTRICTED_TASK",
+    "SORTS",
     "TRAFFICKING_TYPES",
+    "TRAFFICKING_TYPE_LABELS",
     "CaseAccess",
     "CaseAggregateRow",
+    "CaseExport",
+    "CaseListPage",
     "CasePolicy",
+    "CaseQuery",
     "CaseSummary",
     "CaseView",
     "CaseWithVictims",
@@ -131,6 +148,8 @@ __all__ = [
     "case_detail",
     "case_for_edit",
     "case_glimpse",
+    "case_list_export",
+    "case_list_page",
     "case_list_released",
     "case_protocol",
     "case_timeline",

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.utils import timezone
-
 from accord.accounts.models import Role
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
@@ -24,11 +22,9 @@ from accord.errors import NotFound
 from accord.sharing import policy
 from accord.sharing.alerts import immigration_disclosure_alert
 
-from .access import CASE_POLICY, CaseAccess, DecisionCache, access_for, case_access, field_visible
-from .access import policy_viewer as build_policy_viewer
+from .access import CaseAccess, case_access, field_visible
 from .registry import field_specs, m, model_for
 from .release import Released, case_basic, record_context_of, release
-from .victims import consent_views_for
 
 if TYPE_CHECKING:
     from accord.accounts.models import User
@@ -72,54 +68,28 @@ def participant_rows(case_ids: Iterable[int]) -> dict[int, list[tuple[int, bool]
 
 
 def case_list_released(
-    *, viewer: User, stage: str = "", limit: int = 50, purpose: str = "case list"
+    *,
+    viewer: User,
+    stage: str = "",
+    limit: int = 50,
+    purpose: str = "case list",
+    query: Any = None,
+    after: int | None = None,
 ) -> list[CaseWithVictims]:
     """A page of cases with their victims, each field through the policy, in a fixed number
     of queries (cases, participants, victims, releases) whatever the page size; one audit
-    event for the fields disclosed on the whole page (S15)."""
-    query = CASE_POLICY.queryset(viewer).select_related("lead_agency", "protocol_version")
-    if stage:
-        query = query.filter(stage=stage)
-    cases = list(query.order_by("-opened_at")[:limit])
-    if not cases:
-        return []
-    participants = participant_rows(case.pk for case in cases)
-    victims: dict[int, list[Any]] = {case.pk: [] for case in cases}
-    for victim in m.PotentialVictim.objects.filter(case_id__in=list(victims)).select_related(
-        "serving_provider"
-    ):
-        victims[victim.case_id].append(victim)
-    cache = DecisionCache(
-        viewer=build_policy_viewer(viewer),
-        consents=consent_views_for(
-            task_force_id=viewer.task_force_id or 0,
-            victim_ids=[v.pk for rows in victims.values() for v in rows],
-        ),
-        now=timezone.now(),
-    )
-    disclosed: set[str] = set()
-    page = []
-    for case in cases:
-        access = access_for(viewer, case, participants[case.pk], cache=cache)
-        if not isinstance(CASE_POLICY.decision(access), policy.Released):
-            continue
-        page.append(
-            CaseWithVictims(
-                case=release(access, case, disclosed=disclosed),
-                victims=[release(access, v, disclosed=disclosed) for v in victims[case.pk]],
-            )
-        )
-    if disclosed:
-        audit_record(
-            event=AuditEventType.CASE_FIELD_RELEASED,
-            actor=viewer,
-            object_type="cases.case_list",
-            fields=sorted(disclosed),
-            purpose=purpose,
-            detail={"case_ids": [row.case.id for row in page]},
-            task_force_id=viewer.task_force_id,
-        )
-    return page
+    event for the fields disclosed on the whole page (S15). ``query`` (a
+    ``listing.CaseQuery``) searches, filters and sorts; ``after`` continues after a case.
+    The page with its link onwards is ``listing.case_list_page``."""
+    from .listing import CaseQuery, case_list_page
+
+    return case_list_page(
+        viewer=viewer,
+        query=query or CaseQuery(stage=stage),
+        after=after,
+        limit=limit,
+        purpose=purpose,
+    ).rows
 
 
 def cases_for(*, viewer: User, stage: str = "", limit: int = 200) -> list[CaseSummary]:

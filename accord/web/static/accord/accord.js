@@ -19,3 +19,28 @@ function focusScrollingTables() {
 }
 document.addEventListener("DOMContentLoaded", focusScrollingTables);
 window.addEventListener("resize", focusScrollingTables);
+
+// Phones: a table with one plain header row gets each cell labelled with its column heading,
+// so the stylesheet can show it as stacked cards at 390 px (issue 13). Tables whose header
+// spans columns keep their grid and scroll inside themselves instead.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("main table:not(.cards)").forEach(function (table) {
+    const rows = table.tHead ? table.tHead.rows : [];
+    if (rows.length !== 1 || [...rows[0].cells].some(function (c) { return c.colSpan > 1; })) {
+      return;
+    }
+    const headings = [...rows[0].cells].map(function (c) { return c.textContent.trim(); });
+    [...table.tBodies].forEach(function (body) {
+      [...body.rows].forEach(function (row) {
+        let column = 0;
+        [...row.cells].forEach(function (cell) {
+          if (!cell.hasAttribute("data-label") && headings[column] && cell.colSpan === 1) {
+            cell.setAttribute("data-label", headings[column]);
+          }
+          column += cell.colSpan;
+        });
+      });
+    });
+    table.classList.add("cards");
+  });
+});
