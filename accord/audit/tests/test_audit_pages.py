@@ -67,9 +67,9 @@ def test_event_types_read_as_words():
 
 def test_the_filter_lists_events_in_words(people, trail):
     page = auditor_client(people).get(reverse("audit:log")).content.decode()
-    assert ">MFA failed</option>" in page
+    assert ">Second factor refused</option>" in page  # the label table's words
     assert ">mfa_failed<" not in page and ">case_field_released<" not in page
-    assert '<td data-label="Event">MFA failed</td>' in page
+    assert '<td data-label="Event">Second factor refused</td>' in page
 
 
 def test_filters_by_person_event_and_dates(people, trail):
