@@ -225,7 +225,7 @@ CASES: tuple[tuple[str, str, str, dict[str, Any], int, str, bool, str], ...] = (
         3,
         "",
         False,
-        "investigation",
+        "prosecution",
     ),
 )
 

@@ -27,6 +27,10 @@ def test_demo_loads_every_case(people, task_force):
     ages = list(greenhouse.potentialvictims.order_by("age").values_list("age", flat=True))
     assert ages == [17, 29, 34]  # each victim her own facts, one a minor
     assert greenhouse.tasks.filter(deadline_id="child-protection-report").count() == 1
+    prosecuted = Case.objects.filter(stage="prosecution")
+    assert prosecuted.count() >= 3
+    for case in prosecuted:  # each with the prosecuting office the protocol proposed
+        assert case.participants.filter(part="prosecuting").exists(), case.title
     assert set(Case.objects.values_list("stage", flat=True)) == {
         "referral",
         "investigation",
