@@ -91,7 +91,8 @@ def test_case_response_journey(page, county):
     text = page.inner_text("main")
     assert "Homeland Security Investigations" in text
     assert "CPS" in text
-    assert "riverside-youth-shelter" in text
+    assert "Riverside emergency youth shelter" in text  # the directory's name, never the slug
+    assert "riverside-youth-shelter" not in text
     assert "For V-1" in text
     # the CP task is HSI's and of the immigration-1367 class: the local investigator, not
     # authorized for those records, learns nothing of it (issue 12, item 5)

@@ -246,7 +246,7 @@ def test_a_case_travels_from_intake_to_prosecution(browser, live_server, context
     # answers name organizations and services, never their slugs
     assert "Agency: Homeland Security Investigations, Riverton" in text
     assert "Service: Riverside emergency youth shelter" in text
-    assert "Relief: continued presence · By: federal case agent" in text
+    assert "Relief: Continued Presence · By: the federal case agent" in text
     assert "paid by the investigating agency" in support
     assert_accessible(pd)
     phone(pd, case_url, "travels-02-plan-phone")

@@ -26,7 +26,7 @@ def test_coordinator_signs_in_with_password_and_code(page, make_member):
     screenshot(page, "sign-in-03-wrong-password")
 
     sign_in_as(page, user)
-    assert page.get_by_role("heading", name="Dashboard").is_visible()
+    assert page.get_by_role("heading", name="Your work").is_visible()
     assert user.display_name in page.content()  # the header names who is signed in
     assert_accessible(page)
     screenshot(page, "sign-in-04-dashboard")
@@ -45,5 +45,5 @@ def test_no_content_security_policy_violations_on_the_way_in(page, make_member):
     )
     sign_in_as(page, user)
     page.goto("/")
-    assert page.get_by_role("heading", name="Dashboard").is_visible()
+    assert page.get_by_role("heading", name="Your work").is_visible()
     assert problems == []

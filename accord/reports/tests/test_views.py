@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from datetime import UTC, datetime
+from urllib.parse import unquote
 
 import pytest
 import time_machine
@@ -131,7 +132,7 @@ def test_downloads_need_reauthentication_and_are_audited(dataset, coordinator_cl
 
     response = coordinator_client.get(CSV_URL)
     assert response.status_code == 302
-    assert response["Location"].endswith(f"?next={CSV_URL}")  # the period survives re-auth
+    assert unquote(response["Location"]).endswith(f"?next={CSV_URL}")  # the period survives re-auth
     client = reauthenticated(coordinator_client)
     before = AuditEvent.objects.count()
     assert client.get(CSV_URL).status_code == 200
