@@ -231,8 +231,19 @@ def _answer_text(answer: Mapping[str, Any]) -> str:
     if not rows:
         return "no rule applies"
     return "; ".join(
-        ", ".join(f"{k}: {v}" for k, v in row.items() if v is not None) or "none" for row in rows
+        ", ".join(f"{k}: {_value_text(v)}" for k, v in sorted(row.items()) if v is not None)
+        or "none"
+        for row in rows
     )
+
+
+def _value_text(value: Any) -> str:
+    """Yes/no for a boolean output; a row's keys are compared in sorted order because a stored
+    plan comes back from PostgreSQL's jsonb with its keys reordered (no change must be seen
+    where only the order differs)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _answer_key(answer: Mapping[str, Any]) -> tuple[str, Any]:

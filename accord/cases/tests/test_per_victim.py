@@ -282,3 +282,23 @@ def test_a_bad_victim_fact_is_shown_next_to_her_field(people):
     )
     assert response.status_code == 200 and not Case.objects.exists()
     assert "exact age or a range" in response.content.decode()
+
+
+def test_a_plan_read_back_with_its_keys_reordered_shows_no_change():
+    """PostgreSQL's jsonb returns a stored row's keys in its own order: that is not a change
+    (and a yes/no output reads yes/no, never True/False)."""
+    from accord.cases.plan import plan_changes
+
+    before = [
+        {
+            "decision": "operation_coordination",
+            "question": "Coordinated?",
+            "answered": True,
+            "rows": [{"notify": "victim_services_committee", "coordinate": True}],
+        }
+    ]
+    after = [{**before[0], "rows": [{"coordinate": True, "notify": "victim_services_committee"}]}]
+    assert plan_changes(before, after) == []
+    moved = [{**before[0], "rows": [{"coordinate": False, "notify": None}]}]
+    (change,) = plan_changes(before, moved)
+    assert change["after"] == "coordinate: no" and "True" not in change["before"]
