@@ -175,6 +175,24 @@ class RecordContext:
         if not isinstance(self.participants, Participants):
             object.__setattr__(self, "participants", Participants(self.participants))
 
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        """Computed once: the door hashes a record's context for every field it decides."""
+        return hash(
+            (
+                self.task_force_id,
+                str(self.stage),
+                self.participants,
+                self.produced_by_agency_id,
+                str(self.produced_by_sector),
+                self.victim_id,
+                self.victim_serving_provider_id,
+            )
+        )
+
     @cached_property
     def serving_provider_ids(self) -> frozenset[int]:
         serving = {agency for agency, is_serving in self.participants.items() if is_serving}

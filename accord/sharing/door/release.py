@@ -81,9 +81,14 @@ def release(
     withheld: dict[str, str] = {}
     bases: dict[str, str] = {}
     record = record_context_of(access, instance)
+    # this record's fields share few (class, category) pairs: ask the request's cache once each
+    by_kind: dict[tuple[str, str], policy.Decision] = {}
     for name, spec in specs.items():
         field_class = str(class_override or spec.field_class)
-        decision = access.decide(record, policy.FieldSpec(field_class, spec.category))
+        kind = (field_class, spec.category)
+        decision = by_kind.get(kind)
+        if decision is None:
+            decision = by_kind[kind] = access.decide(record, policy.FieldSpec(*kind))
         if isinstance(decision, policy.Released):
             values[name] = _display(instance, name)
             bases[name] = decision.basis
