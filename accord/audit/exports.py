@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from accord.reports.exports import write_csv
+from accord.csv_safe import write_csv
 
 from .events import AuditEventType, event_label
 from .models import AuditEvent

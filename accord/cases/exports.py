@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from accord.reports.exports import write_csv
+from accord.csv_safe import write_csv
 from accord.sharing import door
 
 HEADER = (

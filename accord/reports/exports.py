@@ -7,10 +7,7 @@ cannot be written, no file is handed out (S17).
 
 from __future__ import annotations
 
-import csv
-import io
 import pathlib
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +18,7 @@ from django.utils import timezone
 from accord.accounts.models import User
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
+from accord.csv_safe import write_csv
 from accord.protocols.handbook import refusing_fetcher
 
 from .aggregates import ReportView
@@ -29,8 +27,6 @@ from .selectors import funder_view_for
 from .suppression import MARKER
 
 STYLESHEET = pathlib.Path(__file__).parent / "static" / "reports" / "report.css"
-#: First characters a spreadsheet reads as a formula (S21); such a value gets a leading quote.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 SUPPRESSION_NOTE = (
     f"{MARKER}: suppressed. A count from 1 to 4 is never shown; a few larger counts are hidden "
@@ -38,22 +34,6 @@ SUPPRESSION_NOTE = (
     "is suppressed on its own, and a quarter or year hides every count hidden in any of its "
     "months, so no report can be subtracted from another to find one."
 )
-
-
-def neutralize(value: object) -> str:
-    """A cell as text a spreadsheet will not run: values starting with = + - @, a tab or a
-    carriage return get a leading single quote (OWASP CSV injection advice)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def write_csv(rows: Iterable[Sequence[object]]) -> str:
-    """Rows to CSV text with every cell neutralized; the only CSV writer reports use."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([neutralize(cell) for cell in row])
-    return buffer.getvalue()
 
 
 def report_rows(view: ReportView, *, task_force: str, generated_at: datetime) -> list[list[str]]:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accord.reports.exports import FORMULA_PREFIXES, neutralize, write_csv
+from accord.csv_safe import FORMULA_PREFIXES, neutralize, write_csv
 
 
 @pytest.mark.parametrize(
