@@ -6,6 +6,9 @@ Environment:
   ACCORD_AUDIT_KEY         or ACCORD_AUDIT_KEY_FILE   (HMAC key of the audit chain)
   ACCORD_ENCRYPTION_KEYS   or ACCORD_ENCRYPTION_KEYS_FILE  ("id:base64key[,id:base64key...]", first is current)
   ACCORD_ALLOWED_HOSTS     comma-separated host names
+  ACCORD_CSRF_TRUSTED_ORIGINS  optional: comma-separated https:// origins whose forms may post
+                           (needed only when the proxy changes the Host header; see
+                           docs/operations.md, "Behind a reverse proxy")
 """
 
 from __future__ import annotations
@@ -49,6 +52,16 @@ ALLOWED_HOSTS = [
 ]
 if not ALLOWED_HOSTS:
     raise ConfigurationError("ACCORD_ALLOWED_HOSTS is not set (comma-separated host names).")
+
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("ACCORD_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith("https://") or _origin.count("/") != 2:
+        raise ConfigurationError(
+            f"ACCORD_CSRF_TRUSTED_ORIGINS: '{_origin}' is not an origin like "
+            "https://accord.example.org (https, a host name, no path)."
+        )
 
 ACCORD_ALLOW_DEMO_TOTP = False
 

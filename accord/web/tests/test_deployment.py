@@ -74,3 +74,28 @@ def test_production_refuses_demo_second_factors():
         env=PRODUCTION_ENV,
     )
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_trusted_origins_for_forms_come_from_the_environment():
+    env = {
+        **PRODUCTION_ENV,
+        "ACCORD_CSRF_TRUSTED_ORIGINS": "https://accord.example.invalid, https://tf.example.invalid",
+    }
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(','.join(settings.CSRF_TRUSTED_ORIGINS))",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "https://accord.example.invalid,https://tf.example.invalid"
+    )
+
+
+@pytest.mark.parametrize("origin", ["accord.example.invalid", "http://accord.example.invalid"])
+def test_a_trusted_origin_that_is_not_https_is_refused_in_a_sentence(origin):
+    result = _manage("check", env={**PRODUCTION_ENV, "ACCORD_CSRF_TRUSTED_ORIGINS": origin})
+    assert result.returncode != 0
+    assert f"ACCORD_CSRF_TRUSTED_ORIGINS: '{origin}' is not an origin" in result.stderr
+    assert "Traceback" not in result.stderr
