@@ -48,10 +48,11 @@ def main() -> int:
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
+    print(f"migrated: {time.perf_counter() - started:.1f} s", flush=True)
     from accord.demo import TASK_FORCE_SLUG, load_demo
 
     load_demo()
-    print(f"migrated, demo loaded: {time.perf_counter() - started:.1f} s", flush=True)
+    print(f"demo loaded: {time.perf_counter() - started:.1f} s", flush=True)
     from accord.accounts.models import Agency, TaskForce, User
 
     task_force = TaskForce.objects.get(slug=TASK_FORCE_SLUG)
