@@ -65,6 +65,16 @@ for _origin in CSRF_TRUSTED_ORIGINS:
 
 ACCORD_ALLOW_DEMO_TOTP = False
 
+# Static files (`accord manage collectstatic`): names carry a hash of the content and every file
+# is stored gzip- and brotli-compressed too, so whitenoise serves them compressed with a one-year
+# "immutable" cache header from every web process; an upgrade changes the names. Not strict: a
+# file missing from the manifest is served under its plain name rather than failing the page.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_MANIFEST_STRICT = False
+
 SECURE_SSL_REDIRECT = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 63072000

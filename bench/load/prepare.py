@@ -41,6 +41,9 @@ def main() -> int:
     parser.add_argument("--users-per-role", type=int, default=20)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.load.settings")
+    from accord.runtime import ensure_var_dir
+
+    ensure_var_dir()
     import django
 
     django.setup()
