@@ -32,7 +32,7 @@ from locust import FastHttpUser, between, constant, task
 PASSWORD = "example-county-demo-2026"  # noqa: S105  # the demo's published password (accord/demo.py)
 WAIT = tuple(float(x) for x in os.environ.get("LOAD_WAIT", "0.5,2").split(","))
 CASE_LINK = re.compile(r'href="/cases/(\d+)/"')
-CASE_NUMBER = re.compile(r"\b(GEN-2020-\d{6})\b")
+CASE_NUMBER = re.compile(r"\b(GEN-2020-\d{6,})\b")
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 

@@ -84,6 +84,12 @@ def main() -> int:
     parser.add_argument("--pg-db", default="accord_load")
     parser.add_argument("--fresh", action="store_true", help="start from empty databases")
     parser.add_argument(
+        "--include-ramp",
+        action="store_true",
+        help="count the start too (every user signing in at once); by default the figures "
+        "start when every user has started (sign-in stays in the mix)",
+    )
+    parser.add_argument(
         "--ci",
         action="store_true",
         help="PostgreSQL, 2 processes, 10 users, 30 s, 1,000 cases; "
@@ -93,6 +99,7 @@ def main() -> int:
     if args.ci:
         args.configs, args.users, args.duration, args.cases = "pg:2", 10, 30, 1000
         args.spawn_rate, args.fresh, args.pg_db = 5, True, f"accord_load_ci_{os.getpid()}"
+        args.include_ramp = True  # CI fails on any error response, the first sign-ins included
     configs = [Config(d, int(n)) for d, n in (c.split(":") for c in args.configs.split(","))]
     started = time.perf_counter()
     prepared: set[str] = set()
@@ -211,42 +218,45 @@ def _run(config: Config, env: dict[str, str], args: argparse.Namespace) -> Resul
     try:
         _wait_until_answering(port, server)
         tree = psutil.Process(server.pid)
+        command = [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(HERE / "locustfile.py"),
+            "--headless",
+            "--users",
+            str(args.users),
+            "--spawn-rate",
+            str(args.spawn_rate),
+            "--run-time",
+            f"{args.duration}s",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--stop-timeout",
+            "10",
+            "--loglevel",
+            "WARNING",
+        ]
+        ramp = 0.0 if args.include_ramp else args.users / args.spawn_rate
+        if not args.include_ramp:
+            command.append("--reset-stats")  # figures from when every user has started
+        locust_log = open(f"{prefix}-locust.log", "w")  # noqa: SIM115  # closed below
+        locust = subprocess.Popen(
+            command, env=env, cwd=REPO, stdout=locust_log, stderr=subprocess.STDOUT
+        )
+        time.sleep(ramp)
         cpu_before = _tree_cpu(tree)
         began = time.perf_counter()
-        locust = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "locust",
-                "-f",
-                str(HERE / "locustfile.py"),
-                "--headless",
-                "--users",
-                str(args.users),
-                "--spawn-rate",
-                str(args.spawn_rate),
-                "--run-time",
-                f"{args.duration}s",
-                "--host",
-                f"http://127.0.0.1:{port}",
-                "--csv",
-                str(prefix),
-                "--only-summary",
-                "--stop-timeout",
-                "10",
-                "--loglevel",
-                "WARNING",
-            ],
-            env={**env, "PYTHONPATH": str(REPO)},
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        returncode = locust.wait()
         duration = time.perf_counter() - began
         server_cpu = _tree_cpu(tree) - cpu_before
-        if locust.returncode not in (0, 1):  # 1: some requests failed, counted below
-            errors.append(f"locust exited {locust.returncode}: {locust.stderr[-2000:]}")
+        locust_log.close()
+        if returncode not in (0, 1):  # 1: some requests failed, counted below
+            errors.append(f"locust exited {returncode}; see {prefix}-locust.log")
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -323,11 +333,19 @@ def _print_result(result: Result) -> None:
             f"{row.p50:>6.0f} {row.p95:>6.0f} {row.p99:>6.0f}"
         )
     cores = result.server_cpu / result.duration if result.duration else 0
-    print(f"(ms; server processes used {cores:.2f} cores on average)")
+    print(
+        f"(ms; the server's processes used {cores:.2f} cores on average, "
+        f"{_cpu_per_request(result):.0f} ms of CPU per request)"
+    )
     for line in result.failures:
         print(f"  failure: {line}")
     for error in result.errors:
         print(f"  error: {error}")
+
+
+def _cpu_per_request(result: Result) -> float:
+    """Server CPU per request: what a request costs, whatever else the machine was doing."""
+    return result.server_cpu * 1000 / result.total.count if result.total.count else float("nan")
 
 
 def _print_summary(results: list[Result], args: argparse.Namespace) -> None:
@@ -353,7 +371,9 @@ def _print_summary(results: list[Result], args: argparse.Namespace) -> None:
         pages = [row for row in r.rows if not row.name.startswith(("baseline", "sign"))]
         worst = max(pages, key=lambda row: row.p95, default=None)
         print(
-            f"{r.config.label:<26} {r.total.rps:>7.1f} {ratio:>7} {r.total.failures:>6} "
+            f"{r.config.label:<26} {r.total.rps:>7.1f} {ratio:>7} "
+            f"{r.server_cpu / r.duration if r.duration else 0:>5.2f} {_cpu_per_request(r):>7.0f} "
+            f"{r.total.failures:>6} "
             f"{r.total.p95:>7.0f} {static.p95 if static else float('nan'):>10.0f} "
             f"{notice.p95 if notice else float('nan'):>11.0f} "
             f"{(f'{worst.p95:.0f} ms ({worst.name})' if worst else '-'):<40}"
