@@ -83,7 +83,8 @@ class Served:
         raise AssertionError(f"accord serve did not answer in {timeout} s\n{self.output()}")
 
     def descendants(self) -> list[psutil.Process]:
-        return psutil.Process(self.process.pid).children(recursive=True)
+        self.children = psutil.Process(self.process.pid).children(recursive=True)
+        return self.children
 
     def output(self) -> str:
         if self.process.poll() is None:
@@ -91,9 +92,13 @@ class Served:
         return self.process.stdout.read() if self.process.stdout else ""
 
     def stop(self) -> None:
+        """Whatever the test found, leave nothing running (a failed test must not orphan)."""
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=30)
+        for child in getattr(self, "children", []):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
 
 
 def _names(processes: list[psutil.Process]) -> list[str]:
