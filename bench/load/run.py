@@ -356,7 +356,8 @@ def _print_summary(results: list[Result], args: argparse.Namespace) -> None:
         (r for r in results if r.config.database == "pg" and r.config.workers == 1), None
     )
     print(
-        f"{'configuration':<26} {'req/s':>7} {'vs PG 1':>7} {'failed':>6} {'p95 all':>7} "
+        f"{'configuration':<26} {'req/s':>7} {'vs PG 1':>7} {'cores':>5} {'cpu/req':>7} "
+        f"{'failed':>6} {'p95 all':>7} "
         f"{'p95 static':>10} {'p95 sign-in':>11} {'worst p95 (page)':<40}"
     )
     for r in results:
@@ -368,7 +369,9 @@ def _print_summary(results: list[Result], args: argparse.Namespace) -> None:
         by_name = {row.name: row for row in r.rows}
         static = by_name.get("baseline: static file")
         notice = by_name.get("baseline: sign-in page")
-        pages = [row for row in r.rows if not row.name.startswith(("baseline", "sign"))]
+        pages = [
+            row for row in r.rows if row.count and not row.name.startswith(("baseline", "sign"))
+        ]
         worst = max(pages, key=lambda row: row.p95, default=None)
         print(
             f"{r.config.label:<26} {r.total.rps:>7.1f} {ratio:>7} "
@@ -378,6 +381,8 @@ def _print_summary(results: list[Result], args: argparse.Namespace) -> None:
             f"{notice.p95 if notice else float('nan'):>11.0f} "
             f"{(f'{worst.p95:.0f} ms ({worst.name})' if worst else '-'):<40}"
         )
+    print("(req/s: requests per second; cores: CPU the server's processes used; cpu/req: server")
+    print(" CPU ms per request; p95 in ms; a request the client gave up on after 60 s fails)")
     print(
         f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
         f"on {os.cpu_count()} cores"
