@@ -381,6 +381,24 @@ def _decimal_atoms(factor: Factor, tests: Sequence[Condition]) -> tuple[Interval
             atoms[-1] = Interval(
                 merged.low, piece.high, low_open=merged.low_open, high_open=piece.high_open
             )
+    return _open_ends(atoms, factor)
+
+
+def _open_ends(atoms: list[Interval], factor: Factor) -> tuple[Interval, ...]:
+    """Drop an open domain bound (``(0..1]``) from the first and last atoms."""
+    domain = factor.domain
+    if atoms and domain.minimum_open and _is_finite(atoms[0].low):
+        first = atoms[0]
+        if first.low == first.high:
+            atoms.pop(0)
+        else:
+            atoms[0] = Interval(first.low, first.high, low_open=True, high_open=first.high_open)
+    if atoms and domain.maximum_open and _is_finite(atoms[-1].high):
+        last = atoms[-1]
+        if last.low == last.high:
+            atoms.pop()
+        else:
+            atoms[-1] = Interval(last.low, last.high, low_open=last.low_open, high_open=True)
     return tuple(atoms)
 
 
