@@ -117,6 +117,13 @@ def serve_command(args: list[str]) -> int:
     return _serve(_parse_serve(args, prog="accord serve"))
 
 
+#: The processes ``accord serve`` starts beside the web server: (what messages call it, the
+#: management command). One more background duty is one more line here.
+BACKGROUND_COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("the background worker", ("db_worker", "--interval", "2", "--no-reload")),
+)
+
+
 def _bind_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
@@ -153,37 +160,27 @@ def serve_children(options: argparse.Namespace) -> list[Child]:
         web += ["--access-logfile", "-"]
     children = [Child("the web server", web)]
     if not options.no_worker:
-        children.append(
-            Child(
-                "the background worker",
-                [
-                    sys.executable,
-                    "-m",
-                    "accord.cli",
-                    "manage",
-                    "db_worker",
-                    "--interval",
-                    "2",
-                    "--no-reload",
-                ],
-            )
-        )
+        children += [
+            Child(name, [sys.executable, "-m", "accord.cli", "manage", *command])
+            for name, command in BACKGROUND_COMMANDS
+        ]
     return children
 
 
 def _serve(options: argparse.Namespace) -> int:
-    """Run the web processes and the background worker until a signal stops them all."""
+    """Run the web processes and the background processes until a signal stops them all."""
     from django.db import connections
 
     connections.close_all()  # the children open their own
-    worker = "no background worker" if options.no_worker else "the background worker"
+    children = serve_children(options)
     processes = "1 web process" if options.workers == 1 else f"{options.workers} web processes"
+    beside = [child.name for child in children[1:]] or ["no background processes"]
 
     def started() -> None:
         print(
             f"Accord is serving on http://{_bind_address(options.host, options.port)}/ "
-            f"with {processes} and {worker} (Ctrl-C stops them all)",
+            f"with {processes} and {', '.join(beside)} (Ctrl-C stops them all)",
             flush=True,
         )
 
-    return supervise(serve_children(options), grace=GRACE_SECONDS, on_started=started)
+    return supervise(children, grace=GRACE_SECONDS, on_started=started)
