@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import csv
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -69,6 +70,7 @@ class Result:
     duration: float
     errors: list[str]  # the server or locust stopped wrongly
     failures: list[str]  # failed requests, by page and reason
+    generator_cpu: float = 0.0  # CPU seconds of locust itself (from the start, ramp included)
 
 
 def main() -> int:
@@ -178,6 +180,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _tree_cpu(root: psutil.Process) -> float:
     total = 0.0
     for process in [root, *root.children(recursive=True)]:
@@ -250,10 +257,12 @@ def _run(config: Config, env: dict[str, str], args: argparse.Namespace) -> Resul
         )
         time.sleep(ramp)
         cpu_before = _tree_cpu(tree)
+        generator_before = _children_cpu()
         began = time.perf_counter()
         returncode = locust.wait()
         duration = time.perf_counter() - began
         server_cpu = _tree_cpu(tree) - cpu_before
+        generator_cpu = _children_cpu() - generator_before  # locust, reaped by wait()
         locust_log.close()
         if returncode not in (0, 1):  # 1: some requests failed, counted below
             errors.append(f"locust exited {returncode}; see {prefix}-locust.log")
@@ -269,7 +278,7 @@ def _run(config: Config, env: dict[str, str], args: argparse.Namespace) -> Resul
             errors.append(f"accord serve exited {code}; see {prefix}-server.log")
     rows, total = _read_stats(Path(f"{prefix}_stats.csv"))
     failures = _read_failures(Path(f"{prefix}_failures.csv"))
-    return Result(config, rows, total, server_cpu, duration, errors, failures)
+    return Result(config, rows, total, server_cpu, duration, errors, failures, generator_cpu)
 
 
 def _wait_until_answering(port: int, server: subprocess.Popen[bytes], timeout: float = 120) -> None:
@@ -335,7 +344,8 @@ def _print_result(result: Result) -> None:
     cores = result.server_cpu / result.duration if result.duration else 0
     print(
         f"(ms; the server's processes used {cores:.2f} cores on average, "
-        f"{_cpu_per_request(result):.0f} ms of CPU per request)"
+        f"{_cpu_per_request(result):.0f} ms of CPU per request; locust itself used "
+        f"{result.generator_cpu:.0f} s of CPU; PostgreSQL's own processes are not counted)"
     )
     for line in result.failures:
         print(f"  failure: {line}")
