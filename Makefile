@@ -18,9 +18,11 @@ $(STAMP): pyproject.toml requirements.lock
 demo: $(STAMP)
 	$(BIN)/accord demo
 
-## test: the whole suite (browser tests run when Chromium is installed; CI makes them required)
+## test: the whole suite (browser tests run when Chromium is installed; CI makes them required),
+## one pytest worker per core (pytest-xdist; TEST_WORKERS=0 runs in one process)
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 serve: $(STAMP)
 	$(BIN)/accord serve
