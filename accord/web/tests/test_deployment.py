@@ -74,3 +74,17 @@ def test_production_refuses_demo_second_factors():
         env=PRODUCTION_ENV,
     )
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_production_on_sqlite_queues_writers_with_immediate_transactions():
+    """Concurrent intakes on SQLite wait for each other only when transactions start
+    BEGIN IMMEDIATE (issue 15); a sqlite DATABASE_URL gets the embedded default's options."""
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; "
+        "print(settings.DATABASES['default']['OPTIONS']['transaction_mode'])",
+        env=PRODUCTION_ENV,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "IMMEDIATE"
