@@ -182,3 +182,28 @@ def test_protocol_versions_drafted_at_the_same_moment_are_numbered_in_turn(peopl
     counter = Counter.objects.get(name=PROTOCOL_VERSION_SERIES)
     assert counter.value == 7
     assert ProtocolVersion.objects.count() == 7
+
+
+def test_the_migration_starts_each_series_after_the_numbers_stored(people):
+    """Counters made by the data migrations continue the numbers already in the database."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    first = open_case(people["rpd"])
+    Case.objects.filter(pk=first.pk).update(sequence=7)
+    before = [
+        ("cases", "0007_case_list_index"),
+        ("protocols", "0002_acceptedrisk_drillscenario_signoff"),
+    ]
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate(before)
+        assert not Counter.objects.exists()  # as before the counters existed
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+        assert Counter.objects.get(name=case_series(first.year)).value == 7
+        assert Counter.objects.get(name=PROTOCOL_VERSION_SERIES).value == 1
+        assert open_case(people["rpd"]).sequence == 8
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
