@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import Any
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
@@ -82,11 +81,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._give_turn_back()
             raise
 
-    def set_autocommit(self, autocommit: bool, *args: Any, **kwargs: Any) -> None:
+    def _set_autocommit(self, autocommit: bool) -> None:
         try:
-            super().set_autocommit(autocommit, *args, **kwargs)
+            super()._set_autocommit(autocommit)  # type: ignore[misc]  # absent from django-stubs
         finally:
-            if autocommit:  # the outermost atomic block ended: committed or rolled back
+            if autocommit:
+                # The outermost atomic block ended (committed or rolled back). Given back
+                # here, before Django runs the on-commit hooks, which may open a transaction
+                # of their own.
                 self._give_turn_back()
 
     def close(self) -> None:

@@ -73,3 +73,23 @@ def test_a_write_transaction_holds_the_turn_until_it_commits_or_rolls_back():
     with pytest.raises(RuntimeError), transaction.atomic():
         raise RuntimeError
     assert not turns._held
+
+
+@pytest.mark.django_db(transaction=True)
+def test_work_run_on_commit_may_write_again():
+    """Hooks run after the commit (e-mail jobs, notifications) open their own transaction:
+    the turn is given back before they run, or the thread would wait for itself."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the turns queue SQLite's writers only")
+    turns = turns_for(str(connection.settings_dict["NAME"]))
+    seen: list[bool] = []
+
+    def write_again() -> None:
+        with transaction.atomic():
+            seen.append(turns._held)
+
+    with transaction.atomic():
+        transaction.on_commit(write_again)
+
+    assert seen == [True]
+    assert not turns._held
