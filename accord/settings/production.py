@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
 from accord.errors import ConfigurationError
 
 from .base import *  # noqa: F403
+from .base import sqlite_database
 
 
 def _secret(name: str) -> str:
@@ -46,7 +48,13 @@ DEBUG = False
 SECRET_KEY = _secret("ACCORD_SECRET_KEY")
 ACCORD_AUDIT_KEY = _secret("ACCORD_AUDIT_KEY")
 ACCORD_ENCRYPTION_KEYS = _secret("ACCORD_ENCRYPTION_KEYS")
-DATABASES = {"default": dj_database_url.parse(_secret("DATABASE_URL"), conn_max_age=60)}
+DATABASES: dict[str, Any] = {
+    "default": dj_database_url.parse(_secret("DATABASE_URL"), conn_max_age=60)
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database as the demo runs it: WAL, and IMMEDIATE transactions so that
+    # writers queue (case numbers, the audit chain) instead of failing when they collide.
+    DATABASES["default"] = sqlite_database(Path(DATABASES["default"]["NAME"]))
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("ACCORD_ALLOWED_HOSTS", "").split(",") if h.strip()
 ]

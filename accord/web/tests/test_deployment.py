@@ -122,3 +122,17 @@ def test_collected_static_files_get_hashed_names_compressed_copies_and_a_long_ca
     url, answer = shown.stdout.strip().splitlines()[-2:]
     assert url == f"/static/accord/{hashed}"
     assert answer == "200 br max-age=315360000, public, immutable"
+
+
+def test_production_on_sqlite_queues_writers_with_immediate_transactions():
+    """Concurrent intakes on SQLite wait for each other only when transactions start
+    BEGIN IMMEDIATE (issue 15); a sqlite DATABASE_URL gets the embedded default's options."""
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; "
+        "print(settings.DATABASES['default']['OPTIONS']['transaction_mode'])",
+        env=PRODUCTION_ENV,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "IMMEDIATE"
