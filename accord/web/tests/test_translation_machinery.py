@@ -47,6 +47,7 @@ def test_a_sentence_with_values_is_translated_whole_and_keeps_its_values(pseudo,
     page = member_client(roles=["coordinator"]).get(reverse("accounts:user_list")).content.decode()
     assert "⟦Users of Testville Task Force⟧" in page  # the message, then its value filled in
     assert "⟦Sign out⟧" in page and "⟦Notifications⟧" in page
+    assert ">⟦Dashboard⟧</a>" in page  # the navigation, registered by each app
 
 
 @pytest.mark.django_db
@@ -56,3 +57,10 @@ def test_the_page_speaks_the_language_the_browser_asks_for(client):
     assert spanish["Content-Language"] == "es"
     english = client.get("/accounts/notice/")
     assert '<html lang="en">' in english.content.decode()  # en-us is served as English
+
+
+@pytest.mark.django_db
+def test_form_labels_and_the_label_tables_go_through_gettext_too(pseudo, member_client):
+    page = member_client(roles=["auditor"]).get("/audit/").content.decode()
+    assert "⟦Person (user name)⟧" in page  # a form label (gettext_lazy)
+    assert "⟦Any event⟧" in page and "⟦Signed in⟧" in page  # accord/web/labels.py's events

@@ -3,7 +3,8 @@
 Each template is split with Django's own template ``Lexer``; the text between template tags
 is scanned as HTML. Visible text (letters outside HTML tags, and the values of the
 ``placeholder``, ``title``, ``aria-label`` and ``alt`` attributes) must sit inside
-``{% translate %}`` or ``{% blocktranslate %}``; any other template tag or variable stands
+``{% translate %}`` or ``{% blocktranslate %}`` (so must ``data-confirm``, the question
+accord.js asks before a destructive button); any other template tag or variable stands
 for a value (a name, a date, a label from a table) and is not text of the template.
 Text inside ``<script>``, ``<style>``, HTML comments and ``{% comment %}`` is not shown.
 """
@@ -21,8 +22,8 @@ from django.template.base import Lexer, Token, TokenType
 ACCORD = Path(__file__).resolve().parents[2]
 #: Template folders other helpers are marking (issue #13); removed from here as they land.
 PENDING_DIRS: tuple[str, ...] = ("cases/templates", "sharing/templates")
-#: Attributes whose values a person reads or hears.
-SHOWN_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
+#: Attributes whose values a person reads or hears (data-confirm: accord.js asks with it).
+SHOWN_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt", "data-confirm")
 
 LETTER = re.compile(r"[^\W\d_]")
 ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
