@@ -59,7 +59,7 @@ class PasswordResetRequestForm(forms.Form):
 
 
 def role_choices() -> list[tuple[str, str]]:
-    return list(Role.choices)
+    return [(value, str(label)) for value, label in Role.choices]
 
 
 class RolesForm(forms.Form):
