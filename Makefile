@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+AXE := var/npm/node_modules/axe-core/axe.min.js
+AXE_VERSION := 4.11.4
 
-.PHONY: demo test serve lint lint-fix typecheck bench load load-ci browser-deps clean
+.PHONY: demo test serve lint lint-fix typecheck bench load load-ci browser-deps axe-core clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Accord needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -21,7 +23,7 @@ demo: $(STAMP)
 ## test: the whole suite (browser tests run when Chromium is installed; CI makes them required),
 ## one pytest worker per core (pytest-xdist; TEST_WORKERS=0 runs in one process)
 TEST_WORKERS ?= auto
-test: $(STAMP)
+test: $(STAMP) axe-core
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
 serve: $(STAMP)
@@ -42,10 +44,19 @@ lint-fix: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
+## axe-core: the accessibility checker of the browser tests, from npm into var/npm (as CI does);
+## without npm it says so and the browser tests skip, naming this command
+axe-core:
+	@if [ -f $(AXE) ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+		mkdir -p var/npm && npm install --no-save --no-audit --no-fund --silent --prefix var/npm axe-core@$(AXE_VERSION) \
+		|| echo "axe-core could not be installed; the browser tests will be skipped"; \
+	else echo "npm not found: the browser tests will be skipped (install npm, then: make axe-core)"; fi
+
 ## browser-deps: Debian's Chromium and axe-core for the browser tests (needs root and apt)
 browser-deps:
 	apt-get update -qq && apt-get install -y -qq chromium
-	npm install --no-save --no-audit --no-fund --prefix var/npm axe-core@4.11.4
+	npm install --no-save --no-audit --no-fund --prefix var/npm axe-core@$(AXE_VERSION)
 
 clean:
 	rm -rf $(VENV) var

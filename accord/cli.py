@@ -48,6 +48,7 @@ USAGE = """usage: accord COMMAND [ARGS]
   protocol verify --version N              verify a stored protocol version
   protocol drill [--version N] [--compare M]  run the tabletop drill scenarios
   directory import PATH | export [-o FILE] HSDS 3.0 interchange
+      (these take --task-force SLUG, optional when there is only one task force)
   users disable-inactive                   disable accounts inactive past the limit
   manage ARGS...                           any Django management command
 """

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_texts
+from django.utils.translation import gettext_lazy as _
 
 from .models import Agency, Role, User
 
@@ -25,9 +26,9 @@ class LoginForm(forms.Form):
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="6-digit code",
+        label=_("6-digit code"),
         max_length=12,
-        help_text="The code your authenticator app shows for Accord.",
+        help_text=_("The code your authenticator app shows for Accord."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -39,7 +40,7 @@ class CodeForm(forms.Form):
     def clean_code(self) -> str:
         code = re.sub(r"\s+", "", self.cleaned_data["code"])
         if not CODE_PATTERN.match(code):
-            raise forms.ValidationError("Enter the 6 digits of the code, without letters.")
+            raise forms.ValidationError(_("Enter the 6 digits of the code, without letters."))
         return code
 
 
@@ -54,11 +55,11 @@ class ReauthenticateForm(CodeForm):
 
 
 class PasswordResetRequestForm(forms.Form):
-    email = forms.EmailField(max_length=254, label="E-mail address of your account")
+    email = forms.EmailField(max_length=254, label=_("E-mail address of your account"))
 
 
 def role_choices() -> list[tuple[str, str]]:
-    return list(Role.choices)
+    return [(value, str(label)) for value, label in Role.choices]
 
 
 class RolesForm(forms.Form):
@@ -66,17 +67,17 @@ class RolesForm(forms.Form):
         choices=role_choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Changing roles is audited and needs a recent re-authentication.",
+        help_text=_("Changing roles is audited and needs a recent re-authentication."),
     )
 
 
 class UserCreateForm(RolesForm):
     username = forms.CharField(
-        max_length=150, help_text="Letters, digits and . @ + - _ only; it cannot change later."
+        max_length=150, help_text=_("Letters, digits and . @ + - _ only; it cannot change later.")
     )
-    display_name = forms.CharField(max_length=200, required=False, label="Name")
+    display_name = forms.CharField(max_length=200, required=False, label=_("Name"))
     email = forms.EmailField(
-        max_length=254, help_text="The set-password link and password resets go here."
+        max_length=254, help_text=_("The set-password link and password resets go here.")
     )
     agency = forms.ModelChoiceField(queryset=Agency.objects.none())
     password = forms.CharField(
@@ -84,8 +85,8 @@ class UserCreateForm(RolesForm):
         strip=False,
         max_length=1024,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        label="Initial password (optional)",
-        help_text="Leave empty to e-mail the person a link to choose their own password. "
+        label=_("Initial password (optional)"),
+        help_text=_("Leave empty to e-mail the person a link to choose their own password. ")
         + " ".join(password_validators_help_texts()),
     )
     field_order = ["username", "display_name", "email", "agency", "roles", "password"]
@@ -101,7 +102,7 @@ class DisableForm(forms.Form):
     reason = forms.CharField(
         max_length=200,
         required=False,
-        help_text="Recorded in the audit trail, e.g. 'left the agency'.",
+        help_text=_("Recorded in the audit trail, e.g. 'left the agency'."),
     )
 
 
@@ -115,13 +116,13 @@ class UserSearchForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=150,
-        label="Name or user name",
+        label=_("Name or user name"),
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     agency = forms.ModelChoiceField(
-        queryset=Agency.objects.none(), required=False, empty_label="All agencies"
+        queryset=Agency.objects.none(), required=False, empty_label=_("All agencies")
     )
-    role = forms.ChoiceField(required=False, choices=(), label="Role")
+    role = forms.ChoiceField(required=False, choices=(), label=_("Role"))
 
     def __init__(self, *args: Any, task_force_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

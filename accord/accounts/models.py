@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accord.core.model import Sector as CoreSector
 
@@ -24,13 +25,13 @@ LAW_ENFORCEMENT_SECTORS = frozenset(
 
 
 class Role(models.TextChoices):
-    COORDINATOR = "coordinator", "Coordinator"
-    INVESTIGATOR = "investigator", "Investigator"
-    PROSECUTOR = "prosecutor", "Prosecutor"
-    ADVOCATE = "advocate", "Advocate / case manager"
-    INTERPRETER_COORDINATOR = "interpreter_coordinator", "Interpreter coordinator"
-    SIGNATORY = "signatory", "Signatory"
-    AUDITOR = "auditor", "Auditor"
+    COORDINATOR = "coordinator", _("Coordinator")
+    INVESTIGATOR = "investigator", _("Investigator")
+    PROSECUTOR = "prosecutor", _("Prosecutor")
+    ADVOCATE = "advocate", _("Advocate / case manager")
+    INTERPRETER_COORDINATOR = "interpreter_coordinator", _("Interpreter coordinator")
+    SIGNATORY = "signatory", _("Signatory")
+    AUDITOR = "auditor", _("Auditor")
 
 
 class TaskForce(models.Model):
@@ -165,8 +166,8 @@ class RoleGrant(models.Model):
 
 
 class AuthenticationStep(models.TextChoices):
-    PASSWORD = "password", "Password"
-    SECOND_FACTOR = "second_factor", "Second factor"
+    PASSWORD = "password", _("Password")
+    SECOND_FACTOR = "second_factor", _("Second factor")
 
 
 class AuthenticationFailure(models.Model):

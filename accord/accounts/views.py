@@ -26,6 +26,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -269,7 +270,7 @@ def logout(request: HttpRequest) -> HttpResponse:
     audit_record(event=AuditEventType.LOGOUT, actor=request.user)  # type: ignore[arg-type]
     session_forget(session_key=request.session.session_key)
     auth_logout(request)
-    messages.success(request, "You have signed out.")
+    messages.success(request, _("You have signed out."))
     return redirect("accounts:banner")
 
 
@@ -291,7 +292,7 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
         if result.locked:
             return _abandon_sign_in(request)
         if result.reason == FailureReason.WRONG_PASSWORD:
-            form.add_error("password", "The password is not correct.")
+            form.add_error("password", _("The password is not correct."))
         else:
             _code_error(form, result)
     return render(request, "accounts/reauthenticate.html", {"form": form, "next": next_url})
@@ -378,7 +379,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
             )
         messages.success(
             request,
-            "Your password is changed."
+            _("Your password is changed.")
             + (f" {ended} other session(s) were signed out." if ended else ""),
         )
         return redirect("accounts:sessions")
@@ -408,9 +409,9 @@ def session_revoke(request: HttpRequest, session_id: int) -> HttpResponse:
     session_end(user_session=user_session, actor=request.user, reason="ended by the user")  # type: ignore[arg-type]
     if current:
         auth_logout(request)
-        messages.success(request, "You have signed out.")
+        messages.success(request, _("You have signed out."))
         return redirect("accounts:banner")
-    messages.success(request, "The session was ended.")
+    messages.success(request, _("The session was ended."))
     return redirect("accounts:sessions")
 
 
@@ -476,9 +477,12 @@ def user_new(request: HttpRequest) -> HttpResponse:
         else:
             if not data["password"]:
                 services.password_reset_send(user=user, site_url=_site_url(request))
-                messages.success(request, f"{user} was created and e-mailed a set-password link.")
+                messages.success(
+                    request,
+                    _("%(user)s was created and e-mailed a set-password link.") % {"user": user},
+                )
             else:
-                messages.success(request, f"{user} was created.")
+                messages.success(request, _("%(user)s was created.") % {"user": user})
             return redirect("accounts:user_detail", user_id=user.pk)
     return render(request, "accounts/user_new.html", {"form": form})
 
@@ -515,7 +519,9 @@ def user_roles(request: HttpRequest, user_id: int) -> HttpResponse:
         except AccordValidationError as error:
             _add_service_error(form, error)
         else:
-            messages.success(request, f"The roles of {subject} were saved.")
+            messages.success(
+                request, _("The roles of %(subject)s were saved.") % {"subject": subject}
+            )
             return redirect("accounts:user_detail", user_id=subject.pk)
     return render(request, "accounts/user_roles.html", {"form": form, "subject": subject})
 
@@ -533,7 +539,9 @@ def user_disable(request: HttpRequest, user_id: int) -> HttpResponse:
     except AccordValidationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{subject} is disabled and signed out everywhere.")
+        messages.success(
+            request, _("%(subject)s is disabled and signed out everywhere.") % {"subject": subject}
+        )
     return redirect("accounts:user_detail", user_id=subject.pk)
 
 
@@ -572,7 +580,7 @@ def user_enable(request: HttpRequest, user_id: int) -> HttpResponse:
     if page is not None:
         return page
     services.user_enable(actor=actor, user=subject)
-    messages.success(request, f"{subject} is enabled.")
+    messages.success(request, _("%(subject)s is enabled.") % {"subject": subject})
     return redirect("accounts:user_detail", user_id=subject.pk)
 
 
@@ -582,7 +590,7 @@ def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     subject = services.user_in_scope(actor=actor, user_id=user_id)
     services.user_unlock(actor=actor, user=subject)
-    messages.success(request, f"{subject} is unlocked.")
+    messages.success(request, _("%(subject)s is unlocked.") % {"subject": subject})
     return redirect("accounts:user_detail", user_id=subject.pk)
 
 
@@ -603,5 +611,7 @@ def user_second_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse
     if page is not None:
         return page
     services.user_second_factor_reset(actor=actor, user=subject)
-    messages.success(request, f"The second factor of {subject} was reset.")
+    messages.success(
+        request, _("The second factor of %(subject)s was reset.") % {"subject": subject}
+    )
     return redirect("accounts:user_detail", user_id=subject.pk)

@@ -8,9 +8,11 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
         from accord.web.context_processors import NavItem, register
 
         from .checks import check_append_only_triggers
 
-        register(NavItem("Audit trail", "audit:log", roles=frozenset({"auditor"})))
+        register(NavItem(_("Audit trail"), "audit:log", roles=frozenset({"auditor"})))
         checks.register(check_append_only_triggers, checks.Tags.database)

@@ -13,6 +13,8 @@ class CasesConfig(AppConfig):
         from . import fields, models
 
         register_case_data(models=models, fields=fields.REGISTRY)
+        from django.utils.translation import gettext_lazy as _
+
         from accord.web.context_processors import NavItem, register
 
         working = frozenset(
@@ -24,19 +26,19 @@ class CasesConfig(AppConfig):
                 Role.INTERPRETER_COORDINATOR,
             }
         )
-        register(NavItem("Cases", "cases:list", roles=working))
-        register(NavItem("My tasks", "cases:my_tasks", roles=working))
-        register(NavItem("Agency tasks", "cases:agency_tasks", roles=working))
+        register(NavItem(_("Cases"), "cases:list", roles=working))
+        register(NavItem(_("My tasks"), "cases:my_tasks", roles=working))
+        register(NavItem(_("Agency tasks"), "cases:agency_tasks", roles=working))
         register(
             NavItem(
-                "Interpreter requests",
+                _("Interpreter requests"),
                 "cases:interpreter_board",
                 roles=frozenset({Role.INTERPRETER_COORDINATOR}),
             )
         )
         register(
             NavItem(
-                "Immigration records access",
+                _("Immigration records access"),
                 "cases:relief_access",
                 roles=frozenset({Role.COORDINATOR}),
             )

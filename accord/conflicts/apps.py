@@ -9,6 +9,8 @@ class ConflictsConfig(AppConfig):
     verbose_name = "Conflict resolution"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
         from accord.web.context_processors import NavItem, register
 
-        register(NavItem("Disagreements", "conflicts:index"))
+        register(NavItem(_("Disagreements"), "conflicts:index"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Agency, TaskForce
 from accord.protocols.models import ProtocolStatus, ProtocolVersion
@@ -17,20 +18,23 @@ PARTY_SLOTS = 4
 class RaiseForm(forms.Form):
     question = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="E.g. “May the investigator hold a second interview this week?”",
+        help_text=_("E.g. “May the investigator hold a second interview this week?”"),
     )
     subject_kind = forms.ChoiceField(
-        label="About",
+        label=_("About"),
         choices=[("case", "A case"), ("protocol", "The protocol")],
         widget=forms.RadioSelect,
         initial="case",
     )
-    case_id = forms.IntegerField(label="Case id", required=False, min_value=1)
+    case_id = forms.IntegerField(label=_("Case id"), required=False, min_value=1)
     protocol_version = forms.ModelChoiceField(
-        queryset=ProtocolVersion.objects.none(), required=False, label="Protocol version"
+        queryset=ProtocolVersion.objects.none(), required=False, label=_("Protocol version")
     )
     protocol_reference = forms.CharField(
-        label="Decision or rule", required=False, max_length=200, help_text="E.g. placement/r3"
+        label=_("Decision or rule"),
+        required=False,
+        max_length=200,
+        help_text=_("E.g. placement/r3"),
     )
 
     def __init__(self, *args: Any, task_force: TaskForce, **kwargs: Any) -> None:
@@ -41,12 +45,14 @@ class RaiseForm(forms.Form):
         )
         for slot in range(1, PARTY_SLOTS + 1):
             self.fields[f"party_{slot}"] = forms.ModelChoiceField(
-                queryset=agencies, required=False, label=f"Party {slot}: agency"
+                queryset=agencies,
+                required=False,
+                label=_("Party %(slot)s: agency") % {"slot": slot},
             )
             self.fields[f"position_{slot}"] = forms.CharField(
                 widget=forms.Textarea(attrs={"rows": 2}),
                 required=False,
-                label=f"Party {slot}: position",
+                label=_("Party %(slot)s: position") % {"slot": slot},
             )
 
     def party_slots(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
@@ -59,21 +65,23 @@ class RaiseForm(forms.Form):
             agency = data.get(f"party_{slot}")
             position = (data.get(f"position_{slot}") or "").strip()
             if agency is None and position:
-                self.add_error(f"party_{slot}", "Choose the agency whose position this is.")
+                self.add_error(f"party_{slot}", _("Choose the agency whose position this is."))
             elif agency is not None and not position:
-                self.add_error(f"position_{slot}", f"Write the position of {agency.name}.")
+                self.add_error(
+                    f"position_{slot}", _("Write the position of %(name)s.") % {"name": agency.name}
+                )
             elif agency is not None:
                 parties.append(PartyPosition(agency_id=agency.pk, position=position))
         if len(parties) < 2 and not self.errors:
             raise forms.ValidationError(
-                "A disagreement needs at least two party agencies, each with its position."
+                _("A disagreement needs at least two party agencies, each with its position.")
             )
         if len({p.agency_id for p in parties}) != len(parties):
-            raise forms.ValidationError("Each agency can be a party only once.")
+            raise forms.ValidationError(_("Each agency can be a party only once."))
         if data.get("subject_kind") == "case" and not data.get("case_id"):
-            self.add_error("case_id", "Give the id of the case the disagreement is about.")
+            self.add_error("case_id", _("Give the id of the case the disagreement is about."))
         if data.get("subject_kind") == "protocol" and not data.get("protocol_version"):
-            self.add_error("protocol_version", "Choose the protocol version concerned.")
+            self.add_error("protocol_version", _("Choose the protocol version concerned."))
         data["parties"] = parties
         return data
 
@@ -86,12 +94,12 @@ def _drafts(task_force: TaskForce):
 
 class DecideForm(forms.Form):
     decision = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Why"))
     amendment = forms.ModelChoiceField(
         queryset=ProtocolVersion.objects.none(),
         required=False,
-        label="Feeds protocol draft",
-        help_text="When the decision changes the protocol, link the draft that carries it.",
+        label=_("Feeds protocol draft"),
+        help_text=_("When the decision changes the protocol, link the draft that carries it."),
     )
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -101,13 +109,13 @@ class DecideForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why withdraw")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Why withdraw"))
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class AmendmentForm(forms.Form):
     amendment = forms.ModelChoiceField(
-        queryset=ProtocolVersion.objects.none(), label="Protocol draft"
+        queryset=ProtocolVersion.objects.none(), label=_("Protocol draft")
     )
 
     def __init__(self, *args: Any, task_force: TaskForce, **kwargs: Any) -> None:

@@ -13,17 +13,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class DisagreementStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class DisagreementSubject(models.TextChoices):
-    CASE = "case", "A case"
-    PROTOCOL = "protocol", "The protocol"
+    CASE = "case", _("A case")
+    PROTOCOL = "protocol", _("The protocol")
 
 
 class Disagreement(models.Model):
@@ -138,12 +139,12 @@ class DisagreementParty(models.Model):
 
 
 class DisagreementEventKind(models.TextChoices):
-    RAISED = "raised", "Raised"
-    ESCALATED = "escalated", "Escalated automatically"
-    OVERDUE_AT_LAST_LEVEL = "overdue_at_last_level", "Overdue at the last level"
-    DECIDED = "decided", "Decided"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    AMENDMENT_LINKED = "amendment_linked", "Linked to a protocol amendment"
+    RAISED = "raised", _("Raised")
+    ESCALATED = "escalated", _("Escalated automatically")
+    OVERDUE_AT_LAST_LEVEL = "overdue_at_last_level", _("Overdue at the last level")
+    DECIDED = "decided", _("Decided")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    AMENDMENT_LINKED = "amendment_linked", _("Linked to a protocol amendment")
 
 
 class DisagreementEvent(models.Model):

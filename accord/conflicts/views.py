@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Role
 from accord.errors import ConflictError, NotFound
@@ -63,7 +64,9 @@ def raise_disagreement(request: HttpRequest) -> HttpResponse:
         except AccordValidationError as error:
             _form_error(form, error)
         else:
-            messages.success(request, f"Disagreement #{disagreement.pk} raised at level 1.")
+            messages.success(
+                request, _("Disagreement #%(pk)s raised at level 1.") % {"pk": disagreement.pk}
+            )
             return redirect("conflicts:detail", pk=disagreement.pk)
     return render(
         request, "conflicts/raise.html", {"form": form}, status=400 if form.errors else 200
@@ -126,7 +129,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         except (AccordValidationError, ConflictError) as error:
             _form_error(form, error)
         else:
-            messages.success(request, "Decision recorded.")
+            messages.success(request, _("Decision recorded."))
             return redirect("conflicts:detail", pk=pk)
     return render(
         request,
@@ -153,7 +156,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         except (AccordValidationError, ConflictError) as error:
             _form_error(form, error)
         else:
-            messages.success(request, "Disagreement withdrawn.")
+            messages.success(request, _("Disagreement withdrawn."))
             return redirect("conflicts:detail", pk=pk)
     return render(
         request,
@@ -179,7 +182,7 @@ def link_amendment(request: HttpRequest, pk: int) -> HttpResponse:
         except (AccordValidationError, NotFound) as error:
             form.add_error("amendment", error.message)
         else:
-            messages.success(request, "Linked to the protocol draft.")
+            messages.success(request, _("Linked to the protocol draft."))
             return redirect("conflicts:detail", pk=pk)
     return render(
         request,

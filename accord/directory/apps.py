@@ -9,7 +9,11 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Resource directory"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
         from accord.web.context_processors import NavItem, register
 
-        register(NavItem("Directory", "directory:search"))
-        register(NavItem("Directory upkeep", "directory:upkeep", roles=frozenset({"coordinator"})))
+        register(NavItem(_("Directory"), "directory:search"))
+        register(
+            NavItem(_("Directory upkeep"), "directory:upkeep", roles=frozenset({"coordinator"}))
+        )

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Agency
 from accord.core.limits import size_text
@@ -34,34 +35,36 @@ def _choices(
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label="Words", required=False, max_length=100)
+    q = forms.CharField(label=_("Words"), required=False, max_length=100)
     service_type = forms.ChoiceField(
-        label="Service type",
+        label=_("Service type"),
         required=False,
         choices=[("", "Any"), *sorted(SERVICE_TYPES.items(), key=lambda item: item[1])],
     )
     language = forms.CharField(
-        label="Language (ISO 639 code)",
+        label=_("Language (ISO 639 code)"),
         required=False,
         max_length=3,
-        help_text="e.g. tl for Tagalog, es for Spanish",
+        help_text=_("e.g. tl for Tagalog, es for Spanish"),
     )
-    age = forms.IntegerField(label="Age", required=False, min_value=0, max_value=120)
-    gender = forms.ChoiceField(label="Gender", required=False, choices=_choices(GENDERS))
+    age = forms.IntegerField(label=_("Age"), required=False, min_value=0, max_value=120)
+    gender = forms.ChoiceField(label=_("Gender"), required=False, choices=_choices(GENDERS))
     citizenship = forms.ChoiceField(
-        label="Citizenship or status", required=False, choices=_choices(CITIZENSHIP)
+        label=_("Citizenship or status"), required=False, choices=_choices(CITIZENSHIP)
     )
     trafficking_type = forms.ChoiceField(
-        label="Trafficking type", required=False, choices=_choices(TRAFFICKING_TYPES)
+        label=_("Trafficking type"), required=False, choices=_choices(TRAFFICKING_TYPES)
     )
-    jurisdiction = forms.SlugField(label="Jurisdiction", required=False, max_length=60)
-    open_now = forms.BooleanField(label="Open now", required=False)
-    near_misses = forms.BooleanField(label="Show near misses", required=False)
+    jurisdiction = forms.SlugField(label=_("Jurisdiction"), required=False, max_length=60)
+    open_now = forms.BooleanField(label=_("Open now"), required=False)
+    near_misses = forms.BooleanField(label=_("Show near misses"), required=False)
 
     def clean_language(self) -> str:
         value = (self.cleaned_data.get("language") or "").strip()
         if value and normalize_language(value) is None:
-            raise forms.ValidationError(f"{value!r} is not an ISO 639 language code.")
+            raise forms.ValidationError(
+                _("%(value)r is not an ISO 639 language code.") % {"value": value}
+            )
         return normalize_language(value) or "" if value else ""
 
     def to_query(self) -> SearchQuery:
@@ -88,25 +91,26 @@ class VersionForm(forms.Form):
 
 
 class CapacityForm(VersionForm):
-    beds_available = forms.IntegerField(label="Beds available now", min_value=0, max_value=10000)
+    beds_available = forms.IntegerField(label=_("Beds available now"), min_value=0, max_value=10000)
     beds_total = forms.IntegerField(
-        label="Beds in total", min_value=0, max_value=10000, required=False
+        label=_("Beds in total"), min_value=0, max_value=10000, required=False
     )
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="HSDS 3.0 JSON file")
-    dry_run = forms.BooleanField(label="Check only (change nothing)", required=False)
+    file = forms.FileField(label=_("HSDS 3.0 JSON file"))
+    dry_run = forms.BooleanField(label=_("Check only (change nothing)"), required=False)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         limit = import_limits().max_bytes  # ACCORD_HSDS_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(
-                f"The file is {size_text(upload.size)}, larger than the limit of {size_text(limit)}."
+                _("The file is %(size_text)s, larger than the limit of %(size_text2)s.")
+                % {"size_text": size_text(upload.size), "size_text2": size_text(limit)}
             )
         if not upload.name.lower().endswith(".json"):
-            raise forms.ValidationError("Upload a .json file (HSDS 3.0 JSON).")
+            raise forms.ValidationError(_("Upload a .json file (HSDS 3.0 JSON)."))
         return upload
 
 
@@ -131,69 +135,69 @@ def _split(text: str) -> list[str]:
 class ServiceFieldsForm(forms.Form):
     """Everything a maintainer changes about a service; ``to_changes`` feeds the services."""
 
-    name = forms.CharField(label="Name", max_length=300)
+    name = forms.CharField(label=_("Name"), max_length=300)
     description = forms.CharField(
-        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     service_types = forms.MultipleChoiceField(
-        label="Service types",
+        label=_("Service types"),
         required=False,
         choices=sorted(SERVICE_TYPES.items(), key=lambda item: str(item[1])),
         widget=forms.CheckboxSelectMultiple,
     )
     languages = forms.CharField(
-        label="Languages (ISO 639 codes)",
+        label=_("Languages (ISO 639 codes)"),
         required=False,
         max_length=300,
-        help_text="Separated by commas or spaces, e.g. en, es, tl.",
+        help_text=_("Separated by commas or spaces, e.g. en, es, tl."),
     )
     minimum_age = forms.IntegerField(
-        label="Minimum age", required=False, min_value=AGE_MIN, max_value=AGE_MAX
+        label=_("Minimum age"), required=False, min_value=AGE_MIN, max_value=AGE_MAX
     )
     maximum_age = forms.IntegerField(
-        label="Maximum age", required=False, min_value=AGE_MIN, max_value=AGE_MAX
+        label=_("Maximum age"), required=False, min_value=AGE_MIN, max_value=AGE_MAX
     )
     genders = forms.MultipleChoiceField(
-        label="Genders served (none ticked: all)",
+        label=_("Genders served (none ticked: all)"),
         required=False,
         choices=_codes(GENDERS),
         widget=forms.CheckboxSelectMultiple,
     )
     citizenship = forms.MultipleChoiceField(
-        label="Citizenship or status served (none ticked: any)",
+        label=_("Citizenship or status served (none ticked: any)"),
         required=False,
         choices=_codes(CITIZENSHIP),
         widget=forms.CheckboxSelectMultiple,
     )
     trafficking_types = forms.MultipleChoiceField(
-        label="Trafficking types served (none ticked: any)",
+        label=_("Trafficking types served (none ticked: any)"),
         required=False,
         choices=_codes(TRAFFICKING_TYPES),
         widget=forms.CheckboxSelectMultiple,
     )
     eligibility_description = forms.CharField(
-        label="Eligibility notes", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Eligibility notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     jurisdictions = forms.MultipleChoiceField(
-        label="Service area (none ticked and none added: not limited)",
+        label=_("Service area (none ticked and none added: not limited)"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     new_jurisdictions = forms.CharField(
-        label="Add jurisdictions (ids)",
+        label=_("Add jurisdictions (ids)"),
         required=False,
         max_length=300,
-        help_text="Lowercase ids separated by commas, e.g. riverton, lakeside.",
+        help_text=_("Lowercase ids separated by commas, e.g. riverton, lakeside."),
     )
-    is_24_7 = forms.BooleanField(label="Available 24 hours, 7 days a week", required=False)
+    is_24_7 = forms.BooleanField(label=_("Available 24 hours, 7 days a week"), required=False)
     schedule_notes = forms.CharField(
-        label="Schedule notes",
+        label=_("Schedule notes"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Free text, e.g. “Walk-ins Mon-Fri 9-17; after hours call the hotline”.",
+        help_text=_("Free text, e.g. “Walk-ins Mon-Fri 9-17; after hours call the hotline”."),
     )
-    status = forms.ChoiceField(label="Status", choices=[])
+    status = forms.ChoiceField(label=_("Status"), choices=[])
 
     def __init__(
         self,
@@ -215,7 +219,7 @@ class ServiceFieldsForm(forms.Form):
         unknown = [code for code in codes if normalize_language(code) is None]
         if unknown:
             raise forms.ValidationError(
-                "Not ISO 639 language codes: "
+                _("Not ISO 639 language codes: ")
                 + ", ".join(unknown)
                 + " (use e.g. en, es, tl, vi, or a three-letter code such as mam)."
             )
@@ -226,7 +230,7 @@ class ServiceFieldsForm(forms.Form):
         bad = [slug for slug in slugs if slugify(slug) != slug or len(slug) > 60]
         if bad:
             raise forms.ValidationError(
-                "Use lowercase letters, digits and dashes in jurisdiction ids: " + ", ".join(bad)
+                _("Use lowercase letters, digits and dashes in jurisdiction ids: ") + ", ".join(bad)
             )
         return slugs
 
@@ -236,7 +240,8 @@ class ServiceFieldsForm(forms.Form):
         if low is not None and high is not None and low > high:
             self.add_error(
                 "minimum_age",
-                f"Inverted age range: minimum {low} is above maximum {high}.",
+                _("Inverted age range: minimum %(low)s is above maximum %(high)s.")
+                % {"low": low, "high": high},
             )
         return data
 
@@ -266,31 +271,33 @@ class ServiceEditForm(ServiceFieldsForm):
 
 class ServiceCreateForm(ServiceFieldsForm):
     slug = forms.SlugField(
-        label="Directory id",
+        label=_("Directory id"),
         max_length=100,
-        help_text="The id the protocol uses: lowercase letters, digits and dashes.",
+        help_text=_("The id the protocol uses: lowercase letters, digits and dashes."),
     )
     field_order = ["slug", "name"]
 
 
 class OrganizationCreateForm(forms.Form):
     slug = forms.SlugField(
-        label="Directory id",
+        label=_("Directory id"),
         max_length=100,
-        help_text="The id the protocol uses: lowercase letters, digits and dashes.",
+        help_text=_("The id the protocol uses: lowercase letters, digits and dashes."),
     )
-    name = forms.CharField(label="Name", max_length=300)
+    name = forms.CharField(label=_("Name"), max_length=300)
     description = forms.CharField(
-        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     agency = forms.ModelChoiceField(
-        label="Member agency (if the organization is one)",
+        label=_("Member agency (if the organization is one)"),
         required=False,
         queryset=Agency.objects.none(),
-        empty_label="Not a member agency",
+        empty_label=_("Not a member agency"),
     )
-    email = forms.EmailField(label="E-mail", required=False, max_length=254)
-    website = forms.URLField(label="Website", required=False, max_length=500, assume_scheme="https")
+    email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
+    website = forms.URLField(
+        label=_("Website"), required=False, max_length=500, assume_scheme="https"
+    )
 
     def __init__(self, *args: Any, task_force_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -301,19 +308,19 @@ class OrganizationCreateForm(forms.Form):
 
 class PhoneForm(forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    number = forms.CharField(label="Number", max_length=60)
-    extension = forms.CharField(label="Extension", max_length=20, required=False)
+    number = forms.CharField(label=_("Number"), max_length=60)
+    extension = forms.CharField(label=_("Extension"), max_length=20, required=False)
     type = forms.ChoiceField(
-        label="Type", required=False, choices=[("", "—"), *((t, t) for t in PHONE_TYPES)]
+        label=_("Type"), required=False, choices=[("", "—"), *((t, t) for t in PHONE_TYPES)]
     )
-    description = forms.CharField(label="Description", max_length=300, required=False)
-    is_24_7 = forms.BooleanField(label="Answered 24/7", required=False)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    is_24_7 = forms.BooleanField(label=_("Answered 24/7"), required=False)
 
     def clean_number(self) -> str:
         number = " ".join(self.cleaned_data["number"].split())
         if not re.fullmatch(r"[0-9+().\-\s/]+", number) or sum(c.isdigit() for c in number) < 3:
             raise forms.ValidationError(
-                "Not a phone number: use digits, spaces and + ( ) - . (at least 3 digits)."
+                _("Not a phone number: use digits, spaces and + ( ) - . (at least 3 digits).")
             )
         return number
 
@@ -331,15 +338,15 @@ class PhoneForm(forms.Form):
 
 class ContactForm(forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    name = forms.CharField(label="Name", max_length=200, required=False)
-    title = forms.CharField(label="Title", max_length=200, required=False)
-    department = forms.CharField(label="Department", max_length=200, required=False)
-    email = forms.EmailField(label="E-mail", max_length=254, required=False)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    department = forms.CharField(label=_("Department"), max_length=200, required=False)
+    email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not (data.get("name") or data.get("title") or data.get("department")):
-            self.add_error("name", "Give a name, a title or a department.")
+            self.add_error("name", _("Give a name, a title or a department."))
         return data
 
     def to_entry(self) -> ContactEntry:
@@ -368,7 +375,7 @@ def kept_entries(formset: forms.BaseFormSet) -> list[Any]:
 
 class DisclosureForm(forms.Form):
     agency = forms.ModelChoiceField(
-        label="Member agency to name", queryset=Agency.objects.none(), empty_label=None
+        label=_("Member agency to name"), queryset=Agency.objects.none(), empty_label=None
     )
 
     def __init__(self, *args: Any, agencies: QuerySet[Agency], **kwargs: Any) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Agency, TaskForce
 from accord.encryption.fields import EncryptedFloatField, EncryptedTextField
@@ -23,16 +24,16 @@ from .vocabulary import unpack
 
 
 class ServiceStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    INACTIVE = "inactive", "Inactive"
-    DEFUNCT = "defunct", "Defunct"
-    TEMPORARILY_CLOSED = "temporarily closed", "Temporarily closed"
+    ACTIVE = "active", _("Active")
+    INACTIVE = "inactive", _("Inactive")
+    DEFUNCT = "defunct", _("Defunct")
+    TEMPORARILY_CLOSED = "temporarily closed", _("Temporarily closed")
 
 
 class LocationType(models.TextChoices):
-    PHYSICAL = "physical", "Physical"
-    POSTAL = "postal", "Postal"
-    VIRTUAL = "virtual", "Virtual"
+    PHYSICAL = "physical", _("Physical")
+    POSTAL = "postal", _("Postal")
+    VIRTUAL = "virtual", _("Virtual")
 
 
 class VerifiedRecord(models.Model):
@@ -392,12 +393,12 @@ class ServiceArea(models.Model):
 
 
 class ImportStatus(models.TextChoices):
-    QUEUED = "queued", "Waiting for the worker"
-    CHECKING = "checking", "Checking the file"
-    WRITING = "writing", "Writing to the directory"
-    DONE = "done", "Finished"
-    REFUSED = "refused", "Refused — nothing was changed"
-    FAILED = "failed", "Failed — nothing was changed"
+    QUEUED = "queued", _("Waiting for the worker")
+    CHECKING = "checking", _("Checking the file")
+    WRITING = "writing", _("Writing to the directory")
+    DONE = "done", _("Finished")
+    REFUSED = "refused", _("Refused — nothing was changed")
+    FAILED = "failed", _("Failed — nothing was changed")
 
 
 class DirectoryImport(models.Model):

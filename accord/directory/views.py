@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.accounts.models import Role, User
@@ -150,7 +151,7 @@ def service_capacity(request: HttpRequest, service_id: int) -> HttpResponse:
     target = reverse("directory:service", args=[service.pk])
     form = CapacityForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Capacity not saved: " + _form_errors(form))
+        messages.error(request, _("Capacity not saved: ") + _form_errors(form))
         return HttpResponseRedirect(target)
     try:
         services.capacity_update(
@@ -165,16 +166,16 @@ def service_capacity(request: HttpRequest, service_id: int) -> HttpResponse:
     except AccordError as error:
         if error.code == "forbidden":
             raise
-        messages.error(request, f"Capacity not saved: {error.message}")
+        messages.error(request, _("Capacity not saved: %(message)s") % {"message": error.message})
     else:
-        messages.success(request, "Capacity updated.")
+        messages.success(request, _("Capacity updated."))
     return HttpResponseRedirect(target)
 
 
 def _verify(request: HttpRequest, *, record, target: str) -> HttpResponse:
     form = VersionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Not verified: the form was incomplete.")
+        messages.error(request, _("Not verified: the form was incomplete."))
         return HttpResponseRedirect(target)
     try:
         services.entry_verify(
@@ -183,7 +184,7 @@ def _verify(request: HttpRequest, *, record, target: str) -> HttpResponse:
     except ConflictError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{record.name} marked verified today.")
+        messages.success(request, _("%(name)s marked verified today.") % {"name": record.name})
     return HttpResponseRedirect(
         (request.POST.get("next_page") == "upkeep" and reverse("directory:upkeep")) or target
     )
@@ -398,14 +399,18 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
                     changes=form.to_changes(),
                 )
             except ConflictError as error:
-                form.add_error(None, f"{error.message} {CONFLICT_HELP}")
+                form.add_error(
+                    None,
+                    _("%(message)s %(CONFLICT_HELP)s")
+                    % {"message": error.message, "CONFLICT_HELP": CONFLICT_HELP},
+                )
                 current, status = service, 409
                 version = service.version  # saving again is now a choice made knowingly
             except ValidationError as error:
                 _form_error(form, error)
                 status = 400
             else:
-                messages.success(request, f"{service.name}: changes saved.")
+                messages.success(request, _("%(name)s: changes saved.") % {"name": service.name})
                 return redirect("directory:service", service_id=service.pk)
     else:
         form = forms.ServiceEditForm(initial=_service_initial(service), **options)
@@ -449,7 +454,11 @@ def service_create(request: HttpRequest, organization_id: int) -> HttpResponse:
                 _form_error(form, error)
                 status = 400
             else:
-                messages.success(request, f"{service.name} added to {organization.name}.")
+                messages.success(
+                    request,
+                    _("%(name)s added to %(name2)s.")
+                    % {"name": service.name, "name2": organization.name},
+                )
                 return redirect("directory:service", service_id=service.pk)
     else:
         form = forms.ServiceCreateForm(initial={"status": "active"}, **options)
@@ -527,7 +536,9 @@ def organization_reach(request: HttpRequest, organization_id: int) -> HttpRespon
                 problems.append(f"Nothing was saved: {error.message}")
                 status = 400
             else:
-                messages.success(request, f"{organization.name}: phones and contacts saved.")
+                messages.success(
+                    request, _("%(name)s: phones and contacts saved.") % {"name": organization.name}
+                )
                 return redirect("directory:organization", organization_id=organization.pk)
     else:
         phone_rows, contact_rows = _reach_initial(organization)
@@ -589,7 +600,10 @@ def organization_create(request: HttpRequest) -> HttpResponse:
                     problems.append(f"Nothing was saved: {error.message}")
                 status = 400
             else:
-                messages.success(request, f"{organization.name} added. Now add its services.")
+                messages.success(
+                    request,
+                    _("%(name)s added. Now add its services.") % {"name": organization.name},
+                )
                 return redirect("directory:organization", organization_id=organization.pk)
     else:
         form = forms.OrganizationCreateForm(task_force_id=task_force.pk)
@@ -630,7 +644,9 @@ def location_disclosures(request: HttpRequest, location_id: int) -> HttpResponse
                 status = 400
             else:
                 messages.success(
-                    request, f"{agency.name} now sees the address of {location.name or 'it'}."
+                    request,
+                    _("%(name)s now sees the address of %(value)s.")
+                    % {"name": agency.name, "value": location.name or "it"},
                 )
                 return redirect("directory:location_disclosures", location_id=location.pk)
         else:
@@ -660,12 +676,14 @@ def location_disclosure_withdraw(
     location = _disclosure_location(request, location_id)
     disclosure = location.disclosures.select_related("agency").filter(agency_id=agency_id).first()
     if disclosure is None:
-        messages.error(request, "That agency was not named for this location; nothing changed.")
+        messages.error(request, _("That agency was not named for this location; nothing changed."))
     else:
         services.location_disclosure_withdraw(
             actor=user, location=location, agency=disclosure.agency
         )
         messages.success(
-            request, f"{disclosure.agency.name} no longer sees the address (from its next page)."
+            request,
+            _("%(name)s no longer sees the address (from its next page).")
+            % {"name": disclosure.agency.name},
         )
     return redirect("directory:location_disclosures", location_id=location.pk)

@@ -7,11 +7,13 @@ class ProtocolsConfig(AppConfig):
     verbose_name = "Protocol versions and sign-off"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
         from accord.accounts.models import Role
         from accord.web.context_processors import NavItem, register
 
-        register(NavItem("Protocol", "protocols:index"))
-        register(NavItem("Drills", "protocols:drills", frozenset({Role.COORDINATOR})))
+        register(NavItem(_("Protocol"), "protocols:index"))
+        register(NavItem(_("Drills"), "protocols:drills", frozenset({Role.COORDINATOR})))
         try:
             from accord.directory.selectors import register_referenced_organizations
         except ImportError:  # the directory app is optional for the protocol pages

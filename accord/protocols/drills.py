@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext, ngettext
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
@@ -146,6 +147,19 @@ class ComparedScenario:
     @property
     def differences(self) -> int:
         return sum(1 for row in self.rows if row.differs)
+
+    @property
+    def differences_text(self) -> str:
+        """ "No answers differ", "1 answer differs", "3 answers differ"."""
+        return differences_text(self.differences)
+
+
+def differences_text(count: int) -> str:
+    if count == 0:
+        return gettext("No answers differ")
+    return ngettext("%(count)d answer differs", "%(count)d answers differ", count) % {
+        "count": count
+    }
 
 
 def compare_drill(

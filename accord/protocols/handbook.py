@@ -211,7 +211,7 @@ def _sharing(protocol: Protocol) -> list[dict[str, str]]:
     return [
         {
             "id": rule.id,
-            "what": labels.FIELD_CLASSES.get(str(rule.field_class), str(rule.field_class))
+            "what": str(labels.FIELD_CLASSES.get(str(rule.field_class), str(rule.field_class)))
             + (
                 f" ({', '.join(sorted(c.replace('_', ' ') for c in rule.categories))})"
                 if rule.categories

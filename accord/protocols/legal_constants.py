@@ -20,6 +20,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from accord.core.model import OutputKind, Protocol, Sector
 
 from .directory_checks import DirectoryFinding
@@ -47,12 +50,12 @@ MINOR_TO_ADULT_SERVICE = "law-minor-to-adult-service"
 CONTINUED_PRESENCE_NOT_FEDERAL = "law-continued-presence-not-federal"
 
 #: Why each kind cannot be waived, for the report and the refusal.
-WHY: Mapping[str, str] = {
-    MINOR_TO_ADULT_SERVICE: (
+WHY: Mapping[str, Promise] = {
+    MINOR_TO_ADULT_SERVICE: _(
         "A minor cannot be sent to a service for adults: the directory and child protection "
         "law fix this, so it cannot be accepted as a risk. Change the rule."
     ),
-    CONTINUED_PRESENCE_NOT_FEDERAL: (
+    CONTINUED_PRESENCE_NOT_FEDERAL: _(
         "Only federal law enforcement may request Continued Presence (22 U.S.C. 7105(c)(3)), "
         "so this cannot be accepted as a risk. Give the request to the federal partner."
     ),

@@ -13,16 +13,17 @@ from functools import lru_cache
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accord.core import Protocol, load_protocol
 
 
 class ProtocolStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    CIRCULATED = "circulated", "Circulated for sign-off"
-    IN_FORCE = "in_force", "In force"
-    SUPERSEDED = "superseded", "Superseded"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    DRAFT = "draft", _("Draft")
+    CIRCULATED = "circulated", _("Circulated for sign-off")
+    IN_FORCE = "in_force", _("In force")
+    SUPERSEDED = "superseded", _("Superseded")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class ProtocolVersion(models.Model):
@@ -83,8 +84,8 @@ def _load_cached(digest: str, text: str, filename: str) -> Protocol:
 
 
 class SignOffDecision(models.TextChoices):
-    APPROVE = "approve", "Approve"
-    OBJECT = "object", "Object"
+    APPROVE = "approve", _("Approve")
+    OBJECT = "object", _("Object")
 
 
 class SignOff(models.Model):

@@ -172,7 +172,7 @@ def _directory_items(findings: Sequence[DirectoryFinding]) -> list[ReportItem]:
             rules=(finding.rule,) if finding.rule else (),
             severity=finding.severity,
             message=finding.message,
-            not_waivable_because=legal_constants.WHY[legal_constants.MINOR_TO_ADULT_SERVICE]
+            not_waivable_because=str(legal_constants.WHY[legal_constants.MINOR_TO_ADULT_SERVICE])
             if legal_constants.is_minor_to_adult_service(finding)
             else "",
         )
@@ -191,7 +191,7 @@ def _law_items(findings: Sequence[DirectoryFinding]) -> list[ReportItem]:
             rules=(finding.rule,) if finding.rule else (),
             severity="error",
             message=finding.message,
-            not_waivable_because=legal_constants.WHY[finding.check],
+            not_waivable_because=str(legal_constants.WHY[finding.check]),
         )
         for finding in findings
     ]

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.accounts.models import Role
@@ -112,7 +113,9 @@ def version_new(request: HttpRequest) -> HttpResponse:
         except LoadError as error:
             context.update(_issue_context(text, error))
             return render(request, "protocols/version_new.html", context, status=400)
-        messages.success(request, f"Version {version.number} stored as a draft.")
+        messages.success(
+            request, _("Version %(number)s stored as a draft.") % {"number": version.number}
+        )
         return HttpResponseRedirect(_detail_url(version))
     return render(
         request, "protocols/version_new.html", context, status=400 if form.errors else 200
@@ -125,7 +128,10 @@ def version_copy_in_force(request: HttpRequest) -> HttpResponse:
     version = services.protocol_version_copy_in_force(
         actor=_user(request), task_force=_user(request).agency.task_force
     )
-    messages.success(request, f"Version {version.number} is a copy of the version in force.")
+    messages.success(
+        request,
+        _("Version %(number)s is a copy of the version in force.") % {"number": version.number},
+    )
     return HttpResponseRedirect(reverse("protocols:edit", args=[version.number]))
 
 
@@ -134,7 +140,7 @@ def version_copy_in_force(request: HttpRequest) -> HttpResponse:
 def version_edit(request: HttpRequest, number: int) -> HttpResponse:
     version = selectors.version_get(viewer=_user(request), number=number)
     if version.status != ProtocolStatus.DRAFT:
-        messages.warning(request, "Only drafts can be edited; copy the version to change it.")
+        messages.warning(request, _("Only drafts can be edited; copy the version to change it."))
         return HttpResponseRedirect(_detail_url(version))
     initial = {
         "title": version.title,
@@ -161,7 +167,7 @@ def version_edit(request: HttpRequest, number: int) -> HttpResponse:
             context["conflict"] = error.message
             status = 409
         else:
-            messages.success(request, f"Version {version.number} saved.")
+            messages.success(request, _("Version %(number)s saved.") % {"number": version.number})
             return HttpResponseRedirect(_detail_url(version))
     elif form.errors:
         status = 400
@@ -197,7 +203,11 @@ def version_dmn_import(request: HttpRequest, number: int) -> HttpResponse:
             context["dmn_issues"] = error.issues
             context["dmn_lines"] = numbered_lines(dmn_text, error.issues)
             return render(request, "protocols/version_edit.html", context, status=400)
-        messages.success(request, f"Decision {form.cleaned_data['decision_id']} imported from DMN.")
+        messages.success(
+            request,
+            _("Decision %(decision_id)s imported from DMN.")
+            % {"decision_id": form.cleaned_data["decision_id"]},
+        )
         return HttpResponseRedirect(_detail_url(version))
     return render(request, "protocols/version_edit.html", context, status=400)
 
@@ -256,7 +266,7 @@ def version_accept_risk(request: HttpRequest, number: int) -> HttpResponse:
     version = selectors.version_get(viewer=_user(request), number=number)
     form = AcceptRiskForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Write a note saying why the finding is accepted.")
+        messages.error(request, _("Write a note saying why the finding is accepted."))
     else:
         try:
             services.finding_accept_risk(
@@ -265,7 +275,7 @@ def version_accept_risk(request: HttpRequest, number: int) -> HttpResponse:
                 finding_key=form.cleaned_data["finding_key"],
                 note=form.cleaned_data["note"],
             )
-            messages.success(request, "Accepted-risk note recorded.")
+            messages.success(request, _("Accepted-risk note recorded."))
         except AccordValidationError as error:
             messages.error(request, error.message)
     return HttpResponseRedirect(reverse("protocols:report", args=[version.number]))
@@ -351,7 +361,9 @@ def version_circulate(request: HttpRequest, number: int) -> HttpResponse:
         messages.error(request, error.message)
         return HttpResponseRedirect(reverse("protocols:report", args=[version.number]))
     messages.success(
-        request, f"Version {version.number} circulated to every member agency's signatory."
+        request,
+        _("Version %(number)s circulated to every member agency's signatory.")
+        % {"number": version.number},
     )
     return HttpResponseRedirect(_detail_url(version))
 
@@ -369,7 +381,7 @@ def version_withdraw(request: HttpRequest, number: int) -> HttpResponse:
             button="Withdraw this version",
         )
     services.protocol_version_withdraw(actor=_user(request), version=version)
-    messages.success(request, f"Version {version.number} withdrawn.")
+    messages.success(request, _("Version %(number)s withdrawn.") % {"number": version.number})
     return HttpResponseRedirect(_detail_url(version))
 
 
@@ -399,7 +411,9 @@ def version_sign_off(request: HttpRequest, number: int) -> HttpResponse:
             http_status = 400
         else:
             messages.success(
-                request, f"Your agency's decision on version {version.number} is recorded."
+                request,
+                _("Your agency's decision on version %(number)s is recorded.")
+                % {"number": version.number},
             )
             return HttpResponseRedirect(_detail_url(version))
     elif form.errors:
@@ -436,7 +450,7 @@ def version_bring_into_force(request: HttpRequest, number: int) -> HttpResponse:
         )
     form = BringIntoForceForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the effective date.")
+        messages.error(request, _("Give the effective date."))
         return HttpResponseRedirect(_detail_url(version))
     try:
         services.protocol_version_bring_into_force(
@@ -447,7 +461,7 @@ def version_bring_into_force(request: HttpRequest, number: int) -> HttpResponse:
     except AccordValidationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Version {version.number} is in force.")
+        messages.success(request, _("Version %(number)s is in force.") % {"number": version.number})
     return HttpResponseRedirect(_detail_url(version))
 
 
@@ -530,7 +544,7 @@ def drills(request: HttpRequest) -> HttpResponse:
             )
             status = 400
         else:
-            messages.success(request, "Scenario saved.")
+            messages.success(request, _("Scenario saved."))
             return HttpResponseRedirect(reverse("protocols:drills"))
     elif form.errors:
         status = 400
@@ -555,7 +569,7 @@ def drill_scenario_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if scenario is None:
         raise NotFound("No such scenario.")
     services.drill_scenario_delete(actor=user, scenario=scenario)
-    messages.success(request, "Scenario deleted.")
+    messages.success(request, _("Scenario deleted."))
     return HttpResponseRedirect(reverse("protocols:drills"))
 
 

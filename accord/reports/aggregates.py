@@ -277,7 +277,9 @@ def disagreements_by_outcome(rows: Sequence[DisagreementRow]) -> CountTable:
 
 
 def training(rows: Sequence[TrainingRow]) -> CountTable:
-    roles = [(value, label) for value, label in Role.choices if any(r.role == value for r in rows)]
+    roles = [
+        (value, str(label)) for value, label in Role.choices if any(r.role == value for r in rows)
+    ]
     return CountTable(
         key="training",
         row_heading="Role",

@@ -9,7 +9,9 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
         from accord.accounts.models import Role
         from accord.web.context_processors import NavItem, register
 
-        register(NavItem("Reports", "reports:dashboard", frozenset({Role.COORDINATOR})))
+        register(NavItem(_("Reports"), "reports:dashboard", frozenset({Role.COORDINATOR})))

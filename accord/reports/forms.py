@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .periods import MAX_DAYS, MONTH, QUARTER, YEAR, Period, funder_periods, parse_funder_period
 
@@ -20,12 +21,12 @@ class PeriodForm(forms.Form):
     """The dashboard's period: any first and last day, both counted, at most five years."""
 
     start = forms.DateField(
-        label="First day",
+        label=_("First day"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter the first day as a date (YYYY-MM-DD)."},
     )
     end = forms.DateField(
-        label="Last day",
+        label=_("Last day"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter the last day as a date (YYYY-MM-DD)."},
     )
@@ -35,9 +36,9 @@ class PeriodForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         if start and end:
             if end < start:
-                self.add_error("end", "The last day must be on or after the first day.")
+                self.add_error("end", _("The last day must be on or after the first day."))
             elif (end - start).days + 1 > MAX_DAYS:
-                self.add_error("end", "A report covers at most five years.")
+                self.add_error("end", _("A report covers at most five years."))
         return data
 
     @property
@@ -49,7 +50,7 @@ class FunderPeriodForm(forms.Form):
     """A funder period chosen from the list of those over by ``today`` (S13)."""
 
     period = forms.ChoiceField(
-        label="Period",
+        label=_("Period"),
         error_messages={
             "required": "Choose a month, quarter or year from the list.",
             "invalid_choice": (

@@ -9,6 +9,8 @@ class TrainingConfig(AppConfig):
     verbose_name = "Joint training"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
         from accord.web.context_processors import NavItem, register
 
-        register(NavItem("Training", "training:index"))
+        register(NavItem(_("Training"), "training:index"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import TaskForce, User
 from accord.protocols.selectors import protocol_in_force
@@ -34,22 +35,25 @@ class MemberChoiceField(forms.ModelMultipleChoiceField):
 
 
 class CourseForm(forms.Form):
-    code = forms.SlugField(max_length=60, help_text="Short id, e.g. cjis-2026.")
+    code = forms.SlugField(max_length=60, help_text=_("Short id, e.g. cjis-2026."))
     title = forms.CharField(max_length=200)
     provider = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     topics = forms.MultipleChoiceField(
         choices=Topic.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
-    duration_minutes = forms.IntegerField(min_value=1, label="Duration (minutes)")
+    duration_minutes = forms.IntegerField(min_value=1, label=_("Duration (minutes)"))
     renew_months = forms.IntegerField(
-        min_value=1, required=False, label="Renew every (months)", help_text="Empty: never expires."
+        min_value=1,
+        required=False,
+        label=_("Renew every (months)"),
+        help_text=_("Empty: never expires."),
     )
     requirement_ids = forms.MultipleChoiceField(
         choices=(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="Meets the protocol's requirements",
+        label=_("Meets the protocol's requirements"),
     )
 
     def __init__(self, *args: Any, task_force: TaskForce, **kwargs: Any) -> None:
@@ -66,7 +70,7 @@ class MaterialForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = (
+        self.fields["file"].help_text = _(
             "PDF, Word (.docx), PowerPoint (.pptx), PNG, JPEG or plain text; "
             f"at most {max_bytes() / (1024 * 1024):g} MB."
         )
@@ -74,22 +78,22 @@ class MaterialForm(forms.Form):
 
 class SessionForm(forms.Form):
     course = forms.ModelChoiceField(queryset=Course.objects.none())
-    starts_at = forms.DateTimeField(widget=DateTimeInput(), label="Starts (UTC)")
-    ends_at = forms.DateTimeField(widget=DateTimeInput(), label="Ends (UTC)")
+    starts_at = forms.DateTimeField(widget=DateTimeInput(), label=_("Starts (UTC)"))
+    ends_at = forms.DateTimeField(widget=DateTimeInput(), label=_("Ends (UTC)"))
     place = forms.CharField(max_length=200, required=False)
-    online_url = forms.URLField(required=False, label="Online link", assume_scheme="https")
+    online_url = forms.URLField(required=False, label=_("Online link"), assume_scheme="https")
     trainers = MemberChoiceField(queryset=User.objects.none(), required=False)
     trainer_names = forms.CharField(
         max_length=300,
         required=False,
-        label="Outside trainers",
-        help_text="Names, comma-separated.",
+        label=_("Outside trainers"),
+        help_text=_("Names, comma-separated."),
     )
     capacity = forms.IntegerField(min_value=1, required=False)
     attendees = MemberChoiceField(
         queryset=User.objects.none(),
         required=False,
-        help_text="For a session already held: who attended (required then).",
+        help_text=_("For a session already held: who attended (required then)."),
     )
 
     def __init__(self, *args: Any, task_force: TaskForce, **kwargs: Any) -> None:
@@ -106,7 +110,7 @@ class AttendanceForm(forms.Form):
         coerce=int, choices=(), widget=forms.CheckboxSelectMultiple, required=False
     )
     add_users = MemberChoiceField(
-        queryset=User.objects.none(), required=False, label="Also attended (not registered)"
+        queryset=User.objects.none(), required=False, label=_("Also attended (not registered)")
     )
 
     def __init__(self, *args: Any, session: TrainingSession, **kwargs: Any) -> None:
@@ -125,7 +129,7 @@ class AttendanceForm(forms.Form):
 
 
 class RegisterOtherForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=User.objects.none(), label="Register a member")
+    user = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Register a member"))
 
     def __init__(self, *args: Any, session: TrainingSession, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Topic(models.TextChoices):
-    TRAUMA_INFORMED_INTERVIEWING = "trauma_informed_interviewing", "Trauma-informed interviewing"
-    TRAUMA_INFORMED_CARE = "trauma_informed_care", "Trauma-informed care"
-    VICTIM_CENTERED_INTERVIEWING = "victim_centered_interviewing", "Victim-centered interviewing"
-    VICTIM_IDENTIFICATION = "victim_identification", "Victim identification"
-    LABOR_TRAFFICKING_INDICATORS = "labor_trafficking_indicators", "Labor trafficking indicators"
-    CJIS_SECURITY_AWARENESS = "cjis_security_awareness", "CJIS security awareness"
-    CONFIDENTIALITY_AND_CONSENT = "confidentiality_and_consent", "Confidentiality and consent"
-    DANGER_ASSESSMENT = "danger_assessment", "Danger assessment"
-    IMMIGRATION_RELIEF = "immigration_relief", "Immigration relief (CP, T, U)"
-    PROTOCOL = "protocol", "The task force protocol"
-    INTERPRETING = "interpreting", "Working with interpreters"
+    TRAUMA_INFORMED_INTERVIEWING = "trauma_informed_interviewing", _("Trauma-informed interviewing")
+    TRAUMA_INFORMED_CARE = "trauma_informed_care", _("Trauma-informed care")
+    VICTIM_CENTERED_INTERVIEWING = "victim_centered_interviewing", _("Victim-centered interviewing")
+    VICTIM_IDENTIFICATION = "victim_identification", _("Victim identification")
+    LABOR_TRAFFICKING_INDICATORS = "labor_trafficking_indicators", _("Labor trafficking indicators")
+    CJIS_SECURITY_AWARENESS = "cjis_security_awareness", _("CJIS security awareness")
+    CONFIDENTIALITY_AND_CONSENT = "confidentiality_and_consent", _("Confidentiality and consent")
+    DANGER_ASSESSMENT = "danger_assessment", _("Danger assessment")
+    IMMIGRATION_RELIEF = "immigration_relief", _("Immigration relief (CP, T, U)")
+    PROTOCOL = "protocol", _("The task force protocol")
+    INTERPRETING = "interpreting", _("Working with interpreters")
 
 
 class Course(models.Model):
@@ -121,9 +122,9 @@ class TrainingSession(models.Model):
 
 
 class AttendanceStatus(models.TextChoices):
-    REGISTERED = "registered", "Registered"
-    ATTENDED = "attended", "Attended"
-    ABSENT = "absent", "Absent"
+    REGISTERED = "registered", _("Registered")
+    ATTENDED = "attended", _("Attended")
+    ABSENT = "absent", _("Absent")
 
 
 class Attendance(models.Model):

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Agency, Role, User
 from accord.audit.events import AuditEventType
@@ -61,7 +62,9 @@ def course_new(request: HttpRequest) -> HttpResponse:
         except AccordValidationError as error:
             _form_error(form, error)
         else:
-            messages.success(request, f"“{course.title}” added to the catalog.")
+            messages.success(
+                request, _("“%(title)s” added to the catalog.") % {"title": course.title}
+            )
             return redirect("training:course", pk=course.pk)
     return render(
         request, "training/course_new.html", {"form": form}, status=400 if form.errors else 200
@@ -103,7 +106,10 @@ def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
         except AccordValidationError as error:
             _form_error(form, error)
         else:
-            messages.success(request, f"“{material.original_name}” attached.")
+            messages.success(
+                request,
+                _("“%(original_name)s” attached.") % {"original_name": material.original_name},
+            )
             return redirect("training:course", pk=pk)
     return _course_page(request, course, material_form=form, status=400)
 
@@ -158,7 +164,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
         except AccordValidationError as error:
             _form_error(form, error)
         else:
-            messages.success(request, "Session scheduled.")
+            messages.success(request, _("Session scheduled."))
             return redirect("training:session", pk=session.pk)
     return render(
         request, "training/session_new.html", {"form": form}, status=400 if form.errors else 200
@@ -208,7 +214,7 @@ def session_register(request: HttpRequest, pk: int) -> HttpResponse:
         services.session_register(actor=request.user, session=session, user=who)  # type: ignore[arg-type]
     except AccordValidationError as error:
         return _session_page(request, session, status=400, register_error=error.message)
-    messages.success(request, f"{who} is registered.")
+    messages.success(request, _("%(who)s is registered.") % {"who": who})
     return redirect("training:session", pk=pk)
 
 
@@ -231,7 +237,10 @@ def session_attendance(request: HttpRequest, pk: int) -> HttpResponse:
         except AccordValidationError as error:
             _form_error(form, error)
         else:
-            messages.success(request, f"Attendance recorded; {len(issued)} certificate(s) issued.")
+            messages.success(
+                request,
+                _("Attendance recorded; %(count)s certificate(s) issued.") % {"count": len(issued)},
+            )
             return redirect("training:session", pk=pk)
     return _session_page(request, session, status=400, attendance_form=form)
 

@@ -6,17 +6,19 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: StrOrPromise  # gettext_lazy: read in the language of each request
     url_name: str
     roles: frozenset[str] = frozenset()  # empty: every member
 
 
 #: Apps append their entries here (in their AppConfig.ready) so the layout never hard-codes them.
-NAVIGATION: list[NavItem] = [NavItem("Dashboard", "web:dashboard")]
+NAVIGATION: list[NavItem] = [NavItem(_("Dashboard"), "web:dashboard")]
 
 
 def register(item: NavItem) -> None:
@@ -36,7 +38,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        items.append({"label": item.label, "url": url, "active": request.path == url})
+        items.append({"label": str(item.label), "url": url, "active": request.path == url})
     return {"navigation": items}
 
 

@@ -14,233 +14,241 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrPromise
+
 from accord.audit.events import AuditEventType, Outcome
 
 #: Sectors of member agencies (``accord.core.model.Sector``).
-SECTORS: Mapping[str, str] = {
-    "law_enforcement_local": "Local law enforcement",
-    "law_enforcement_state": "State law enforcement",
-    "law_enforcement_federal": "Federal law enforcement",
-    "prosecution": "Prosecution",
-    "victim_services": "Victim services",
-    "legal_services": "Legal services",
-    "child_protection": "Child protection",
-    "health": "Health",
-    "interpreter": "Interpreters",
-    "other": "Other",
+SECTORS: Mapping[str, StrPromise] = {
+    "law_enforcement_local": _("Local law enforcement"),
+    "law_enforcement_state": _("State law enforcement"),
+    "law_enforcement_federal": _("Federal law enforcement"),
+    "prosecution": _("Prosecution"),
+    "victim_services": _("Victim services"),
+    "legal_services": _("Legal services"),
+    "child_protection": _("Child protection"),
+    "health": _("Health"),
+    "interpreter": _("Interpreters"),
+    "other": _("Other"),
 }
 
 #: Data protection classes (``accord.core.model.FieldClass``).
-FIELD_CLASSES: Mapping[str, str] = {
-    "case-basic": "basic case facts",
-    "le-sensitive": "law enforcement sensitive information",
-    "vsp-confidential": "victim service provider confidential information",
-    "immigration-1367": "immigration relief records (8 U.S.C. 1367)",
-    "never-shared": "grand jury, tax and wiretap material (never shared)",
-    "vsp-privileged": "privileged counseling and case-management notes",
+FIELD_CLASSES: Mapping[str, StrPromise] = {
+    "case-basic": _("basic case facts"),
+    "le-sensitive": _("law enforcement sensitive information"),
+    "vsp-confidential": _("victim service provider confidential information"),
+    "immigration-1367": _("immigration relief records (8 U.S.C. 1367)"),
+    "never-shared": _("grand jury, tax and wiretap material (never shared)"),
+    "vsp-privileged": _("privileged counseling and case-management notes"),
 }
 
 #: Who a sharing rule shares with (``accord.core.model.Audience``).
-AUDIENCES: Mapping[str, str] = {
-    "serving_provider": "the serving provider only",
-    "victim_services_committee": "the whole victim services committee",
-    "case_members": "every agency working the case",
+AUDIENCES: Mapping[str, StrPromise] = {
+    "serving_provider": _("the serving provider only"),
+    "victim_services_committee": _("the whole victim services committee"),
+    "case_members": _("every agency working the case"),
 }
 
 #: Why a field is not shown (``accord.sharing.policy.Reason``): a sentence each.
-REASONS: Mapping[str, str] = {
-    "other_task_force": "the case belongs to another task force",
-    "no_case_role": "none of your roles works cases",
-    "not_on_case": "your agency is not on this case",
-    "class_never_shared": "this kind of record never leaves law enforcement and prosecution",
-    "no_sharing_rule": "no sharing rule of the protocol gives this to your agency's sector",
-    "stage": "the protocol shares this only at another stage of the case",
-    "no_consent": "no release names your agency for this",
-    "consent_not_started": "the victim's release has not started yet",
-    "consent_expired": "the victim's release has expired",
-    "consent_revoked": "the victim revoked the release",
-    "consent_wrong_recipient": "the victim's release names another agency",
-    "consent_category": "the victim's release does not cover this kind of information",
-    "consent_guardian_missing": "a minor's release needs a parent or guardian too",
-    "not_immigration_authorized": (
+REASONS: Mapping[str, StrPromise] = {
+    "other_task_force": _("the case belongs to another task force"),
+    "no_case_role": _("none of your roles works cases"),
+    "not_on_case": _("your agency is not on this case"),
+    "class_never_shared": _("this kind of record never leaves law enforcement and prosecution"),
+    "no_sharing_rule": _("no sharing rule of the protocol gives this to your agency's sector"),
+    "stage": _("the protocol shares this only at another stage of the case"),
+    "no_consent": _("no release names your agency for this"),
+    "consent_not_started": _("the victim's release has not started yet"),
+    "consent_expired": _("the victim's release has expired"),
+    "consent_revoked": _("the victim revoked the release"),
+    "consent_wrong_recipient": _("the victim's release names another agency"),
+    "consent_category": _("the victim's release does not cover this kind of information"),
+    "consent_guardian_missing": _("a minor's release needs a parent or guardian too"),
+    "not_immigration_authorized": _(
         "only people authorized for immigration relief records (8 U.S.C. 1367) may see this"
     ),
-    "cji_personnel_gate": (
+    "cji_personnel_gate": _(
         "criminal justice information needs current CJIS training and a background check"
     ),
-    "privileged": "privileged notes stay with the provider that wrote them",
-    "unknown_class": "this field has no protection class, so it is refused",
-    "unknown_action": "this action is unknown, so it is refused",
+    "privileged": _("privileged notes stay with the provider that wrote them"),
+    "unknown_class": _("this field has no protection class, so it is refused"),
+    "unknown_action": _("this action is unknown, so it is refused"),
 }
 
 #: What happened, for every audit event type (a test fails when one lacks a label).
-EVENTS: Mapping[str, str] = {
-    "banner_acknowledged": "Notice acknowledged",
-    "login_succeeded": "Signed in",
-    "login_failed": "Sign-in failed",
-    "mfa_succeeded": "Second factor accepted",
-    "mfa_failed": "Second factor refused",
-    "mfa_device_enrolled": "Authenticator set up",
-    "account_locked": "Account locked",
-    "account_unlocked": "Account unlocked",
-    "logout": "Signed out",
-    "session_expired": "Session expired",
-    "session_revoked": "Session ended by hand",
-    "reauthenticated": "Password confirmed again",
-    "password_changed": "Password changed",
-    "password_reset_requested": "Password reset asked for",
-    "password_reset_completed": "Password reset done",
-    "mfa_device_reset": "Authenticator reset",
-    "access_denied": "Access refused",
-    "user_created": "Person added",
-    "user_updated": "Person changed",
-    "user_disabled": "Person disabled",
-    "user_enabled": "Person enabled again",
-    "role_granted": "Role given",
-    "role_revoked": "Role taken away",
-    "agency_changed": "Agency changed",
-    "committee_changed": "Committee changed",
-    "record_created": "Record created",
-    "record_updated": "Record changed",
-    "record_deleted": "Record deleted",
-    "record_read": "Record read",
-    "case_field_released": "Case details shown",
-    "immigration_record_disclosed": "Immigration relief record shown",
-    "exported": "Exported",
-    "printed": "Printed",
-    "protocol_changed": "Protocol draft changed",
-    "protocol_signed_off": "Protocol signed off",
-    "protocol_version_created": "Protocol version created",
-    "protocol_circulated": "Protocol sent for sign-off",
-    "protocol_brought_into_force": "Protocol brought into force",
-    "protocol_withdrawn": "Protocol version withdrawn",
-    "protocol_risk_accepted": "Protocol risk accepted",
-    "drill_scenario_changed": "Drill scenario changed",
-    "sharing_rules_changed": "Sharing rules changed",
-    "consent_changed": "Release changed",
-    "immigration_relief_recorded": "Immigration relief recorded",
-    "immigration_relief_changed": "Immigration relief changed",
-    "immigration_authorization_granted": "Immigration records access given",
-    "immigration_authorization_revoked": "Immigration records access taken away",
-    "certifying_official_designated": "Certifying official named",
-    "certifying_official_undesignated": "Certifying official removed",
-    "advocate_note_added": "Advocate note added",
-    "directory_changed": "Directory changed",
-    "directory_imported": "Directory imported",
-    "directory_entry_verified": "Directory entry checked",
-    "directory_capacity_updated": "Beds or capacity updated",
-    "directory_location_disclosed": "Confidential address shared",
-    "directory_location_disclosure_withdrawn": "Confidential address sharing withdrawn",
-    "case_opened": "Case opened",
-    "case_facts_changed": "Case facts changed",
-    "plan_generated": "Response plan made",
-    "victim_added": "Potential victim added",
-    "victim_updated": "Potential victim changed",
-    "victim_removed": "Potential victim removed",
-    "notifications_marked_read": "Notifications marked read",
-    "directory_address_disclosed": "Address shown",
-    "placement_recorded": "Placement recorded",
-    "placement_override_recorded": "Placement outside eligibility recorded",
-    "placement_ended": "Placement ended",
-    "charging_decision_recorded": "Charging decision recorded",
-    "remedy_task_created": "Dismissal or vacatur task created",
-    "interpreter_requested": "Interpreter requested",
-    "interpreter_booked": "Interpreter booked",
-    "interpreter_attestation_confirmed": "Interpreter attestation confirmed",
-    "disagreement_raised": "Disagreement raised",
-    "disagreement_escalated": "Disagreement escalated",
-    "disagreement_overdue_at_last_level": "Disagreement overdue at the last level",
-    "disagreement_decided": "Disagreement decided",
-    "disagreement_withdrawn": "Disagreement withdrawn",
-    "disagreement_amendment_linked": "Protocol amendment linked to a disagreement",
-    "training_catalog_changed": "Training catalog changed",
-    "training_material_uploaded": "Training material uploaded",
-    "training_material_downloaded": "Training material downloaded",
-    "training_session_changed": "Training session changed",
-    "training_attendance_recorded": "Training attendance recorded",
-    "training_certificate_issued": "Training certificate issued",
-    "training_expiry_notified": "Training expiry notice sent",
-    "case_participant_added": "Agency added to a case",
-    "case_participant_removed": "Agency removed from a case",
-    "case_lead_handed_off": "Case lead handed off",
-    "case_stage_changed": "Case stage changed",
-    "case_prosecution_office_chosen": "Prosecuting office chosen",
-    "task_reassigned": "Task reassigned",
-    "audit_log_read": "Audit trail read",
-    "audit_verified": "Audit trail checked",
-    "audit_purged": "Old audit events removed",
-    "audit_checkpoint_written": "Audit checkpoint written",
-    "keys_rotated": "Encryption keys rotated",
+EVENTS: Mapping[str, StrPromise] = {
+    "banner_acknowledged": _("Notice acknowledged"),
+    "login_succeeded": _("Signed in"),
+    "login_failed": _("Sign-in failed"),
+    "mfa_succeeded": _("Second factor accepted"),
+    "mfa_failed": _("Second factor refused"),
+    "mfa_device_enrolled": _("Authenticator set up"),
+    "account_locked": _("Account locked"),
+    "account_unlocked": _("Account unlocked"),
+    "logout": _("Signed out"),
+    "session_expired": _("Session expired"),
+    "session_revoked": _("Session ended by hand"),
+    "reauthenticated": _("Password confirmed again"),
+    "password_changed": _("Password changed"),
+    "password_reset_requested": _("Password reset asked for"),
+    "password_reset_completed": _("Password reset done"),
+    "mfa_device_reset": _("Authenticator reset"),
+    "access_denied": _("Access refused"),
+    "user_created": _("Person added"),
+    "user_updated": _("Person changed"),
+    "user_disabled": _("Person disabled"),
+    "user_enabled": _("Person enabled again"),
+    "role_granted": _("Role given"),
+    "role_revoked": _("Role taken away"),
+    "agency_changed": _("Agency changed"),
+    "committee_changed": _("Committee changed"),
+    "record_created": _("Record created"),
+    "record_updated": _("Record changed"),
+    "record_deleted": _("Record deleted"),
+    "record_read": _("Record read"),
+    "case_field_released": _("Case details shown"),
+    "immigration_record_disclosed": _("Immigration relief record shown"),
+    "exported": _("Exported"),
+    "printed": _("Printed"),
+    "protocol_changed": _("Protocol draft changed"),
+    "protocol_signed_off": _("Protocol signed off"),
+    "protocol_version_created": _("Protocol version created"),
+    "protocol_circulated": _("Protocol sent for sign-off"),
+    "protocol_brought_into_force": _("Protocol brought into force"),
+    "protocol_withdrawn": _("Protocol version withdrawn"),
+    "protocol_risk_accepted": _("Protocol risk accepted"),
+    "drill_scenario_changed": _("Drill scenario changed"),
+    "sharing_rules_changed": _("Sharing rules changed"),
+    "consent_changed": _("Release changed"),
+    "immigration_relief_recorded": _("Immigration relief recorded"),
+    "immigration_relief_changed": _("Immigration relief changed"),
+    "immigration_authorization_granted": _("Immigration records access given"),
+    "immigration_authorization_revoked": _("Immigration records access taken away"),
+    "certifying_official_designated": _("Certifying official named"),
+    "certifying_official_undesignated": _("Certifying official removed"),
+    "advocate_note_added": _("Advocate note added"),
+    "directory_changed": _("Directory changed"),
+    "directory_imported": _("Directory imported"),
+    "directory_entry_verified": _("Directory entry checked"),
+    "directory_capacity_updated": _("Beds or capacity updated"),
+    "directory_location_disclosed": _("Confidential address shared"),
+    "directory_location_disclosure_withdrawn": _("Confidential address sharing withdrawn"),
+    "case_opened": _("Case opened"),
+    "case_facts_changed": _("Case facts changed"),
+    "plan_generated": _("Response plan made"),
+    "victim_added": _("Potential victim added"),
+    "victim_updated": _("Potential victim changed"),
+    "victim_removed": _("Potential victim removed"),
+    "notifications_marked_read": _("Notifications marked read"),
+    "directory_address_disclosed": _("Address shown"),
+    "placement_recorded": _("Placement recorded"),
+    "placement_override_recorded": _("Placement outside eligibility recorded"),
+    "placement_ended": _("Placement ended"),
+    "charging_decision_recorded": _("Charging decision recorded"),
+    "remedy_task_created": _("Dismissal or vacatur task created"),
+    "interpreter_requested": _("Interpreter requested"),
+    "interpreter_booked": _("Interpreter booked"),
+    "interpreter_attestation_confirmed": _("Interpreter attestation confirmed"),
+    "disagreement_raised": _("Disagreement raised"),
+    "disagreement_escalated": _("Disagreement escalated"),
+    "disagreement_overdue_at_last_level": _("Disagreement overdue at the last level"),
+    "disagreement_decided": _("Disagreement decided"),
+    "disagreement_withdrawn": _("Disagreement withdrawn"),
+    "disagreement_amendment_linked": _("Protocol amendment linked to a disagreement"),
+    "training_catalog_changed": _("Training catalog changed"),
+    "training_material_uploaded": _("Training material uploaded"),
+    "training_material_downloaded": _("Training material downloaded"),
+    "training_session_changed": _("Training session changed"),
+    "training_attendance_recorded": _("Training attendance recorded"),
+    "training_certificate_issued": _("Training certificate issued"),
+    "training_expiry_notified": _("Training expiry notice sent"),
+    "case_participant_added": _("Agency added to a case"),
+    "case_participant_removed": _("Agency removed from a case"),
+    "case_lead_handed_off": _("Case lead handed off"),
+    "case_stage_changed": _("Case stage changed"),
+    "case_prosecution_office_chosen": _("Prosecuting office chosen"),
+    "task_reassigned": _("Task reassigned"),
+    "audit_log_read": _("Audit trail read"),
+    "audit_verified": _("Audit trail checked"),
+    "audit_purged": _("Old audit events removed"),
+    "audit_checkpoint_written": _("Audit checkpoint written"),
+    "keys_rotated": _("Encryption keys rotated"),
 }
 
-OUTCOMES: Mapping[str, str] = {"success": "done", "denied": "refused", "failure": "failed"}
+OUTCOMES: Mapping[str, StrPromise] = {
+    "success": _("done"),
+    "denied": _("refused"),
+    "failure": _("failed"),
+}
 
 #: Ids a protocol uses for people and outcomes that read badly when only de-underscored.
-PROTOCOL_VALUES: Mapping[str, str] = {
-    "federal_case_agent": "the federal case agent",
-    "investigating_officer": "the investigating officer",
-    "certifying_official": "the certifying official",
-    "investigating_agency": "the investigating agency",
-    "serving_provider": "the serving provider",
-    "prosecuting_office": "the prosecuting office",
-    "requesting_agency": "the requesting agency",
-    "continued_presence": "Continued Presence",
-    "t_visa_declaration": "T visa declaration (Form I-914 Supplement B)",
-    "u_visa_certification": "U visa certification (Form I-918 Supplement B)",
-    "us_citizen": "U.S. citizen",
-    "permanent_resident": "permanent resident",
-    "foreign_national": "foreign national",
-    "within_24h": "within 24 hours",
-    "within_72h": "within 72 hours",
-    "dismiss_and_vacate": "dismiss and vacate",
-    "not_while_screened": "not while being screened",
-    "multi_state": "several states",
-    "cji_access": "access to criminal justice information",
-    "party_leads": "the parties' agency leads",
+PROTOCOL_VALUES: Mapping[str, StrPromise] = {
+    "federal_case_agent": _("the federal case agent"),
+    "investigating_officer": _("the investigating officer"),
+    "certifying_official": _("the certifying official"),
+    "investigating_agency": _("the investigating agency"),
+    "serving_provider": _("the serving provider"),
+    "prosecuting_office": _("the prosecuting office"),
+    "requesting_agency": _("the requesting agency"),
+    "continued_presence": _("Continued Presence"),
+    "t_visa_declaration": _("T visa declaration (Form I-914 Supplement B)"),
+    "u_visa_certification": _("U visa certification (Form I-918 Supplement B)"),
+    "us_citizen": _("U.S. citizen"),
+    "permanent_resident": _("permanent resident"),
+    "foreign_national": _("foreign national"),
+    "within_24h": _("within 24 hours"),
+    "within_72h": _("within 72 hours"),
+    "dismiss_and_vacate": _("dismiss and vacate"),
+    "not_while_screened": _("not while being screened"),
+    "multi_state": _("several states"),
+    "cji_access": _("access to criminal justice information"),
+    "party_leads": _("the parties' agency leads"),
 }
 
 #: Model names in audit field paths (``potentialvictim.legal_name``).
-MODELS: Mapping[str, str] = {
-    "potentialvictim": "potential victim",
-    "interpreterrequest": "interpreter request",
-    "immigrationrelief": "immigration relief",
-    "chargingrecord": "charging record",
-    "safetyassessment": "safety assessment",
-    "advocatenote": "advocate note",
-    "investigativenote": "investigative note",
-    "sensitivematerial": "sensitive material",
-    "responseplan": "response plan",
-    "caseparticipant": "case team",
-    "aggregate": "counts",
+MODELS: Mapping[str, StrPromise] = {
+    "potentialvictim": _("potential victim"),
+    "interpreterrequest": _("interpreter request"),
+    "immigrationrelief": _("immigration relief"),
+    "chargingrecord": _("charging record"),
+    "safetyassessment": _("safety assessment"),
+    "advocatenote": _("advocate note"),
+    "investigativenote": _("investigative note"),
+    "sensitivematerial": _("sensitive material"),
+    "responseplan": _("response plan"),
+    "caseparticipant": _("case team"),
+    "aggregate": _("counts"),
 }
 
 #: Case record fields whose names read badly when only de-underscored.
-FIELDS: Mapping[str, str] = {
-    "age_low": "youngest likely age",
-    "age_high": "oldest likely age",
-    "dob": "date of birth",
+FIELDS: Mapping[str, StrPromise] = {
+    "age_low": _("youngest likely age"),
+    "age_high": _("oldest likely age"),
+    "dob": _("date of birth"),
 }
 
 #: Kinds of verification report items (``accord.protocols.verification.ReportItem.kind``).
-FINDING_KINDS: Mapping[str, str] = {
-    "gap": "gap",
-    "overlap": "overlap",
-    "shadowed": "never applies",
-    "subsumed": "redundant",
-    "unused-value": "unused value",
-    "unknown-reference": "unknown name",
-    "deadline-owner": "duty without an owner",
-    "directory-unknown_id": "not in the directory",
-    "directory-inactive": "inactive in the directory",
-    "directory-no_24_7_contact": "no 24/7 contact",
-    "directory-language_not_served": "language not served",
-    "directory-jurisdiction_not_covered": "area not covered",
-    "directory-eligibility_mismatch": "not eligible",
-    "law-minor-to-adult-service": "minor to an adult service",
-    "law-continued-presence-not-federal": "Continued Presence not federal",
+FINDING_KINDS: Mapping[str, StrPromise] = {
+    "gap": _("gap"),
+    "overlap": _("overlap"),
+    "shadowed": _("never applies"),
+    "subsumed": _("redundant"),
+    "unused-value": _("unused value"),
+    "unknown-reference": _("unknown name"),
+    "deadline-owner": _("duty without an owner"),
+    "directory-unknown_id": _("not in the directory"),
+    "directory-inactive": _("inactive in the directory"),
+    "directory-no_24_7_contact": _("no 24/7 contact"),
+    "directory-language_not_served": _("language not served"),
+    "directory-jurisdiction_not_covered": _("area not covered"),
+    "directory-eligibility_mismatch": _("not eligible"),
+    "law-minor-to-adult-service": _("minor to an adult service"),
+    "law-continued-presence-not-federal": _("Continued Presence not federal"),
 }
 
-_TABLES: tuple[Mapping[str, str], ...] = (
+_TABLES: tuple[Mapping[str, StrPromise], ...] = (
     FINDING_KINDS,
     FIELDS,
     OUTCOMES,
@@ -261,11 +269,11 @@ def label(value: Any) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     text = str(value)
     for table in _TABLES:
         if text in table:
-            return table[text]
+            return str(table[text])
     from accord.accounts.models import Role
     from accord.cases.models import JoinedVia, ParticipantPart
 
@@ -273,19 +281,19 @@ def label(value: Any) -> str:
         if text in choices.values:
             return str(choices(text).label)
     if re.fullmatch(r"[a-z0-9_]+(?:\.[a-z0-9_]+)+", text):  # a field path: case.facts.stage
-        parts = [MODELS.get(part, part) for part in text.split(".") if part != "facts"]
+        parts = [str(MODELS.get(part, part)) for part in text.split(".") if part != "facts"]
         return " ".join(label(part) for part in parts)
     return humanize(text) if re.fullmatch(r"[a-z0-9]+(?:[_-][a-z0-9]+)+", text) else text
 
 
 def reason_sentence(reason: Any) -> str:
     """ "Not shared: no release names your agency for this." for a withheld field's code."""
-    text = REASONS.get(str(reason), humanize(str(reason)))
-    return f"Not shared: {text}."
+    text = str(REASONS.get(str(reason), humanize(str(reason))))
+    return gettext("Not shared: %(reason)s.") % {"reason": text}
 
 
 def event_label(event: Any) -> str:
-    return EVENTS.get(str(event), humanize(str(event)).capitalize())
+    return str(EVENTS.get(str(event), humanize(str(event)).capitalize()))
 
 
 def event_choices() -> list[tuple[str, str]]:
@@ -294,10 +302,10 @@ def event_choices() -> list[tuple[str, str]]:
 
 
 def outcome_choices() -> list[tuple[str, str]]:
-    return [(o.value, OUTCOMES.get(o.value, o.value).capitalize()) for o in Outcome]
+    return [(o.value, str(OUTCOMES.get(o.value, o.value)).capitalize()) for o in Outcome]
 
 
-BOOLEAN_WORDS: Mapping[str, str] = {"true": "yes", "false": "no"}
+BOOLEAN_WORDS: Mapping[str, StrPromise] = {"true": _("yes"), "false": _("no")}
 _ID = re.compile(r"[a-z0-9]+(?:[_-][a-z0-9]+)*")
 
 
@@ -345,14 +353,14 @@ class ProtocolWords:
 
     def value(self, value: Any, *, key: str = "") -> str:
         if key == "audience" and str(value) in AUDIENCES:
-            return AUDIENCES[str(value)]
+            return str(AUDIENCES[str(value)])
         if isinstance(value, Mapping):
             return ", ".join(f"{label(k)}: {self.value(v, key=k)}" for k, v in value.items())
         if isinstance(value, list | tuple):
             return ", ".join(self.value(item, key=key) for item in value)
         if isinstance(value, str) and value in self.names:
             return self.names[value]
-        return label(value) if value is not None else "none"
+        return label(value) if value is not None else gettext("none")
 
     def row(self, decision_id: str, row: Mapping[str, Any]) -> list[tuple[str, str]]:
         """One answer row as (label, value) pairs, empty values left out."""
@@ -373,7 +381,7 @@ class ProtocolWords:
             if found in self.names:
                 return self.names[found]
             if found in BOOLEAN_WORDS:
-                return BOOLEAN_WORDS[found]
+                return str(BOOLEAN_WORDS[found])
             if "_" in found or "-" in found:
                 return label(found)
             return found

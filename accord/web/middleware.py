@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.audit import context
 from accord.audit.events import AuditEventType, Outcome
@@ -129,7 +130,7 @@ def _deny(request: HttpRequest, *, reason: str) -> HttpResponse:
     return render(
         request,
         "web/error.html",
-        {"title": "Not allowed", "message": "You do not have access to this page."},
+        {"title": _("Not allowed"), "message": _("You do not have access to this page.")},
         status=403,
     )
 
@@ -184,14 +185,14 @@ class AccordErrorMiddleware:
                 {"error": exception.code, "message": exception.message}, status=status
             )
         titles = {
-            503: "Temporarily unavailable",
-            404: "Not found",
-            403: "Not allowed",
-            409: "Changed by someone else",
+            503: _("Temporarily unavailable"),
+            404: _("Not found"),
+            403: _("Not allowed"),
+            409: _("Changed by someone else"),
         }
         return render(
             request,
             "web/error.html",
-            {"title": titles.get(status, "Cannot do that"), "message": exception.message},
+            {"title": titles.get(status, _("Cannot do that")), "message": exception.message},
             status=status,
         )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from accord.accounts.selectors import logon_summary
 from accord.sharing import door
 
-from .access import member
+from .access import member, public
 from .work import work_for
 
 
@@ -29,3 +30,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             else None,
         },
     )
+
+
+@public
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links: send them to the SVG icon."""
+    return HttpResponsePermanentRedirect(static("accord/favicon.svg"))

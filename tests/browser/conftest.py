@@ -3,7 +3,7 @@
 Never downloads a browser. Without /usr/bin/chromium the browser tests are
 skipped, unless ACCORD_REQUIRE_BROWSER is set (CI sets it), where they fail.
 Screenshots go to test-results/screenshots/; axe-core comes from the npm
-registry (``make browser-deps`` puts it under var/npm).
+registry (``make test`` and ``make axe-core`` put it under var/npm when npm is present).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _unavailable(reason: str) -> None:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        _unavailable(f"Chromium is not installed at {CHROMIUM}: run `sudo make browser-deps`")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -70,7 +70,7 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
 def axe_violations(page) -> list[dict]:  # type: ignore[no-untyped-def]
     """Run axe-core (WCAG 2.x A/AA rules) on the current page; return the violations."""
     if not AXE.exists():
-        _unavailable(f"axe-core is not installed at {AXE} (make browser-deps)")
+        _unavailable(f"axe-core is not installed at {AXE}: run `make axe-core` (needs npm)")
     # evaluate() runs through the DevTools protocol, outside the page's CSP (an injected
     # <script> tag would rightly be blocked by it).
     page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")

@@ -68,7 +68,7 @@ def test_drill_from_a_file_and_side_by_side(
     )
     # The gap shows as the changed answer of exactly the scenarios it reaches.
     assert (
-        "Two Guatemalan men in a farm labor camp, one 17: 1 answer(s) differ (version 1 → 2)\n"
+        "Two Guatemalan men in a farm labor camp, one 17: 1 answer differs (version 1 → 2)\n"
         "  placement: Emergency shelter, minors 12-17 → No rule answers this situation"
     ) in out
-    assert "Adult woman leaves a Riverton massage business: no answer(s) differ" in out
+    assert "Adult woman leaves a Riverton massage business: No answers differ" in out

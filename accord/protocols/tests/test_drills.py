@@ -72,3 +72,11 @@ def test_scenario_files_must_be_well_formed():
         parse_scenarios("- just a list")
     with pytest.raises(ValidationError):
         parse_scenarios("scenarios: [\n")
+
+
+def test_the_count_of_differing_answers_reads_as_a_sentence():
+    from accord.protocols.drills import differences_text
+
+    assert differences_text(0) == "No answers differ"
+    assert differences_text(1) == "1 answer differs"
+    assert differences_text(3) == "3 answers differ"

@@ -69,6 +69,19 @@ def test_the_second_of_two_concurrent_saves_gets_a_conflict(
     assert version.yaml_text == changed_text(example_text)
 
 
+def test_the_draft_editor_shows_no_label_without_a_control(
+    coordinator_client, task_force, coordinator, example_text
+):
+    """The hidden lock version travels with the form but is not announced as a field."""
+    version = services.protocol_version_create(
+        actor=coordinator, task_force=task_force, yaml_text=example_text
+    )
+    page = coordinator_client.get(reverse("protocols:edit", args=[version.number])).content.decode()
+    assert "Lock version" not in page
+    assert re.search(r'<input type="hidden" name="lock_version" value="\d+"', page)
+    assert "Protocol text (YAML)</label>" in page
+
+
 def test_the_report_shows_gaps_as_situations_and_links_to_the_rule(
     coordinator_client, task_force, coordinator, example_text
 ):
@@ -192,6 +205,8 @@ def test_drills_page_runs_side_by_side_and_flags_unanswered(
         {"version": draft.number, "compare": version_in_force.number},
     ).content.decode()
     assert "Girl of 16 recovered" in page and "differ" in page
+    assert "answer(s)" not in page and "same answers" not in page
+    assert re.search(r"\b1 answer differs\b|\b\d+ answers differ\b", page)
     single = coordinator_client.get(reverse("protocols:drill_run"), {"version": draft.number})
     assert "left unanswered" in single.content.decode()
 

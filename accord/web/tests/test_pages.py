@@ -61,3 +61,14 @@ def test_a_failed_audit_write_refuses_the_response(member_client, monkeypatch):
     response = client.get("/audit/")
     assert response.status_code == 503
     assert b"audit" in response.content.lower()
+
+
+@pytest.mark.django_db
+def test_every_page_links_the_icon_and_favicon_ico_finds_it(client):
+    """No 404 in the server log for /favicon.ico: it redirects to the SVG icon pages link."""
+    banner = client.get("/", follow=True).content.decode()
+    assert '<link rel="icon" href="/static/accord/favicon.svg"' in banner
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/accord/favicon.svg"
+    icon = client.get("/static/accord/favicon.svg")
+    assert icon.status_code == 200 and b"<svg" in b"".join(icon.streaming_content)

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from accord.directory.selectors import Operator
 from accord.directory.services import directory_export
 
-from ._common import task_force_option
+from ._common import add_task_force_argument, task_force_option
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("-o", "--output", type=Path, help="write to FILE instead of stdout")
-        parser.add_argument("--task-force", dest="task_force", help="task force slug")
+        add_task_force_argument(parser)
         parser.add_argument(
             "--include-confidential",
             action="store_true",

@@ -11,7 +11,7 @@ from accord.directory.hsds import DirectoryImportError
 from accord.directory.selectors import Operator
 from accord.directory.services import ImportSource, directory_import
 
-from ._common import task_force_option
+from ._common import add_task_force_argument, task_force_option
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path, help="FILE.json or a directory of *.json files")
-        parser.add_argument("--task-force", dest="task_force", help="task force slug")
+        add_task_force_argument(parser)
         parser.add_argument(
             "--dry-run", action="store_true", help="check and report, change nothing"
         )

@@ -8,14 +8,14 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from accord.directory.selectors import directory_upkeep, stale_after
 
-from ._common import task_force_option
+from ._common import add_task_force_argument, task_force_option
 
 
 class Command(BaseCommand):
     help = "List directory entries not verified within ACCORD_DIRECTORY_STALE_AFTER, and 24/7 gaps."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--task-force", dest="task_force", help="task force slug")
+        add_task_force_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = directory_upkeep(task_force=task_force_option(options["task_force"]))

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from accord.protocols.drills import Scenario, compare_drill, load_scenario_file, run_drill
 from accord.protocols.selectors import drill_scenarios
 
-from ._common import VersionOptionMixin, task_force_option, version_option
+from ._common import VersionOptionMixin, add_task_force_argument, task_force_option, version_option
 
 
 class Command(VersionOptionMixin, BaseCommand):
@@ -27,7 +27,7 @@ class Command(VersionOptionMixin, BaseCommand):
             "--version", dest="number", type=int, help="version (default: in force)"
         )
         parser.add_argument("--compare", type=int, help="a second version to run beside it")
-        parser.add_argument("--task-force", dest="task_force", help="task force slug")
+        add_task_force_argument(parser)
         parser.add_argument("--scenarios", type=pathlib.Path, help="a scenarios YAML file")
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
@@ -89,8 +89,7 @@ class Command(VersionOptionMixin, BaseCommand):
             return
         for c in compared:
             self.stdout.write(
-                f"{c.scenario.name}: {c.differences or 'no'} answer(s) differ "
-                f"(version {left.number} → {right.number})"
+                f"{c.scenario.name}: {c.differences_text} (version {left.number} → {right.number})"
             )
             for row in c.rows:
                 if row.differs:

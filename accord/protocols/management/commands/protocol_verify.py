@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from accord.protocols.selectors import version_report
 
-from ._common import VersionOptionMixin, task_force_option, version_option
+from ._common import VersionOptionMixin, add_task_force_argument, task_force_option, version_option
 
 
 class Command(VersionOptionMixin, BaseCommand):
@@ -23,7 +23,7 @@ class Command(VersionOptionMixin, BaseCommand):
         parser.add_argument(
             "--version", dest="number", type=int, help="version number (default: in force)"
         )
-        parser.add_argument("--task-force", dest="task_force", help="task force slug")
+        add_task_force_argument(parser)
         parser.add_argument("--format", choices=["text", "json"], default="text")
         parser.add_argument(
             "--no-directory", action="store_true", help="skip directory cross-checks"
