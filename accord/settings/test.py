@@ -23,6 +23,9 @@ else:
     # The suite runs on an in-memory database (pytest-django creates it), so parallel runs
     # never share a file; tests that need a real file make their own.
     DATABASES = {"default": sqlite_database(VAR_DIR / "test.sqlite3")}
+    # Named in-memory, so pytest-xdist's workers (make test runs one per core) each get their
+    # own: pytest-django would otherwise suffix the file path of Accord's own SQLite backend.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 
 # Fast hashing keeps the suite quick; a dedicated test checks production uses Argon2.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
