@@ -118,6 +118,7 @@ EVENTS: Mapping[str, str] = {
     "drill_scenario_changed": "Drill scenario changed",
     "sharing_rules_changed": "Sharing rules changed",
     "consent_changed": "Release changed",
+    "consent_text_added": "Release wording added",
     "immigration_relief_recorded": "Immigration relief recorded",
     "immigration_relief_changed": "Immigration relief changed",
     "immigration_authorization_granted": "Immigration records access given",
