@@ -133,7 +133,7 @@ def category_words(codes: Iterable[str], words: Mapping[str, str], *, separator:
 
 
 class Wording(Protocol):
-    """What filling needs of a ``ConsentText`` (or a form's cleaned data)."""
+    """What filling needs of a wording (a ``ConsentText``)."""
 
     text: str
     revocation_notice: str

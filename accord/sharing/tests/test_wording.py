@@ -11,6 +11,7 @@ shipped English and Spanish read at grade 6 or lower.
 from __future__ import annotations
 
 import importlib
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -74,6 +75,27 @@ def test_the_shipped_texts_have_every_placeholder_and_no_other():
 def test_a_bad_placeholder_is_named(text, words):
     problems = " ".join(wording.check_placeholders(text, wording.RELEASE_PLACEHOLDERS))
     assert words in problems
+
+
+_NAME = re.compile(r"\{([^{}]*)\}")
+
+
+@given(
+    used=st.sets(st.sampled_from(list(wording.RELEASE_PLACEHOLDERS))),
+    extra=st.sets(st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=10)),
+)
+def test_the_check_names_exactly_the_unknown_and_the_missing_placeholders(used, extra):
+    extra = extra - set(wording.RELEASE_PLACEHOLDERS)
+    text = "Words " + " and ".join("{" + name + "}" for name in sorted(used | extra)) + "."
+    problems = wording.check_placeholders(text, wording.RELEASE_PLACEHOLDERS)
+    unknown = next((p for p in problems if p.startswith("Unknown")), "")
+    missing = next((p for p in problems if p.startswith("Missing")), "")
+    assert set(_NAME.findall(unknown.split(". Use only")[0])) == extra
+    required = set(wording.RELEASE_PLACEHOLDERS) - wording.OPTIONAL_PLACEHOLDERS
+    assert set(_NAME.findall(missing)) == required - used
+    if not problems:
+        values = dict.fromkeys(wording.RELEASE_PLACEHOLDERS, "x")
+        assert "{" not in wording.fill(text, values)
 
 
 def test_the_advocate_placeholder_is_optional_and_a_text_without_any_is_kept_as_written():
