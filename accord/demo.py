@@ -148,6 +148,7 @@ OPERATOR = "demo-loader"
 def load_demo() -> DemoLogins:
     """Create the demo task forces once; later calls only report the logins."""
     from accord.accounts import bootstrap
+    from accord.sharing.services import consent_texts_install_shipped
 
     logins = DemoLogins()
     all_users = list(USERS) + [
@@ -175,6 +176,8 @@ def load_demo() -> DemoLogins:
             operator=OPERATOR, slug=OTHER_TASK_FORCE[0], name=OTHER_TASK_FORCE[1]
         )
         _create_users(list(OTHER_USERS), _create_agencies(other, OTHER_AGENCIES))
+        for each in (task_force, other):  # the release wording every task force starts with
+            consent_texts_install_shipped(task_force_id=each.pk, operator=OPERATOR)
         for loader in _app_loaders():
             loader(task_force=task_force)
     for username, _name, agency, roles in all_users + list(OTHER_USERS):

@@ -55,6 +55,7 @@ class AuditEventType(enum.StrEnum):
     DRILL_SCENARIO_CHANGED = "drill_scenario_changed"
     SHARING_RULES_CHANGED = "sharing_rules_changed"
     CONSENT_CHANGED = "consent_changed"
+    CONSENT_TEXT_ADDED = "consent_text_added"
     # Immigration relief (8 U.S.C. 1367) and who may see and sign it
     IMMIGRATION_RELIEF_RECORDED = "immigration_relief_recorded"
     IMMIGRATION_RELIEF_CHANGED = "immigration_relief_changed"

@@ -18,21 +18,22 @@ from django.utils import timezone
 
 from accord.accounts.models import Agency, TaskForce, User
 from accord.sharing.models import ConsentText, Release
-from accord.sharing.services import consent_record
+from accord.sharing.services import consent_record, consent_texts_install_shipped
 
 DEMO_CASE_TITLE = "Domestic servitude, nonbinary survivor"
-RELEASE_TEXT = (
-    "(Invented demo wording) I agree that Harbor Light Survivor Services may share the "
-    "information I choose below with the agencies I name, for the purpose written here, until "
-    "the date written here. Saying no will not change the help I receive. I can take this "
-    "agreement back at any time, and it stops at once."
-)
 
 
-def consent_text_for(task_force: TaskForce) -> ConsentText:
-    text, _ = ConsentText.objects.get_or_create(
-        task_force=task_force, version="demo-1", language="English", defaults={"text": RELEASE_TEXT}
+def consent_text_for(task_force: TaskForce, *, language_code: str = "en") -> ConsentText:
+    """The task force's newest wording in a language (the shipped English and Spanish are
+    installed first when the task force has none)."""
+    consent_texts_install_shipped(task_force_id=task_force.pk)
+    text = (
+        ConsentText.objects.filter(task_force=task_force, language_code=language_code)
+        .order_by("-created_at", "-pk")
+        .first()
     )
+    if text is None:
+        raise LookupError(f"No release wording in {language_code!r}.")
     return text
 
 

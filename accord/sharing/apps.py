@@ -13,3 +13,4 @@ class SharingConfig(AppConfig):
         from accord.web.context_processors import NavItem, register
 
         register(NavItem("Releases", "sharing:releases", roles=frozenset({Role.ADVOCATE})))
+        register(NavItem("Release wording", "sharing:wording", roles=frozenset({Role.COORDINATOR})))

@@ -7,7 +7,7 @@ guardian) are optional here, so every refusal comes from one place
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 
 from django import forms
@@ -40,13 +40,18 @@ def expiry_moment(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def show_service_errors(form: forms.Form, error: AccordValidationError) -> None:
-    """Put each refusal of the service next to the field it concerns (S24)."""
+def show_service_errors(
+    form: forms.Form,
+    error: AccordValidationError,
+    names: Mapping[str, str] = SERVICE_ERROR_FIELDS,
+) -> None:
+    """Put each refusal of the service next to the field it concerns (S24); a key ``names``
+    does not map is its own field name when the form has one."""
     errors = dict(error.data.get("errors") or {})
     if not errors:
         errors = {str(error.data.get("field", "")): error.message}
     for key, message in errors.items():
-        field = SERVICE_ERROR_FIELDS.get(key)
+        field = names.get(key, key)
         form.add_error(field if field in form.fields else None, message)
 
 
@@ -180,3 +185,78 @@ class RevokeForm(forms.Form):
         label="Revoke now: the named agencies stop seeing the records on their next page load",
         error_messages={"required": "Tick the box to confirm the revocation."},
     )
+
+
+class LanguageForm(forms.Form):
+    """The victim's language, chosen before the release is read (a GET form)."""
+
+    language = forms.ChoiceField(label="The victim's language", required=False)
+
+    def __init__(self, *args: object, texts: Sequence[ConsentText], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["language"].choices = [  # type: ignore[attr-defined]
+            (text.language_code, text.language) for text in texts
+        ]
+
+
+#: keys of the wording service's errors -> form field (the same names, but said once)
+WORDING_FIELDS: tuple[str, ...] = (
+    "language",
+    "language_code",
+    "text",
+    "revocation_notice",
+    *(f"category_{code}" for code in CONSENT_CATEGORIES),
+    "signature_label",
+    "guardian_signature_label",
+    "date_label",
+)
+
+
+class WordingForm(forms.Form):
+    """A language of the victim-facing wording: the release, the revocation notice, the words
+    for each data category and the labels of the printed signature lines."""
+
+    language = forms.CharField(
+        max_length=40,
+        required=False,
+        label="Language",
+        help_text="Its name in English, as advocates record it on a case (for example Vietnamese).",
+    )
+    language_code = forms.CharField(
+        max_length=20,
+        required=False,
+        label="Language code",
+        help_text="Two or three letters, for example vi for Vietnamese or pt-br for Brazilian "
+        "Portuguese. Dates are written the way this language writes them.",
+    )
+    text = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        label="The release",
+        help_text="The first line is the heading. Short sentences and everyday words.",
+    )
+    revocation_notice = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        label="The revocation notice",
+        help_text="Given to the victim when a release is stopped. The first line is the heading.",
+    )
+    signature_label = forms.CharField(
+        max_length=200, required=False, label="Label of the victim's signature line"
+    )
+    guardian_signature_label = forms.CharField(
+        max_length=200, required=False, label="Label of the parent or guardian's signature line"
+    )
+    date_label = forms.CharField(max_length=60, required=False, label="The word for “Date”")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for code, label in CONSENT_CATEGORIES.items():
+            self.fields[f"category_{code}"] = forms.CharField(
+                max_length=200,
+                required=False,
+                label=f"In this language: {label}",
+            )
+
+    def category_words(self) -> dict[str, str]:
+        return {code: self.cleaned_data.get(f"category_{code}", "") for code in CONSENT_CATEGORIES}

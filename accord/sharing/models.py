@@ -28,14 +28,28 @@ class SignatureMethod(models.TextChoices):
 
 
 class ConsentText(models.Model):
-    """A version of the release wording a task force shows victims; never edited once used."""
+    """A version of the victim-facing wording in one language; never edited once used.
+
+    ``text`` (the release) and ``revocation_notice`` hold placeholders (``{provider}`` ...,
+    see ``accord.sharing.wording``) filled from the release when it is recorded or revoked.
+    A new version is a new row: releases keep the text they were shown (``text_shown``).
+    """
 
     task_force = models.ForeignKey(
         "accounts.TaskForce", on_delete=models.PROTECT, related_name="consent_texts"
     )
     version = models.CharField(max_length=30)
     language = models.CharField(max_length=40, default="English")
+    language_code = models.CharField(
+        max_length=20, default="en", help_text="The language's code (en, es, vi, pt-br)."
+    )
     text = models.TextField()
+    revocation_notice = models.TextField(blank=True)
+    #: data category code -> the words of this language for it ("my name and date of birth")
+    category_words = models.JSONField(default=dict, blank=True)
+    signature_label = models.CharField(max_length=200, blank=True)
+    guardian_signature_label = models.CharField(max_length=200, blank=True)
+    date_label = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -94,6 +108,9 @@ class Release(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     revocation_reason = EncryptedTextField(blank=True)
+    revocation_notice_shown = models.TextField(
+        blank=True, help_text="The exact revocation notice, in the release's language."
+    )
     expiry_notified_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

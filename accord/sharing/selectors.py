@@ -6,7 +6,7 @@ for every victim on a page (recipients prefetched), never one per field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -19,16 +19,16 @@ from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.errors import NotFound
 
-from . import door
+from . import door, wording
 from .categories import CONSENT_CATEGORIES
 from .door import ServedVictim, is_provider_advocate
 from .models import ConsentText, Release
 from .policy import Reason, consent_state
-from .services import EXPIRY_NOTICE_AHEAD
+from .services import EXPIRY_NOTICE_AHEAD, task_force_zone
 from .uploads import signed_form_read
 
 if TYPE_CHECKING:
-    from accord.accounts.models import User
+    from accord.accounts.models import Agency, User
 
 
 # --- the release pages ------------------------------------------------------------------------
@@ -58,6 +58,7 @@ LISTED_FIELDS: tuple[str, ...] = (
 DETAIL_FIELDS: tuple[str, ...] = (
     *LISTED_FIELDS,
     "release.text_shown",
+    "release.revocation_notice_shown",
     "release.signature_method",
     "release.signer_typed_name",
     "release.signer_ip",
@@ -232,7 +233,9 @@ class ReleaseDetail:
     row: ReleaseRow
     consent_text_version: str
     consent_text_language: str
+    consent_text_language_code: str
     text_shown: str
+    revocation_notice_shown: str
     signature_method: str
     signature_method_label: str
     signer_typed_name: str
@@ -283,7 +286,9 @@ def release_detail(*, viewer: User, release_id: int, now: datetime | None = None
         row=_row(release, now=now),
         consent_text_version=release.consent_text.version,
         consent_text_language=release.consent_text.language,
+        consent_text_language_code=release.consent_text.language_code,
         text_shown=release.text_shown,
+        revocation_notice_shown=release.revocation_notice_shown,
         signature_method=release.signature_method,
         signature_method_label=release.get_signature_method_display(),
         signer_typed_name=release.signer_typed_name,
@@ -352,6 +357,146 @@ def signed_form_export(*, viewer: User, release_id: int) -> SignedForm:
         content_type=release.signed_form_type or "application/octet-stream",
         filename=f"release-{release.pk}-signed-form.{extension}",
     )
+
+
+def consent_texts_current(*, task_force_id: int) -> list[ConsentText]:
+    """The newest wording of each language of the task force, by language name."""
+    newest: dict[str, ConsentText] = {}
+    for text in ConsentText.objects.filter(task_force_id=task_force_id).order_by(
+        "-created_at", "-pk"
+    ):
+        newest.setdefault(text.language_code, text)
+    return sorted(newest.values(), key=lambda text: text.language.lower())
+
+
+@dataclass(frozen=True)
+class WordingChoice:
+    """The languages a release can be recorded in and the one chosen (None: no wording)."""
+
+    texts: list[ConsentText]
+    chosen: ConsentText | None
+    from_victim: bool  # chosen because the victim's recorded languages name it
+
+
+def release_wording_choice(
+    *, task_force_id: int, victim_languages: str, requested: str = ""
+) -> WordingChoice:
+    """The wording a new release is shown in: the language the advocate asked for, else the
+    first of the victim's recorded languages the task force has, else English, else the first."""
+    texts = consent_texts_current(task_force_id=task_force_id)
+    by_code = {text.language_code: text for text in texts}
+    if requested in by_code:
+        return WordingChoice(texts=texts, chosen=by_code[requested], from_victim=False)
+    spoken = wording.matching_language(
+        victim_languages, [(text.language_code, text.language) for text in texts]
+    )
+    if spoken is not None:
+        return WordingChoice(texts=texts, chosen=by_code[spoken], from_victim=True)
+    fallback = by_code.get("en") or (texts[0] if texts else None)
+    return WordingChoice(texts=texts, chosen=fallback, from_victim=False)
+
+
+def release_preview(
+    *,
+    viewer: User,
+    consent_text: ConsentText,
+    recipients: Sequence[Agency],
+    categories: Sequence[str],
+    expires_at: datetime | None,
+) -> str:
+    """The release as the victim will read it, filled with what the advocate chose so far
+    (blanks for the rest); the service fills the stored text the same way."""
+    return wording.release_text(
+        consent_text,
+        provider=viewer.agency.name if viewer.agency else "",
+        recipients=sorted(agency.name for agency in recipients),
+        categories=categories,
+        expires_at=expires_at,
+        advocate=str(viewer),
+        zone=task_force_zone(consent_text.task_force_id),
+    )
+
+
+@dataclass(frozen=True)
+class Printable:
+    """A release (or its revocation notice) as printed for the victim to sign or keep."""
+
+    release_id: int
+    victim_id: int
+    language: str
+    language_code: str
+    text: str
+    signature_label: str
+    guardian_signature_label: str
+    date_label: str
+    victim_is_minor: bool
+    is_notice: bool
+
+    @property
+    def heading(self) -> str:
+        """The first line of the text (the shipped wording's title)."""
+        return self.text.strip().split("\n", 1)[0].strip()
+
+    @property
+    def body(self) -> str:
+        parts = self.text.strip().split("\n", 1)
+        return parts[1].strip() if len(parts) > 1 else ""
+
+
+def release_printable(*, viewer: User, release_id: int, notice: bool = False) -> Printable:
+    """The exact text the victim was shown, laid out for paper (audited as a print, S15)."""
+    release = _release_for(viewer, release_id, Role.ADVOCATE, Role.AUDITOR)
+    text = release.revocation_notice_shown if notice else release.text_shown
+    if notice and not text:
+        raise NotFound("This release has no revocation notice.")
+    wording_used = release.consent_text
+    audit_record(
+        event=AuditEventType.PRINTED,
+        actor=viewer,
+        object_type="sharing.release",
+        object_id=release.pk,
+        fields=["release.revocation_notice_shown" if notice else "release.text_shown"],
+        purpose="revocation notice printed" if notice else "release printed",
+        detail={"victim_id": release.victim_id, "language": wording_used.language_code},
+        task_force_id=release.task_force_id,
+    )
+    return Printable(
+        release_id=release.pk,
+        victim_id=release.victim_id,
+        language=wording_used.language,
+        language_code=wording_used.language_code,
+        text=text,
+        signature_label=wording_used.signature_label or "Signature",
+        guardian_signature_label=wording_used.guardian_signature_label
+        or "Signature of parent or guardian",
+        date_label=wording_used.date_label or "Date",
+        victim_is_minor=release.victim_is_minor,
+        is_notice=notice,
+    )
+
+
+def wording_initial(*, task_force_id: int, code: str) -> dict[str, str]:
+    """A language's newest wording as the wording form's initial values ({} when none)."""
+    if not code:
+        return {}
+    current = {
+        text.language_code: text for text in consent_texts_current(task_force_id=task_force_id)
+    }
+    text = current.get(code)
+    if text is None:
+        return {}
+    initial = {
+        "language": text.language,
+        "language_code": text.language_code,
+        "text": text.text,
+        "revocation_notice": text.revocation_notice,
+        "signature_label": text.signature_label,
+        "guardian_signature_label": text.guardian_signature_label,
+        "date_label": text.date_label,
+    }
+    for category in CONSENT_CATEGORIES:
+        initial[f"category_{category}"] = (text.category_words or {}).get(category, "")
+    return initial
 
 
 def latest_consent_text(*, task_force_id: int) -> ConsentText | None:

@@ -7,14 +7,14 @@ precondition for services: no case write waits for a release.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from accord.core.model import Sector
 from accord.errors import NotFound, PermissionDenied, ValidationError
 from accord.mail import email_on_commit
 
+from . import wording
 from .categories import CONSENT_CATEGORIES
 from .models import ConsentText, Release, SignatureMethod
 from .uploads import signed_form_store
@@ -62,6 +63,15 @@ def victim_facts(victim: Any) -> VictimFacts:
         serving_provider_ids=frozenset(serving),
         age=victim.age,
     )
+
+
+def task_force_zone(task_force_id: int) -> tzinfo:
+    """The task force's time zone, for the dates a victim reads."""
+    from accord.accounts.models import TaskForce
+
+    from .door.dashboard import local_zone
+
+    return local_zone(TaskForce.objects.filter(pk=task_force_id).first())
 
 
 def consent_max_days() -> int:
@@ -164,7 +174,16 @@ def consent_record(
             categories=category_set,
             purpose=purpose.strip(),
             consent_text=consent_text,
-            text_shown=consent_text.text,
+            # filled here, from the release itself: the provider is always the recording agency
+            text_shown=wording.release_text(
+                consent_text,
+                provider=producer.name,
+                recipients=sorted(a.name for a in recipient_list),
+                categories=category_set,
+                expires_at=expires_at,
+                advocate=str(actor),
+                zone=task_force_zone(facts.task_force_id),
+            ),
             signature_method=method,
             signed_form_path=stored.path if stored else "",
             signed_form_type=stored.content_type if stored else "",
@@ -202,6 +221,7 @@ def consent_record(
                 "signature_method": str(method),
                 "minor": bool(minor),
                 "consent_text_version": consent_text.version,
+                "language": consent_text.language_code,
             },
             task_force_id=facts.task_force_id,
         )
@@ -223,7 +243,23 @@ def consent_revoke(
         consent.revoked_at = now
         consent.revoked_by = actor
         consent.revocation_reason = reason.strip()
-        consent.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+        consent.revocation_notice_shown = wording.revocation_notice(
+            consent.consent_text,
+            provider=consent.produced_by.name,
+            recipients=sorted(a.name for a in consent.recipients.all()),
+            categories=consent.categories,
+            revoked_at=now,
+            advocate=str(actor),
+            zone=task_force_zone(consent.task_force_id),
+        )
+        consent.save(
+            update_fields=[
+                "revoked_at",
+                "revoked_by",
+                "revocation_reason",
+                "revocation_notice_shown",
+            ]
+        )
         audit_record(
             event=AuditEventType.CONSENT_CHANGED,
             actor=actor,
@@ -231,10 +267,171 @@ def consent_revoke(
             object_id=consent.pk,
             fields=["revoked_at", "revocation_reason"],
             purpose="release revoked",
-            detail={"action": "revoked", "victim_id": consent.victim_id},
+            detail={
+                "action": "revoked",
+                "victim_id": consent.victim_id,
+                "language": consent.consent_text.language_code,
+            },
             task_force_id=consent.task_force_id,
         )
     return consent
+
+
+@dataclass(frozen=True)
+class WordingInput:
+    """A language's victim-facing wording as a coordinator typed it."""
+
+    language: str
+    language_code: str
+    text: str
+    revocation_notice: str
+    category_words: Mapping[str, str]
+    signature_label: str
+    guardian_signature_label: str
+    date_label: str
+
+
+def _wording_errors(entry: WordingInput) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not entry.language.strip():
+        errors["language"] = "Name the language, for example Vietnamese."
+    code_problem = wording.check_language_code(entry.language_code.strip().lower())
+    if code_problem:
+        errors["language_code"] = code_problem
+    for field, text, allowed in (
+        ("text", entry.text, wording.RELEASE_PLACEHOLDERS),
+        ("revocation_notice", entry.revocation_notice, wording.NOTICE_PLACEHOLDERS),
+    ):
+        if not text.strip():
+            errors[field] = "Write the text in this language."
+            continue
+        problems = wording.check_placeholders(text, allowed)
+        if problems:
+            errors[field] = " ".join(problems)
+    for code, label in CONSENT_CATEGORIES.items():
+        if not (entry.category_words.get(code) or "").strip():
+            errors[f"category_{code}"] = f"Write the words for “{label}” in this language."
+    for field in ("signature_label", "guardian_signature_label", "date_label"):
+        if not str(getattr(entry, field)).strip():
+            errors[field] = "Write this label in this language."
+    return errors
+
+
+def _next_version(task_force_id: int, language: str) -> str:
+    taken = set(
+        ConsentText.objects.filter(task_force_id=task_force_id, language=language).values_list(
+            "version", flat=True
+        )
+    )
+    number = len(taken) + 1
+    while str(number) in taken:
+        number += 1
+    return str(number)
+
+
+def _consent_text_insert(
+    *, task_force_id: int, entry: WordingInput, version: str | None = None
+) -> ConsentText:
+    language = entry.language.strip()
+    return ConsentText.objects.create(
+        task_force_id=task_force_id,
+        version=version or _next_version(task_force_id, language),
+        language=language,
+        language_code=entry.language_code.strip().lower(),
+        text=entry.text.strip(),
+        revocation_notice=entry.revocation_notice.strip(),
+        category_words={code: entry.category_words[code].strip() for code in CONSENT_CATEGORIES},
+        signature_label=entry.signature_label.strip(),
+        guardian_signature_label=entry.guardian_signature_label.strip(),
+        date_label=entry.date_label.strip(),
+    )
+
+
+def consent_text_add(*, actor: User, entry: WordingInput) -> ConsentText:
+    """Add a language (or a new version of one) to the task force's victim-facing wording.
+
+    A coordinator's action. Every placeholder is checked (an unknown or a missing one is an
+    error naming the field); a language whose name is known under another code is refused.
+    Releases already recorded keep the text they were shown.
+    """
+    task_force_id = actor.task_force_id
+    if task_force_id is None or not actor.has_role("coordinator"):
+        raise PermissionDenied("Only a coordinator of the task force adds release wording.")
+    errors = _wording_errors(entry)
+    code = entry.language_code.strip().lower()
+    clash = (
+        ConsentText.objects.filter(task_force_id=task_force_id)
+        .exclude(language=entry.language.strip(), language_code=code)
+        .filter(models.Q(language__iexact=entry.language.strip()) | models.Q(language_code=code))
+        .first()
+    )
+    if clash is not None and "language_code" not in errors and "language" not in errors:
+        errors["language_code"] = (
+            f"The code {clash.language_code} belongs to {clash.language} already: use the same "
+            "name and code to add a new version of it."
+        )
+    if errors:
+        field = next(iter(errors))
+        raise ValidationError(" ".join(errors.values()), data={"field": field, "errors": errors})
+    with transaction.atomic():
+        text = _consent_text_insert(task_force_id=task_force_id, entry=entry)
+        audit_record(
+            event=AuditEventType.CONSENT_TEXT_ADDED,
+            actor=actor,
+            object_type="sharing.consent_text",
+            object_id=text.pk,
+            fields=["text", "revocation_notice", "category_words", "labels"],
+            purpose="release wording added",
+            detail={"language": text.language, "code": text.language_code, "version": text.version},
+            task_force_id=task_force_id,
+        )
+    return text
+
+
+def consent_texts_install_shipped(*, task_force_id: int, operator: str = "accord") -> int:
+    """Give a task force the English and Spanish wording Accord ships, for each language it
+    has no wording in yet (the demo and new task forces). Returns how many were added."""
+    have = set(
+        ConsentText.objects.filter(task_force_id=task_force_id).values_list(
+            "language_code", flat=True
+        )
+    )
+    added = 0
+    for shipped in wording.SHIPPED:
+        if shipped.code in have:
+            continue
+        entry = WordingInput(
+            language=shipped.language,
+            language_code=shipped.code,
+            text=shipped.release_text,
+            revocation_notice=shipped.revocation_notice,
+            category_words=shipped.category_words,
+            signature_label=shipped.signature_label,
+            guardian_signature_label=shipped.guardian_signature_label,
+            date_label=shipped.date_label,
+        )
+        with transaction.atomic():
+            taken = ConsentText.objects.filter(
+                task_force_id=task_force_id, language=shipped.language
+            ).exists()
+            text = _consent_text_insert(
+                task_force_id=task_force_id,
+                entry=entry,
+                version=None if taken else wording.SHIPPED_VERSION,
+            )
+            audit_record(
+                event=AuditEventType.CONSENT_TEXT_ADDED,
+                actor=None,
+                username=operator,
+                object_type="sharing.consent_text",
+                object_id=text.pk,
+                fields=["text", "revocation_notice", "category_words", "labels"],
+                purpose="release wording shipped with Accord",
+                detail={"language": text.language, "code": text.language_code},
+                task_force_id=task_force_id,
+            )
+        added += 1
+    return added
 
 
 def _release_link(release: Release) -> str:

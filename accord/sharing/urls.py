@@ -20,6 +20,14 @@ urlpatterns = [
         views.release_signed_form,
         name="release_signed_form",
     ),
+    path("releases/<int:release_id>/print/", views.release_print, name="release_print"),
+    path(
+        "releases/<int:release_id>/revocation-notice/",
+        views.revocation_notice_print,
+        name="revocation_notice_print",
+    ),
+    path("wording/", views.wording_index, name="wording"),
+    path("wording/new/", views.wording_new, name="wording_new"),
     path("victims/<int:victim_id>/releases/", views.victim_releases, name="victim_releases"),
     path("victims/<int:victim_id>/releases/new/", views.release_new, name="release_new"),
 ]

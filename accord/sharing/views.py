@@ -19,9 +19,21 @@ from accord.errors import NotFound
 from accord.errors import ValidationError as AccordValidationError
 from accord.web.access import member
 
-from . import door, selectors
-from .forms import ReleaseForm, RevokeForm, show_service_errors
-from .services import consent_max_days, consent_record, consent_revoke
+from . import door, selectors, wording
+from .forms import (
+    LanguageForm,
+    ReleaseForm,
+    RevokeForm,
+    WordingForm,
+    show_service_errors,
+)
+from .services import (
+    WordingInput,
+    consent_max_days,
+    consent_record,
+    consent_revoke,
+    consent_text_add,
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -99,11 +111,17 @@ def victim_releases(request: HttpRequest, victim_id: int) -> HttpResponse:
 @member(Role.ADVOCATE)
 @require_http_methods(["GET", "POST"])
 def release_new(request: HttpRequest, victim_id: int) -> HttpResponse:
-    """Record a release: the victim reads (or is read) the task force's current wording, names
-    the agencies, the categories, the purpose and the expiry, and signs."""
+    """Record a release: the advocate chooses the victim's language, the victim reads (or is
+    read) the task force's wording in it, names the agencies, the categories, the purpose and
+    the expiry ("Show the text" fills them in), and signs."""
     user = _user(request)
     victim = door.served_victim(viewer=user, victim_id=victim_id)
-    text = selectors.latest_consent_text(task_force_id=victim.facts.task_force_id)
+    choice = selectors.release_wording_choice(
+        task_force_id=victim.facts.task_force_id,
+        victim_languages=victim.languages,
+        requested=request.GET.get("language", ""),
+    )
+    text = choice.chosen
     context: dict[str, object] = {"victim": victim, "consent_text": text, "form": None}
     if text is None:
         return render(
@@ -120,9 +138,27 @@ def release_new(request: HttpRequest, victim_id: int) -> HttpResponse:
         consent_text=text,
         age_known=victim.age is not None,
     )
-    context.update(form=form, max_days=consent_max_days())
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    language_form = LanguageForm(initial={"language": text.language_code}, texts=choice.texts)
+    context.update(
+        form=form,
+        max_days=consent_max_days(),
+        language_form=language_form,
+        from_victim=choice.from_victim,
+    )
+    valid = request.method == "POST" and form.is_valid()
+    data = form.cleaned_data if valid else {}
+    shown = data.get("consent_text") or text
+    context.update(
+        consent_text=shown,
+        text_preview=selectors.release_preview(
+            viewer=user,
+            consent_text=shown,
+            recipients=list(data.get("recipients") or ()),
+            categories=list(data.get("categories") or ()),
+            expires_at=form.expires_at() if valid else None,
+        ),
+    )
+    if valid and "preview" not in request.POST:
         try:
             release = consent_record(
                 actor=user,
@@ -150,7 +186,7 @@ def release_new(request: HttpRequest, victim_id: int) -> HttpResponse:
                 f"Release #{release.pk} recorded; it is in effect until "
                 f"{release.expires_at:%Y-%m-%d %H:%M} UTC.",
             )
-            return redirect("sharing:victim_releases", victim_id=victim.id)
+            return redirect("sharing:release_detail", release_id=release.pk)
     return render(request, "sharing/release_new.html", context, status=400 if form.errors else 200)
 
 
@@ -209,4 +245,85 @@ def releases_index(request: HttpRequest) -> HttpResponse:
             "is_provider": door.is_provider_advocate(user),
             "expiring_only": request.GET.get("expiring") == "1",
         },
+    )
+
+
+@member(Role.ADVOCATE, Role.AUDITOR)
+@require_http_methods(["GET"])
+def release_print(request: HttpRequest, release_id: int) -> HttpResponse:
+    """The release as the victim was shown it, in their language, laid out for paper with
+    signature lines (audited as a print)."""
+    printable = selectors.release_printable(viewer=_user(request), release_id=release_id)
+    return render(request, "sharing/release_print.html", {"printable": printable})
+
+
+@member(Role.ADVOCATE, Role.AUDITOR)
+@require_http_methods(["GET"])
+def revocation_notice_print(request: HttpRequest, release_id: int) -> HttpResponse:
+    """The revocation notice, in the release's language, for the victim to keep."""
+    printable = selectors.release_printable(
+        viewer=_user(request), release_id=release_id, notice=True
+    )
+    return render(request, "sharing/release_print.html", {"printable": printable})
+
+
+# --- the victim-facing wording (coordinators) -------------------------------------------------
+
+
+@member(Role.COORDINATOR)
+@require_http_methods(["GET"])
+def wording_index(request: HttpRequest) -> HttpResponse:
+    """The languages victims can read a release in, each with its newest wording."""
+    user = _user(request)
+    return render(
+        request,
+        "sharing/wording_index.html",
+        {"texts": selectors.consent_texts_current(task_force_id=user.task_force_id or 0)},
+    )
+
+
+@member(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def wording_new(request: HttpRequest) -> HttpResponse:
+    """Add a language (or, with ``?from=<code>``, a new version of one, prefilled)."""
+    user = _user(request)
+    initial = selectors.wording_initial(
+        task_force_id=user.task_force_id or 0, code=request.GET.get("from", "")
+    )
+    form = WordingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            text = consent_text_add(
+                actor=user,
+                entry=WordingInput(
+                    language=data["language"],
+                    language_code=data["language_code"],
+                    text=data["text"],
+                    revocation_notice=data["revocation_notice"],
+                    category_words=form.category_words(),
+                    signature_label=data["signature_label"],
+                    guardian_signature_label=data["guardian_signature_label"],
+                    date_label=data["date_label"],
+                ),
+            )
+        except AccordValidationError as error:
+            show_service_errors(form, error, names={})
+        else:
+            messages.success(
+                request,
+                f"{text.language} added (version {text.version}): new releases can be "
+                "recorded in it. Releases already recorded keep the text they were shown.",
+            )
+            return redirect("sharing:wording")
+    return render(
+        request,
+        "sharing/wording_new.html",
+        {
+            "form": form,
+            "release_placeholders": wording.RELEASE_PLACEHOLDERS,
+            "notice_placeholders": wording.NOTICE_PLACEHOLDERS,
+            "is_new_version": bool(initial),
+        },
+        status=400 if form.errors else 200,
     )

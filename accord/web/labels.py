@@ -175,6 +175,7 @@ EVENTS: Mapping[str, StrPromise] = {
     "audit_purged": _("Old audit events removed"),
     "audit_checkpoint_written": _("Audit checkpoint written"),
     "keys_rotated": _("Encryption keys rotated"),
+    "consent_text_added": _("Release wording added"),
 }
 
 OUTCOMES: Mapping[str, StrPromise] = {

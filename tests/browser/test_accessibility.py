@@ -68,6 +68,7 @@ SENT_EMPTY = frozenset(
         "protocols:new",
         "protocols:drills",
         "sharing:release_new",
+        "sharing:wording_new",
         "training:course_new",
         "training:session_new",
     }

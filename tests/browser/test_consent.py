@@ -63,7 +63,6 @@ def test_release_recorded_and_revoked_through_the_pages(
     people,  # noqa: F811
     task_force,
 ):
-    from accord.cases.demo_release import RELEASE_TEXT
     from accord.sharing.models import Release
 
     case, victim = survivor_served_by_harbor_light(people, task_force)
@@ -75,7 +74,9 @@ def test_release_recorded_and_revoked_through_the_pages(
     assert "No release recorded" in page.content()
     page.get_by_role("link", name="Record a release").click()
     page.wait_for_load_state()
-    assert RELEASE_TEXT in page.content()  # the wording, in full, read with the survivor
+    # the wording, in the survivor's language (none recorded matches: English), naming the
+    # provider recording it
+    assert "I agree that HARBOR-LIGHT can share some of my information." in page.content()
     expected_expiry = (timezone.localdate() + timedelta(days=30)).isoformat()
     assert page.get_by_label("Expires on").input_value() == expected_expiry
     assert_accessible(page)
@@ -95,7 +96,7 @@ def test_release_recorded_and_revoked_through_the_pages(
     assert f"Release #{release.pk} recorded" in page.content()
     assert "in effect" in page.content() and "HSI-RIVERTON" in page.content()
     assert_accessible(page)
-    screenshot(page, "consent-3-victim-releases")
+    screenshot(page, "consent-3-release-recorded")
     sign_out(page)
 
     # 2. HSI sees the agreed categories, not the location, and is told why.
@@ -141,4 +142,65 @@ def test_release_recorded_and_revoked_through_the_pages(
     after = page.content()
     assert "555-0142" not in after and "Canary Legalname1" not in after
     screenshot(page, "consent-7-hsi-after-revocation")
+    sign_out(page)
+
+
+def test_release_recorded_in_spanish_and_printed(
+    page,
+    people,  # noqa: F811
+    task_force,
+):
+    """The advocate records the release in Spanish, reads it filled in with the survivor, and
+    prints it: large type, signature lines, nothing else on the paper."""
+    from accord.sharing.models import Release
+
+    _case, victim = survivor_served_by_harbor_light(people, task_force)
+    sign_in_as(page, people["harbor"], path=f"/sharing/victims/{victim.pk}/releases/new/")
+    assert "I agree that HARBOR-LIGHT can share" in page.content()  # no Spanish recorded yet
+    page.get_by_label("Language the victim reads").select_option(label="Spanish")
+    page.get_by_role("button", name="Show the release in this language").click()
+    page.wait_for_load_state()
+    assert "Acepto que HARBOR-LIGHT comparta parte de mi información." in page.content()
+
+    page.get_by_label("HSI-RIVERTON").check()
+    page.get_by_label("Identity: legal name, date of birth").check()
+    page.get_by_label("Purpose").fill("(invented) entrevista con HSI")
+    page.get_by_role("button", name="Show the text with my choices").click()
+    page.wait_for_load_state()
+    text = page.locator("#release-text").inner_text()
+    assert "Quién la puede ver: HSI-RIVERTON." in text
+    assert "Qué pueden ver: mi nombre y mi fecha de nacimiento." in text
+    assert "Este acuerdo termina el " in text and " de 20" in text
+    assert_accessible(page)
+    screenshot(page, "consent-es-1-record-form")
+
+    page.get_by_label("Electronic signature (typed name and agreement)").check()
+    page.get_by_label("Victim's name, typed by the victim").fill("(invented) V-6A")
+    page.get_by_label("I agree to this release (ticked by the victim)").check()
+    page.get_by_role("button", name="Record the release").click()
+    page.wait_for_load_state()
+    release = Release.objects.get(victim=victim)
+    assert release.consent_text.language_code == "es"
+    assert f"Release #{release.pk} recorded" in page.content()
+
+    page.get_by_role("link", name="Print the release (Spanish)").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Mi acuerdo para compartir información"
+    )
+    labels = page.locator(".signature-line .label").all_inner_texts()
+    assert labels == ["Mi firma", "Fecha"]  # an adult: no guardian line
+    assert page.locator("nav").count() == 0
+    assert_accessible(page)
+    screenshot(page, "consent-es-2-printable")
+    page.emulate_media(media="print")
+    assert not page.locator(".print-tools").is_visible()  # only the release goes on paper
+    screenshot(page, "consent-es-3-print-preview")
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "consent-es-4-printable-phone")
+    page.get_by_role("link", name=f"Back to release #{release.pk}").click()
+    page.wait_for_load_state()
     sign_out(page)

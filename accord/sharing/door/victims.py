@@ -98,6 +98,7 @@ class ServedVictim:
     pseudonym: str
     age: int | None
     facts: VictimFacts
+    languages: str = ""  # as recorded on the case ("Spanish, English")
 
 
 def is_provider_advocate(viewer: User) -> bool:
@@ -138,6 +139,7 @@ def served_victim(*, viewer: User, victim_id: int) -> ServedVictim:
         pseudonym=str(shown.get("pseudonym", "")),
         age=shown.get("age"),
         facts=facts,
+        languages=str(shown.get("language") or ""),
     )
 
 

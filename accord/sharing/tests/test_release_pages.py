@@ -81,9 +81,11 @@ def test_advocate_records_a_release_through_the_form_and_hsi_sees_the_agreed_cat
     assert "Identity: legal name, date of birth" in body
 
     response = harbor.post(new_url(victim), form_data(people, consent_text))
-    assert response.status_code == 302 and response.url == releases_url(victim)
-    listing = harbor.get(response.url).content.decode()
     release = Release.objects.get(victim=victim)
+    # the release's own page, where it is printed for the victim
+    assert response.status_code == 302
+    assert response.url == reverse("sharing:release_detail", args=[release.pk])
+    listing = harbor.get(response.url).content.decode()
     assert f"Release #{release.pk} recorded" in listing and "in effect" in listing
     assert release.consent_text == consent_text and release.text_shown == RELEASE_TEXT
     assert release.signer_typed_name == "Canary Signername" and release.signer_agreed

@@ -44,3 +44,10 @@ document.addEventListener("DOMContentLoaded", function () {
     table.classList.add("cards");
   });
 });
+
+// The printable release: a "Print" button opens the browser's print dialog.
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
