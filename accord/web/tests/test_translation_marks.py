@@ -21,7 +21,7 @@ from django.template.base import Lexer, Token, TokenType
 
 ACCORD = Path(__file__).resolve().parents[2]
 #: Template folders other helpers are marking (issue #13); removed from here as they land.
-PENDING_DIRS: tuple[str, ...] = ("cases/templates", "sharing/templates")
+PENDING_DIRS: tuple[str, ...] = ("cases/templates",)
 #: Attributes whose values a person reads or hears (data-confirm: accord.js asks with it).
 SHOWN_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt", "data-confirm")
 
