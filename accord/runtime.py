@@ -33,7 +33,9 @@ def _parse_serve(args: list[str], *, prog: str) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument(
-        "--no-worker", action="store_true", help="do not start the background worker"
+        "--no-worker",
+        action="store_true",
+        help="do not start the background worker and the periodic job runner",
     )
     parser.add_argument("--threads", type=int, default=8)
     if prog.endswith("demo"):
@@ -85,27 +87,30 @@ def serve_command(args: list[str]) -> int:
     return _serve(_parse_serve(args, prog="accord serve"))
 
 
+#: The background processes ``accord serve`` starts beside the web server (management commands):
+#: the django-tasks worker (mail right after a change, long imports) and the periodic job runner
+#: (escalations, reminders, retrying mail; exactly once however many servers run).
+BACKGROUND_COMMANDS: tuple[tuple[str, ...], ...] = (
+    ("db_worker", "--interval", "2", "--no-reload"),
+    ("jobs_run",),
+)
+
+
 def _serve(options: argparse.Namespace) -> int:
-    """Serve with waitress; the django-tasks database worker runs beside it."""
+    """Serve with waitress; the task worker and the periodic job runner run beside it."""
     from waitress import serve
 
     from accord.wsgi import application
 
-    worker = None
+    children: list[subprocess.Popen[bytes]] = []
     if not options.no_worker:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "accord.cli",
-                "manage",
-                "db_worker",
-                "--interval",
-                "2",
-                "--no-reload",
-            ],
-            env=os.environ.copy(),
-        )
+        children = [
+            subprocess.Popen(  # noqa: S603 (our own interpreter and fixed command names)
+                [sys.executable, "-m", "accord.cli", "manage", *command],
+                env=os.environ.copy(),
+            )
+            for command in BACKGROUND_COMMANDS
+        ]
     print(
         f"Accord is serving on http://{options.host}:{options.port}/  (Ctrl-C stops it)", flush=True
     )
@@ -118,7 +123,8 @@ def _serve(options: argparse.Namespace) -> int:
             ident="Accord",
         )
     finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=10)
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait(timeout=10)
     return 0

@@ -12,3 +12,9 @@ class ConflictsConfig(AppConfig):
         from accord.web.context_processors import NavItem, register
 
         register(NavItem("Disagreements", "conflicts:index"))
+
+        from accord.jobs.registry import register as register_job
+
+        from .jobs import JOBS
+
+        register_job(*JOBS)

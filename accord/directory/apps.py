@@ -13,3 +13,9 @@ class DirectoryConfig(AppConfig):
 
         register(NavItem("Directory", "directory:search"))
         register(NavItem("Directory upkeep", "directory:upkeep", roles=frozenset({"coordinator"})))
+
+        from accord.jobs.registry import register as register_job
+
+        from .jobs import JOBS
+
+        register_job(*JOBS)

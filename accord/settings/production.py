@@ -6,6 +6,7 @@ Environment:
   ACCORD_AUDIT_KEY         or ACCORD_AUDIT_KEY_FILE   (HMAC key of the audit chain)
   ACCORD_ENCRYPTION_KEYS   or ACCORD_ENCRYPTION_KEYS_FILE  ("id:base64key[,id:base64key...]", first is current)
   ACCORD_ALLOWED_HOSTS     comma-separated host names
+  ACCORD_EMAIL_*           outgoing mail (accord/settings/mail.py; docs/operations.md)
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import dj_database_url
 from accord.errors import ConfigurationError
 
 from .base import *  # noqa: F403
+from .base import DEFAULT_FROM_EMAIL as _BASE_FROM
+from .mail import mail_settings
 
 
 def _secret(name: str) -> str:
@@ -64,3 +67,12 @@ CSRF_COOKIE_NAME = "__Host-csrftoken"
 EMAIL_BACKEND = os.environ.get(
     "ACCORD_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
 )
+_mail = mail_settings(os.environ, default_from=_BASE_FROM)
+EMAIL_HOST = _mail.host
+EMAIL_PORT = _mail.port
+EMAIL_USE_TLS = _mail.use_tls
+EMAIL_USE_SSL = _mail.use_ssl
+EMAIL_HOST_USER = _mail.user
+EMAIL_HOST_PASSWORD = _mail.password
+EMAIL_TIMEOUT = _mail.timeout
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = _mail.default_from

@@ -12,3 +12,9 @@ class TrainingConfig(AppConfig):
         from accord.web.context_processors import NavItem, register
 
         register(NavItem("Training", "training:index"))
+
+        from accord.jobs.registry import register as register_job
+
+        from .jobs import JOBS
+
+        register_job(*JOBS)

@@ -171,6 +171,9 @@ EVENTS: Mapping[str, str] = {
     "audit_purged": "Old audit events removed",
     "audit_checkpoint_written": "Audit checkpoint written",
     "keys_rotated": "Encryption keys rotated",
+    "periodic_job_failed": "Background duty failed",
+    "email_given_up": "E-mail given up after repeated failures",
+    "email_test_sent": "Test e-mail sent",
 }
 
 OUTCOMES: Mapping[str, str] = {"success": "done", "denied": "refused", "failure": "failed"}
