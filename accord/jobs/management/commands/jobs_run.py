@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from accord.jobs.runner import run_forever
+from accord.jobs.runner import run_forever, tick_interval
 from accord.jobs.services import RunResult, holder_name, jobs_run_due
 
 
@@ -34,7 +34,13 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
-        run_forever(stop=stop, report=self._report)
+        holder = holder_name()
+        self.stdout.write(
+            f"Periodic jobs: runner {holder} started, looking every "
+            f"{tick_interval().total_seconds():g} s"
+        )
+        self.stdout.flush()
+        run_forever(stop=stop, holder=holder, report=self._report)
 
     def _report(self, result: RunResult) -> None:
         if result.succeeded:
