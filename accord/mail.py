@@ -18,6 +18,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -127,6 +128,7 @@ def outbox_deliver(
                 ).send()
             except Exception as exc:  # any failure of the mail system is recorded, never lost
                 error = _error_words(exc)
+                connection = _fresh_connection(connection)  # the next one starts clean
                 logger.warning("e-mail #%s not sent (attempt %s): %s", row.pk, attempt, error)
                 if attempt >= MAX_ATTEMPTS:
                     OutboxEmail.objects.filter(pk=row.pk).update(last_error=error, gave_up_at=now)
@@ -146,6 +148,15 @@ def outbox_deliver(
                 logger.warning("the mail connection could not be closed cleanly")
     removed, _ = OutboxEmail.objects.filter(sent_at__lt=now - SENT_KEPT).delete()
     return DeliveryReport(sent=sent, failed=failed, gave_up=gave_up, removed=removed)
+
+
+def _fresh_connection(broken: Any) -> Any:
+    """Close a connection a failed send may have left broken, and give a new one."""
+    try:
+        broken.close()
+    except Exception:  # it was broken already
+        logger.debug("closing a failed mail connection raised", exc_info=True)
+    return get_connection(fail_silently=False)
 
 
 def _audit_given_up(*, row: OutboxEmail, attempts: int, error: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from .models import JobOutcome, JobRun, OutboxEmail
@@ -134,23 +134,31 @@ def jobs_status(*, now: datetime | None = None) -> list[JobStatus]:
 
 
 def outbox_counts(*, now: datetime | None = None) -> OutboxCounts:
+    """The outbox in one aggregate query (plus one for the latest error when something fails)."""
     now = now or timezone.now()
-    unsent = OutboxEmail.objects.filter(sent_at__isnull=True)
-    failing = unsent.filter(gave_up_at__isnull=True, attempts__gt=0).exclude(last_error="")
-    last = (
-        unsent.exclude(last_error="")
-        .order_by("-last_attempt_at")
-        .values_list("last_error", flat=True)
-        .first()
+    unsent = Q(sent_at__isnull=True)
+    live = unsent & Q(gave_up_at__isnull=True)
+    counts = OutboxEmail.objects.aggregate(
+        waiting=Count("pk", filter=live & Q(last_error="")),
+        failing=Count("pk", filter=live & ~Q(last_error="")),
+        given_up=Count("pk", filter=unsent & Q(gave_up_at__isnull=False)),
+        sent_last_day=Count("pk", filter=Q(sent_at__gte=now - timedelta(days=1))),
     )
+    last = ""
+    if counts["failing"] or counts["given_up"]:
+        last = (
+            OutboxEmail.objects.filter(unsent)
+            .exclude(last_error="")
+            .order_by("-last_attempt_at")
+            .values_list("last_error", flat=True)
+            .first()
+        ) or ""
     return OutboxCounts(
-        waiting=unsent.filter(gave_up_at__isnull=True)
-        .filter(Q(attempts=0) | Q(last_error=""))
-        .count(),
-        failing=failing.count(),
-        given_up=unsent.filter(gave_up_at__isnull=False).count(),
-        sent_last_day=OutboxEmail.objects.filter(sent_at__gte=now - timedelta(days=1)).count(),
-        last_error=mail_error_words(last or ""),
+        waiting=counts["waiting"],
+        failing=counts["failing"],
+        given_up=counts["given_up"],
+        sent_last_day=counts["sent_last_day"],
+        last_error=mail_error_words(last),
     )
 
 

@@ -6,6 +6,7 @@ import smtplib
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.mail.backends import locmem
 from django.core.mail.backends.base import BaseEmailBackend
 
 
@@ -14,3 +15,20 @@ class RefusingBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages: Sequence[Any]) -> int:
         raise smtplib.SMTPAuthenticationError(535, b"5.7.8 Authentication credentials invalid")
+
+
+class DroppingBackend(locmem.EmailBackend):
+    """The first send of the test drops the connection; that connection stays broken after."""
+
+    dropped = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.broken = False
+
+    def send_messages(self, messages: Sequence[Any]) -> int:
+        if self.broken or not DroppingBackend.dropped:
+            DroppingBackend.dropped = True
+            self.broken = True
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(messages)

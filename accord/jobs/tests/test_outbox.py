@@ -96,6 +96,18 @@ def test_after_the_last_attempt_a_message_is_given_up_audited_and_counted():
     assert "lead@example.invalid" not in str(event.detail)
 
 
+def test_a_dropped_connection_fails_one_message_not_the_rest_of_the_pass(monkeypatch):
+    from accord.jobs.tests.backends import DroppingBackend
+
+    monkeypatch.setattr(DroppingBackend, "dropped", False)
+    now = timezone.now()
+    _queue("first@example.invalid", "second@example.invalid", now=now)
+    with override_settings(EMAIL_BACKEND="accord.jobs.tests.backends.DroppingBackend"):
+        report = outbox_deliver(now=now)
+    assert (report.sent, report.failed) == (1, 1)
+    assert [m.to for m in mail.outbox] == [["second@example.invalid"]]
+
+
 def test_a_message_being_sent_is_not_sent_again_by_a_second_deliverer(monkeypatch):
     """The task worker and the periodic runner may look at once: each row is claimed first."""
     [pk] = _queue("lead@example.invalid")
