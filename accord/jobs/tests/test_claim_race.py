@@ -80,6 +80,6 @@ def test_racing_runners_run_each_due_job_exactly_once(monkeypatch):
     errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
     assert len(calls) == 3  # three jobs, each run by exactly one of the four runners
-    ran = sorted(result.name for batch in results for result in batch)  # type: ignore[union-attr]
+    ran = sorted(result.name for batch in results for result in batch)
     assert ran == ["race.a", "race.b", "race.c"]
     assert {row.runs for row in JobRun.objects.filter(name__startswith="race.")} == {1}
