@@ -206,3 +206,31 @@ def email_test(*, address: str) -> str:
         to=[address],
     ).send(fail_silently=False)
     return f"{sent} message sent to {address} from {settings.DEFAULT_FROM_EMAIL}"
+
+
+def outbox_retry_given_up(*, actor: Any, now: datetime | None = None) -> int:
+    """A coordinator sends the given-up e-mail again (after the mail settings were fixed):
+    each starts over with a full set of attempts. Audited; returns how many were put back."""
+    from accord.audit.events import AuditEventType
+    from accord.audit.services import audit_record
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            OutboxEmail.objects.filter(sent_at__isnull=True, gave_up_at__isnull=False).values_list(
+                "pk", flat=True
+            )
+        )
+        if not ids:
+            return 0
+        OutboxEmail.objects.filter(pk__in=ids).update(
+            gave_up_at=None, attempts=0, last_error="", next_attempt_at=now
+        )
+        audit_record(
+            event=AuditEventType.EMAIL_RETRY_REQUESTED,
+            actor=actor,
+            object_type="outbox_email",
+            detail={"count": len(ids)},
+        )
+        transaction.on_commit(lambda: outbox_send.enqueue(outbox_ids=ids))
+    return len(ids)

@@ -122,6 +122,7 @@ class AuditEventType(enum.StrEnum):
     PERIODIC_JOB_FAILED = "periodic_job_failed"
     EMAIL_GIVEN_UP = "email_given_up"
     EMAIL_TEST_SENT = "email_test_sent"
+    EMAIL_RETRY_REQUESTED = "email_retry_requested"
 
 
 class Outcome(enum.StrEnum):

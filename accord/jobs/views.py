@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from accord.accounts.models import Role
+from accord.mail import outbox_retry_given_up
 from accord.sharing import door
 from accord.web.access import member, member_user
 
@@ -24,3 +27,16 @@ def status(request: HttpRequest) -> HttpResponse:
             "zone": door.local_zone(user.agency.task_force) if user.agency else None,
         },
     )
+
+
+@require_POST
+@member(Role.COORDINATOR)
+def mail_retry(request: HttpRequest) -> HttpResponse:
+    count = outbox_retry_given_up(actor=member_user(request))
+    messages.success(
+        request,
+        f"{count} e-mail{'s' if count != 1 else ''} will be sent again."
+        if count
+        else "No e-mail was waiting to be sent again.",
+    )
+    return redirect("jobs:status")

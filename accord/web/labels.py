@@ -174,6 +174,7 @@ EVENTS: Mapping[str, str] = {
     "periodic_job_failed": "Background duty failed",
     "email_given_up": "E-mail given up after repeated failures",
     "email_test_sent": "Test e-mail sent",
+    "email_retry_requested": "Given-up e-mail sent again",
 }
 
 OUTCOMES: Mapping[str, str] = {"success": "done", "denied": "refused", "failure": "failed"}

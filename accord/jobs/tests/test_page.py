@@ -85,3 +85,40 @@ def test_a_failed_duty_a_late_duty_and_failing_mail_are_flagged_and_counted_on_t
 def test_only_coordinators_open_the_page(member_client):
     response = member_client("inv", roles=["investigator"]).get(reverse("jobs:status"))
     assert response.status_code == 403
+
+
+def test_a_coordinator_sends_given_up_mail_again_once_the_settings_are_fixed(member_client):
+    from django.core import mail
+
+    from accord.audit.events import AuditEventType
+    from accord.audit.testing import assert_audited, audit_mark
+
+    now = timezone.now()
+    row = OutboxEmail.objects.create(
+        recipient="lead@example.invalid",
+        subject="Overdue task on case 2026-0007",
+        body="Sign in to Accord to see it.",
+        created_at=now,
+        next_attempt_at=now,
+        attempts=8,
+        gave_up_at=now,
+        last_error="SMTPAuthenticationError: (535, b'bad credentials')",
+    )
+    client = member_client("coord", roles=["coordinator"])
+    page = _text(client.get(reverse("jobs:status")))
+    assert "Given up after repeated failures</dt><dd>1" in page
+    assert "Send the given-up e-mail again" in page
+    mark = audit_mark()
+    response = client.post(reverse("jobs:mail_retry"), follow=True)
+    assert "1 e-mail will be sent again." in _text(response)
+    row.refresh_from_db()
+    assert row.gave_up_at is None and row.attempts == 0
+    assert_audited(AuditEventType.EMAIL_RETRY_REQUESTED, object_type="outbox_email", since=mark)
+    assert mail.outbox == []  # sent after the commit by the worker, or by the next tick:
+    from accord.mail import outbox_deliver
+
+    assert outbox_deliver().sent == 1 and mail.outbox[0].to == ["lead@example.invalid"]
+    assert (
+        member_client("inv", roles=["investigator"]).post(reverse("jobs:mail_retry")).status_code
+        == 403
+    )
