@@ -234,9 +234,16 @@ def finding_accept_risk(
             data={"field": "note"},
         )
     report = version_report(version=version)
-    if finding_key not in {item.key for item in report.items}:
+    item = next((item for item in report.items if item.key == finding_key), None)
+    if item is None:
         raise ValidationError(
             "That finding is not in the current report (the text changed?).",
+            data={"field": "finding_key"},
+        )
+    if not item.waivable:
+        raise ValidationError(
+            item.not_waivable_because,
+            code="finding_not_waivable",
             data={"field": "finding_key"},
         )
     with transaction.atomic():
