@@ -17,7 +17,7 @@ import socket
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -57,7 +57,6 @@ class Recorder:
     """Handed to a command running a job by hand: it sets the summary to record."""
 
     summary: str = ""
-    details: list[str] = field(default_factory=list)
 
 
 def holder_name() -> str:
