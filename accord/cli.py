@@ -27,6 +27,9 @@ COMMANDS: dict[tuple[str, str], str] = {
     ("protocol", "drill"): "protocol_drill",
     ("users", "disable-inactive"): "users_disable_inactive",
     ("keys", "rotate"): "keys_rotate",
+    ("jobs", "run"): "jobs_run",
+    ("jobs", "status"): "jobs_status",
+    ("mail", "test"): "mail_test",
 }
 #: Protocol verbs handled by the pure core.
 CORE_PROTOCOL_VERBS = frozenset({"check", "eval", "export", "import"})
@@ -50,6 +53,9 @@ USAGE = """usage: accord COMMAND [ARGS]
   directory import PATH | export [-o FILE] HSDS 3.0 interchange
       (these take --task-force SLUG, optional when there is only one task force)
   users disable-inactive                   disable accounts inactive past the limit
+  jobs run [--once]                        run the periodic jobs when due (serve starts it)
+  jobs status                              each periodic job's last run and next due time
+  mail test ADDRESS                        send a test e-mail and print the outcome
   manage ARGS...                           any Django management command
 """
 

@@ -63,7 +63,9 @@ def _parse_serve(args: list[str], *, prog: str) -> argparse.Namespace:
         "--threads", type=_positive, default=4, help="threads per web process (default 4)"
     )
     parser.add_argument(
-        "--no-worker", action="store_true", help="do not start the background worker"
+        "--no-worker",
+        action="store_true",
+        help="do not start the background worker and the periodic job runner",
     )
     parser.add_argument(
         "--access-log", action="store_true", help="log every request to standard output"
@@ -118,9 +120,12 @@ def serve_command(args: list[str]) -> int:
 
 
 #: The processes ``accord serve`` starts beside the web server: (what messages call it, the
-#: management command). One more background duty is one more line here.
+#: management command): the django-tasks worker (mail right after a change, long imports) and
+#: the periodic job runner (escalations, reminders, retrying mail; exactly once however many
+#: servers run). One more background duty is one more line here.
 BACKGROUND_COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("the background worker", ("db_worker", "--interval", "2", "--no-reload")),
+    ("the periodic job runner", ("jobs_run",)),
 )
 
 

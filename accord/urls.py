@@ -15,5 +15,6 @@ urlpatterns = [
     path("conflicts/", include("accord.conflicts.urls")),
     path("training/", include("accord.training.urls")),
     path("reports/", include("accord.reports.urls")),
+    path("jobs/", include("accord.jobs.urls")),
     path("api/v1/", api.urls),
 ]

@@ -13,3 +13,9 @@ class AccountsConfig(AppConfig):
 
         register(NavItem("Users", "accounts:user_list", roles=frozenset({Role.COORDINATOR})))
         register(NavItem("Your sessions", "accounts:sessions"))
+
+        from accord.jobs.registry import register as register_job
+
+        from .jobs import JOBS
+
+        register_job(*JOBS)

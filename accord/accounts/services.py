@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -29,6 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accord.audit.events import AuditEventType, Outcome
 from accord.audit.services import audit_record
 from accord.errors import NotFound, PermissionDenied, ValidationError
+from accord.mail import email_queue
 
 from .lockout import failures_clear
 from .models import Agency, Role, RoleGrant, User
@@ -369,12 +369,7 @@ def password_reset_send(*, user: User, site_url: str) -> None:
         "accounts/email/password_reset.txt",
         {"user": user, "link": f"{site_url.rstrip('/')}{path}", "hours": hours},
     )
-    send_mail(
-        subject="Accord: choose your password",
-        message=body,
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    email_queue(subject="Accord: choose your password", body=body, emails=[user.email])
 
 
 def password_reset_request(*, email: str, site_url: str) -> int:

@@ -119,6 +119,11 @@ class AuditEventType(enum.StrEnum):
     AUDIT_PURGED = "audit_purged"
     AUDIT_CHECKPOINT_WRITTEN = "audit_checkpoint_written"
     KEYS_ROTATED = "keys_rotated"
+    # Periodic jobs and the mail outbox
+    PERIODIC_JOB_FAILED = "periodic_job_failed"
+    EMAIL_GIVEN_UP = "email_given_up"
+    EMAIL_TEST_SENT = "email_test_sent"
+    EMAIL_RETRY_REQUESTED = "email_retry_requested"
 
 
 class Outcome(enum.StrEnum):

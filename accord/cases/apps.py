@@ -43,3 +43,9 @@ class CasesConfig(AppConfig):
                 roles=frozenset({Role.COORDINATOR}),
             )
         )
+
+        from accord.jobs.registry import register as register_job
+
+        from .jobs import JOBS
+
+        register_job(*JOBS)

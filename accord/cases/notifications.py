@@ -14,13 +14,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from accord.accounts.models import User
+from accord.mail import email_queue
 
 from .models import Case, Notification
 
@@ -166,30 +165,23 @@ def notify_task(
 
 @task()
 def send_notification_emails(notification_ids: Sequence[int]) -> int:
-    """Background: e-mail each notification to its recipient (console backend in the demo)."""
-    sent = 0
+    """Background: put each notification's e-mail in the outbox for its recipient (which sends
+    it at once and retries a failed send); returns how many e-mails were queued."""
+    queued = 0
     for notification in Notification.objects.filter(
         pk__in=list(notification_ids), emailed_at__isnull=True
     ).select_related("user"):
-        if notification.user.email:
-            send_mail(
-                subject=f"[Accord] {notification.subject}",
-                message=notification.body + FOOTER,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[notification.user.email],
-                fail_silently=False,
-            )
-            sent += 1
-        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
-    return sent
-
-
-@task()
-def escalate_overdue_job() -> int:
-    """Background: escalate overdue tasks (run it from the worker's schedule or cron)."""
-    from .services import tasks_escalate_overdue
-
-    return len(tasks_escalate_overdue(now=timezone.now()))
+        with transaction.atomic():
+            if notification.user.email:
+                queued += len(
+                    email_queue(
+                        subject=f"[Accord] {notification.subject}",
+                        body=notification.body + FOOTER,
+                        emails=[notification.user.email],
+                    )
+                )
+            Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    return queued
 
 
 # --- the inbox: items, resolution, read marks ---------------------------------------------------

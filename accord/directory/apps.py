@@ -17,3 +17,9 @@ class DirectoryConfig(AppConfig):
         register(
             NavItem(_("Directory upkeep"), "directory:upkeep", roles=frozenset({"coordinator"}))
         )
+
+        from accord.jobs.registry import register as register_job
+
+        from .jobs import JOBS
+
+        register_job(*JOBS)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "accord.conflicts",
     "accord.training",
     "accord.reports",
+    "accord.jobs",
     "accord.api",
 ]
 
@@ -187,6 +188,25 @@ ACCORD_HSDS_BACKGROUND_ABOVE_BYTES = 512 * 1024
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+# Periodic jobs (accord.jobs): how often the runner looks for due jobs, and per-job intervals
+# that override the registered defaults, e.g. {"tasks.escalate": timedelta(minutes=2)}.
+def _env_seconds(name: str, default: float) -> timedelta:
+    raw = os.environ.get(name, "").strip()
+    try:
+        seconds = float(raw) if raw else default
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        from accord.errors import ConfigurationError
+
+        raise ConfigurationError(f"{name} must be a positive number of seconds, not {raw!r}.")
+    return timedelta(seconds=seconds)
+
+
+ACCORD_JOBS_TICK = _env_seconds("ACCORD_JOBS_TICK_SECONDS", 60)
+ACCORD_JOB_INTERVALS: dict[str, timedelta] = {}
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = "accord@example.invalid"

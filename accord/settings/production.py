@@ -9,6 +9,7 @@ Environment:
   ACCORD_CSRF_TRUSTED_ORIGINS  optional: comma-separated https:// origins whose forms may post
                            (needed only when the proxy changes the Host header; see
                            docs/operations.md, "Behind a reverse proxy")
+  ACCORD_EMAIL_*           outgoing mail (accord/settings/mail.py; docs/operations.md)
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ import dj_database_url
 from accord.errors import ConfigurationError
 
 from .base import *  # noqa: F403
+from .base import DEFAULT_FROM_EMAIL as _BASE_FROM
 from .base import sqlite_database
+from .mail import mail_settings
 
 
 def _secret(name: str) -> str:
@@ -95,3 +98,12 @@ CSRF_COOKIE_NAME = "__Host-csrftoken"
 EMAIL_BACKEND = os.environ.get(
     "ACCORD_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
 )
+_mail = mail_settings(os.environ, default_from=_BASE_FROM)
+EMAIL_HOST = _mail.host
+EMAIL_PORT = _mail.port
+EMAIL_USE_TLS = _mail.use_tls
+EMAIL_USE_SSL = _mail.use_ssl
+EMAIL_HOST_USER = _mail.user
+EMAIL_HOST_PASSWORD = _mail.password
+EMAIL_TIMEOUT = _mail.timeout
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = _mail.default_from

@@ -176,6 +176,10 @@ EVENTS: Mapping[str, StrPromise] = {
     "audit_checkpoint_written": _("Audit checkpoint written"),
     "keys_rotated": _("Encryption keys rotated"),
     "consent_text_added": _("Release wording added"),
+    "periodic_job_failed": _("Background duty failed"),
+    "email_given_up": _("E-mail given up after repeated failures"),
+    "email_test_sent": _("Test e-mail sent"),
+    "email_retry_requested": _("Given-up e-mail sent again"),
 }
 
 OUTCOMES: Mapping[str, StrPromise] = {

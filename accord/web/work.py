@@ -135,6 +135,7 @@ def _coordinator_sections(
     user: User, counts: door.DashboardCounts, now: datetime
 ) -> list[WorkSection]:
     from accord.directory.selectors import directory_upkeep
+    from accord.jobs.selectors import attention_count
     from accord.training.selectors import may_see_agency, people_with_training_expiring
 
     task_force = user.agency.task_force  # type: ignore[union-attr]
@@ -194,6 +195,12 @@ def _coordinator_sections(
                 ),
                 WorkCount(
                     "People whose training is expiring", expiring, reverse("training:compliance")
+                ),
+                WorkCount(
+                    "Background duties needing a look",
+                    attention_count(now=now),
+                    reverse("jobs:status"),
+                    urgent=True,
                 ),
             ),
         )

@@ -56,9 +56,14 @@ def test_unknown_user_still_costs_a_password_hash(user, monkeypatch):
     assert calls == ["some password 1234"]
 
 
-def test_reset_request_answers_the_same_and_mails_only_known_addresses(client, user):
-    known = client.post(reverse("accounts:password_reset"), {"email": user.email})
-    unknown = Client().post(reverse("accounts:password_reset"), {"email": "nobody@example.invalid"})
+def test_reset_request_answers_the_same_and_mails_only_known_addresses(
+    client, user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(reverse("accounts:password_reset"), {"email": user.email})
+        unknown = Client().post(
+            reverse("accounts:password_reset"), {"email": "nobody@example.invalid"}
+        )
     assert known.status_code == unknown.status_code == 302
     assert known.url == unknown.url
     page_known = client.get(known.url)
@@ -68,8 +73,11 @@ def test_reset_request_answers_the_same_and_mails_only_known_addresses(client, u
     assert mail.outbox[0].to == [user.email]
 
 
-def test_reset_link_sets_a_validated_password_and_the_second_factor_is_still_needed(client, user):
-    client.post(reverse("accounts:password_reset"), {"email": user.email})
+def test_reset_link_sets_a_validated_password_and_the_second_factor_is_still_needed(
+    client, user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"email": user.email})
     link = re.search(r"https?://\S+", mail.outbox[0].body).group(0)
     path = link.split("testserver", 1)[1]
     form_page = client.get(path, follow=True)
@@ -98,8 +106,9 @@ def test_reset_link_sets_a_validated_password_and_the_second_factor_is_still_nee
     assert b"not valid any more" in again.content
 
 
-def test_old_password_stops_working_after_reset(client, user):
-    client.post(reverse("accounts:password_reset"), {"email": user.email})
+def test_old_password_stops_working_after_reset(client, user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"email": user.email})
     link = re.search(r"https?://\S+", mail.outbox[0].body).group(0)
     form_page = client.get(link.split("testserver", 1)[1], follow=True)
     new_password = "lighthouse keeper at dawn"

@@ -27,9 +27,12 @@ def test_a_password_change_is_stored_and_audited_as_the_user(user):
     assert_audited(AuditEventType.PASSWORD_CHANGED, actor=user, outcome=Outcome.SUCCESS)
 
 
-def test_a_reset_request_mails_each_matching_account_and_audits_it(agency, user):
+def test_a_reset_request_mails_each_matching_account_and_audits_it(
+    agency, user, django_capture_on_commit_callbacks
+):
     mark = audit_mark()
-    sent = password_reset_request(email=user.email.upper(), site_url="https://accord.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = password_reset_request(email=user.email.upper(), site_url="https://accord.example")
     assert sent == 1 and mail.outbox[0].to == [user.email]
     assert_audited(
         AuditEventType.PASSWORD_RESET_REQUESTED,

@@ -56,18 +56,19 @@ def test_non_coordinators_cannot_manage_users(client, user):
 
 
 def test_coordinator_creates_a_user_with_roles_and_a_set_password_link(
-    ready_coordinator, task_force, shelter
+    ready_coordinator, task_force, shelter, django_capture_on_commit_callbacks
 ):
-    response = ready_coordinator.post(
-        reverse("accounts:user_new"),
-        {
-            "username": "dana.wells",
-            "display_name": "Dana Wells",
-            "email": "dana.wells@example.invalid",
-            "agency": shelter.pk,
-            "roles": [Role.ADVOCATE],
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = ready_coordinator.post(
+            reverse("accounts:user_new"),
+            {
+                "username": "dana.wells",
+                "display_name": "Dana Wells",
+                "email": "dana.wells@example.invalid",
+                "agency": shelter.pk,
+                "roles": [Role.ADVOCATE],
+            },
+        )
     assert response.status_code == 302, response.content.decode()[:2000]
     created = User.objects.get(username="dana.wells")
     assert created.agency == shelter

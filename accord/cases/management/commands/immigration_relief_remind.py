@@ -8,6 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from accord.jobs.commands import command_run
+
 
 class Command(BaseCommand):
     help = (
@@ -32,7 +34,9 @@ class Command(BaseCommand):
         if timezone.is_naive(now):
             now = timezone.make_aware(now, UTC)
         thresholds = tuple(options.get("days") or DEFAULT_THRESHOLDS)
-        sent = immigration_relief_remind(now=now, thresholds=thresholds)
+        with command_run("relief.remind", now=now) as run:
+            sent = immigration_relief_remind(now=now, thresholds=thresholds)
+            run.summary = f"{len(sent)} renewal reminder(s) sent"
         for reminder in sent:  # no kind, no date: logs are an output channel too (S9, S11)
             self.stdout.write(
                 f"reminded: record #{reminder.relief_id} on case {reminder.case_number} "

@@ -8,6 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from accord.jobs.commands import command_run
+
 
 class Command(BaseCommand):
     help = "Mark overdue open tasks escalated (once) and notify the owning agency's lead and the coordinators."
@@ -21,7 +23,9 @@ class Command(BaseCommand):
         now = datetime.fromisoformat(options["now"]) if options.get("now") else timezone.now()
         if timezone.is_naive(now):
             now = timezone.make_aware(now, UTC)
-        escalated = tasks_escalate_overdue(now=now)
+        with command_run("tasks.escalate", now=now) as run:
+            escalated = tasks_escalate_overdue(now=now)
+            run.summary = f"{len(escalated)} overdue task(s) escalated"
         for task in escalated:
             self.stdout.write(
                 f"escalated: {task.case.number} {task.title} (due {task.due_at:%Y-%m-%d %H:%M})"

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from accord.jobs.commands import command_run
 from accord.training.services import training_expiry_notify
 
 
@@ -14,7 +15,9 @@ class Command(BaseCommand):
     help = "Send one expiry notice per certificate per threshold (60, 30, 7 days)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        sent = training_expiry_notify(today=timezone.now().date())
+        with command_run("training.expiry") as run:
+            sent = training_expiry_notify(today=timezone.now().date())
+            run.summary = f"{len(sent)} expiry notice(s) sent"
         for notice in sent:
             self.stdout.write(
                 f"certificate #{notice.certificate_id}: {notice.threshold_days}-day notice to "

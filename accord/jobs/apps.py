@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class JobsConfig(AppConfig):
+    name = "accord.jobs"
+    label = "jobs"
+    verbose_name = "Periodic jobs and the mail outbox"
+
+    def ready(self) -> None:
+        from datetime import timedelta
+
+        from accord.web.context_processors import NavItem, register
+
+        from .registry import Job
+        from .registry import register as register_job
+
+        register(NavItem("Background duties", "jobs:status", roles=frozenset({"coordinator"})))
+
+        from accord.mail import outbox_job
+
+        register_job(
+            Job(
+                name="mail.deliver",
+                label="Send waiting e-mail",
+                every=timedelta(minutes=1),
+                run=outbox_job,
+            )
+        )

@@ -1,0 +1,42 @@
+"""The coordinator's background duties page: each job's last run, next due, and the mail."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accord.accounts.models import Role
+from accord.mail import outbox_retry_given_up
+from accord.sharing import door
+from accord.web.access import member, member_user
+
+from .selectors import jobs_status, outbox_counts
+
+
+@member(Role.COORDINATOR)
+def status(request: HttpRequest) -> HttpResponse:
+    user = member_user(request)
+    return render(
+        request,
+        "jobs/status.html",
+        {
+            "jobs": jobs_status(),
+            "mail": outbox_counts(),
+            "zone": door.local_zone(user.agency.task_force) if user.agency else None,
+        },
+    )
+
+
+@require_POST
+@member(Role.COORDINATOR)
+def mail_retry(request: HttpRequest) -> HttpResponse:
+    count = outbox_retry_given_up(actor=member_user(request))
+    messages.success(
+        request,
+        f"{count} e-mail{'s' if count != 1 else ''} will be sent again."
+        if count
+        else "No e-mail was waiting to be sent again.",
+    )
+    return redirect("jobs:status")
