@@ -15,7 +15,7 @@ from .conftest import at, reauthenticated
 
 pytestmark = [pytest.mark.django_db]
 
-PAGES = (
+PAGES: tuple[tuple[str, dict[str, str]], ...] = (
     ("/reports/", {"start": "2025-01-01", "end": "2025-03-31"}),
     ("/reports/funder/", {"period": "2025-Q1"}),
     ("/reports/funder/2025-Q1/report.csv", {}),
@@ -38,7 +38,7 @@ def _queries(client: Client) -> dict[str, int]:
     return counted
 
 
-def _more_people_and_cases(people, count: int) -> None:  # type: ignore[no-untyped-def]
+def _more_people_and_cases(people, count: int) -> None:
     """``count`` more members, each with a role and a certificate, and ``count`` more cases
     (with a victim, an accepted referral and tasks) opened in February 2025."""
     from accord.accounts.tests.factories import make_user

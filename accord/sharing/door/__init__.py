@@ -41,6 +41,7 @@ from .aggregates import (
     CaseAggregateCounts,
     CaseCounts,
     case_aggregate_counts,
+    cases_opened,
     gender_code,
 )
 from .boards import (
@@ -161,6 +162,7 @@ __all__ = [
     "case_protocol",
     "case_timeline",
     "cases_for",
+    "cases_opened",
     "cji_cleared",
     "consent_views_for",
     "dashboard_counts",

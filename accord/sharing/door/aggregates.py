@@ -130,6 +130,21 @@ def _trafficking_type(value: object) -> str:
     return str(value) if value in TRAFFICKING_TYPES else "unknown"
 
 
+def cases_opened(*, viewer: User, period_start: date, period_end: date) -> int:
+    """How many cases of the viewer's task force were opened in the period (coordinators only):
+    one number, read off the index, to decide whether a report runs in the background. Not
+    audited on its own: the report's read that follows (``case_aggregate_counts``) is."""
+    from accord.errors import PermissionDenied
+
+    if viewer.task_force_id is None or not viewer.has_role(Role.COORDINATOR):
+        raise PermissionDenied("Only the task force's coordinators run reports.")
+    return m.Case.objects.filter(
+        task_force_id=viewer.task_force_id,
+        opened_at__gte=_local_midnight(period_start),
+        opened_at__lt=_local_midnight(period_end + timedelta(days=1)),
+    ).count()
+
+
 def case_aggregate_counts(
     *,
     viewer: User,
