@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test serve lint lint-fix typecheck bench browser-deps clean
+.PHONY: demo test serve lint lint-fix typecheck bench load load-ci browser-deps clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Accord needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -18,9 +18,11 @@ $(STAMP): pyproject.toml requirements.lock
 demo: $(STAMP)
 	$(BIN)/accord demo
 
-## test: the whole suite (browser tests run when Chromium is installed; CI makes them required)
+## test: the whole suite (browser tests run when Chromium is installed; CI makes them required),
+## one pytest worker per core (pytest-xdist; TEST_WORKERS=0 runs in one process)
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 serve: $(STAMP)
 	$(BIN)/accord serve
@@ -47,3 +49,11 @@ browser-deps:
 
 clean:
 	rm -rf $(VENV) var
+
+## load: the load test (locust): SQLite 1 process, PostgreSQL 1, 2 and 4 processes; LOAD_ARGS="--cases 100000"
+load: $(STAMP)
+	$(BIN)/python bench/load/run.py $(LOAD_ARGS)
+
+## load-ci: 30 s, 10 users, PostgreSQL, 2 processes, 1,000 cases; fails on any error response
+load-ci: $(STAMP)
+	$(BIN)/python bench/load/run.py --ci

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from accord.errors import ConfigurationError
+from accord.supervisor import Child, supervise
+
+#: How long web requests and a running task get to finish when the service is stopped.
+GRACE_SECONDS = 10.0
 
 
 def ensure_var_dir() -> Path:
@@ -28,14 +31,43 @@ def ensure_var_dir() -> Path:
     return VAR_DIR
 
 
+def default_workers() -> int:
+    """One web process per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1")
+    return value
+
+
 def _parse_serve(args: list[str], *, prog: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=default_workers(),
+        help="web processes (default: one per core, here %(default)s)",
+    )
+    parser.add_argument(
+        "--threads", type=_positive, default=4, help="threads per web process (default 4)"
+    )
+    parser.add_argument(
         "--no-worker", action="store_true", help="do not start the background worker"
     )
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--access-log", action="store_true", help="log every request to standard output"
+    )
     if prog.endswith("demo"):
         parser.add_argument("--no-serve", action="store_true", help="set up only; do not serve")
         parser.add_argument("--reset", action="store_true", help="delete the demo database first")
@@ -85,40 +117,70 @@ def serve_command(args: list[str]) -> int:
     return _serve(_parse_serve(args, prog="accord serve"))
 
 
-def _serve(options: argparse.Namespace) -> int:
-    """Serve with waitress; the django-tasks database worker runs beside it."""
-    from waitress import serve
+#: The processes ``accord serve`` starts beside the web server: (what messages call it, the
+#: management command). One more background duty is one more line here.
+BACKGROUND_COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("the background worker", ("db_worker", "--interval", "2", "--no-reload")),
+)
 
-    from accord.wsgi import application
 
-    worker = None
+def _bind_address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def serve_children(options: argparse.Namespace) -> list[Child]:
+    """The processes ``accord serve`` runs: gunicorn (N web processes) and the background worker.
+
+    gunicorn's ``gthread`` workers: each process serves ``--threads`` requests at once (waiting on
+    the database or a slow client costs a thread, not a process); ``--preload`` imports Django once
+    in gunicorn's master, so a broken installation fails before any worker starts.
+    """
+    web = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "accord.wsgi:application",
+        "--bind",
+        _bind_address(options.host, options.port),
+        "--workers",
+        str(options.workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(options.threads),
+        "--preload",
+        "--graceful-timeout",
+        str(int(GRACE_SECONDS) - 2),
+        "--timeout",
+        "120",
+        "--name",
+        "accord",
+    ]
+    if options.access_log:
+        web += ["--access-logfile", "-"]
+    children = [Child("the web server", web)]
     if not options.no_worker:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "accord.cli",
-                "manage",
-                "db_worker",
-                "--interval",
-                "2",
-                "--no-reload",
-            ],
-            env=os.environ.copy(),
+        children += [
+            Child(name, [sys.executable, "-m", "accord.cli", "manage", *command])
+            for name, command in BACKGROUND_COMMANDS
+        ]
+    return children
+
+
+def _serve(options: argparse.Namespace) -> int:
+    """Run the web processes and the background processes until a signal stops them all."""
+    from django.db import connections
+
+    connections.close_all()  # the children open their own
+    children = serve_children(options)
+    processes = "1 web process" if options.workers == 1 else f"{options.workers} web processes"
+    beside = [child.name for child in children[1:]] or ["no background processes"]
+
+    def started() -> None:
+        print(
+            f"Accord is serving on http://{_bind_address(options.host, options.port)}/ "
+            f"with {processes} and {', '.join(beside)} (Ctrl-C stops them all)",
+            flush=True,
         )
-    print(
-        f"Accord is serving on http://{options.host}:{options.port}/  (Ctrl-C stops it)", flush=True
-    )
-    try:
-        serve(
-            application,
-            host=options.host,
-            port=options.port,
-            threads=options.threads,
-            ident="Accord",
-        )
-    finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=10)
-    return 0
+
+    return supervise(children, grace=GRACE_SECONDS, on_started=started)

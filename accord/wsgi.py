@@ -1,4 +1,4 @@
-"""WSGI entry point (the demo serves it with Django's threaded server; production with a WSGI server)."""
+"""WSGI entry point: `accord serve` runs it under gunicorn (accord/runtime.py)."""
 
 import os
 

@@ -102,7 +102,8 @@ def _widen(cell: Cell, full: Cell, rng: random.Random) -> Cell | None:
         missing = sorted(full - cell)
         return cell | {rng.choice(missing)} if missing else None
     low, high = cell
-    full_low, full_high = full  # type: ignore[misc]  # integer cell
+    assert isinstance(full, tuple)  # an integer cell's whole range
+    full_low, full_high = full
     span = max(1, (high - low + 1) // 2)
     if rng.random() < 0.5 and low > full_low:
         return (max(full_low, low - rng.randint(1, span)), high)
@@ -207,4 +208,49 @@ def generate_table(
         factors={factor.id: factor for factor in factors},
         widened=tuple(f"r{position + 1}" for position in sorted(widened)),
         shrunk=tuple(f"r{position + 1}" for position in sorted(shrunk)),
+    )
+
+
+def adversarial_table(*, rules: int, inputs: int, seed: int = 0) -> GeneratedTable:
+    """Rules with independent random cells (half of them "any"): no tree behind them.
+
+    The worst case for verification: overlaps everywhere and gaps scattered
+    in thousands of pieces, the kind of table that once ran 28 s on a 5 s budget.
+    """
+    rng = random.Random(seed)
+    factors = make_factors(inputs, rng=rng, integer_max=999, enum_sizes=(5, 5))
+    table_rules = []
+    for number in range(rules):
+        conditions = {}
+        for factor in factors:
+            if rng.random() < 0.5:
+                continue
+            if factor.domain.kind is FactorKind.INTEGER:
+                low = rng.randint(0, 999)
+                high = rng.randint(low, 999)
+                conditions[factor.id] = Condition(
+                    text=f"[{low}..{high}]", intervals=(Interval(low, high),)
+                )
+            else:
+                chosen = rng.sample(list(factor.domain.values), rng.randint(1, 4))
+                conditions[factor.id] = Condition(
+                    text=", ".join(str(v) for v in chosen), values=frozenset(chosen)
+                )
+        table_rules.append(
+            Rule(
+                id=f"r{number + 1}",
+                conditions=conditions,
+                outputs={"action": rng.choice(OUTPUT_VALUES)},
+            )
+        )
+    decision = Decision(
+        id=f"adversarial_{rules}x{inputs}",
+        question="Adversarial benchmark table",
+        inputs=tuple(factor.id for factor in factors),
+        outputs=(OutputDef("action", kind=OutputKind.ENUM, values=OUTPUT_VALUES),),
+        rules=tuple(table_rules),
+        hit_policy=HitPolicy.UNIQUE,
+    )
+    return GeneratedTable(
+        decision=decision, factors={f.id: f for f in factors}, widened=(), shrunk=()
     )

@@ -25,7 +25,8 @@ from .sessions import EXPIRED_FLAG, LAST_SEEN_AT, STARTED_AT
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
-#: Bookkeeping writes (last seen on the session row, the user's activity) at most this often.
+#: Bookkeeping writes (the idle clock in the session, last seen on the session row, the
+#: user's activity) at most this often, so reading pages does not write (issue 15).
 TOUCH_EVERY = timedelta(minutes=1)
 TOUCHED_AT = "accord_touched_at"
 
@@ -66,9 +67,12 @@ class SessionLimitsMiddleware:
             logout(request)  # flushes: the server-side session is deleted
             request.session[EXPIRED_FLAG] = True
             return
-        request.session[LAST_SEEN_AT] = stamp
         touched = request.session.get(TOUCHED_AT)
         if touched is None or stamp - float(touched) >= TOUCH_EVERY.total_seconds():
+            # Only here is the session changed (and so saved): a page read within the
+            # minute writes nothing. The idle clock therefore lags activity by under a
+            # minute, so a session may end up to a minute early, never late.
+            request.session[LAST_SEEN_AT] = stamp
             request.session[TOUCHED_AT] = stamp
             self._touch(request, user, now)
 

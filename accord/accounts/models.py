@@ -214,3 +214,24 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} session since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Counter(models.Model):
+    """The last number handed out for one per-task-force series (case numbers of a year,
+    protocol version numbers).
+
+    The row is locked while the next number is taken (``accord.accounts.counters``), so
+    two writers at the same moment wait for each other instead of colliding.
+    """
+
+    task_force = models.ForeignKey(TaskForce, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=40, help_text="Which series, e.g. case-2026.")
+    value = models.PositiveBigIntegerField(default=0, help_text="The last number handed out.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task_force", "name"], name="one_counter_per_series")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} of task force {self.task_force_id}: {self.value}"

@@ -15,6 +15,8 @@ Export writes DMN 1.5 XML that this importer (and DMN modelers) read back.
 
 from __future__ import annotations
 
+import codecs
+import math
 import pathlib
 import re
 import xml.etree.ElementTree as ET  # building only; parsing uses defusedxml
@@ -27,7 +29,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from accord.core.errors import LoadError, LoadIssue, UnsupportedDMNError
-from accord.core.limits import InputLimits, too_deep_message
+from accord.core.limits import InputLimits, too_deep_message, too_large_message
 from accord.core.load import (
     NEG_INF,
     POS_INF,
@@ -37,6 +39,7 @@ from accord.core.load import (
     read_source,
 )
 from accord.core.model import (
+    UNKNOWN,
     Aggregation,
     Condition,
     Decision,
@@ -71,6 +74,12 @@ _REFUSED = {
     "group": None,
 }
 _STRING_LITERAL = re.compile(r'^"((?:[^"\\]|\\.)*)"$')
+_NUMBER = r"-?\d+(?:\.\d+)?"
+#: Input values of a number input: ``[0..10]``, ``[0..10)``, ``]0..10[``, ``(0..10]``...
+_INPUT_RANGE = re.compile(rf"^([\[\](])\s*({_NUMBER})\s*\.\.\s*({_NUMBER})\s*([\])[])$")
+#: ... or a comparison: ``>= 0``, ``> 0``, ``<= 120``, ``< 1``.
+_INPUT_COMPARISON = re.compile(rf"^(>=|>|<=|<)\s*({_NUMBER})$")
+_XML_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 
 
 def _local(tag: str) -> str:
@@ -185,15 +194,8 @@ class _Importer:
             return Domain(FactorKind.BOOLEAN, (False, True))
         if type_ref in ("number", "integer", "decimal", "double", "long"):
             kind = FactorKind.INTEGER if type_ref in ("integer", "long") else FactorKind.DECIMAL
-            if values_text:
-                match = re.match(
-                    r"^\[\s*(-?\d+(?:\.\d+)?)\s*\.\.\s*(-?\d+(?:\.\d+)?)\s*\]$", values_text.strip()
-                )
-                if match:
-                    low, high = (Decimal(x) for x in match.groups())
-                    if kind is FactorKind.INTEGER:
-                        return Domain(kind, minimum=int(low), maximum=int(high))
-                    return Domain(kind, minimum=low, maximum=high)
+            if values_text and values_text.strip():
+                return self.numeric_domain(kind, values_text.strip(), element)
             return Domain(kind, minimum=NEG_INF, maximum=POS_INF)
         if type_ref in ("string", ""):
             values = [str(v) for v in self.value_list(values_text, element)] if values_text else []
@@ -210,6 +212,15 @@ class _Importer:
                     expected="inputValues listing the allowed strings",
                 )
                 return None
+            if UNKNOWN in (value.lower() for value in values):
+                self.issue(
+                    element,
+                    f'the value "{UNKNOWN}" cannot be imported: Accord reads "{UNKNOWN}" as a '
+                    "fact nobody knows yet, which every input allows without declaring it",
+                    expected='another word for that value, e.g. "not known" or "undetermined", '
+                    "in the input values and in every rule that tests it",
+                )
+                return None
             return Domain(FactorKind.ENUM, tuple(values))
         self.issue(
             element,
@@ -218,6 +229,58 @@ class _Importer:
             unsupported=True,
         )
         return None
+
+    def numeric_domain(self, kind: FactorKind, text: str, element: ET.Element) -> Domain | None:
+        """A number input's declared values, in every interval form DMN allows."""
+        low: Decimal = NEG_INF
+        high: Decimal = POS_INF
+        low_open = high_open = False
+        range_match = _INPUT_RANGE.match(text)
+        comparison = _INPUT_COMPARISON.match(text)
+        if range_match:
+            start, low_text, high_text, end = range_match.groups()
+            low, high = Decimal(low_text), Decimal(high_text)
+            low_open, high_open = start != "[", end != "]"
+        elif comparison:
+            operator, number = comparison.groups()
+            if operator.startswith(">"):
+                low, low_open = Decimal(number), operator == ">"
+            else:
+                high, high_open = Decimal(number), operator == "<"
+        else:
+            self.issue(
+                element,
+                f"the input values {text!r} of a number input are not a range Accord reads",
+                expected="a range such as [0..120], [0..10), ]0..10[, (0..1] or >= 0",
+                unsupported=True,
+            )
+            return None
+        if kind is FactorKind.INTEGER:  # integers keep closed bounds: (0..10) is [1..9]
+            if low.is_finite():
+                low = Decimal(math.floor(low) + 1 if low_open else math.ceil(low))
+            if high.is_finite():
+                high = Decimal(math.ceil(high) - 1 if high_open else math.floor(high))
+            low_open = high_open = False
+        if low > high or (low == high and (low_open or high_open)):
+            self.issue(
+                element,
+                f"the input values {text!r} contain no value",
+                expected="a range whose lower end is below its upper end",
+            )
+            return None
+        if kind is FactorKind.INTEGER:
+            return Domain(
+                kind,
+                minimum=int(low) if low.is_finite() else low,
+                maximum=int(high) if high.is_finite() else high,
+            )
+        return Domain(
+            kind,
+            minimum=low,
+            maximum=high,
+            minimum_open=low_open and low.is_finite(),
+            maximum_open=high_open and high.is_finite(),
+        )
 
     # -- decisions -------------------------------------------------------
     def definitions(self, root: ET.Element) -> Protocol | None:
@@ -492,6 +555,84 @@ def _split(text: str) -> list[str]:
     return parts
 
 
+def _read_xml_file(path: pathlib.Path, filename: str | None, *, max_bytes: int) -> tuple[str, str]:
+    """A DMN file's text decoded by its byte order mark or XML declaration (UTF-8 by default).
+
+    DMN tools write ISO-8859-1, windows-1252 or UTF-16 as well as UTF-8; the declaration
+    says which. An unknown encoding or bytes that do not decode name the line.
+    """
+    name = filename or str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise LoadError(
+                [LoadIssue(name, 1, 1, too_large_message(size, max_bytes), "a smaller file")],
+                code="input_too_large",
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        raise LoadError(
+            [LoadIssue(name, 1, 1, f"cannot read the file: {error}", "a readable DMN file")],
+            code="protocol_unreadable",
+        ) from error
+    encoding = "utf-8"
+    for bom, bom_encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            encoding = bom_encoding
+            break
+    else:
+        declared = _XML_ENCODING.match(data)
+        if declared:
+            encoding = declared.group(1).decode("ascii")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise LoadError(
+            [
+                LoadIssue(
+                    name,
+                    1,
+                    1,
+                    f"the XML declaration names the encoding {encoding!r}, which is not known",
+                    "UTF-8, UTF-16, ISO-8859-1, windows-1252 or another standard encoding",
+                )
+            ]
+        ) from None
+    try:
+        return data.decode(encoding), name
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise LoadError(
+            [
+                LoadIssue(
+                    name,
+                    line,
+                    1,
+                    f"the bytes at line {line} are not {encoding} text, as the file declares",
+                    "the file saved in the encoding its XML declaration names",
+                )
+            ]
+        ) from error
+
+
+def _redeclare_utf8(text: str) -> str:
+    """``text`` with its XML declaration's encoding, if any, replaced by UTF-8."""
+    text = text.removeprefix("\ufeff")
+    if not text.startswith("<?xml"):
+        return text
+    end = text.find("?>")
+    if end < 0:
+        return text
+    declaration = re.sub(
+        r"""encoding\s*=\s*["'][^"']*["']""", 'encoding="UTF-8"', text[:end], count=1
+    )
+    return declaration + text[end:]
+
+
 class _Refused(Exception):
     def __init__(self, line: int, column: int, message: str, expected: str) -> None:
         super().__init__(message)
@@ -560,8 +701,12 @@ def load_dmn(
     the environment's, see :mod:`accord.core.limits`).
     """
     limits = limits or InputLimits.from_environ()
-    text, name = read_source(source, filename, max_bytes=limits.max_bytes, kind="DMN")
-    data = text.encode("utf-8")
+    if isinstance(source, pathlib.Path):
+        text, name = _read_xml_file(source, filename, max_bytes=limits.max_bytes)
+    else:
+        text, name = read_source(source, filename, max_bytes=limits.max_bytes, kind="DMN")
+    # The text is decoded now: say so, or the parser would decode UTF-8 bytes as declared.
+    data = _redeclare_utf8(text).encode("utf-8")
     _prescan(data, name=name, max_depth=limits.max_depth)
     importer = _Importer(text, name)
     try:
@@ -777,13 +922,16 @@ def _input_values(domain: Domain) -> str:
         return ", ".join(_feel_literal(v) for v in domain.values)
     if domain.is_numeric:
         low, high = domain.minimum, domain.maximum
-        if low is None or high is None:
-            return ""
-        if (isinstance(low, Decimal) and low.is_infinite()) or (
-            isinstance(high, Decimal) and high.is_infinite()
-        ):
-            return ""
-        return f"[{low}..{high}]"
+        low_finite = low is not None and not (isinstance(low, Decimal) and low.is_infinite())
+        high_finite = high is not None and not (isinstance(high, Decimal) and high.is_infinite())
+        if low_finite and high_finite:
+            start = "(" if domain.minimum_open else "["
+            end = ")" if domain.maximum_open else "]"
+            return f"{start}{low}..{high}{end}"
+        if low_finite:
+            return f"{'>' if domain.minimum_open else '>='} {low}"
+        if high_finite:
+            return f"{'<' if domain.maximum_open else '<='} {high}"
     return ""
 
 

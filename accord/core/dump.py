@@ -60,8 +60,12 @@ def _factor(factor: Factor) -> dict[str, Any]:
     elif domain.is_numeric:
         if _finite(domain.minimum):
             data["min"] = domain.minimum
+            if domain.minimum_open:
+                data["min_exclusive"] = True
         if _finite(domain.maximum):
             data["max"] = domain.maximum
+            if domain.maximum_open:
+                data["max_exclusive"] = True
     if factor.label:
         data["label"] = factor.label
     if factor.description:

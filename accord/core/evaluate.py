@@ -134,10 +134,8 @@ def _describe_allowed(factor: Factor) -> str:
     if domain.kind is FactorKind.BOOLEAN:
         return "true, false or unknown"
     if domain.is_numeric:
-        low = "-inf" if domain.minimum is None or _infinite(domain.minimum) else domain.minimum
-        high = "inf" if domain.maximum is None or _infinite(domain.maximum) else domain.maximum
         kind = "a whole number" if domain.kind is FactorKind.INTEGER else "a number"
-        return f"{kind} in [{low}..{high}] or unknown"
+        return f"{kind} in {domain.describe_bounds()} or unknown"
     return "one of " + ", ".join(str(v) for v in domain.values) + " or unknown"
 
 
@@ -170,9 +168,7 @@ def coerce_fact(factor: Factor, value: Any) -> Scalar | None:
             raise ValueError from error
         if not number.is_finite():
             raise ValueError
-        if domain.minimum is not None and number < domain.minimum:
-            raise ValueError
-        if domain.maximum is not None and number > domain.maximum:
+        if not domain.admits(number):
             raise ValueError
         if domain.kind is FactorKind.INTEGER:
             if number != number.to_integral_value():
@@ -565,15 +561,12 @@ def _representatives(compiled: CompiledDecision, factor: Factor, candidates: int
         for bound in (domain.minimum, domain.maximum):
             if bound is not None and not _infinite(bound):
                 raw.add(bound)
+        finite = [b for b in (domain.minimum, domain.maximum) if b is not None and not _infinite(b)]
+        if len(finite) == 2 and not integer:
+            raw.add((Decimal(finite[0]) + Decimal(finite[1])) / 2)  # inside open bounds
         if not raw:
             raw.add(0 if domain.minimum is None or _infinite(domain.minimum) else domain.minimum)
-        values = sorted(
-            v
-            for v in raw
-            if not _infinite(v)
-            and (domain.minimum is None or v >= domain.minimum)
-            and (domain.maximum is None or v <= domain.maximum)
-        )
+        values = sorted(v for v in raw if not _infinite(v) and domain.admits(v))
     chosen: dict[int, Any] = {}
     for value in values:
         chosen.setdefault(column.bits(value) & candidates, value)

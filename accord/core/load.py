@@ -179,24 +179,37 @@ def _merge(intervals: Iterable[Interval], *, integer: bool) -> tuple[Interval, .
     return tuple(merged)
 
 
-def _intersect(interval: Interval, low: Decimal, high: Decimal) -> Interval | None:
+def _intersect(
+    interval: Interval,
+    low: Decimal,
+    high: Decimal,
+    *,
+    domain_low_open: bool = False,
+    domain_high_open: bool = False,
+) -> Interval | None:
     new_low, low_open = interval.low, interval.low_open
-    if low > new_low:
-        new_low, low_open = low, low.is_infinite()
+    if low > new_low or (low == new_low and domain_low_open):
+        new_low, low_open = low, low.is_infinite() or domain_low_open
     new_high, high_open = interval.high, interval.high_open
-    if high < new_high:
-        new_high, high_open = high, high.is_infinite()
+    if high < new_high or (high == new_high and domain_high_open):
+        new_high, high_open = high, high.is_infinite() or domain_high_open
     result = Interval(new_low, new_high, low_open, high_open)
     return None if _is_empty(result) else result
 
 
 def _complement(
-    intervals: tuple[Interval, ...], low: Decimal, high: Decimal, *, integer: bool
+    intervals: tuple[Interval, ...],
+    low: Decimal,
+    high: Decimal,
+    *,
+    integer: bool,
+    low_open: bool = False,
+    high_open: bool = False,
 ) -> tuple[Interval, ...]:
     """The domain minus ``intervals`` (which are sorted, disjoint, inside it)."""
     result: list[Interval] = []
     cursor: Number = low
-    cursor_open = low.is_infinite()
+    cursor_open = low.is_infinite() or low_open
     for interval in intervals:
         if integer:
             piece = Interval(cursor, interval.low, cursor_open, True)
@@ -205,7 +218,7 @@ def _complement(
         if not _is_empty(piece):
             result.append(piece)
         cursor, cursor_open = interval.high, not interval.high_open
-    tail = Interval(cursor, high, cursor_open, high.is_infinite())
+    tail = Interval(cursor, high, cursor_open, high.is_infinite() or high_open)
     if not _is_empty(tail):
         result.append(tail)
     if integer:
@@ -274,7 +287,13 @@ def _numeric_region(text: str, domain: Domain) -> tuple[Interval, ...]:
             )
     clamped: list[Interval] = []
     for piece in pieces:
-        inside = _intersect(piece, low, high)
+        inside = _intersect(
+            piece,
+            low,
+            high,
+            domain_low_open=domain.minimum_open,
+            domain_high_open=domain.maximum_open,
+        )
         if inside is not None and integer:
             inside = _normalise_integer(inside)
         if inside is None:
@@ -288,10 +307,7 @@ def _numeric_region(text: str, domain: Domain) -> tuple[Interval, ...]:
 
 def _describe_domain(domain: Domain) -> str:
     if domain.is_numeric:
-        low, high = domain_bounds(domain)
-        low_text = "-inf" if low.is_infinite() else str(domain.minimum)
-        high_text = "inf" if high.is_infinite() else str(domain.maximum)
-        return f"[{low_text}..{high_text}] ({domain.kind.value})"
+        return f"{domain.describe_bounds()} ({domain.kind.value})"
     return "one of: " + ", ".join(_format_scalar(v) for v in domain.values)
 
 
@@ -347,7 +363,14 @@ def parse_condition(text: str, domain: Domain) -> Condition:
         intervals = _numeric_region(inner, domain)
         if negated:
             low, high = domain_bounds(domain)
-            intervals = _complement(intervals, low, high, integer=domain.kind is FactorKind.INTEGER)
+            intervals = _complement(
+                intervals,
+                low,
+                high,
+                integer=domain.kind is FactorKind.INTEGER,
+                low_open=domain.minimum_open,
+                high_open=domain.maximum_open,
+            )
         return Condition(text=stripped, intervals=intervals)
     values = _value_region(inner, domain)
     if negated:
@@ -889,7 +912,18 @@ class _Loader:
         elif node.is_mapping:
             self.check_keys(
                 node,
-                ("type", "values", "min", "max", "label", "description", "victim", "victims"),
+                (
+                    "type",
+                    "values",
+                    "min",
+                    "max",
+                    "min_exclusive",
+                    "max_exclusive",
+                    "label",
+                    "description",
+                    "victim",
+                    "victims",
+                ),
                 f"factor {factor_id!r}",
             )
             spec = node.value
@@ -944,19 +978,31 @@ class _Loader:
         else:
             minimum = self.bound(spec.get("min"), kind, "min")
             maximum = self.bound(spec.get("max"), kind, "max")
+            min_open = self.exclusive(spec, "min", minimum, kind)
+            max_open = self.exclusive(spec, "max", maximum, kind)
+            if kind is FactorKind.INTEGER:  # integers keep closed bounds: > 0 is >= 1
+                if min_open and minimum is not None:
+                    minimum, min_open = int(minimum) + 1, False
+                if max_open and maximum is not None:
+                    maximum, max_open = int(maximum) - 1, False
             low = NEG_INF if minimum is None else Decimal(minimum)
             high = POS_INF if maximum is None else Decimal(maximum)
-            if low > high:
+            if low > high or (low == high and (min_open or max_open)):
                 self.issue(
                     spec.get("min", node),
-                    f"inverted range for {factor_id!r}: min {minimum} is above max {maximum}",
-                    expected="min <= max",
+                    f"inverted range for {factor_id!r}: min {minimum} is above max {maximum}"
+                    if low > high
+                    else f"empty range for {factor_id!r}: min and max are both {minimum} "
+                    "and one of them is exclusive",
+                    expected="min <= max (min < max when a bound is exclusive)",
                 )
                 return None
             domain = Domain(
                 kind,
                 minimum=NEG_INF if minimum is None else minimum,
                 maximum=POS_INF if maximum is None else maximum,
+                minimum_open=min_open,
+                maximum_open=max_open,
             )
         attribute = self.victim_attribute(factor_id, spec.get("victim"), kind)
         aggregate = self.victims_aggregate(factor_id, spec.get("victims"), kind)
@@ -1010,6 +1056,23 @@ class _Loader:
             )
             return None
         return name
+
+    def exclusive(
+        self, spec: Mapping[str, Located], what: str, bound: Number | None, kind: FactorKind
+    ) -> bool:
+        """``min_exclusive: true``: the bound itself is outside the domain (``(0..1]``)."""
+        where = spec.get(f"{what}_exclusive")
+        if where is None or where.value is None:
+            return False
+        if not isinstance(where.value, bool):
+            self.issue(where, f"{what}_exclusive must be true or false", expected="true or false")
+            return False
+        if where.value and bound is None:
+            self.issue(
+                where, f"{what}_exclusive needs a {what} to exclude", expected=f"a {what} value"
+            )
+            return False
+        return where.value
 
     def bound(self, where: Located | None, kind: FactorKind, what: str) -> Number | None:
         if where is None or where.value is None:

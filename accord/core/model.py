@@ -37,8 +37,10 @@ class Domain:
     """The values a factor may take.
 
     ``values`` for enumerations (declaration order kept) and booleans
-    (``(False, True)``); ``minimum``/``maximum`` (inclusive) for integers and
-    decimals. Protocol files should bound numeric domains; a bound that is not
+    (``(False, True)``); ``minimum``/``maximum`` for integers and decimals,
+    inclusive unless ``minimum_open``/``maximum_open`` (a DMN ``(0..1]`` or
+    ``> 0``; only decimals keep an open bound, integer bounds are closed by the
+    loaders). Protocol files should bound numeric domains; a bound that is not
     given (e.g. a DMN ``number`` input) is ``Decimal("-Infinity")`` /
     ``Decimal("Infinity")``, never ``None``, for numeric kinds.
     """
@@ -47,10 +49,33 @@ class Domain:
     values: tuple[Scalar, ...] = ()
     minimum: Number | None = None
     maximum: Number | None = None
+    minimum_open: bool = False
+    maximum_open: bool = False
 
     @property
     def is_numeric(self) -> bool:
         return self.kind in (FactorKind.INTEGER, FactorKind.DECIMAL)
+
+    def admits(self, number: Number) -> bool:
+        """Whether a number lies within the bounds (open bounds exclude their end)."""
+        low, high = self.minimum, self.maximum
+        if low is not None and (number < low or (self.minimum_open and number == low)):
+            return False
+        return not (high is not None and (number > high or (self.maximum_open and number == high)))
+
+    def describe_bounds(self) -> str:
+        """``[0..10)`` style, ``-inf``/``inf`` for missing bounds."""
+        low = self.minimum
+        high = self.maximum
+        low_text = "-inf" if low is None or _infinite(low) else str(low)
+        high_text = "inf" if high is None or _infinite(high) else str(high)
+        start = "(" if self.minimum_open else "["
+        end = ")" if self.maximum_open else "]"
+        return f"{start}{low_text}..{high_text}{end}"
+
+
+def _infinite(value: Number) -> bool:
+    return isinstance(value, Decimal) and value.is_infinite()
 
 
 @dataclass(frozen=True)

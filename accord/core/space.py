@@ -21,7 +21,7 @@ import bisect
 import functools
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -33,6 +33,7 @@ __all__ = [
     "Axis",
     "Box",
     "Mask",
+    "MergeStopped",
     "box_difference",
     "box_is_empty",
     "integer_bounds",
@@ -381,6 +382,24 @@ def _decimal_atoms(factor: Factor, tests: Sequence[Condition]) -> tuple[Interval
             atoms[-1] = Interval(
                 merged.low, piece.high, low_open=merged.low_open, high_open=piece.high_open
             )
+    return _open_ends(atoms, factor)
+
+
+def _open_ends(atoms: list[Interval], factor: Factor) -> tuple[Interval, ...]:
+    """Drop an open domain bound (``(0..1]``) from the first and last atoms."""
+    domain = factor.domain
+    if atoms and domain.minimum_open and _is_finite(atoms[0].low):
+        first = atoms[0]
+        if first.low == first.high:
+            atoms.pop(0)
+        else:
+            atoms[0] = Interval(first.low, first.high, low_open=True, high_open=first.high_open)
+    if atoms and domain.maximum_open and _is_finite(atoms[-1].high):
+        last = atoms[-1]
+        if last.low == last.high:
+            atoms.pop()
+        else:
+            atoms[-1] = Interval(last.low, last.high, low_open=last.low_open, high_open=True)
     return tuple(atoms)
 
 
@@ -427,11 +446,19 @@ def _is_run(mask: Mask) -> bool:
     return not (mask + (mask & -mask)) & mask
 
 
-def _split_runs(boxes: Iterable[Box], ordered: Sequence[bool]) -> set[Box]:
+class MergeStopped(Exception):
+    """``merge_boxes`` was told to stop before its boxes were split into intervals."""
+
+
+def _split_runs(
+    boxes: Iterable[Box], ordered: Sequence[bool], should_stop: Callable[[], bool] | None = None
+) -> set[Box]:
     """Boxes whose ordered masks are single runs (one interval per input)."""
     result: set[Box] = set()
     ordered_axes = [axis for axis, is_ordered in enumerate(ordered) if is_ordered]
     for box in boxes:
+        if should_stop is not None and should_stop():
+            raise MergeStopped
         if all(_is_run(box[axis]) for axis in ordered_axes):
             result.add(box)
             continue
@@ -476,21 +503,30 @@ def _merge_few(boxes: list[Box], ordered: Sequence[bool]) -> list[Box]:
     return sorted(boxes)
 
 
-def merge_boxes(boxes: Iterable[Box], *, ordered: Sequence[bool]) -> list[Box]:
+def merge_boxes(
+    boxes: Iterable[Box],
+    *,
+    ordered: Sequence[bool],
+    should_stop: Callable[[], bool] | None = None,
+) -> list[Box]:
     """Merge pairwise-disjoint boxes that differ on one input into fewer boxes.
 
     Ordered inputs are kept as single runs, so every returned box is one
     interval per numeric input; the union of the result equals the union of
     the input. Greedy, not minimal, but it turns a scatter of split pieces back
-    into the few boxes an author would write.
+    into the few boxes an author would write. ``should_stop`` (a time budget)
+    is asked between passes: the boxes merged so far cover the same union; if
+    it answers yes before every box is split into intervals, :class:`MergeStopped`.
     """
-    current = _split_runs(boxes, ordered)
+    current = _split_runs(boxes, ordered, should_stop)
     if len(current) <= _FEW:
         return _merge_few(list(current), ordered)
     axes = len(ordered)
     while True:
         before = len(current)
         for axis in range(axes):
+            if should_stop is not None and should_stop():
+                return sorted(current)
             groups: dict[Box, Mask] = defaultdict(int)
             for box in current:
                 groups[box[:axis] + box[axis + 1 :]] |= box[axis]

@@ -22,7 +22,7 @@ import time
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +40,7 @@ from accord.core.model import (
 from accord.core.space import (
     Axis,
     Box,
+    MergeStopped,
     box_difference,
     box_is_empty,
     mask_runs,
@@ -100,6 +101,18 @@ class VerificationReport:
     findings: tuple[Finding, ...]
     complete: bool  # False when the time budget ran out
     elapsed_seconds: float
+    #: Findings found but not listed, beyond :data:`MAX_FINDINGS`: (decision, kind) -> count.
+    omitted: Mapping[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def omitted_count(self) -> int:
+        return sum(self.omitted.values())
+
+
+#: At most this many findings of one kind are listed per decision; the rest are counted.
+#: Bounds memory and report size on adversarial tables (a random 1,500-rule table has
+#: thousands of gap boxes); the first ones are the largest gaps, where a fix helps most.
+MAX_FINDINGS = 500
 
 
 # -- compiling a decision into boxes ---------------------------------------------------
@@ -594,25 +607,62 @@ def _rule_list(ids: Sequence[str]) -> str:
 
 def _gap_findings(
     table: CompiledTable, gaps: list[Box], *, budget: _Budget | None = None
-) -> list[Finding]:
-    """One finding per merged gap box; with a ``budget``, at least one, then until it runs out."""
-    decision_id = table.decision.id
+) -> tuple[list[Finding], int]:
+    """One finding per merged gap box, largest first, and how many boxes were not listed.
+
+    At most :data:`MAX_FINDINGS`; with a ``budget``, at least one, then until it runs out.
+    """
     findings: list[Finding] = []
-    for box in merge_boxes(gaps, ordered=table.ordered):
+    try:
+        if budget is not None and budget.spent():
+            raise MergeStopped
+        merged = merge_boxes(
+            gaps, ordered=table.ordered, should_stop=budget.spent if budget is not None else None
+        )
+    except MergeStopped:
+        # No time left to merge: the largest gap as found, narrowed to its first interval on
+        # each number input (still a region no rule answers); the others are counted.
+        largest = max(gaps, key=_box_size, default=None)
+        merged = [] if largest is None else [_first_runs(largest, table.ordered)]
+        return _gap_list(table, merged), len(gaps) - len(merged)
+    # The largest gaps first: when the list is cut, what is shown matters most.
+    merged.sort(key=lambda box: -_box_size(box))
+    for box in merged[:MAX_FINDINGS]:
         if findings and budget is not None and budget.spent():
             break
-        findings.append(
-            Finding(
-                decision=decision_id,
-                kind=FindingKind.GAP,
-                rules=(),
-                example=table.example(box),
-                box=table.region(box),
-                message=f"No rule answers {table.describe(box)}",
-                severity=severity_of(FindingKind.GAP),
-            )
+        findings.extend(_gap_list(table, [box]))
+    return findings, len(merged) - len(findings)
+
+
+def _gap_list(table: CompiledTable, boxes: Sequence[Box]) -> list[Finding]:
+    return [
+        Finding(
+            decision=table.decision.id,
+            kind=FindingKind.GAP,
+            rules=(),
+            example=table.example(box),
+            box=table.region(box),
+            message=f"No rule answers {table.describe(box)}",
+            severity=severity_of(FindingKind.GAP),
         )
-    return findings
+        for box in boxes
+    ]
+
+
+def _first_runs(box: Box, ordered: Sequence[bool]) -> Box:
+    """The part of ``box`` in the first interval of each number input."""
+    return tuple(
+        next(mask_runs(mask)) if is_ordered and mask else mask
+        for mask, is_ordered in zip(box, ordered, strict=True)
+    )
+
+
+def _box_size(box: Box) -> int:
+    """Atoms in a box (a proxy for how many situations it holds)."""
+    size = 1
+    for mask in box:
+        size *= mask.bit_count()
+    return size
 
 
 def _maximal_groups(
@@ -660,7 +710,7 @@ def _overlap_findings(
     *,
     conflicts_only: bool,
     budget: _Budget | None = None,
-) -> list[Finding]:
+) -> tuple[list[Finding], int]:
     """One finding per maximal set of overlapping rules and common box of a matched set.
 
     Every situation two or more rules match (ANY: with different outputs) has
@@ -668,15 +718,18 @@ def _overlap_findings(
     the common boxes of the matched sets cover exactly the overlapping
     situations. Each is reported under the maximal set it belongs to; a set
     whose box lies inside a smaller set's box of the same group is dropped.
+    Returns the findings and how many sets of overlapping rules were not listed
+    (beyond :data:`MAX_FINDINGS`).
     """
     decision = table.decision
     findings: list[Finding] = []
     if budget is not None:
         # Cut short: group only the first sets found, so grouping itself stays quick.
         matched_sets = list(matched_sets)[:_INCOMPLETE_SETS]
-    for rules, members in _maximal_groups(matched_sets):
-        if budget is not None and budget.spent():
-            break
+    groups = _maximal_groups(matched_sets)
+    for position, (rules, members) in enumerate(groups):
+        if len(findings) >= MAX_FINDINGS or (findings and budget is not None and budget.spent()):
+            return findings, sum(len(rest) for _, rest in groups[position:])
         indices = sorted(rules)
         ids = tuple(decision.rules[index].id for index in indices)
         everyone = _common_box(table, indices)
@@ -714,7 +767,7 @@ def _overlap_findings(
                         severity=severity_of(FindingKind.OVERLAP),
                     )
                 )
-    return findings
+    return findings, 0
 
 
 def _common_box(table: CompiledTable, indices: Sequence[int]) -> Box:
@@ -921,12 +974,17 @@ def verify_decision(
             gaps = probe_gaps
     if decision.outputs and all(output.default is not None for output in decision.outputs):
         gaps = []  # every output has a default: the defaults answer what no rule does
-    # A complete search reports everything; an incomplete one what fits the budget.
-    limit = None if complete else overall
-    findings.extend(_gap_findings(table, gaps, budget=limit))
-    findings.extend(
-        _overlap_findings(table, matched_sets, conflicts_only=policy == HitPolicy.ANY, budget=limit)
+    # Findings are listed while the budget lasts (at least one of each kind); the rest counted.
+    limit = overall
+    gap_findings, gaps_omitted = _gap_findings(table, gaps, budget=limit)
+    findings.extend(gap_findings)
+    omitted = {str(FindingKind.GAP): gaps_omitted} if gaps_omitted else {}
+    overlap_findings, overlaps_omitted = _overlap_findings(
+        table, matched_sets, conflicts_only=policy == HitPolicy.ANY, budget=limit
     )
+    findings.extend(overlap_findings)
+    if overlaps_omitted:
+        omitted[str(FindingKind.OVERLAP)] = overlaps_omitted
     findings.extend(shadow_findings)
     if policy in _SUBSUMPTION_POLICIES and (
         complete or (policy != HitPolicy.PRIORITY and not overall.spent())
@@ -935,7 +993,10 @@ def verify_decision(
     findings.extend(_dead_rule_findings(table))
     findings.extend(_reference_findings(table, known_ids))
     return VerificationReport(
-        findings=tuple(findings), complete=complete, elapsed_seconds=clock() - started
+        findings=tuple(findings),
+        complete=complete,
+        elapsed_seconds=clock() - started,
+        omitted={(decision.id, kind): count for kind, count in omitted.items()},
     )
 
 
@@ -991,6 +1052,7 @@ def verify_protocol(protocol: Protocol, *, time_budget: float = 10.0) -> Verific
     clock = time.perf_counter
     started = clock()
     findings: list[Finding] = []
+    omitted: dict[tuple[str, str], int] = {}
     complete = True
     decisions = list(protocol.decisions.values())
     known_ids = set(protocol.directory)
@@ -1001,10 +1063,14 @@ def verify_protocol(protocol: Protocol, *, time_budget: float = 10.0) -> Verific
             decision, protocol.factors, known_ids=known_ids, time_budget=share, clock=clock
         )
         findings.extend(report.findings)
+        omitted.update(report.omitted)
         complete = complete and report.complete
     findings.extend(_unused_value_findings(protocol))
     return VerificationReport(
-        findings=tuple(findings), complete=complete, elapsed_seconds=clock() - started
+        findings=tuple(findings),
+        complete=complete,
+        elapsed_seconds=clock() - started,
+        omitted=omitted,
     )
 
 
@@ -1054,4 +1120,8 @@ def report_to_json(report: VerificationReport) -> dict[str, Any]:
     return {
         "findings": [finding_to_json(finding) for finding in report.findings],
         "complete": report.complete,
+        "omitted": [
+            {"decision": decision, "kind": kind, "count": count}
+            for (decision, kind), count in report.omitted.items()
+        ],
     }

@@ -133,7 +133,17 @@ def _narrowed(factor: Factor, low: Any, high: Any) -> Factor:
             minimum = int(minimum)
         if isinstance(maximum, Decimal) and maximum.is_finite():
             maximum = int(maximum)
-    return replace(factor, domain=Domain(domain.kind, minimum=minimum, maximum=maximum))
+    return replace(
+        factor,
+        domain=Domain(
+            domain.kind,
+            minimum=minimum,
+            maximum=maximum,
+            # a victim's own range is closed (her ends are admitted values); else keep the domain's
+            minimum_open=domain.minimum_open and low is None,
+            maximum_open=domain.maximum_open and high is None,
+        ),
+    )
 
 
 def _evaluate(

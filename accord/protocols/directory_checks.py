@@ -94,7 +94,11 @@ class DirectoryFinding:
 
     @property
     def key(self) -> str:
-        raw = json.dumps([self.decision, self.rule, self.target, self.check])
+        # The example tells two findings of one check on one rule apart (ages, genders).
+        parts: list[Any] = [self.decision, self.rule, self.target, self.check]
+        if self.example:
+            parts.append(sorted((str(k), str(v)) for k, v in self.example.items()))
+        raw = json.dumps(parts)
         return (
             f"directory:{self.decision}:{self.rule}:{hashlib.sha256(raw.encode()).hexdigest()[:12]}"
         )

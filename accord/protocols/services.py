@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from accord.accounts.counters import PROTOCOL_VERSION_SERIES, counter_next
 from accord.accounts.models import Agency, Role, TaskForce, User
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
@@ -91,9 +92,15 @@ def _audit(
 
 
 def _next_number(task_force: TaskForce) -> int:
-    TaskForce.objects.select_for_update().filter(pk=task_force.pk).first()
-    highest = ProtocolVersion.objects.filter(task_force=task_force).aggregate(n=Max("number"))["n"]
-    return (highest or 0) + 1
+    """The next version number of the task force; concurrent drafts wait for it."""
+
+    def highest_stored() -> int:
+        top = ProtocolVersion.objects.filter(task_force=task_force).aggregate(n=Max("number"))["n"]
+        return int(top or 0)
+
+    return counter_next(
+        task_force_id=task_force.pk, name=PROTOCOL_VERSION_SERIES, start=highest_stored
+    )
 
 
 def protocol_version_create(
@@ -234,9 +241,16 @@ def finding_accept_risk(
             data={"field": "note"},
         )
     report = version_report(version=version)
-    if finding_key not in {item.key for item in report.items}:
+    item = next((item for item in report.items if item.key == finding_key), None)
+    if item is None:
         raise ValidationError(
             "That finding is not in the current report (the text changed?).",
+            data={"field": "finding_key"},
+        )
+    if not item.waivable:
+        raise ValidationError(
+            item.not_waivable_because,
+            code="finding_not_waivable",
             data={"field": "finding_key"},
         )
     with transaction.atomic():

@@ -16,6 +16,7 @@ from typing import Any
 from accord.core.model import Protocol
 from accord.core.verify import Finding, VerificationReport, finding_to_json, verify_protocol
 
+from . import legal_constants
 from .directory_checks import (
     DirectoryFinding,
     check_protocol_references,
@@ -55,14 +56,20 @@ class ReportItem:
     example: str = ""  # one concrete situation in words
     example_facts: Mapping[str, Any] = field(default_factory=dict)
     accepted_note: str = ""
+    #: Why no accepted-risk note can waive it ("" when one can): the law fixes it.
+    not_waivable_because: str = ""
 
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
 
     @property
+    def waivable(self) -> bool:
+        return not self.not_waivable_because
+
+    @property
     def unresolved(self) -> bool:
-        return self.is_error and not self.accepted_note
+        return self.is_error and (not self.accepted_note or not self.waivable)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +83,7 @@ class ReportItem:
             "situation": self.situation,
             "example": dict(self.example_facts),
             "accepted_risk": self.accepted_note or None,
+            "waivable": self.waivable,
         }
 
 
@@ -164,6 +172,26 @@ def _directory_items(findings: Sequence[DirectoryFinding]) -> list[ReportItem]:
             rules=(finding.rule,) if finding.rule else (),
             severity=finding.severity,
             message=finding.message,
+            not_waivable_because=legal_constants.WHY[legal_constants.MINOR_TO_ADULT_SERVICE]
+            if legal_constants.is_minor_to_adult_service(finding)
+            else "",
+        )
+        for finding in findings
+    ]
+
+
+def _law_items(findings: Sequence[DirectoryFinding]) -> list[ReportItem]:
+    """Findings the law fixes (see :mod:`legal_constants`): errors no note can waive."""
+    return [
+        ReportItem(
+            key=finding.key,
+            source="law",
+            decision=finding.decision,
+            kind=finding.check,
+            rules=(finding.rule,) if finding.rule else (),
+            severity="error",
+            message=finding.message,
+            not_waivable_because=legal_constants.WHY[finding.check],
         )
         for finding in findings
     ]
@@ -183,6 +211,12 @@ def _deadline_owner_items(findings: Sequence[DirectoryFinding]) -> list[ReportIt
         )
         for finding in findings
     ]
+
+
+def _agency_sectors(task_force: Any) -> dict[str, str]:
+    from accord.accounts.models import Agency
+
+    return dict(Agency.objects.filter(task_force=task_force).values_list("slug", "sector"))
 
 
 def build_report(
@@ -205,10 +239,24 @@ def build_report(
         items.extend(
             _deadline_owner_items(deadline_owner_findings(task_force=task_force, protocol=protocol))
         )
+    if task_force is not None:
+        items.extend(
+            _law_items(
+                legal_constants.continued_presence_findings(
+                    protocol=protocol, agency_sectors=_agency_sectors(task_force)
+                )
+            )
+        )
     notes = accepted or {}
     if notes:
         items = [
-            ReportItem(**{**item.__dict__, "accepted_note": notes.get(item.key, "")})
+            ReportItem(
+                **{
+                    **item.__dict__,
+                    # a note recorded before the law was checked never waives it
+                    "accepted_note": notes.get(item.key, "") if item.waivable else "",
+                }
+            )
             for item in items
         ]
     order = {"error": 0, "warning": 1}

@@ -200,7 +200,8 @@ LOGGING = {
 def sqlite_database(path: Path) -> dict[str, Any]:
     """SQLite in WAL mode with IMMEDIATE transactions, so audit chain writes serialise."""
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        # Django's backend, with writers of one process queued in turn (accord/sqlite/base.py)
+        "ENGINE": "accord.sqlite",
         "NAME": str(path),
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",

@@ -221,7 +221,27 @@ FIELDS: Mapping[str, str] = {
     "dob": "date of birth",
 }
 
+#: Kinds of verification report items (``accord.protocols.verification.ReportItem.kind``).
+FINDING_KINDS: Mapping[str, str] = {
+    "gap": "gap",
+    "overlap": "overlap",
+    "shadowed": "never applies",
+    "subsumed": "redundant",
+    "unused-value": "unused value",
+    "unknown-reference": "unknown name",
+    "deadline-owner": "duty without an owner",
+    "directory-unknown_id": "not in the directory",
+    "directory-inactive": "inactive in the directory",
+    "directory-no_24_7_contact": "no 24/7 contact",
+    "directory-language_not_served": "language not served",
+    "directory-jurisdiction_not_covered": "area not covered",
+    "directory-eligibility_mismatch": "not eligible",
+    "law-minor-to-adult-service": "minor to an adult service",
+    "law-continued-presence-not-federal": "Continued Presence not federal",
+}
+
 _TABLES: tuple[Mapping[str, str], ...] = (
+    FINDING_KINDS,
     FIELDS,
     OUTCOMES,
     SECTORS,

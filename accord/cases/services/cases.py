@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from accord.accounts.counters import case_series, counter_next
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Agency, Role, User
 from accord.audit.events import AuditEventType
 from accord.core.errors import FactError
@@ -147,12 +148,7 @@ def case_open(
     try:
         with transaction.atomic():
             year = now.year
-            sequence = (
-                Case.objects.filter(task_force_id=agency.task_force_id, year=year).aggregate(
-                    top=Max("sequence")
-                )["top"]
-                or 0
-            ) + 1
+            sequence = _case_sequence_next(task_force_id=agency.task_force_id, year=year)
             case = Case.objects.create(
                 task_force_id=agency.task_force_id,
                 year=year,
@@ -240,12 +236,30 @@ def case_open(
             )
             _notify_task_owners(case=case, tasks=created, now=now)
     except IntegrityError as error:
-        if Case.objects.filter(intake_token=intake_token).exists():
-            raise ConflictError("This intake form was already submitted.") from error
-        raise ConflictError(
-            "Another case was opened at the same moment; submit the form again."
-        ) from error
+        # Only the intake token can collide now (the form sent twice at once); the
+        # case number comes from a locked counter and never does.
+        opened = (
+            Case.objects.filter(intake_token=intake_token).values_list("number", flat=True).first()
+        )
+        if opened:
+            raise ConflictError(
+                f"This intake form was already submitted: it opened case {opened}.",
+                data={"case_number": opened},
+            ) from error
+        raise
     return case
+
+
+def _case_sequence_next(*, task_force_id: int, year: int) -> int:
+    """The next case sequence of the year; concurrent intakes wait for it, never collide."""
+
+    def highest_stored() -> int:
+        top = Case.objects.filter(task_force_id=task_force_id, year=year).aggregate(
+            top=Max("sequence")
+        )["top"]
+        return int(top or 0)
+
+    return counter_next(task_force_id=task_force_id, name=case_series(year), start=highest_stored)
 
 
 def _plan_store(

@@ -225,6 +225,20 @@ def _after_victims_changed(
     return plan
 
 
+def _next_victim_index(case: Case) -> int:
+    """The number of the next "Victim N" of a case, under the case row's lock.
+
+    Two people adding a victim at the same moment wait for each other (the lock) and a
+    removed victim's number is not handed out again to the next one (no two "Victim 2").
+    """
+    locked(Case, case.pk)
+    names = set(case.potentialvictims.values_list("pseudonym", flat=True))
+    index = len(names) + 1
+    while f"Victim {index}" in names:
+        index += 1
+    return index
+
+
 def victim_add(
     *, actor: User, case: Case | int, data: VictimInput, now: datetime | None = None
 ) -> PotentialVictim:
@@ -236,9 +250,12 @@ def victim_add(
     )
     victims_check(case.protocol_version.protocol, [data], prefix="")
     with transaction.atomic():
-        count = case.potentialvictims.count()
         victim = victim_build(
-            case=case, data=data, index=count + 1, agency=require_member(actor), now=now
+            case=case,
+            data=data,
+            index=_next_victim_index(case),
+            agency=require_member(actor),
+            now=now,
         )
         victim.save()
         event_add(
