@@ -139,11 +139,14 @@ class User(AbstractUser):
     def role_set(self) -> frozenset[str]:
         cached = getattr(self, "_role_set", None)
         if cached is None:
-            cached = (
-                frozenset(self.role_grants.values_list("role", flat=True))
-                if self.pk
-                else frozenset()
-            )
+            # Grants fetched with prefetch_related("role_grants") answer without a query each.
+            prefetched = getattr(self, "_prefetched_objects_cache", {}).get("role_grants")
+            if prefetched is not None:
+                cached = frozenset(grant.role for grant in prefetched)
+            elif self.pk:
+                cached = frozenset(self.role_grants.values_list("role", flat=True))
+            else:
+                cached = frozenset()
             self._role_set = cached
         return cached
 

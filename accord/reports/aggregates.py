@@ -1,8 +1,9 @@
-"""From rows to counts: the measures of the coordinator dashboard and the funder report.
+"""From counts to tables: the measures of the coordinator dashboard and the funder report.
 
-Pure computation, no queries: the case rows come from the read door
-(``accord.sharing.door.case_aggregate_rows``), disagreements and training
-compliance as plain tuples from ``accord.reports.selectors``. Every measure
+Pure computation, no queries: the case counts come from the read door, counted in
+SQL (``accord.sharing.door.case_aggregate_counts``, month by month for a funder
+report), disagreements and training compliance as plain tuples from
+``accord.reports.selectors``. Every measure
 counts cases *opened in the period* (tasks: of those cases; disagreements: raised
 in the period; training: as of the period's last day or today, whichever is
 earlier). Both reports share these tables; only the funder report suppresses,
@@ -11,14 +12,19 @@ and it does so month by month (``funder_view``): see ``docs/reports.md``.
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from accord.accounts.models import Role
-from accord.cases.models import CaseStage, IncidentKind
-from accord.sharing.door import AGE_BANDS, GENDERS, TRAFFICKING_TYPES, CaseAggregateRow
+from accord.cases.models import CaseStage, IncidentKind, ReliefKind
+from accord.sharing.door import (
+    AGE_BANDS,
+    GENDERS,
+    TRAFFICKING_TYPES,
+    CaseAggregateCounts,
+    CaseCounts,
+)
 
 from .periods import Period
 from .suppression import (
@@ -31,8 +37,11 @@ from .suppression import (
     unprotected,
 )
 
-#: The issue's measure: a potential victim matched with a provider within 48 hours of intake.
-MATCH_WITHIN_MINUTES = 48 * 60
+RELIEF_KINDS = (
+    ReliefKind.CONTINUED_PRESENCE,
+    ReliefKind.T_VISA_DECLARATION,
+    ReliefKind.U_VISA_CERTIFICATION,
+)
 
 TRAFFICKING_LABELS = {"sex": "Sex", "labor": "Labor", "both": "Sex and labor", "unknown": "Unknown"}
 AGE_LABELS = {"minor": "Minor (under 18)", "adult": "Adult", "unknown": "Age unknown"}
@@ -115,11 +124,67 @@ class ReportView:
     suppressed: bool
 
 
-def _count(rows: Iterable[CaseAggregateRow], **wanted: str) -> int:
-    return sum(1 for row in rows if all(getattr(row, k) == v for k, v in wanted.items()))
+def merged(parts: Sequence[CaseCounts]) -> CaseCounts:
+    """The counts of consecutive parts as one (a period from its months)."""
+    cases: dict[tuple[str, str, str], int] = {}
+    victims: dict[tuple[str, str], int] = {}
+    reliefs: dict[str, int] | None = {} if all(p.reliefs is not None for p in parts) else None
+    for part in parts:
+        for key, count in part.cases.items():
+            cases[key] = cases.get(key, 0) + count
+        for victim_key, count in part.victims.items():
+            victims[victim_key] = victims.get(victim_key, 0) + count
+        if reliefs is not None:
+            for kind, count in (part.reliefs or {}).items():
+                reliefs[kind] = reliefs.get(kind, 0) + count
+    return CaseCounts(
+        start=min(p.start for p in parts),
+        end=max(p.end for p in parts),
+        cases=cases,
+        victims=victims,
+        cases_with_victims=sum(p.cases_with_victims for p in parts),
+        accepted=sum(p.accepted for p in parts),
+        within_48h=sum(p.within_48h for p in parts),
+        tasks=(
+            sum(p.tasks[0] for p in parts),
+            sum(p.tasks[1] for p in parts),
+            sum(p.tasks[2] for p in parts),
+            sum(p.tasks[3] for p in parts),
+        ),
+        reliefs=reliefs,
+    )
 
 
-def cases_by_kind(rows: Sequence[CaseAggregateRow]) -> CountTable:
+def median_of(histogram: Mapping[int, int]) -> int | None:
+    """The median of the values a histogram (value -> how many) holds, rounded as
+    ``round(statistics.median(values))`` rounds it; None for no value."""
+    size = sum(histogram.values())
+    if size == 0:
+        return None
+    wanted = {(size - 1) // 2, size // 2}
+    found: dict[int, int] = {}
+    seen = 0
+    for value in sorted(histogram):
+        count = histogram[value]
+        for position in wanted:
+            if seen <= position < seen + count:
+                found[position] = value
+        seen += count
+        if len(found) == len(wanted):
+            break
+    low, high = found[(size - 1) // 2], found[size // 2]
+    return round((low + high) / 2)
+
+
+def _count(counts: CaseCounts, *, stage: str = "", kind: str = "", kind_of: str = "") -> int:
+    return sum(
+        n
+        for (s, k, t), n in counts.cases.items()
+        if (not stage or s == stage) and (not kind or k == kind) and (not kind_of or t == kind_of)
+    )
+
+
+def cases_by_kind(counts: CaseCounts) -> CountTable:
     return CountTable(
         key="cases_by_kind",
         row_heading="Incident kind",
@@ -128,7 +193,7 @@ def cases_by_kind(rows: Sequence[CaseAggregateRow]) -> CountTable:
         column_labels=tuple(TRAFFICKING_LABELS[t] for t in TRAFFICKING_TYPES),
         cells=tuple(
             tuple(
-                _count(rows, incident_kind=kind, trafficking_type=kind_of_trafficking)
+                _count(counts, kind=kind, kind_of=kind_of_trafficking)
                 for kind_of_trafficking in TRAFFICKING_TYPES
             )
             for kind in IncidentKind.values
@@ -136,53 +201,34 @@ def cases_by_kind(rows: Sequence[CaseAggregateRow]) -> CountTable:
     )
 
 
-def cases_by_stage(rows: Sequence[CaseAggregateRow]) -> CountTable:
+def cases_by_stage(counts: CaseCounts) -> CountTable:
     return CountTable(
         key="cases_by_stage",
         row_heading="Stage",
         title="Cases opened in the period, by stage today",
         row_labels=tuple(label for _, label in CaseStage.choices),
         column_labels=("Cases",),
-        cells=tuple((_count(rows, stage=stage),) for stage in CaseStage.values),
+        cells=tuple((_count(counts, stage=stage),) for stage in CaseStage.values),
     )
 
 
-def victims_by_age_and_gender(rows: Sequence[CaseAggregateRow]) -> CountTable:
-    totals: dict[tuple[str, str], int] = {}
-    for row in rows:
-        for key, count in row.victims.items():
-            totals[key] = totals.get(key, 0) + count
+def victims_by_age_and_gender(counts: CaseCounts) -> CountTable:
     return CountTable(
         key="victims",
         row_heading="Age band",
         title="Potential victims in those cases, by age band and gender",
         row_labels=tuple(AGE_LABELS[a] for a in AGE_BANDS),
         column_labels=tuple(GENDER_LABELS[g] for g in GENDERS),
-        cells=tuple(tuple(totals.get((a, g), 0) for g in GENDERS) for a in AGE_BANDS),
+        cells=tuple(tuple(counts.victims.get((a, g), 0) for g in GENDERS) for a in AGE_BANDS),
     )
 
 
-def _with_victims(rows: Sequence[CaseAggregateRow]) -> list[CaseAggregateRow]:
-    return [row for row in rows if sum(row.victims.values()) > 0]
-
-
-def _within(row: CaseAggregateRow) -> bool:
-    return (
-        row.referral_accepted
-        and row.minutes_to_accept is not None
-        and row.minutes_to_accept <= MATCH_WITHIN_MINUTES
-    )
-
-
-def referrals(rows: Sequence[CaseAggregateRow]) -> tuple[CountTable, ReferralMeasures]:
-    cases = _with_victims(rows)
-    within = sum(1 for row in cases if _within(row))
-    accepted = sum(1 for row in cases if row.referral_accepted)
-    minutes = [
-        row.minutes_to_accept
-        for row in cases
-        if row.referral_accepted and row.minutes_to_accept is not None
-    ]
+def referrals(
+    counts: CaseCounts, minutes: Mapping[int, int] | None = None
+) -> tuple[CountTable, ReferralMeasures]:
+    """The referral table and measures; the median only when ``minutes`` (a histogram of the
+    minutes to the first accepted referral) is given (a month of a funder period needs none)."""
+    within, accepted = counts.within_48h, counts.accepted
     table = CountTable(
         key="referrals",
         row_heading="Referral",
@@ -193,35 +239,31 @@ def referrals(rows: Sequence[CaseAggregateRow]) -> tuple[CountTable, ReferralMea
             "No referral accepted yet",
         ),
         column_labels=("Cases",),
-        cells=((within,), (accepted - within,), (len(cases) - accepted,)),
+        cells=((within,), (accepted - within,), (counts.cases_with_victims - accepted,)),
         note="Intake is the moment the case was opened; the first accepted referral counts.",
     )
     measures = ReferralMeasures(
-        cases_with_victims=len(cases),
+        cases_with_victims=counts.cases_with_victims,
         within_48h=within,
         accepted=accepted,
-        median_minutes=round(statistics.median(minutes)) if minutes else None,
+        median_minutes=median_of(minutes or {}),
     )
     return table, measures
 
 
-def tasks(rows: Sequence[CaseAggregateRow]) -> CountTable:
+def tasks(counts: CaseCounts) -> CountTable:
     return CountTable(
         key="tasks",
         row_heading="Task",
         title="Protocol tasks of those cases",
         row_labels=("Done on time", "Done late", "Open and overdue", "Open, not yet due"),
         column_labels=("Tasks",),
-        cells=(
-            (sum(r.tasks_done_on_time for r in rows),),
-            (sum(r.tasks_done_late for r in rows),),
-            (sum(r.tasks_open_overdue for r in rows),),
-            (sum(r.tasks_open_not_due for r in rows),),
-        ),
+        cells=tuple((n,) for n in counts.tasks),
     )
 
 
-def immigration_relief(rows: Sequence[CaseAggregateRow]) -> CountTable:
+def immigration_relief(counts: CaseCounts) -> CountTable:
+    reliefs = counts.reliefs or {}
     return CountTable(
         key="immigration",
         row_heading="Relief",
@@ -232,11 +274,7 @@ def immigration_relief(rows: Sequence[CaseAggregateRow]) -> CountTable:
             "U visa certifications (I-918 Supplement B)",
         ),
         column_labels=("Requests",),
-        cells=(
-            (sum(r.continued_presence_requests or 0 for r in rows),),
-            (sum(r.t_visa_requests or 0 for r in rows),),
-            (sum(r.u_visa_requests or 0 for r in rows),),
-        ),
+        cells=tuple((reliefs.get(str(kind), 0),) for kind in RELIEF_KINDS),
         note="Counted only for coordinators authorized for immigration-relief records.",
     )
 
@@ -299,26 +337,25 @@ def training(rows: Sequence[TrainingRow]) -> CountTable:
 def build_report(
     *,
     period: Period,
-    case_rows: Sequence[CaseAggregateRow],
+    counts: CaseCounts,
+    minutes_to_accept: Mapping[int, int] | None,
     disagreement_rows: Sequence[DisagreementRow],
     training_rows: Sequence[TrainingRow],
     for_funders: bool = False,
 ) -> Report:
     """Every measure of the period. ``for_funders``: no immigration table (S11) and the
     disagreement table of fixed shape (``disagreements_by_outcome``)."""
-    referral_table, measures = referrals(case_rows)
-    immigration_counted = not for_funders and any(
-        row.continued_presence_requests is not None for row in case_rows
-    )
+    referral_table, measures = referrals(counts, minutes_to_accept)
+    immigration_counted = not for_funders and counts.reliefs is not None and counts.case_count > 0
     tables = [
-        cases_by_kind(case_rows),
-        cases_by_stage(case_rows),
-        victims_by_age_and_gender(case_rows),
+        cases_by_kind(counts),
+        cases_by_stage(counts),
+        victims_by_age_and_gender(counts),
         referral_table,
-        tasks(case_rows),
+        tasks(counts),
     ]
     if immigration_counted:
-        tables.append(immigration_relief(case_rows))
+        tables.append(immigration_relief(counts))
     by_level = disagreements_by_outcome if for_funders else disagreements
     tables += [by_level(disagreement_rows), training(training_rows)]
     return Report(
@@ -388,43 +425,49 @@ def _protect_month(month: Report) -> dict[str, ProtectedTable]:
 def funder_view(
     *,
     period: Period,
-    case_rows: Sequence[CaseAggregateRow],
+    counts: CaseAggregateCounts,
     disagreement_rows: Sequence[DisagreementRow],
     training_rows: Sequence[TrainingRow],
 ) -> ReportView:
-    """The funder report of ``period`` as it may leave the task force (S13).
+    """The funder report of ``period`` as it may leave the task force (S13), from its counts
+    month by month (``counts.parts``, one per calendar month of the period).
 
     Each month of the period is counted and protected on its own; the period's table hides
     whatever any month hides (``protect_over``), so no report and no difference of two
     reports gives back a count the months keep hidden. Snapshot tables (training, as of the
     last day) are the last month's table and are protected as they are."""
+    months = period.months()
+    if [(p.start, p.end) for p in counts.parts] != [(m.start, m.end) for m in months]:
+        raise ValueError("a funder report is counted month by month")
     whole = build_report(
         period=period,
-        case_rows=case_rows,
+        counts=merged(counts.parts),
+        minutes_to_accept=counts.minutes_to_accept,
         disagreement_rows=disagreement_rows,
         training_rows=training_rows,
         for_funders=True,
     )
-    months = [
+    month_reports = [
         build_report(
             period=month,
-            case_rows=[r for r in case_rows if month.start <= r.opened_on <= month.end],
+            counts=part,
+            minutes_to_accept=None,
             disagreement_rows=[
                 r for r in disagreement_rows if month.start <= r.raised_on <= month.end
             ],
             training_rows=training_rows,
             for_funders=True,
         )
-        for month in period.months()
+        for month, part in zip(months, counts.parts, strict=True)
     ]
-    protected_months = [_protect_month(m) for m in months]
+    protected_months = [_protect_month(m) for m in month_reports]
     tables = tuple(
         protect(t) if t.key in SNAPSHOTS else carry(t, [m[t.key] for m in protected_months])
         for t in whole.tables
         if t.key not in INTERNAL_ONLY
     )
     referral_table = next(t for t in tables if t.table.key == "referrals")
-    accepted = [whole.referrals.accepted, *(m.referrals.accepted for m in months)]
+    accepted = [whole.referrals.accepted, *(m.referrals.accepted for m in month_reports)]
     shown = headlines(
         whole,
         referral_table=referral_table,

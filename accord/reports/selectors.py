@@ -1,7 +1,7 @@
 """Reads for reports: case rows through the read door, disagreements and training as counts.
 
-Case data comes only from ``accord.sharing.door.case_aggregate_rows`` (which
-refuses non-coordinators and audits the read). Disagreements and training
+Case data comes only from ``accord.sharing.door.case_aggregate_counts`` (counts
+computed in SQL; it refuses non-coordinators and audits the read). Disagreements and training
 compliance are not case data; they are reduced here to the plain rows
 ``aggregates`` counts (a level and a status; a role and a status), so no
 question, position, name or certificate leaves this module.
@@ -17,8 +17,8 @@ from accord.accounts.models import Role, User
 from accord.conflicts.models import Disagreement, DisagreementStatus
 from accord.errors import PermissionDenied, ValidationError
 from accord.protocols.selectors import protocol_in_force
-from accord.sharing.door import case_aggregate_rows
-from accord.training.selectors import Status, person_compliance
+from accord.sharing.door import case_aggregate_counts
+from accord.training.selectors import Status, people_compliance
 
 from .aggregates import (
     DisagreementRow,
@@ -27,6 +27,7 @@ from .aggregates import (
     TrainingRow,
     build_report,
     funder_view,
+    merged,
 )
 from .periods import Period
 
@@ -82,12 +83,11 @@ def training_rows(*, viewer: User, on: date) -> list[TrainingRow]:
         .prefetch_related("role_grants")
     )
     rows = []
-    for person in people:
-        compliance = person_compliance(user=person, on=on, protocol=protocol)
+    for compliance in people_compliance(people=people, on=on, protocol=protocol):
         status_of = {
             item.requirement_id: _TRAINING_STATUS[item.status] for item in compliance.items
         }
-        for role in sorted(person.role_set):
+        for role in sorted(compliance.user.role_set):
             statuses = [
                 status_of[req.id]
                 for req in protocol.training
@@ -102,13 +102,14 @@ def report_for(*, viewer: User, period: Period, now: datetime | None = None) -> 
     """Every measure of the period for the viewer's task force (coordinators only)."""
     _require_coordinator(viewer)
     now = now or timezone.now()
-    case_rows = case_aggregate_rows(
+    counts = case_aggregate_counts(
         viewer=viewer, period_start=period.start, period_end=period.end, now=now
     )
     on = min(period.end, timezone.localdate(now))
     return build_report(
         period=period,
-        case_rows=case_rows,
+        counts=merged(counts.parts),
+        minutes_to_accept=counts.minutes_to_accept,
         disagreement_rows=disagreement_rows(viewer=viewer, period=period),
         training_rows=training_rows(viewer=viewer, on=on),
     )
@@ -129,12 +130,12 @@ def funder_view_for(*, viewer: User, period: Period, now: datetime | None = None
     now = now or timezone.now()
     if period.key is None or period.end >= timezone.localdate(now):
         raise ValidationError(FUNDER_PERIOD_MESSAGE, data={"field": "period"})
-    case_rows = case_aggregate_rows(
-        viewer=viewer, period_start=period.start, period_end=period.end, now=now
+    counts = case_aggregate_counts(
+        viewer=viewer, period_start=period.start, period_end=period.end, now=now, by_month=True
     )
     return funder_view(
         period=period,
-        case_rows=case_rows,
+        counts=counts,
         disagreement_rows=disagreement_rows(viewer=viewer, period=period),
         training_rows=training_rows(viewer=viewer, on=period.end),
     )

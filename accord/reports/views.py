@@ -9,10 +9,11 @@ quarter or year chosen from a list; their downloads need a recent re-authenticat
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from accord.accounts.models import Role, User
@@ -20,9 +21,11 @@ from accord.errors import ValidationError
 from accord.web.access import member
 
 from .aggregates import report_view
+from .background import needs_background, prepared_csv_export, report_run_request, run_for
 from .charts import bar_chart
 from .exports import SUPPRESSION_NOTE, funder_report_export
 from .forms import FunderPeriodForm, PeriodForm
+from .models import ReportRun
 from .periods import Period, parse_funder_period, previous_quarter, quarter_of
 from .selectors import FUNDER_PERIOD_MESSAGE, funder_view_for, report_for
 
@@ -46,6 +49,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"form": form, "period": period}
     if period is None:
         return render(request, "reports/dashboard.html", context, status=400)
+    if needs_background(viewer=_user(request), period=period):
+        return _prepared(report_run_request(actor=_user(request), kind="dashboard", period=period))
     view = report_view(report_for(viewer=_user(request), period=period))
     context["view"] = view
     # The funder link keeps the period only when it is one a funder report may cover.
@@ -73,6 +78,8 @@ def funder(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"form": form, "period": period}
     if period is None:
         return render(request, "reports/funder.html", context, status=400)
+    if needs_background(viewer=_user(request), period=period):
+        return _prepared(report_run_request(actor=_user(request), kind="funder", period=period))
     context["view"] = funder_view_for(viewer=_user(request), period=period)
     context["suppression_note"] = SUPPRESSION_NOTE
     context["query"] = f"start={period.start:%Y-%m-%d}&end={period.end:%Y-%m-%d}"
@@ -88,7 +95,42 @@ def funder_download(request: HttpRequest, period: str, fmt: str) -> HttpResponse
     chosen = parse_funder_period(period, today=timezone.localdate())
     if chosen is None:
         raise ValidationError(FUNDER_PERIOD_MESSAGE, data={"field": "period"})
+    if needs_background(viewer=_user(request), period=chosen):
+        return _prepared(report_run_request(actor=_user(request), kind="funder", period=chosen))
     export = funder_report_export(actor=_user(request), period=chosen, fmt=fmt)
     response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+def _prepared(run: ReportRun) -> HttpResponse:
+    return HttpResponseRedirect(reverse("reports:prepared", args=[run.pk]))
+
+
+@member(Role.COORDINATOR)
+@require_GET
+def prepared(request: HttpRequest, run_id: int) -> HttpResponse:
+    """A report prepared in the background: its progress, then the report (its asker only)."""
+    run = run_for(viewer=_user(request), run_id=run_id)
+    context = {
+        "run": run,
+        "period": Period(run.period_start, run.period_end),
+        "finished": run.status in ReportRun.FINISHED,
+        # Rendered by our own templates (autoescaped) in the worker: no value a person typed.
+        "report_html": mark_safe(run.html),  # noqa: S308
+        "suppression_note": SUPPRESSION_NOTE,
+        "zone_name": timezone.get_current_timezone_name(),
+    }
+    return render(request, "reports/prepared.html", context)
+
+
+@member(Role.COORDINATOR, recent_auth=True)
+@require_GET
+def prepared_csv(request: HttpRequest, run_id: int) -> HttpResponse:
+    """A prepared funder report's CSV (re-authenticated and audited as any download)."""
+    run = run_for(viewer=_user(request), run_id=run_id)
+    content = prepared_csv_export(actor=_user(request), run=run)
+    period = Period(run.period_start, run.period_end)
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="funder-report-{period.slug}.csv"'
     return response

@@ -184,6 +184,8 @@ ACCORD_INPUT_MAX_DEPTH = int(os.environ.get("ACCORD_INPUT_MAX_DEPTH", "64"))
 ACCORD_PROTOCOL_MAX_BYTES = int(os.environ.get("ACCORD_PROTOCOL_MAX_BYTES", str(4 * 1024 * 1024)))
 ACCORD_HSDS_MAX_BYTES = 20 * 1024 * 1024
 ACCORD_HSDS_BACKGROUND_ABOVE_BYTES = 512 * 1024
+# Reports (issue 15): a period with more cases opened than this is counted by the worker.
+ACCORD_REPORT_BACKGROUND_CASES = int(os.environ.get("ACCORD_REPORT_BACKGROUND_CASES", "50000"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

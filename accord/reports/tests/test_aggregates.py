@@ -102,29 +102,30 @@ def test_immigration_relief_is_counted_only_for_an_authorized_coordinator(datase
     assert cells(report, "immigration") == {("Continued Presence requests", "Requests"): 1}
 
 
-def test_the_rows_carry_no_names_titles_or_free_text(dataset, people) -> None:
-    """What the door hands over for counting holds codes, a date and numbers only."""
-    from accord.sharing.door import case_aggregate_rows
+def test_the_counts_carry_no_names_titles_or_free_text(dataset, people) -> None:
+    """What the door hands over for counting holds codes and numbers only; a funder period's
+    counts come month by month."""
+    from accord.sharing.door import case_aggregate_counts
 
-    rows = case_aggregate_rows(
-        viewer=people["coordinator"], period_start=Q1.start, period_end=Q1.end
+    counts = case_aggregate_counts(
+        viewer=people["coordinator"], period_start=Q1.start, period_end=Q1.end, by_month=True
     )
-    text = repr(rows)
+    text = repr(counts)
     for canary in ("HYPERLINK", "Nail salon", "Canary", "canary", "V-1", "TT-2025", "Tigrinya"):
         assert canary not in text
-    assert {row.opened_on for row in rows} == {
-        date(2025, 2, 3),
-        date(2025, 2, 10),
-        date(2025, 3, 1),
-    }
+    assert [(p.start, p.end, p.case_count) for p in counts.parts] == [
+        (date(2025, 1, 1), date(2025, 1, 31), 0),
+        (date(2025, 2, 1), date(2025, 2, 28), 2),
+        (date(2025, 3, 1), date(2025, 3, 31), 1),
+    ]
 
 
 def test_the_read_is_audited_once_with_field_names_only(dataset, people) -> None:
     from accord.audit.models import AuditEvent
-    from accord.sharing.door import case_aggregate_rows
+    from accord.sharing.door import case_aggregate_counts
 
     before = AuditEvent.objects.count()
-    case_aggregate_rows(viewer=people["coordinator"], period_start=Q1.start, period_end=Q1.end)
+    case_aggregate_counts(viewer=people["coordinator"], period_start=Q1.start, period_end=Q1.end)
     events = list(AuditEvent.objects.order_by("seq")[before:])
     assert [(e.event, e.purpose) for e in events] == [("record_read", "aggregate report")]
     assert "potentialvictim.age" in events[0].fields
@@ -132,13 +133,13 @@ def test_the_read_is_audited_once_with_field_names_only(dataset, people) -> None
     assert events[0].detail["immigration_counted"] is False
 
 
-def test_only_coordinators_read_aggregate_rows(dataset, people) -> None:
+def test_only_coordinators_read_aggregate_counts(dataset, people) -> None:
     from accord.errors import PermissionDenied
-    from accord.sharing.door import case_aggregate_rows
+    from accord.sharing.door import case_aggregate_counts
 
     for key in ("hsi", "harbor", "da", "interp"):
         with pytest.raises(PermissionDenied):
-            case_aggregate_rows(viewer=people[key], period_start=Q1.start, period_end=Q1.end)
+            case_aggregate_counts(viewer=people[key], period_start=Q1.start, period_end=Q1.end)
 
 
 def test_disagreements_and_training_are_counted(dataset, people) -> None:

@@ -362,3 +362,30 @@ def test_the_funder_selector_refuses_other_periods_whoever_calls_it(people) -> N
         assert refused.value.data == {"field": "period"}
     june = Period(date(2025, 6, 1), date(2025, 6, 30))
     assert funder_view_for(viewer=people["coordinator"], period=june).suppressed
+
+
+def test_a_chart_is_an_svg_of_one_bar_per_row_scaled_to_the_largest() -> None:
+    """The bars are drawn to scale, each labelled with its row and its count, labels escaped."""
+    import base64
+
+    from defusedxml import ElementTree
+
+    from accord.reports.charts import BAR_SPACE, bar_chart
+    from accord.reports.suppression import CountTable
+
+    table = CountTable(
+        key="t",
+        title="Tasks",
+        row_labels=("Done <on time>", "Late", "None"),
+        column_labels=("Tasks",),
+        cells=((10,), (5,), (0,)),
+    )
+    chart = bar_chart(table)
+    svg = base64.b64decode(chart.data_uri.removeprefix("data:image/svg+xml;base64,"))
+    root = ElementTree.fromstring(svg)  # well-formed: the label's < and > are escaped
+    namespace = "{http://www.w3.org/2000/svg}"
+    widths = [int(rect.get("width", "")) for rect in root.iter(f"{namespace}rect")]
+    assert widths == [BAR_SPACE, BAR_SPACE // 2, 0]
+    texts = [text.text for text in root.iter(f"{namespace}text")]
+    assert texts == ["Done <on time>", "10", "Late", "5", "None", "0"]
+    assert chart.alt == "Tasks: Done <on time> 10; Late 5; None 0"
