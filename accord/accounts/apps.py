@@ -13,3 +13,10 @@ class AccountsConfig(AppConfig):
 
         register(NavItem("Users", "accounts:user_list", roles=frozenset({Role.COORDINATOR})))
         register(NavItem("Your sessions", "accounts:sessions"))
+        register(
+            NavItem(
+                "Task force settings",
+                "accounts:task_force_settings",
+                roles=frozenset({Role.COORDINATOR}),
+            )
+        )

@@ -55,6 +55,7 @@ from .forms import (
     PasswordResetRequestForm,
     ReauthenticateForm,
     RolesForm,
+    TimeZoneForm,
     UserCreateForm,
     UserSearchForm,
     roles_initial,
@@ -605,3 +606,23 @@ def user_second_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse
     services.user_second_factor_reset(actor=actor, user=subject)
     messages.success(request, f"The second factor of {subject} was reset.")
     return redirect("accounts:user_detail", user_id=subject.pk)
+
+
+@member(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def task_force_settings(request: HttpRequest) -> HttpResponse:
+    """The task force's settings a coordinator changes: its time zone."""
+    actor: User = request.user  # type: ignore[assignment]
+    task_force = actor.agency.task_force  # type: ignore[union-attr]  # member() requires one
+    form = TimeZoneForm(request.POST or None, initial={"time_zone": task_force.time_zone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.task_force_time_zone_set(actor=actor, time_zone=form.cleaned_data["time_zone"])
+        except AccordValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, "The time zone was saved: times now show in it.")
+            return redirect("accounts:task_force_settings")
+    return render(
+        request, "accounts/task_force_settings.html", {"form": form, "task_force": task_force}
+    )

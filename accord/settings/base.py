@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accord.accounts.zones.TaskForceTimeZoneMiddleware",
     "accord.accounts.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -78,6 +79,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "accord.web.context_processors.navigation",
                 "accord.web.context_processors.inbox",
+                "accord.web.context_processors.time_zone",
             ],
             # {{ code|label }}, |reason, |reasons, |event: codes shown as words everywhere
             "builtins": ["accord.web.templatetags.words"],

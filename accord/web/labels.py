@@ -100,6 +100,7 @@ EVENTS: Mapping[str, str] = {
     "role_revoked": "Role taken away",
     "agency_changed": "Agency changed",
     "committee_changed": "Committee changed",
+    "task_force_time_zone_changed": "Task force time zone changed",
     "record_created": "Record created",
     "record_updated": "Record changed",
     "record_deleted": "Record deleted",

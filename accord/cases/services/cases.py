@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Agency, Role, User
+from accord.accounts.zones import local_time, zone_of
 from accord.audit.events import AuditEventType
 from accord.core.errors import FactError
 from accord.core.evaluate import json_value, validate_facts
@@ -427,7 +428,7 @@ def _notify_task_owners(*, case: Case, tasks: Sequence[Task], now: datetime) -> 
             accesses=accesses,
             compose=lambda title, task=task: (
                 f"New task on case {case.number}",
-                f"Case {case.number}: {title}. Due {task.due_at:%Y-%m-%d %H:%M} UTC.",
+                f"Case {case.number}: {title}. Due {local_time(task.due_at, zone_of(case.task_force))}.",
             ),
         )
         items += [task] * (len(notices) - before)

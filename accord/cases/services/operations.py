@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Committee, Role, User
+from accord.accounts.zones import local_time, zone_of
 from accord.audit.events import AuditEventType
 from accord.core.model import FieldClass
 from accord.errors import NotFound, PermissionDenied, ValidationError
@@ -151,8 +152,10 @@ def _operation_for(actor: User, operation_id: int) -> Operation:
 
 def minimal_facts_text(operation: Operation) -> str:
     """Exactly the minimal facts the protocol lets out beforehand: never location or targets."""
+    zone = zone_of(operation.case.task_force)
     return (
-        f"Time window: {operation.window_start:%Y-%m-%d %H:%M} to {operation.window_end:%Y-%m-%d %H:%M} UTC\n"
+        f"Time window: {local_time(operation.window_start, zone)} to "
+        f"{local_time(operation.window_end, zone)}\n"
         f"Estimated number of potential victims: {operation.estimated_victims}\n"
         f"Genders: {operation.genders or 'not known'}\n"
         f"Languages: {operation.languages or 'not known'}\n"
