@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from accord.core.model import UNKNOWN, FactorKind, Protocol
+from accord.web.pickers import date_field, datetime_field, future_error
 
 from .models import (
     CaseStage,
@@ -237,10 +238,28 @@ class SensitiveForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class OperationForm(forms.Form):
+class OperationWindowMixin:
+    """The operation's time window, picked in the task force's zone: it ends after it starts
+    and, when it is set or moved, it does not start in the past."""
+
+    add_error: Any
+    changed_data: list[str]
+
+    def window_errors(self, cleaned: dict[str, Any], *, moved_only: bool) -> None:
+        start, end = cleaned.get("window_start"), cleaned.get("window_end")
+        if start and end and end <= start:
+            self.add_error("window_end", "The window must end after it starts.")
+        if moved_only and "window_start" not in self.changed_data:
+            return
+        error = future_error(start, what="An operation")
+        if error:
+            self.add_error("window_start", error)
+
+
+class OperationForm(OperationWindowMixin, forms.Form):
     name = forms.CharField(max_length=200)
-    window_start = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
-    window_end = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
+    window_start = datetime_field(label="Window starts")
+    window_end = datetime_field(label="Window ends")
     estimated_victims = forms.IntegerField(min_value=0)
     genders = forms.CharField(required=False, help_text="Comma-separated")
     languages = forms.CharField(required=False, help_text="Comma-separated")
@@ -248,6 +267,11 @@ class OperationForm(forms.Form):
     location = forms.CharField(required=False, label="Location (law enforcement only)")
     targets = forms.CharField(required=False, label="Targets (law enforcement only)")
     staff_safety_notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self.window_errors(cleaned, moved_only=False)
+        return cleaned
 
 
 class ExceptionForm(forms.Form):
@@ -280,7 +304,17 @@ class PlacementForm(forms.Form):
 class InterpreterForm(forms.Form):
     proceeding = forms.ChoiceField(choices=Proceeding.choices)
     language = forms.CharField(max_length=60)
-    scheduled_for = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
+    scheduled_for = datetime_field(label="When")
+
+    def clean(self) -> dict[str, Any]:
+        from .services.interpreters import appointment_words
+
+        cleaned = super().clean() or {}
+        what = appointment_words(cleaned.get("proceeding") or "")
+        error = future_error(cleaned.get("scheduled_for"), what=what)
+        if error:
+            self.add_error("scheduled_for", error)
+        return cleaned
 
 
 YES_NO = [("", "Choose"), ("yes", "Yes"), ("no", "No")]
@@ -330,7 +364,7 @@ class ReliefForm(forms.Form):
 
 class ReliefUpdateForm(forms.Form):
     status = forms.ChoiceField(choices=ReliefStatus.choices)
-    expires_on = forms.DateField(required=False)
+    expires_on = date_field(label="Expires on", required=False)
 
 
 class ChargingForm(forms.Form):
@@ -413,9 +447,9 @@ class StageForm(VersionedForm):
     )
 
 
-class OperationPlanForm(VersionedForm):
-    window_start = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
-    window_end = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
+class OperationPlanForm(OperationWindowMixin, VersionedForm):
+    window_start = datetime_field(label="Window starts")
+    window_end = datetime_field(label="Window ends")
     estimated_victims = forms.IntegerField(min_value=0, label="Estimated number of victims")
     genders = forms.CharField(max_length=100, required=False, help_text="Comma-separated")
     languages = forms.CharField(max_length=200, required=False, help_text="Comma-separated")
@@ -425,9 +459,7 @@ class OperationPlanForm(VersionedForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        start, end = cleaned.get("window_start"), cleaned.get("window_end")
-        if start and end and end <= start:
-            self.add_error("window_end", "The window must end after it starts.")
+        self.window_errors(cleaned, moved_only=True)
         return cleaned
 
 

@@ -13,6 +13,7 @@ from accord.accounts.zones import local_time, zone_of
 from accord.audit.events import AuditEventType
 from accord.core.model import FieldClass
 from accord.errors import NotFound, PermissionDenied, ValidationError
+from accord.schedule import refuse_past
 
 from ..models import Case, Operation, OperationStatus, Task, TaskStatus
 from ..notifications import notify
@@ -61,6 +62,7 @@ def operation_plan(
     )
     if window_end <= window_start:
         raise ValidationError("The window must end after it starts.", data={"field": "window_end"})
+    refuse_past(window_start, now=now, field="window_start", what="An operation")
     if estimated_victims < 0:
         raise ValidationError(
             "The estimated number of victims cannot be negative.",
@@ -445,6 +447,8 @@ def operation_update(
             raise ValidationError(
                 "The window must end after it starts.", data={"field": "window_end"}
             )
+        if start != operation.window_start:  # moving the window: not into the past
+            refuse_past(start, now=now, field="window_start", what="An operation")
         changed = [name for name, value in clean.items() if getattr(operation, name) != value]
         if not changed:
             return operation
