@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 
 from accord.accounts.models import Role
+from accord.accounts.zones import zone_of
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.core.model import FieldClass
@@ -87,7 +88,7 @@ def case_aggregate_rows(
     now = now or timezone.now()
     policy_viewer = viewers.viewer_for(viewer)
     immigration = bool(policy_viewer and policy_viewer.immigration_authorized)
-    zone = timezone.get_current_timezone()
+    zone = zone_of(viewer.agency.task_force if viewer.agency else None)
     start = datetime.combine(period_start, datetime.min.time(), tzinfo=zone)
     end = datetime.combine(period_end + timedelta(days=1), datetime.min.time(), tzinfo=zone)
     cases = list(
