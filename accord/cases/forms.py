@@ -200,13 +200,39 @@ class FactsForm(forms.Form):
         self.fields.update(factor_fields(protocol, initial=facts, case_facts_only=case_facts_only))
 
 
+class AgencyServiceSelect(forms.Select):
+    """A service ``<select>`` whose options name their agency (``data-agency``), so the page's
+    script keeps the choice to the agency chosen; without the script the service still
+    refuses a service of another agency, on the field."""
+
+    agency_of: dict[str, str]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agency_of = {}
+        self.attrs["data-agency-field"] = "to_agency"
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        agency = self.agency_of.get(str(value))
+        if agency:
+            option["attrs"]["data-agency"] = agency
+        return option
+
+
 class ReferralForm(forms.Form):
+    """The view fills the choices (services by name, grouped by organization) and pre-selects
+    the provider and service the response plan answers for the victim."""
+
     victim = forms.TypedChoiceField(coerce=int, label="Potential victim")
-    to_agency = forms.ChoiceField(label="Refer to")
+    to_agency = forms.ChoiceField(
+        label="Refer to", help_text="Pre-selected: the response plan's provider for this person."
+    )
     to_service = forms.ChoiceField(
         required=False,
         label="Service (optional)",
-        help_text="One of the chosen agency's services in the directory.",
+        help_text="One of the chosen agency's services in the directory, listed under it.",
+        widget=AgencyServiceSelect,
     )
     message = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
