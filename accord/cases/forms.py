@@ -10,6 +10,7 @@ from accord.core.model import UNKNOWN, FactorKind, Protocol
 from accord.web.pickers import date_field, datetime_field, future_error
 
 from .models import (
+    PLACE_FACTOR,
     CaseStage,
     ChargeCategory,
     ChargingDecision,
@@ -165,10 +166,13 @@ VictimIntakeFormSet = forms.formset_factory(VictimIntakeForm, extra=0, max_num=5
 
 
 class IntakeForm(forms.Form):
+    """The incident and the case's facts. The place is asked once: as the protocol's place
+    factor when it has one (its answer drives the plan), else as free text."""
+
     intake_token = forms.CharField(widget=forms.HiddenInput)
     title = forms.CharField(max_length=200)
     incident_kind = forms.ChoiceField(choices=IncidentKind.choices, label="What happened")
-    jurisdiction = forms.CharField(max_length=60, required=False)
+    jurisdiction = forms.CharField(max_length=60, required=False, label="Where it took place")
     incident_summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
@@ -182,6 +186,17 @@ class IntakeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.protocol = protocol
         self.fields.update(factor_fields(protocol, case_facts_only=True))
+        if self.place_name != "jurisdiction":
+            del self.fields["jurisdiction"]
+
+    @property
+    def place_name(self) -> str:
+        """The one field that asks where: the place factor's, else the free-text one."""
+        return f"fact_{PLACE_FACTOR}" if f"fact_{PLACE_FACTOR}" in self.fields else "jurisdiction"
+
+    def fact_names(self) -> list[str]:
+        """The fact fields asked under "Facts about the case" (the place is asked above)."""
+        return [n for n in self.fields if n.startswith("fact_") and n != self.place_name]
 
 
 class FactsForm(forms.Form):

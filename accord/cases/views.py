@@ -84,11 +84,16 @@ def case_open(request: HttpRequest) -> HttpResponse:
         victims = forms.VictimIntakeFormSet(
             prefix="victims", initial=[{}], form_kwargs={"protocol": protocol}
         )
-    fact_fields = [form[name] for name in form.fields if name.startswith("fact_")]
     return render(
         request,
         "cases/open.html",
-        {"form": form, "fact_fields": fact_fields, "version": version, "victims": victims},
+        {
+            "form": form,
+            "place_field": form[form.place_name],
+            "fact_fields": [form[name] for name in form.fact_names()],
+            "version": version,
+            "victims": victims,
+        },
     )
 
 
@@ -113,7 +118,7 @@ def _intake(request: HttpRequest, form: Any, victims: Any, protocol: Any) -> Any
             intake_token=data["intake_token"],
             victims=[_victim_input(f.cleaned_data) for f in people],
             suspects=suspects,
-            jurisdiction=data["jurisdiction"],
+            jurisdiction=data.get("jurisdiction", ""),
             incident_summary=data["incident_summary"],
         )
     except (ValidationError, ConflictError) as error:

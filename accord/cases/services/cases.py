@@ -22,6 +22,7 @@ from accord.protocols.selectors import protocol_in_force
 
 from ..evaluation import case_evaluation
 from ..models import (
+    PLACE_FACTOR,
     Case,
     CaseStage,
     IncidentKind,
@@ -90,6 +91,16 @@ def _case_prefix(task_force_slug: str) -> str:
     return "".join(p[0] for p in parts).upper()[:4] or "C"
 
 
+def _place_words(protocol: Any, facts: Mapping[str, Any]) -> str:
+    """Where the crime took place, as the protocol's place factor says it (intake asks the
+    place once, as that fact); "" when the protocol has no such factor or it is unknown."""
+    factor = protocol.factors.get(PLACE_FACTOR)
+    value = facts.get(PLACE_FACTOR)
+    if factor is None or value in (None, "", UNKNOWN):
+        return ""
+    return str(value).replace("_", " ").capitalize()[:60]
+
+
 def case_open(
     *,
     actor: User,
@@ -130,6 +141,7 @@ def case_open(
         )
     protocol = version.protocol
     stored_facts = _clean_facts(protocol, facts)
+    jurisdiction = jurisdiction.strip() or _place_words(protocol, stored_facts)
     victims = victims_from_case_facts(protocol, stored_facts, victims)
     victims_check(protocol, victims)
     lead = lead_agency or agency
