@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_texts
+from django.utils.translation import gettext_lazy
 
 from .models import Agency, Role, User
 
@@ -135,11 +136,15 @@ class TimeZoneForm(forms.Form):
     """The task force's zone, chosen by name from every zone the system knows."""
 
     time_zone = forms.ChoiceField(
-        label="Time zone",
-        help_text="Every time in Accord is shown in this zone, and dates people type are read in it.",
+        label=gettext_lazy("Time zone"),
+        help_text=gettext_lazy(
+            "Every time in Accord is shown in this zone, and dates people type are read in it."
+        ),
         error_messages={
-            "required": "Choose the time zone your task force works in.",
-            "invalid_choice": "Time zone: %(value)s is not a time zone name; choose one from the list.",
+            "required": gettext_lazy("Choose the time zone your task force works in."),
+            "invalid_choice": gettext_lazy(
+                "Time zone: %(value)s is not a time zone name; choose one from the list."
+            ),
         },
     )
 

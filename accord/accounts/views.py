@@ -26,6 +26,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -621,7 +622,7 @@ def task_force_settings(request: HttpRequest) -> HttpResponse:
         except AccordValidationError as error:
             _add_service_error(form, error)
         else:
-            messages.success(request, "The time zone was saved: times now show in it.")
+            messages.success(request, gettext("The time zone was saved: times now show in it."))
             return redirect("accounts:task_force_settings")
     return render(
         request, "accounts/task_force_settings.html", {"form": form, "task_force": task_force}

@@ -10,13 +10,19 @@ native picker and nobody types ``YYYY-MM-DD HH:MM`` in UTC.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 
 from accord.accounts.zones import local_time
 from accord.schedule import in_past_message
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
+else:
+    _StrOrPromise = str
 
 __all__ = ["DatePicker", "DateTimePicker", "date_field", "datetime_field", "future_error"]
 
@@ -39,7 +45,7 @@ class DateTimePicker(forms.DateTimeInput):
 
 
 def datetime_field(
-    *, label: str, required: bool = True, help_text: str = ""
+    *, label: _StrOrPromise, required: bool = True, help_text: str = ""
 ) -> forms.DateTimeField:
     """A date and time, picked in the task force's zone."""
     return forms.DateTimeField(
@@ -48,18 +54,20 @@ def datetime_field(
         help_text=help_text,
         widget=DateTimePicker(),
         input_formats=DATETIME_INPUTS,
-        error_messages={"invalid": f"{label}: choose a date and a time."},
+        error_messages={"invalid": format_lazy("{}: choose a date and a time.", label)},
     )
 
 
-def date_field(*, label: str, required: bool = True, help_text: str = "") -> forms.DateField:
+def date_field(
+    *, label: _StrOrPromise, required: bool = True, help_text: str = ""
+) -> forms.DateField:
     """A day, picked in the browser's calendar."""
     return forms.DateField(
         label=label,
         required=required,
         help_text=help_text,
         widget=DatePicker(),
-        error_messages={"invalid": f"{label}: choose a date."},
+        error_messages={"invalid": format_lazy("{}: choose a date.", label)},
     )
 
 
