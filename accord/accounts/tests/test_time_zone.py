@@ -147,3 +147,12 @@ def test_local_time_is_the_same_instant(moment: datetime, name: str) -> None:
         # a wall time inside a daylight-saving fold is ambiguous; the second reading matches
         back.replace(fold=1) == moment.replace(second=0, microsecond=0)
     )
+
+
+def test_the_demo_county_works_in_central_time() -> None:
+    from accord.demo import TASK_FORCE_SLUG, load_demo
+
+    load_demo()
+    assert TaskForce.objects.get(slug=TASK_FORCE_SLUG).time_zone == "America/Chicago"
+    # a task force created without a zone gets the deployment's
+    assert TaskForce.objects.exclude(slug=TASK_FORCE_SLUG).get().time_zone == "UTC"
