@@ -34,6 +34,7 @@ class AuditEventType(enum.StrEnum):
     ROLE_REVOKED = "role_revoked"
     AGENCY_CHANGED = "agency_changed"
     COMMITTEE_CHANGED = "committee_changed"
+    TASK_FORCE_TIME_ZONE_CHANGED = "task_force_time_zone_changed"
     # Generic record changes (apps pass object type and id)
     RECORD_CREATED = "record_created"
     RECORD_UPDATED = "record_updated"

@@ -17,6 +17,10 @@ from accord.core.model import FieldClass
 
 from .fields import ProtectedJSONField, ProtectedTextField
 
+#: The protocol factor that says where the crime took place: when the protocol has it, intake
+#: asks the place once, as that fact, and the case's ``jurisdiction`` is written from it.
+PLACE_FACTOR = "jurisdiction"
+
 FIELD_CLASS_CHOICES = [(c.value, c.value) for c in FieldClass]
 
 

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accord.accounts.zones.TaskForceTimeZoneMiddleware",
     "accord.accounts.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "accord.web.context_processors.navigation",
                 "accord.web.context_processors.inbox",
+                "accord.web.context_processors.time_zone",
             ],
             # {{ code|label }}, |reason, |reasons, |event: codes shown as words everywhere
             "builtins": ["accord.web.templatetags.words"],

@@ -176,6 +176,7 @@ EVENTS: Mapping[str, StrPromise] = {
     "audit_checkpoint_written": _("Audit checkpoint written"),
     "keys_rotated": _("Encryption keys rotated"),
     "consent_text_added": _("Release wording added"),
+    "task_force_time_zone_changed": _("Task force time zone changed"),
     "periodic_job_failed": _("Background duty failed"),
     "email_given_up": _("E-mail given up after repeated failures"),
     "email_test_sent": _("Test e-mail sent"),

@@ -14,9 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
@@ -55,11 +53,9 @@ CASE_POLICY_ROLES: frozenset[str] = policy.CASE_ROLES
 
 def local_zone(task_force: Any) -> tzinfo:
     """The task force's time zone (its own setting where it has one, else the deployment's)."""
-    name = getattr(task_force, "time_zone", "") or settings.TIME_ZONE
-    try:
-        return ZoneInfo(str(name))
-    except (KeyError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
+    from accord.accounts.zones import zone_of
+
+    return zone_of(task_force)
 
 
 def age_words(delta: timedelta) -> str:
