@@ -186,7 +186,7 @@ def build(cases: int, work: Path) -> None:
     unanswered = [{"decision": "bench", "question": "(bench)", "answered": False, "rows": []}]
     ResponsePlan.objects.annotate(every_50th=Mod("case_id", 50)).filter(
         case_id__in=case_ids, every_50th=0
-    ).update(answers=unanswered)
+    ).update(answers=unanswered, unanswered=1)
     Task.objects.filter(case_id__in=case_ids, status="open").update(
         due_at=timezone.now() - timedelta(days=2)
     )

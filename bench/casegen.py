@@ -124,6 +124,7 @@ def generate_cases(*, task_force, count: int, batch: int = 5000, seed: int = 7) 
                         protocol_version=version,
                         facts=c.facts,
                         answers=answers,
+                        unanswered=ResponsePlan.count_unanswered(answers),
                         generated_at=c.opened_at,
                     )
                     for c in cases
