@@ -239,32 +239,46 @@ def _unanswered_plans(
     (``unanswered`` stored with the plan, found through its partial index), oldest case first,
     each with the viewer's access to its case; only plans whose answers the policy releases to
     the viewer. Reads at most ``DASHBOARD_LIMIT * 4`` plans and keeps ``DASHBOARD_LIMIT``."""
-    cases = CASE_POLICY.queryset(viewer).exclude(stage=m.CaseStage.CLOSED)
     newer = m.ResponsePlan.objects.filter(case_id=OuterRef("case_id"), pk__gt=OuterRef("pk"))
+    open_question = m.ResponsePlan.objects.filter(case_id=OuterRef("pk"), unanswered__gt=0).exclude(
+        Exists(newer)
+    )
+    # walk the open cases oldest first along the (task force, opened) index and stop at the
+    # limit, instead of sorting every plan with a question (in most protocols, most plans);
+    # a chunk at a time, so plans whose answers are withheld do not shorten the list
+    cases = (
+        CASE_POLICY.queryset(viewer)
+        .exclude(stage=m.CaseStage.CLOSED)
+        .filter(Exists(open_question))
+        .order_by("opened_at", "pk")
+        .values_list("pk", flat=True)
+    )
     skipped = [*PLAN_CASE_COLUMNS_SKIPPED, "facts", "changes"]
     if not with_answers:
         skipped.append("answers")
-    plans = list(
-        m.ResponsePlan.objects.filter(unanswered__gt=0, case__in=cases)
-        .exclude(Exists(newer))
-        .select_related("case", "case__protocol_version", "case__lead_agency")
-        .defer(*skipped)
-        .order_by("case__opened_at", "pk")[: DASHBOARD_LIMIT * 4]
-    )
-    if not plans:
-        return []
-    accesses = _accesses(viewer, {p.case_id: p.case for p in plans}, now=now, opened_only=True)
     answers_spec = field_specs()["responseplan"]["answers"]
-    found = []
-    for plan in plans:
-        access = accesses[plan.case_id]
-        if access is None:
-            continue
-        decision = access.decide(record_context_of(access, plan), answers_spec)
-        if not isinstance(decision, policy.Released):
-            continue
-        found.append((plan, access))
-        if len(found) >= DASHBOARD_LIMIT:
+    found: list[tuple[Any, CaseAccess]] = []
+    for start in range(0, DASHBOARD_LIMIT * 4, DASHBOARD_LIMIT):
+        case_ids = list(cases[start : start + DASHBOARD_LIMIT])
+        latest = {
+            plan.case_id: plan
+            for plan in m.ResponsePlan.objects.filter(case_id__in=case_ids, unanswered__gt=0)
+            .exclude(Exists(newer))
+            .select_related("case", "case__protocol_version", "case__lead_agency")
+            .defer(*skipped)
+        }
+        plans = [latest[pk] for pk in case_ids if pk in latest]
+        accesses = _accesses(viewer, {p.case_id: p.case for p in plans}, now=now, opened_only=True)
+        for plan in plans:
+            access = accesses[plan.case_id]
+            if access is None:
+                continue
+            decision = access.decide(record_context_of(access, plan), answers_spec)
+            if isinstance(decision, policy.Released):
+                found.append((plan, access))
+                if len(found) >= DASHBOARD_LIMIT:
+                    return found
+        if len(case_ids) < DASHBOARD_LIMIT:
             break
     return found
 
