@@ -71,6 +71,8 @@ class Case(models.Model):
             models.Index(fields=["task_force", "stage"], name="case_tf_stage"),
             # the case list's default order (newest first), walked without sorting every case
             models.Index(fields=["task_force", "opened_at", "id"], name="case_tf_opened"),
+            # the list sorted by title walks this index too (SQLite otherwise sorts every case)
+            models.Index(fields=["task_force", "title", "id"], name="case_tf_title"),
         ]
 
     def __str__(self) -> str:
