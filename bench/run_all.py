@@ -22,6 +22,7 @@ FULL = [
     ["bench_directory_search.py"],
     ["bench_intake.py"],
     ["bench_sharing.py"],
+    ["bench_pages.py", "--runs", "5"],
 ]
 QUICK = [
     ["bench_core_eval.py", "--quick"],
@@ -30,6 +31,7 @@ QUICK = [
     ["bench_directory_search.py", "--services", "5000", "--repeat", "3"],
     ["bench_intake.py", "--cases", "5000", "--runs", "50"],
     ["bench_sharing.py", "--runs", "10"],
+    ["bench_pages.py", "--cases", "2000", "--runs", "3", "--users", "coordinator,advocate.harbor"],
 ]
 
 
