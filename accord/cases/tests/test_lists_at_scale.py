@@ -149,3 +149,25 @@ def test_the_case_list_walks_an_index_for_its_order(people, sort):
     order = list(query.order_fields)
     plan = _candidates(people["coordinator"], query, timezone.now()).order_by(*order)[:51].explain()
     assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+
+
+def test_the_unanswered_filter_reads_a_fixed_number_of_queries(people):
+    """The case list filtered to open plan questions reads each page's plans in one query (it
+    once read each plan's protocol version: one query per case listed)."""
+    client = sign_in(Client(), people["rpd"])
+
+    def listed() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/cases/", {"unanswered": "on"})
+        assert response.status_code == 200
+        return len(response.context["rows"]), len(queries)
+
+    for i in range(2):
+        _with_open_question(open_case(people["rpd"], title=f"Case {i}"))
+    listed()
+    rows, few = listed()
+    for i in range(4):
+        _with_open_question(open_case(people["rpd"], title=f"More {i}"))
+    more_rows, more = listed()
+    assert (rows, more_rows) == (2, 6)
+    assert more <= few

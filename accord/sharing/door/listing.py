@@ -257,9 +257,12 @@ def _examine(
             tasks[task.case_id].append(task)
     plans: dict[int, Any] = {}
     if query.unanswered:
-        for plan in m.ResponsePlan.objects.filter(case_id__in=ids).order_by(
-            "case_id", "-generated_at", "-pk"
-        ):
+        plan_rows = (
+            m.ResponsePlan.objects.filter(case_id__in=ids)
+            .defer("facts", "changes")
+            .order_by("case_id", "-generated_at", "-pk")
+        )
+        for plan in plan_rows:
             plans.setdefault(plan.case_id, plan)
     cache = DecisionCache(
         viewer=build_policy_viewer(viewer),
@@ -291,7 +294,9 @@ def _examine(
             )
         if keep and query.unanswered:
             plan = plans.get(case.pk)
-            answers = release(access, plan).values.get("answers") if plan else None
+            answers = (
+                release(access, plan, only=("answers",)).values.get("answers") if plan else None
+            )
             keep = any(not answer.get("answered") for answer in answers or ())
         examined.append(
             (CaseWithVictims(case=released, victims=shown_victims), disclosed) if keep else None
