@@ -297,6 +297,7 @@ def _plan_store(
         protocol_version=case.protocol_version,
         facts={k: (UNKNOWN if v is None else json_value(v)) for k, v in facts.items()},
         answers=result.answers,
+        unanswered=ResponsePlan.count_unanswered(result.answers),
         changes=changes,
         previous=previous,
         generated_at=now,
