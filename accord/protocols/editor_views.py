@@ -323,9 +323,9 @@ def guided_decision(request: HttpRequest, number: int, decision_id: str) -> Http
     choices = editor.output_choices(
         protocol, decision, organizations=organizations, services=services_, names=words.names
     )
-    findings = editor.decision_findings(protocol, decision)
     if request.method == "GET":
         rows = editor.rows_from_decision(protocol, decision)
+        findings = editor.decision_findings(protocol, decision)
         return render(
             request,
             "protocols/guided_decision.html",
@@ -334,21 +334,32 @@ def guided_decision(request: HttpRequest, number: int, decision_id: str) -> Http
 
     rows = editor.rows_from_post(request.POST, protocol, decision)
     action = request.POST.get("action", "save")
+    # The stored decision's findings: only needed to answer a gap or to show the page again.
+    findings: Sequence[Finding] = ()
+    if action.startswith("answer"):
+        findings = editor.decision_findings(protocol, decision)
     save = _apply_action(action, rows, protocol, decision, findings)
     hit_key = request.POST.get("hit_policy", "keep")
     policy = _HIT_POLICIES.get(hit_key, decision.hit_policy)
-    shown = decision if policy is decision.hit_policy else _with_policy(decision, policy)
-    context = _table_context(version, shown, rows, choices, findings)
     try:
-        context["lock_version"] = int(request.POST.get("lock_version", ""))
+        lock_version = int(request.POST.get("lock_version", ""))
     except ValueError:
-        context["lock_version"] = version.lock_version
-    status = 200
+        lock_version = version.lock_version
+
+    def page(status: int, **extra: str) -> HttpResponse:
+        shown = decision if policy is decision.hit_policy else _with_policy(decision, policy)
+        stored = findings or editor.decision_findings(protocol, decision)
+        context = _table_context(version, shown, rows, choices, stored)
+        context.update(lock_version=lock_version, **extra)
+        return render(request, "protocols/guided_decision.html", context, status=status)
+
     if not save:
-        context["notice"] = _(
-            "A new rule was added at the end of the table: choose what it answers, then save."
+        return page(
+            200,
+            notice=_(
+                "A new rule was added at the end of the table: choose what it answers, then save."
+            ),
         )
-        return render(request, "protocols/guided_decision.html", context)
     try:
         edited = editor.rows_to_decision(
             protocol, decision, rows, hit_policy=policy, choices=choices
@@ -357,24 +368,19 @@ def guided_decision(request: HttpRequest, number: int, decision_id: str) -> Http
             actor=member_user(request),
             version=version,
             decision=edited,
-            expected_lock_version=context["lock_version"],
+            expected_lock_version=lock_version,
             directory=editor.directory_additions(protocol, edited, choices),
         )
     except editor.EditorError:
-        context["problem"] = _("Nothing was saved: correct the fields marked below.")
-        status = 400
+        return page(400, problem=_("Nothing was saved: correct the fields marked below."))
     except ConflictError as error:
-        context["problem"] = error.message
-        status = 409
+        return page(409, problem=str(error.message))
     except (LoadError, AccordValidationError) as error:
-        context["problem"] = _("Nothing was saved: %(reason)s") % {"reason": str(error)}
-        status = 400
-    else:
-        messages.success(request, _("Saved and checked."))
-        return HttpResponseRedirect(
-            reverse("protocols:guided_decision", args=[version.number, decision.id])
-        )
-    return render(request, "protocols/guided_decision.html", context, status=status)
+        return page(400, problem=_("Nothing was saved: %(reason)s") % {"reason": str(error)})
+    messages.success(request, _("Saved and checked."))
+    return HttpResponseRedirect(
+        reverse("protocols:guided_decision", args=[version.number, decision.id])
+    )
 
 
 def _with_policy(decision: Decision, policy: HitPolicy) -> Decision:
