@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings.test")
 
 RULES = 200
-ROUNDS = 40
+ROUNDS = 4 if "--profile" in sys.argv else 40
 
 
 def _bands(count: int, low: int = 0, high: int = 120) -> list[tuple[int, int]]:
@@ -156,6 +156,17 @@ def run() -> None:
             f"{label:40} p50 {statistics.median(ordered) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms"
         )
         return None
+
+    if "--profile" in sys.argv:  # where one more round trip spends its time
+        import cProfile
+        import pstats
+
+        version = ProtocolVersion.objects.get(pk=version.pk)
+        rows = editor.rows_from_decision(version.protocol, version.protocol.decisions["placement"])
+        data = _form(version, rows)
+        profile = cProfile.Profile()
+        profile.runcall(lambda: (client.post(url, data), client.get(url)))
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
 
     print(f"guided editor round trip, {RULES}-rule decision, {ROUNDS} changes")
     for label, samples in parts.items():

@@ -23,6 +23,7 @@ FULL = [
     ["bench_intake.py"],
     ["bench_sharing.py"],
     ["bench_concurrent_intake.py", "--baseline"],
+    ["bench_editor.py"],
 ]
 QUICK = [
     ["bench_core_eval.py", "--quick"],

@@ -325,12 +325,10 @@ def guided_decision(request: HttpRequest, number: int, decision_id: str) -> Http
     )
     if request.method == "GET":
         rows = editor.rows_from_decision(protocol, decision)
-        findings = editor.decision_findings(protocol, decision)
-        return render(
-            request,
-            "protocols/guided_decision.html",
-            _table_context(version, decision, rows, choices, findings),
+        context = _table_context(
+            version, decision, rows, choices, editor.decision_findings(protocol, decision)
         )
+        return render(request, "protocols/guided_decision.html", context)
 
     rows = editor.rows_from_post(request.POST, protocol, decision)
     action = request.POST.get("action", "save")

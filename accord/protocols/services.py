@@ -32,6 +32,7 @@ from .models import (
     ProtocolVersion,
     SignOff,
     SignOffDecision,
+    remember_loaded,
 )
 from .selectors import protocol_in_force, version_report
 
@@ -231,7 +232,7 @@ def _draft_text_save(
     """The one write path of a draft's text (YAML editor, guided editor, DMN import)."""
     _require_coordinator(actor, version.task_force_id)
     _require_status(version, ProtocolStatus.DRAFT, doing="edited")
-    load_checked(yaml_text)
+    loaded = load_checked(yaml_text, filename=version.filename)
     new_title = (title or version.title)[:200]
     with transaction.atomic():
         changed = ProtocolVersion.objects.filter(
@@ -249,6 +250,7 @@ def _draft_text_save(
                 data={"field": "lock_version"},
             )
         version.refresh_from_db()
+        remember_loaded(version.text_digest, version.filename, loaded)
         # Accepted-risk notes belong to findings of the old text; those that still
         # match a finding keep applying (keys are content-based).
         _audit(
