@@ -232,3 +232,25 @@ def test_any_valid_cell_reads_back_from_the_yaml_as_the_same_condition(bounds, g
     assert reread.decisions["placement"] == edited
     condition = reread.decisions["placement"].rules[0].condition("victim_gender")
     assert condition.is_any == (len(genders) in (0, 3))
+
+
+def test_the_page_after_a_save_does_not_load_the_text_again(coordinator, task_force, monkeypatch):
+    """The service hands the protocol it loaded to the version cache (a 200-rule protocol
+    takes most of a second to load); what the cache gives back is that very text's model."""
+    from accord.protocols import models
+
+    version = services.protocol_version_create(
+        actor=coordinator, task_force=task_force, yaml_text=EXAMPLE.read_text(encoding="utf-8")
+    )
+    edited = _edit(version.protocol, "placement", _narrow_p2)
+    services.protocol_decision_update(
+        actor=coordinator, version=version, decision=edited, expected_lock_version=1
+    )
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the saved text was loaded again")
+
+    monkeypatch.setattr(models, "load_protocol", no_load)
+    stored = ProtocolVersion.objects.get(pk=version.pk)
+    assert stored.protocol.decisions["placement"] == edited
+    assert stored.protocol == load_protocol(stored.yaml_text)
