@@ -24,6 +24,7 @@ FULL = [
     ["bench_sharing.py"],
     ["bench_concurrent_intake.py", "--baseline"],
     ["bench_pages.py", "--runs", "5"],
+    ["bench_editor.py"],
 ]
 QUICK = [
     ["bench_core_eval.py", "--quick"],

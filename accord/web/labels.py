@@ -119,6 +119,7 @@ EVENTS: Mapping[str, StrPromise] = {
     "protocol_brought_into_force": _("Protocol brought into force"),
     "protocol_withdrawn": _("Protocol version withdrawn"),
     "protocol_risk_accepted": _("Protocol risk accepted"),
+    "protocol_decision_edited": _("Protocol decision edited in the guided editor"),
     "drill_scenario_changed": _("Drill scenario changed"),
     "sharing_rules_changed": _("Sharing rules changed"),
     "consent_changed": _("Release changed"),
