@@ -69,8 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if group == "protocol" and rest and rest[0] in CORE_PROTOCOL_VERBS:
             from accord.core.cli import main as core_main
+            from accord.core.cli import process_started
 
-            return core_main(rest)
+            return core_main(rest, started=process_started())
         return _django_main(group, rest)
     except AccordError as error:
         print(f"accord: {error.message}", file=sys.stderr)

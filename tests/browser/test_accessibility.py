@@ -324,6 +324,7 @@ def _send_emptied(page, *, label: str, findings: Findings) -> None:  # type: ign
     findings.check(page, f"{label} (sent emptied)")
 
 
+@pytest.mark.timeout(1800)  # every page of seven roles, one demo load
 def test_every_page_each_role_reaches_passes_axe(browser, live_server) -> None:  # type: ignore[no-untyped-def]
     """A screen-reader or keyboard user meets no WCAG 2.1 A/AA barrier axe can detect."""
     demo.load_demo()

@@ -233,6 +233,7 @@ releases = st.none() | st.fixed_dictionaries(
 
 
 @pytest.mark.django_db
+@pytest.mark.timeout(1800)  # 2,000 generated worlds in CI (ACCORD_S9_EXAMPLES)
 def test_hidden_values_are_absent_from_every_channel(world, consent_text, caplog):
     world["consent_text_id"] = consent_text.pk
     caplog.set_level(logging.DEBUG)
