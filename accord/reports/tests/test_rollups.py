@@ -303,3 +303,21 @@ def test_every_service_step_runs_and_its_report_follows(people) -> None:
             _run((name, 2, 0 if name == "facts" else 1), cases, people)
             assert CaseCountChange.objects.exists(), name
             _check(coordinator)
+
+
+def test_the_periodic_job_counts_marked_months_before_anyone_reads(people) -> None:
+    from accord.cases.models import Case
+    from accord.jobs.registry import job_named
+
+    coordinator = people["coordinator"]
+    with timezone.override(ZONE):
+        case = open_case(people["hsi"], title="A", now=_at(40, 12))
+        case_aggregate_counts(
+            viewer=coordinator, period_start=Q1.start, period_end=Q1.end, now=NOW, by_month=True
+        )
+        Case.objects.filter(pk=case.pk).update(stage="closed")
+        summary = job_named("reports.case_counts").run(NOW)
+        assert summary == "1 month of report counts brought up to date"
+        assert not CaseCountChange.objects.exists()
+        row = CaseCountMonth.objects.get(month=date(2025, 2, 1))
+        assert [stage for stage, *_ in row.counts["cases"]] == ["closed"]

@@ -280,3 +280,13 @@ def rebuild(task_force_id: int | None = None) -> int:
         _recount(task_force, date(month.year, month.month, 1))
         counted += 1
     return counted
+
+
+def recount_changed() -> int:
+    """Count again every month a write marked (the periodic job, so reports rarely pay for a
+    recount); returns the number of months counted. Reads do not depend on it."""
+    marked = CaseCountChange.objects.order_by().values_list("task_force_id", "opened_at").distinct()
+    months = sorted({(task_force_id, _month_of(moment)) for task_force_id, moment in marked})
+    for task_force_id, month in months:
+        _recount(task_force_id, month)
+    return len(months)
