@@ -11,6 +11,7 @@ of its cases, and the dashboard and funder report equal the old counting (``refe
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -316,8 +317,11 @@ def test_the_periodic_job_counts_marked_months_before_anyone_reads(people) -> No
             viewer=coordinator, period_start=Q1.start, period_end=Q1.end, now=NOW, by_month=True
         )
         Case.objects.filter(pk=case.pk).update(stage="closed")
+        case.potentialvictims.update(gender="Two-Spirit (typed)")
         summary = job_named("reports.case_counts").run(NOW)
         assert summary == "1 month of report counts brought up to date"
         assert not CaseCountChange.objects.exists()
         row = CaseCountMonth.objects.get(month=date(2025, 2, 1))
         assert [stage for stage, *_ in row.counts["cases"]] == ["closed"]
+        assert [gender for _, gender, _ in row.counts["victims"]] == ["other"]  # no typed text
+        assert "Two-Spirit" not in json.dumps(row.counts)
