@@ -14,3 +14,9 @@ class SharingConfig(AppConfig):
 
         register(NavItem("Releases", "sharing:releases", roles=frozenset({Role.ADVOCATE})))
         register(NavItem("Release wording", "sharing:wording", roles=frozenset({Role.COORDINATOR})))
+
+        from accord.jobs.registry import register as register_job
+
+        from .jobs import JOBS
+
+        register_job(*JOBS)

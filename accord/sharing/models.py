@@ -152,3 +152,42 @@ class Release(models.Model):
             revoked_at=self.revoked_at,
             signers_complete=self.signers_complete,
         )
+
+
+class CaseCountMonth(models.Model):
+    """Roll-up (issue 15): the counts of one task force's cases opened in one local month, kept so
+    a report of years reads one row a month instead of every case. Written only by
+    ``accord.sharing.door.rollups``; read only through the door (``case_aggregate_counts``).
+    ``counts`` holds codes and numbers, never an id, a name or free text. ``zone`` is the time
+    zone the month was cut in; ``as_of`` the highest ``CaseCountChange`` id seen when counted."""
+
+    task_force = models.ForeignKey("accounts.TaskForce", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    zone = models.CharField(max_length=64)
+    counts = models.JSONField()
+    as_of = models.BigIntegerField(default=0)
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task_force", "month"], name="case_count_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"Case counts of {self.month:%B %Y}"
+
+
+class CaseCountChange(models.Model):
+    """A case whose counted values changed since its month was rolled up: written by database
+    triggers (migration ``sharing 0005``) in the same transaction as any write to a case, its
+    potential victims, referrals, tasks or immigration-relief records, whatever code made it;
+    consumed when the month is counted again."""
+
+    task_force_id = models.BigIntegerField()
+    opened_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["task_force_id", "opened_at"], name="case_count_change_tf")]
+
+    def __str__(self) -> str:
+        return "A case whose counts changed"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,8 +28,9 @@ def test_on_a_fresh_install_every_duty_is_listed_as_not_run_yet(member_client):
     assert "As soon as Accord's background worker starts" in page
 
 
-@override_settings(TIME_ZONE="America/Chicago")
-def test_the_last_run_and_next_due_are_shown_in_local_time(member_client):
+def test_the_last_run_and_next_due_are_shown_in_local_time(member_client, task_force):
+    task_force.time_zone = "America/Chicago"
+    task_force.save(update_fields=["time_zone"])
     started = datetime.fromisoformat("2026-12-07T15:00:00+00:00")
     jobs_ensure_rows(names=["tasks.escalate"], now=started)
     JobRun.objects.filter(name="tasks.escalate").update(

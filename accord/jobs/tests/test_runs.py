@@ -59,6 +59,7 @@ def test_every_duty_of_the_issue_is_registered():
         "directory.stale",
         "relief.remind",
         "mail.deliver",
+        "reports.case_counts",
     }
     assert registry.JOBS["tasks.escalate"].every == timedelta(minutes=5)
     assert registry.JOBS["training.expiry"].every == timedelta(days=1)

@@ -98,6 +98,19 @@ cases = st.lists(
 )
 
 
+@pytest.fixture(autouse=True)
+def _task_force_in_chicago(request):
+    """The test task force works in ZONE, as the reference counting assumes (the door reads the
+    task force's own zone, not the request's)."""
+    if "people" not in request.fixturenames:
+        return
+    people = request.getfixturevalue("people")
+    for person in people.values():
+        task_force = person.agency.task_force
+        task_force.time_zone = ZONE.key
+        task_force.save(update_fields=["time_zone"])
+
+
 def _write(cases_drawn, people) -> None:
     from accord.cases import models as m
     from accord.protocols.models import ProtocolVersion

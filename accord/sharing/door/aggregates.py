@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case as SqlCase
@@ -31,9 +31,9 @@ from accord.accounts.models import Role
 from accord.accounts.zones import zone_of
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
-from accord.core.model import FieldClass
 from accord.sharing import viewers
 
+from . import rollups
 from .registry import m
 
 if TYPE_CHECKING:
@@ -174,17 +174,135 @@ def case_aggregate_counts(
     now = now or timezone.now()
     policy_viewer = viewers.viewer_for(viewer)
     immigration = bool(policy_viewer and policy_viewer.immigration_authorized)
-    zone = zone_of(viewer.agency.task_force if viewer.agency else None)
-    parts = _parts(period_start, period_end, by_month)
-    start, end = (
-        _local_midnight(period_start, zone),
-        _local_midnight(period_end + timedelta(days=1), zone),
+    task_force_id = int(viewer.task_force_id)
+    pieces = _parts(period_start, period_end, True)
+    whole = [piece for piece in pieces if _is_whole_month(piece)]
+    counted: dict[tuple[date, date], CaseCounts] = {}
+    minutes: dict[int, int] = {}
+    if whole:
+        rolled, rolled_minutes = _rolled_up(task_force_id, [s for s, _ in whole], now, immigration)
+        counted.update(zip(whole, rolled, strict=True))
+        _add_into(minutes, rolled_minutes)
+    for piece in pieces:
+        if piece not in counted:
+            (live,), live_minutes = _count_live(task_force_id, [piece], now, immigration)
+            counted[piece] = live
+            _add_into(minutes, live_minutes)
+    if by_month:
+        parts: tuple[CaseCounts, ...] = tuple(counted[piece] for piece in pieces)
+    else:
+        parts = (_sum_counts(period_start, period_end, [counted[p] for p in pieces], immigration),)
+    counts = CaseAggregateCounts(
+        parts=parts, minutes_to_accept=minutes, immigration_authorized=immigration
     )
+    _audit_read(viewer, period_start, period_end, counts, immigration)
+    return counts
+
+
+def _is_whole_month(piece: tuple[date, date]) -> bool:
+    start, end = piece
+    return start.day == 1 and end + timedelta(days=1) == rollups.next_month(start)
+
+
+def _add_into(total: dict[Any, int], more: Mapping[Any, int]) -> None:
+    for key, count in more.items():
+        total[key] = total.get(key, 0) + count
+
+
+def _sum_counts(start: date, end: date, parts: list[CaseCounts], immigration: bool) -> CaseCounts:
+    cases: dict[tuple[str, str, str], int] = {}
+    victims: dict[tuple[str, str], int] = {}
+    reliefs: dict[str, int] = {}
+    for part in parts:
+        _add_into(cases, part.cases)
+        _add_into(victims, part.victims)
+        _add_into(reliefs, part.reliefs or {})
+    return CaseCounts(
+        start=start,
+        end=end,
+        cases=cases,
+        victims=victims,
+        cases_with_victims=sum(p.cases_with_victims for p in parts),
+        accepted=sum(p.accepted for p in parts),
+        within_48h=sum(p.within_48h for p in parts),
+        tasks=(
+            sum(p.tasks[0] for p in parts),
+            sum(p.tasks[1] for p in parts),
+            sum(p.tasks[2] for p in parts),
+            sum(p.tasks[3] for p in parts),
+        ),
+        reliefs=reliefs if immigration else None,
+    )
+
+
+def _rolled_up(
+    task_force_id: int, months: list[date], now: datetime, immigration: bool
+) -> tuple[list[CaseCounts], dict[int, int]]:
+    """Whole months from the roll-ups (counted again first where a case changed)."""
+    stored = rollups.fresh_months(task_force_id, months)
+    hidden = rollups.hidden_classes(immigration)
+    today = now.astimezone(UTC).date()
+    due_today = rollups.open_tasks_due_on(task_force_id, months, today, now, hidden)
+    minutes: dict[int, int] = {}
+    result = []
+    for month in months:
+        raw = stored[month]
+        cases: dict[tuple[str, str, str], int] = {}
+        with_victims = accepted = within = 0
+        for stage, kind, kind_of, victim, was_accepted, was_within, count in raw["cases"]:
+            key = (stage, kind, _trafficking_type(kind_of))
+            cases[key] = cases.get(key, 0) + count
+            if victim:
+                with_victims += count
+                accepted += count if was_accepted else 0
+                within += count if was_within else 0
+        victims: dict[tuple[str, str], int] = {}
+        for band, gender, count in raw["victims"]:
+            victim_key = (band, gender_code(gender))
+            victims[victim_key] = victims.get(victim_key, 0) + count
+        tasks = [0, 0, *due_today.get(month, (0, 0))]
+        for visibility, (on_time, late) in raw["tasks_done"].items():
+            if visibility not in hidden:
+                tasks[0] += on_time
+                tasks[1] += late
+        for visibility, days in raw["tasks_open"].items():
+            if visibility in hidden:
+                continue
+            for day, count in days.items():
+                due = date.fromisoformat(day)
+                if due < today:
+                    tasks[2] += count
+                elif due > today:
+                    tasks[3] += count
+        _add_into(minutes, {int(k): v for k, v in raw["minutes"].items()})
+        result.append(
+            CaseCounts(
+                start=month,
+                end=rollups.next_month(month) - timedelta(days=1),
+                cases=cases,
+                victims=victims,
+                cases_with_victims=with_victims,
+                accepted=accepted,
+                within_48h=within,
+                tasks=(tasks[0], tasks[1], tasks[2], tasks[3]),
+                reliefs=dict(raw["reliefs"]) if immigration else None,
+            )
+        )
+    return result, minutes
+
+
+def _count_live(
+    task_force_id: int, parts: list[tuple[date, date]], now: datetime, immigration: bool
+) -> tuple[list[CaseCounts], dict[int, int]]:
+    """The cases opened in ``parts`` (contiguous) counted from the case tables."""
+    zone = rollups._tz(task_force_id)
+    start = _local_midnight(parts[0][0], zone)
+    end = _local_midnight(parts[-1][1] + timedelta(days=1), zone)
     cases = m.Case.objects.filter(
-        task_force_id=viewer.task_force_id, opened_at__gte=start, opened_at__lt=end
+        task_force_id=task_force_id, opened_at__gte=start, opened_at__lt=end
     )
     of_cases: dict[str, object] = {
-        "case__task_force_id": viewer.task_force_id,
+        "case__task_force_id": task_force_id,
         "case__opened_at__gte": start,
         "case__opened_at__lt": end,
     }
@@ -252,9 +370,7 @@ def case_aggregate_counts(
         victim_key = (band, gender_code(gender))
         victims[part][victim_key] = victims[part].get(victim_key, 0) + count
 
-    hidden_classes = {str(FieldClass.NEVER_SHARED)}
-    if not immigration:
-        hidden_classes.add(str(FieldClass.IMMIGRATION_1367))
+    hidden_classes = rollups.hidden_classes(immigration)
     tasks = {i: [0, 0, 0, 0] for i in range(len(parts))}
     for part, state, count in (
         m.Task.objects.filter(**of_cases)
@@ -288,24 +404,29 @@ def case_aggregate_counts(
         ):
             reliefs[part][kind] = reliefs[part].get(kind, 0) + count
 
-    counts = CaseAggregateCounts(
-        parts=tuple(
-            CaseCounts(
-                start=part_start,
-                end=part_end,
-                cases=by_case[i],
-                victims=victims[i],
-                cases_with_victims=referral_counts[i][0],
-                accepted=referral_counts[i][1],
-                within_48h=referral_counts[i][2],
-                tasks=(tasks[i][0], tasks[i][1], tasks[i][2], tasks[i][3]),
-                reliefs=reliefs[i] if immigration else None,
-            )
-            for i, (part_start, part_end) in enumerate(parts)
-        ),
-        minutes_to_accept=minutes,
-        immigration_authorized=immigration,
-    )
+    return [
+        CaseCounts(
+            start=part_start,
+            end=part_end,
+            cases=by_case[i],
+            victims=victims[i],
+            cases_with_victims=referral_counts[i][0],
+            accepted=referral_counts[i][1],
+            within_48h=referral_counts[i][2],
+            tasks=(tasks[i][0], tasks[i][1], tasks[i][2], tasks[i][3]),
+            reliefs=reliefs[i] if immigration else None,
+        )
+        for i, (part_start, part_end) in enumerate(parts)
+    ], minutes
+
+
+def _audit_read(
+    viewer: User,
+    period_start: date,
+    period_end: date,
+    counts: CaseAggregateCounts,
+    immigration: bool,
+) -> None:
     fields = [
         "case.stage",
         "case.incident_kind",
@@ -335,4 +456,3 @@ def case_aggregate_counts(
         },
         task_force_id=viewer.task_force_id,
     )
-    return counts
