@@ -112,12 +112,12 @@ def test_the_coordinators_dashboard_reads_a_fixed_number_of_queries(people):
     few = _dashboard_queries(coordinator)
     counts = door.dashboard_counts(viewer=coordinator)
     assert (counts.unanswered_cases, counts.unanswered_questions) == (2, _open_questions())
-    overdue = sum(n for _, _, n in counts.overdue_by_agency)
+    overdue = sum(n for _, _, n, _ in counts.overdue_by_agency)
     add_cases(4)
     assert _dashboard_queries(coordinator) <= few
     counts = door.dashboard_counts(viewer=coordinator)
     assert (counts.unanswered_cases, counts.unanswered_questions) == (6, _open_questions())
-    assert sum(n for _, _, n in counts.overdue_by_agency) == overdue * 3
+    assert sum(n for _, _, n, _ in counts.overdue_by_agency) == overdue * 3
 
 
 def test_the_unanswered_list_page_reads_a_fixed_number_of_queries(
