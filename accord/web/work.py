@@ -28,7 +28,7 @@ class WorkCount:
     url: str
     note: str = ""
     urgent: bool = False  # shown as needing attention when not zero
-    more: bool = False  # the count stopped at its cap: shown "50+", the list has them all
+    more: bool = False  # the count stopped at its cap: shown "20+", the list has them all
 
 
 @dataclass(frozen=True)

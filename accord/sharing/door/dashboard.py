@@ -59,10 +59,10 @@ __all__ = [
 
 #: How many rows of a kind the dashboard reads at most (the referral inbox).
 DASHBOARD_LIMIT = 500
-#: A dashboard count stops here and says "50+" (the list it links to shows them 50 a page):
+#: A dashboard count stops here and says "20+" (the list it links to shows them 50 a page):
 #: a person acts on the oldest first, and deciding hundreds of rows to print "437" is what
 #: made the dashboard slow. Below the cap a count is exact.
-COUNT_CAP = 50
+COUNT_CAP = 20
 #: Cases a page of the unanswered-questions list shows.
 UNANSWERED_PAGE = 50
 #: What a plan row of the unanswered list reads of its case (as a task board row).
@@ -429,7 +429,7 @@ def _unanswered(answers: Iterable[Any]) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class DashboardCounts:
     """The case work waiting for one viewer; each count has a list that shows exactly it.
-    A count at ``COUNT_CAP`` with more behind it is named in ``capped`` (shown "50+")."""
+    A count at ``COUNT_CAP`` with more behind it is named in ``capped`` (shown "20+")."""
 
     tasks_due_today: int = 0
     tasks_overdue: int = 0
