@@ -171,3 +171,51 @@ def test_the_unanswered_filter_reads_a_fixed_number_of_queries(people):
     more_rows, more = listed()
     assert (rows, more_rows) == (2, 6)
     assert more <= few
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_sorted_by_lead_agency_the_pages_hold_every_case_once_in_order(people, descending):
+    """The list sorted by lead agency walks one agency's cases at a time (SQLite would sort
+    every case of the task force): the pages, two cases each, hold every case the
+    coordinator may open exactly once, in the order of agency name then case, as a plain sort
+    of them all would."""
+    from accord.cases.models import Case
+
+    for person in ("rpd", "hsi", "rpd", "ecso", "hsi"):
+        open_case(people[person])
+    coordinator = people["coordinator"]
+    query = door.CaseQuery(sort="lead", descending=descending)
+    seen: list[int] = []
+    after = None
+    while True:
+        page = door.case_list_page(viewer=coordinator, query=query, after=after, limit=2)
+        seen += [row.case.id for row in page.rows]
+        if page.next_after is None:
+            break
+        after = page.next_after
+    order = ("-" if descending else "") + "lead_agency__name", ("-" if descending else "") + "pk"
+    expected = list(
+        door.CASE_POLICY.queryset(coordinator).order_by(*order).values_list("pk", flat=True)
+    )
+    assert seen == expected
+    assert len({Case.objects.get(pk=pk).lead_agency_id for pk in seen}) >= 3
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan")
+def test_sorted_by_lead_agency_a_page_walks_an_index(people):
+    """The page's reads of cases in list order each walk an index: none sorts every case."""
+    coordinator = people["coordinator"]
+    open_case(people["rpd"])
+    with CaptureQueriesContext(connection) as queries:
+        door.case_list_page(viewer=coordinator, query=door.CaseQuery(sort="lead"))
+    ordered = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "cases_case"') and "ORDER BY" in q["sql"]
+    ]
+    assert ordered
+    with connection.cursor() as cursor:
+        for sql in ordered:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            plan = " ".join(str(row) for row in cursor.fetchall())
+            assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
