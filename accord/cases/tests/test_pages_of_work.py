@@ -192,7 +192,7 @@ def test_the_unanswered_list_comes_a_page_at_a_time(people, monkeypatch):
         pages += 1
         seen += [row.case_id for row in response.context["rows"]]
         url = _next(response)
-    assert sorted(seen) == sorted({c.pk for c in cases} | set(seen))
     assert len(seen) == len(set(seen))
     assert {c.pk for c in cases} <= set(seen)
     assert pages == -(-len(seen) // 2) and pages >= 3
+    assert "First page" in response.content.decode()
