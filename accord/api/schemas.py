@@ -181,6 +181,7 @@ class TaskBoardOut(Schema):
     overdue: list[TaskOut]
     due: list[TaskOut]
     done: list[TaskOut]
+    next_after: str = ""
 
 
 class TaskActIn(Schema):

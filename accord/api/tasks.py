@@ -27,7 +27,12 @@ def _board(board: TaskBoard) -> TaskBoardOut:
             out.append(TaskOut(**data))
         return out
 
-    return TaskBoardOut(overdue=rows(board.overdue), due=rows(board.due), done=rows(board.done))
+    return TaskBoardOut(
+        overdue=rows(board.overdue),
+        due=rows(board.due),
+        done=rows(board.done),
+        next_after=board.next_after,
+    )
 
 
 @router.get(
@@ -36,14 +41,14 @@ def _board(board: TaskBoard) -> TaskBoardOut:
     summary="Your tasks and your agency's open ones for your roles",
 )
 @for_members(*ROLES)
-def tasks_mine(request: HttpRequest) -> TaskBoardOut:
-    return _board(tasks_for_user(viewer=request.user))  # type: ignore[arg-type]
+def tasks_mine(request: HttpRequest, after: str = "") -> TaskBoardOut:
+    return _board(tasks_for_user(viewer=request.user, after=after))  # type: ignore[arg-type]
 
 
 @router.get("/tasks/agency", response=TaskBoardOut, summary="Every task of your agency")
 @for_members(*ROLES)
-def tasks_agency(request: HttpRequest) -> TaskBoardOut:
-    return _board(tasks_for_agency(viewer=request.user))  # type: ignore[arg-type]
+def tasks_agency(request: HttpRequest, after: str = "") -> TaskBoardOut:
+    return _board(tasks_for_agency(viewer=request.user, after=after))  # type: ignore[arg-type]
 
 
 @router.post(

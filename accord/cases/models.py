@@ -301,6 +301,13 @@ class Task(CaseRecord):
         indexes = [
             models.Index(fields=["status", "due_at"], name="task_status_due"),
             models.Index(fields=["owner_agency", "status"], name="task_agency_status"),
+            # the coordinator's count of escalated tasks walks the few escalated ones by due
+            # time (without it, every open task of the task force: 0.4 s at 100,000 cases)
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(escalated_at__isnull=False),
+                name="task_escalated_due",
+            ),
         ]
 
 

@@ -333,8 +333,7 @@ def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpRes
 
 @member(*CASE_ROLES)
 def my_tasks(request: HttpRequest) -> HttpResponse:
-    board = door.tasks_for_user(viewer=request.user)  # type: ignore[arg-type]
-    return _board_page(request, board, "My tasks")
+    return _board_page(request, "mine", None, "My tasks")
 
 
 @member(*CASE_ROLES)
@@ -352,11 +351,9 @@ def agency_tasks(request: HttpRequest) -> HttpResponse:
         )
         if agency_id is not None and agency is None:
             raise NotFound("No such agency.")
-        board = door.tasks_for_task_force(viewer=user, agency_id=agency_id)  # type: ignore[arg-type]
         title = f"Tasks of {agency.name}" if agency else "Open tasks of the task force"
-        return _board_page(request, board, title)
-    board = door.tasks_for_agency(viewer=user)  # type: ignore[arg-type]
-    return _board_page(request, board, f"Tasks of {user.agency.name}")  # type: ignore[union-attr]
+        return _board_page(request, "task force", agency_id, title)
+    return _board_page(request, "agency", None, f"Tasks of {user.agency.name}")  # type: ignore[union-attr]
 
 
 #: The words a filtered board's heading adds, per filter parameter value.
@@ -368,9 +365,12 @@ TASK_FILTER_WORDS = {
 }
 
 
-def _board_page(request: HttpRequest, board: door.TaskBoard, title: str) -> HttpResponse:
-    """A task board, narrowed by the dashboard's filters (``due``, ``assigned=none``,
-    ``escalated=1``) with the same predicate the dashboard counts with."""
+def _board_page(
+    request: HttpRequest, which: str, agency_id: int | None, title: str
+) -> HttpResponse:
+    """A page of a task board (50 open tasks), narrowed by the dashboard's filters (``due``,
+    ``assigned=none``, ``escalated=1``) with the same predicate the dashboard counts with;
+    ``after`` continues after the last task of the previous page."""
     due = request.GET.get("due", "")
     task_filter = door.TaskFilter(
         due=due if due in ("today", "overdue") else "",
@@ -378,7 +378,15 @@ def _board_page(request: HttpRequest, board: door.TaskBoard, title: str) -> Http
         escalated=request.GET.get("escalated") == "1",
     )
     zone = door.local_zone(request.user.agency.task_force)  # type: ignore[union-attr]
-    board = door.filter_tasks(board, task_filter, now=timezone.now(), zone=zone)
+    after = request.GET.get("after", "")
+    board = door.filtered_board(
+        viewer=request.user,  # type: ignore[arg-type]
+        which=which,
+        task_filter=task_filter,
+        zone=zone,
+        after=after,
+        agency_id=agency_id,
+    )
     words = [TASK_FILTER_WORDS[task_filter.due]] if task_filter.due else []
     words += ["not taken by anyone"] if task_filter.unassigned else []
     words += ["escalated"] if task_filter.escalated else []
@@ -390,8 +398,21 @@ def _board_page(request: HttpRequest, board: door.TaskBoard, title: str) -> Http
             "title": title + (f": {', '.join(words)}" if words else ""),
             "filtered": task_filter.active,
             "zone": zone,
+            "first_page": _page_url(request, ""),
+            "next_page": _page_url(request, board.next_after) if board.next_after else "",
+            "later_page": bool(after),
         },
     )
+
+
+def _page_url(request: HttpRequest, after: str) -> str:
+    """This list's address with its filters, at the page starting after ``after``."""
+    query = request.GET.copy()
+    query.pop("after", None)
+    if after:
+        query["after"] = after
+    encoded = query.urlencode()
+    return request.path + (f"?{encoded}" if encoded else "")
 
 
 @member(*CASE_ROLES)
@@ -963,10 +984,17 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
 @member(Role.COORDINATOR)
 def unanswered_questions(request: HttpRequest) -> HttpResponse:
     """Open cases whose plan could not answer a question: someone must decide by hand."""
+    after = request.GET.get("after", "")
+    page = door.unanswered_questions(viewer=request.user, after=after)  # type: ignore[arg-type]
     return render(
         request,
         "cases/unanswered.html",
-        {"rows": door.unanswered_questions(viewer=request.user)},  # type: ignore[arg-type]
+        {
+            "rows": page.rows,
+            "first_page": _page_url(request, ""),
+            "next_page": _page_url(request, page.next_after) if page.next_after else "",
+            "later_page": bool(after),
+        },
     )
 
 

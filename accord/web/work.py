@@ -28,6 +28,7 @@ class WorkCount:
     url: str
     note: str = ""
     urgent: bool = False  # shown as needing attention when not zero
+    more: bool = False  # the count stopped at its cap: shown "20+", the list has them all
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,19 @@ def work_for(*, user: User, now: datetime | None = None) -> list[WorkSection]:
                         counts.tasks_overdue,
                         _url("cases:my_tasks", due="overdue"),
                         urgent=True,
+                        more="tasks_overdue" in counts.capped,
                     ),
                     WorkCount(
-                        "Due today", counts.tasks_due_today, _url("cases:my_tasks", due="today")
+                        "Due today",
+                        counts.tasks_due_today,
+                        _url("cases:my_tasks", due="today"),
+                        more="tasks_due_today" in counts.capped,
                     ),
                     WorkCount(
                         f"Not taken yet at {user.agency.name}",  # type: ignore[union-attr]
                         counts.agency_unassigned,
                         _url("cases:agency_tasks", assigned="none"),
+                        more="agency_unassigned" in counts.capped,
                     ),
                 ),
             )
@@ -140,21 +146,25 @@ def _coordinator_sections(
 
     task_force = user.agency.task_force  # type: ignore[union-attr]
     questions = counts.unanswered_questions
+    cases = counts.unanswered_cases
+    more_questions = "unanswered_questions" in counts.capped
     case_items = [
         WorkCount(
             "Questions the plan could not answer",
             questions,
             _url("cases:unanswered"),
-            note=f"on {counts.unanswered_cases} open case{'s' if counts.unanswered_cases != 1 else ''}"
+            note=f"on {cases}{'+' if more_questions else ''} open case{'s' if cases != 1 else ''}"
             if questions
             else "",
             urgent=True,
+            more=more_questions,
         ),
         WorkCount(
             "Escalated tasks",
             counts.escalated_tasks,
             _url("cases:agency_tasks", agency="all", escalated="1"),
             urgent=True,
+            more="escalated_tasks" in counts.capped,
         ),
     ]
     overdue_items = tuple(
@@ -163,8 +173,9 @@ def _coordinator_sections(
             n,
             _url("cases:agency_tasks", agency=str(agency_id), due="overdue"),
             urgent=True,
+            more=more,
         )
-        for agency_id, name, n in counts.overdue_by_agency
+        for agency_id, name, n, more in counts.overdue_by_agency
     )
     today = timezone.localtime(now, door.local_zone(task_force)).date()
     agencies = [

@@ -28,7 +28,29 @@ def test_my_board_shows_my_agencys_open_tasks_with_versions(people, board_task):
         "overdue": [],
         "due": [],
         "done": [],
+        "next_after": "",
     }
+
+
+def test_a_board_comes_a_page_at_a_time(people, monkeypatch):
+    """50 open tasks a page; ``next_after`` leads to the next, and the pages hold every task
+    once."""
+    from accord.sharing.door import boards
+
+    monkeypatch.setattr(boards, "BOARD_LIMIT", 2)
+    open_case(people["hsi"])
+    open_case(people["hsi"])
+    client = signed_in(people["hsi"])
+    seen, after, pages = [], "", 0
+    while True:
+        board = get(client, f"/tasks/agency?after={after}").json()
+        pages += 1
+        seen += [t["id"] for t in board["overdue"] + board["due"]]
+        after = board["next_after"]
+        if not after:
+            break
+    assert pages >= 2
+    assert len(seen) == len(set(seen)) > 2
 
 
 def test_take_then_complete_with_the_current_version(people, board_task):

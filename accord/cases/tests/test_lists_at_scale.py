@@ -95,9 +95,12 @@ def _dashboard_queries(user) -> int:
     return len(queries)
 
 
-def test_the_coordinators_dashboard_reads_a_fixed_number_of_queries(people):
+def test_the_coordinators_dashboard_reads_a_fixed_number_of_queries(people, monkeypatch):
     """Two cases with open questions and overdue tasks, then six: the coordinator's dashboard
     counts them all and runs the same number of queries (no query per plan, task or case)."""
+    from accord.sharing.door import dashboard
+
+    monkeypatch.setattr(dashboard, "COUNT_CAP", 500)  # exact counts, to compare them
     coordinator = people["coordinator"]
     past = timezone.now() - timedelta(hours=2)
 
@@ -112,12 +115,12 @@ def test_the_coordinators_dashboard_reads_a_fixed_number_of_queries(people):
     few = _dashboard_queries(coordinator)
     counts = door.dashboard_counts(viewer=coordinator)
     assert (counts.unanswered_cases, counts.unanswered_questions) == (2, _open_questions())
-    overdue = sum(n for _, _, n in counts.overdue_by_agency)
+    overdue = sum(n for _, _, n, _ in counts.overdue_by_agency)
     add_cases(4)
     assert _dashboard_queries(coordinator) <= few
     counts = door.dashboard_counts(viewer=coordinator)
     assert (counts.unanswered_cases, counts.unanswered_questions) == (6, _open_questions())
-    assert sum(n for _, _, n in counts.overdue_by_agency) == overdue * 3
+    assert sum(n for _, _, n, _ in counts.overdue_by_agency) == overdue * 3
 
 
 def test_the_unanswered_list_page_reads_a_fixed_number_of_queries(
@@ -171,3 +174,51 @@ def test_the_unanswered_filter_reads_a_fixed_number_of_queries(people):
     more_rows, more = listed()
     assert (rows, more_rows) == (2, 6)
     assert more <= few
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_sorted_by_lead_agency_the_pages_hold_every_case_once_in_order(people, descending):
+    """The list sorted by lead agency walks one agency's cases at a time (SQLite would sort
+    every case of the task force): the pages, two cases each, hold every case the
+    coordinator may open exactly once, in the order of agency name then case, as a plain sort
+    of them all would."""
+    from accord.cases.models import Case
+
+    for person in ("rpd", "hsi", "rpd", "ecso", "hsi"):
+        open_case(people[person])
+    coordinator = people["coordinator"]
+    query = door.CaseQuery(sort="lead", descending=descending)
+    seen: list[int] = []
+    after = None
+    while True:
+        page = door.case_list_page(viewer=coordinator, query=query, after=after, limit=2)
+        seen += [row.case.id for row in page.rows]
+        if page.next_after is None:
+            break
+        after = page.next_after
+    order = ("-" if descending else "") + "lead_agency__name", ("-" if descending else "") + "pk"
+    expected = list(
+        door.CASE_POLICY.queryset(coordinator).order_by(*order).values_list("pk", flat=True)
+    )
+    assert seen == expected
+    assert len({Case.objects.get(pk=pk).lead_agency_id for pk in seen}) >= 3
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan")
+def test_sorted_by_lead_agency_a_page_walks_an_index(people):
+    """The page's reads of cases in list order each walk an index: none sorts every case."""
+    coordinator = people["coordinator"]
+    open_case(people["rpd"])
+    with CaptureQueriesContext(connection) as queries:
+        door.case_list_page(viewer=coordinator, query=door.CaseQuery(sort="lead"))
+    ordered = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "cases_case"') and "ORDER BY" in q["sql"]
+    ]
+    assert ordered
+    with connection.cursor() as cursor:
+        for sql in ordered:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            plan = " ".join(str(row) for row in cursor.fetchall())
+            assert "TEMP B-TREE FOR ORDER BY" not in plan, plan

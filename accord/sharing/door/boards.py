@@ -6,9 +6,10 @@ exactly as on the case page; titles and owners shown are released fields, never 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
@@ -41,9 +42,10 @@ from .release import release
 if TYPE_CHECKING:
     from accord.accounts.models import User
 
-#: How many open tasks a board lists at most (oldest due first), and how many done ones (the
-#: most recently due): done tasks never take the places of open ones, however many there are.
-BOARD_LIMIT = 500
+#: How many open tasks a board page lists (oldest due first; the next page continues after the
+#: last one shown), and how many done ones the first page shows (the most recently due): done
+#: tasks never take the places of open ones, however many there are.
+BOARD_LIMIT = 50
 DONE_LIMIT = 50
 #: What a board row reads of its case: enough to decide and to show the case number. The
 #: case's facts, incident summary (encrypted) and the protocol's text are not read per row;
@@ -78,6 +80,35 @@ class TaskBoard:
     overdue: list[TaskRow]
     due: list[TaskRow]
     done: list[TaskRow]
+    #: Where the next page starts (``?after=``), "" on the last page.
+    next_after: str = ""
+
+
+#: A page's place in a board: the due time (microseconds since the epoch) and id of the last
+#: row shown, both of a row the viewer saw.
+_CURSOR = re.compile(r"^(\d{1,20})-(\d{1,18})$")
+
+
+def board_cursor(row: TaskRow) -> str:
+    return f"{int(row.due_at.timestamp() * 1_000_000)}-{row.id}"
+
+
+def parse_board_cursor(text: str) -> tuple[datetime, int] | None:
+    """The (due time, id) a ``?after=`` names, or None (the first page) when it names none."""
+    found = _CURSOR.match(text or "")
+    if not found:
+        return None
+    try:
+        due = datetime.fromtimestamp(int(found.group(1)) / 1_000_000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return due, int(found.group(2))
+
+
+#: Narrows a board's query in SQL to rows a filter may keep (never drops a row it keeps).
+Narrow = Callable[[QuerySet[Any]], QuerySet[Any]]
+#: Whether a released row stays on a filtered board.
+Keep = Callable[[TaskRow], bool]
 
 
 def _accesses(
@@ -95,25 +126,18 @@ def _accesses(
     return accesses
 
 
-def task_board(
-    viewer: User, query: QuerySet[Any], *, now: datetime, with_done: bool = True
-) -> TaskBoard:
-    """Rows of a task board, released through the policy as on the case page: the open tasks
-    (up to ``BOARD_LIMIT``, oldest due first) and, ``with_done``, the latest done ones."""
-    rows: dict[str, list[TaskRow]] = {"overdue": [], "due": [], "done": []}
-    open_statuses = (m.TaskStatus.OPEN, m.TaskStatus.TAKEN)
-    query = query.select_related(
-        "case", "case__protocol_version", "case__lead_agency", "owner_agency", "assignee"
-    ).defer(*CASE_COLUMNS_SKIPPED)
-    tasks = list(query.filter(status__in=open_statuses).order_by("due_at", "pk")[:BOARD_LIMIT])
-    if with_done:
-        done = query.exclude(status__in=open_statuses).order_by("-due_at", "-pk")
-        tasks += reversed(done[:DONE_LIMIT])
+#: The open task statuses (the cases app's values; the door reads no model at import).
+_OPEN = ("open", "taken")
+
+
+def _board_rows(viewer: User, tasks: list[Any], *, now: datetime) -> list[TaskRow]:
+    """The rows of ``tasks`` the viewer may see, each released as on the case page."""
     if not tasks:
-        return TaskBoard(**rows)
+        return []
     accesses = _accesses(
         viewer, {task.case_id: task.case for task in tasks}, now=now, opened_only=True
     )
+    rows = []
     for task in tasks:
         access = accesses[task.case_id]
         if access is None:
@@ -123,42 +147,105 @@ def task_board(
             continue
         case = release(access, task.case, only=("number",))
         shown = release(access, task) if visible else restricted_task(task)
-        overdue = task.status in open_statuses and task.due_at < now
-        open_ = task.status in open_statuses
+        open_ = task.status in _OPEN
         own_agency = task.owner_agency_id == viewer.agency_id
         owner = str(shown.values.get("owner_agency") or "")
-        row = TaskRow(
-            id=task.pk,
-            case_id=task.case_id,
-            case_number=str(case.values.get("number", "")),
-            title=str(shown.values.get("title", "")),
-            owner=owner + (f" · {task.owner_role}" if task.owner_role else ""),
-            assignee=str(shown.values.get("assignee") or ""),
-            due_at=task.due_at,
-            status=str(shown.values.get("status", "")),
-            overdue=overdue,
-            escalated=task.escalated_at is not None,
-            lock_version=task.lock_version,
-            may_take=visible and open_ and own_agency and task.assignee_id != viewer.pk,
-            may_complete=visible
-            and open_
-            and (task.assignee_id == viewer.pk or (own_agency and not task.assignee_id)),
-            owner_agency_id=task.owner_agency_id,
+        rows.append(
+            TaskRow(
+                id=task.pk,
+                case_id=task.case_id,
+                case_number=str(case.values.get("number", "")),
+                title=str(shown.values.get("title", "")),
+                owner=owner + (f" · {task.owner_role}" if task.owner_role else ""),
+                assignee=str(shown.values.get("assignee") or ""),
+                due_at=task.due_at,
+                status=str(shown.values.get("status", "")),
+                overdue=open_ and task.due_at < now,
+                escalated=task.escalated_at is not None,
+                lock_version=task.lock_version,
+                may_take=visible and open_ and own_agency and task.assignee_id != viewer.pk,
+                may_complete=visible
+                and open_
+                and (task.assignee_id == viewer.pk or (own_agency and not task.assignee_id)),
+                owner_agency_id=task.owner_agency_id,
+            )
         )
-        if not open_:
-            rows["done"].append(row)
-        elif overdue:
-            rows["overdue"].append(row)
-        else:
-            rows["due"].append(row)
-    return TaskBoard(**rows)
+    return rows
 
 
-def tasks_for_user(
-    *, viewer: User, now: datetime | None = None, with_done: bool = True
+def _board_query(query: QuerySet[Any]) -> QuerySet[Any]:
+    return query.select_related(
+        "case", "case__protocol_version", "case__lead_agency", "owner_agency", "assignee"
+    ).defer(*CASE_COLUMNS_SKIPPED)
+
+
+def open_task_rows(
+    viewer: User,
+    query: QuerySet[Any],
+    *,
+    now: datetime,
+    limit: int,
+    after: str = "",
+    narrow: Narrow | None = None,
+    keep: Keep | None = None,
+) -> tuple[list[TaskRow], bool]:
+    """Up to ``limit`` open tasks the viewer may see (and ``keep`` keeps), oldest due first,
+    after the row ``after`` names; and whether there are more. Reads ``limit + 1`` tasks at a
+    time and stops as soon as it has one more row than it shows, so the cost follows the
+    page, not the number of open tasks."""
+    base = _board_query(query.filter(status__in=_OPEN))
+    if narrow is not None:
+        base = narrow(base)
+    base = base.order_by("due_at", "pk")
+    cursor = parse_board_cursor(after)
+    kept: list[TaskRow] = []
+    while True:
+        chunk_query = base
+        if cursor is not None:
+            due, pk = cursor
+            chunk_query = base.filter(Q(due_at__gt=due) | Q(due_at=due, pk__gt=pk))
+        chunk = list(chunk_query[: limit + 1])
+        for row in _board_rows(viewer, chunk, now=now):
+            if keep is None or keep(row):
+                kept.append(row)
+                if len(kept) > limit:
+                    return kept[:limit], True
+        if len(chunk) <= limit:
+            return kept, False
+        cursor = (chunk[-1].due_at, chunk[-1].pk)
+
+
+def task_board(
+    viewer: User,
+    query: QuerySet[Any],
+    *,
+    now: datetime,
+    with_done: bool = True,
+    after: str = "",
+    narrow: Narrow | None = None,
+    keep: Keep | None = None,
 ) -> TaskBoard:
-    """The viewer's own tasks and the open tasks of their agency for one of their roles."""
-    query = (
+    """A page of a task board, released through the policy as on the case page: up to
+    ``BOARD_LIMIT`` open tasks (oldest due first, after ``after``) and, on the first page
+    ``with_done``, the latest done ones."""
+    open_rows, more = open_task_rows(
+        viewer, query, now=now, limit=BOARD_LIMIT, after=after, narrow=narrow, keep=keep
+    )
+    done: list[TaskRow] = []
+    if with_done and parse_board_cursor(after) is None:
+        latest = _board_query(query.exclude(status__in=_OPEN)).order_by("-due_at", "-pk")
+        done = _board_rows(viewer, list(reversed(latest[:DONE_LIMIT])), now=now)
+    return TaskBoard(
+        overdue=[row for row in open_rows if row.overdue],
+        due=[row for row in open_rows if not row.overdue],
+        done=done,
+        next_after=board_cursor(open_rows[-1]) if more else "",
+    )
+
+
+def user_tasks(viewer: User) -> QuerySet[Any]:
+    """The viewer's own tasks and the tasks of their agency for one of their roles nobody took."""
+    return (
         m.Task.objects.filter(case__task_force_id=viewer.task_force_id)
         .filter(
             Q(assignee=viewer)
@@ -170,16 +257,54 @@ def tasks_for_user(
         )
         .exclude(status=m.TaskStatus.CANCELLED)
     )
-    return task_board(viewer, query, now=now or timezone.now(), with_done=with_done)
+
+
+def agency_tasks(viewer: User) -> QuerySet[Any]:
+    return m.Task.objects.filter(
+        case__task_force_id=viewer.task_force_id, owner_agency_id=viewer.agency_id
+    ).exclude(status=m.TaskStatus.CANCELLED)
+
+
+def tasks_for_user(
+    *,
+    viewer: User,
+    now: datetime | None = None,
+    with_done: bool = True,
+    after: str = "",
+    narrow: Narrow | None = None,
+    keep: Keep | None = None,
+) -> TaskBoard:
+    """A page of the viewer's own tasks and the open tasks of their agency for their roles."""
+    return task_board(
+        viewer,
+        user_tasks(viewer),
+        now=now or timezone.now(),
+        with_done=with_done,
+        after=after,
+        narrow=narrow,
+        keep=keep,
+    )
 
 
 def tasks_for_agency(
-    *, viewer: User, now: datetime | None = None, with_done: bool = True
+    *,
+    viewer: User,
+    now: datetime | None = None,
+    with_done: bool = True,
+    after: str = "",
+    narrow: Narrow | None = None,
+    keep: Keep | None = None,
 ) -> TaskBoard:
-    query = m.Task.objects.filter(
-        case__task_force_id=viewer.task_force_id, owner_agency_id=viewer.agency_id
-    ).exclude(status=m.TaskStatus.CANCELLED)
-    return task_board(viewer, query, now=now or timezone.now(), with_done=with_done)
+    """A page of the tasks of the viewer's agency."""
+    return task_board(
+        viewer,
+        agency_tasks(viewer),
+        now=now or timezone.now(),
+        with_done=with_done,
+        after=after,
+        narrow=narrow,
+        keep=keep,
+    )
 
 
 # --- interpreter requests -------------------------------------------------------------------------

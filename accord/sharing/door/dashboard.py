@@ -9,16 +9,15 @@ zone.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from accord.accounts.models import Role
+from accord.accounts.models import Agency, Role
 from accord.sharing import policy
 
 from .access import CASE_POLICY, CaseAccess
@@ -27,9 +26,11 @@ from .boards import (
     TaskBoard,
     TaskRow,
     _accesses,
+    agency_tasks,
+    open_task_rows,
+    parse_board_cursor,
     task_board,
-    tasks_for_agency,
-    tasks_for_user,
+    user_tasks,
 )
 from .registry import field_specs, m
 from .release import record_context_of, release
@@ -42,10 +43,13 @@ __all__ = [
     "DashboardCounts",
     "ReferralRow",
     "TaskFilter",
+    "UnansweredPage",
     "UnansweredRow",
     "age_words",
+    "count_tasks",
     "dashboard_counts",
     "filter_tasks",
+    "filtered_board",
     "local_zone",
     "referral_inbox",
     "tasks_for_task_force",
@@ -53,8 +57,14 @@ __all__ = [
     "unanswered_questions",
 ]
 
-#: How many rows of a kind the dashboard reads at most.
+#: How many rows of a kind the dashboard reads at most (the referral inbox).
 DASHBOARD_LIMIT = 500
+#: A dashboard count stops here and says "20+" (the list it links to shows them 50 a page):
+#: a person acts on the oldest first, and deciding hundreds of rows to print "437" is what
+#: made the dashboard slow. Below the cap a count is exact.
+COUNT_CAP = 20
+#: Cases a page of the unanswered-questions list shows.
+UNANSWERED_PAGE = 50
 #: What a plan row of the unanswered list reads of its case (as a task board row).
 PLAN_CASE_COLUMNS_SKIPPED = tuple(CASE_COLUMNS_SKIPPED)
 
@@ -102,15 +112,86 @@ class TaskFilter:
     def keeps(self, row: TaskRow, *, now: datetime, zone: tzinfo) -> bool:
         if self.due == "overdue" and not row.overdue:
             return False
-        if self.due == "today":
-            end_of_day = datetime.combine(
-                now.astimezone(zone).date() + timedelta(days=1), datetime.min.time(), zone
-            )
-            if row.overdue or row.due_at >= end_of_day:
-                return False
+        if self.due == "today" and (row.overdue or row.due_at >= _end_of_day(now, zone)):
+            return False
         if self.unassigned and row.assignee:
             return False
         return not (self.escalated and not row.escalated)
+
+    def narrow(self, query: QuerySet[Any], *, now: datetime, zone: tzinfo) -> QuerySet[Any]:
+        """``query`` (open tasks) cut in SQL to the tasks ``keeps`` may keep: the due time and
+        the escalation are the task's own columns, the same ``keeps`` reads."""
+        if self.due == "overdue":
+            query = query.filter(due_at__lt=now)
+        if self.due == "today":
+            query = query.filter(due_at__gte=now, due_at__lt=_end_of_day(now, zone))
+        if self.escalated:
+            # the few escalated tasks, found along their partial index (not correlated: SQLite
+            # would otherwise walk every open task of the task force)
+            escalated = m.Task.objects.filter(escalated_at__isnull=False).order_by()
+            query = query.filter(pk__in=Subquery(escalated.values("pk")))
+        return query
+
+
+def _end_of_day(now: datetime, zone: tzinfo) -> datetime:
+    return datetime.combine(
+        now.astimezone(zone).date() + timedelta(days=1), datetime.min.time(), zone
+    )
+
+
+def filtered_board(
+    *,
+    viewer: User,
+    which: str,
+    task_filter: TaskFilter,
+    zone: tzinfo,
+    after: str = "",
+    agency_id: int | None = None,
+    now: datetime | None = None,
+) -> TaskBoard:
+    """A page of a board (``which``: "mine", "agency" or "task force", for a coordinator
+    optionally one ``agency_id``) with only the rows ``task_filter`` keeps, 50 a page: the
+    filter is applied while reading, so a page is full whenever there are more rows."""
+    now = now or timezone.now()
+    if which == "mine":
+        query = user_tasks(viewer)
+    elif which == "task force":
+        query = _task_force_tasks(viewer, agency_id)
+    else:
+        query = agency_tasks(viewer)
+    if not task_filter.active:
+        return task_board(viewer, query, now=now, with_done=which != "task force", after=after)
+    return task_board(
+        viewer,
+        query,
+        now=now,
+        with_done=False,
+        after=after,
+        narrow=lambda q: task_filter.narrow(q, now=now, zone=zone),
+        keep=lambda row: task_filter.keeps(row, now=now, zone=zone),
+    )
+
+
+def count_tasks(
+    viewer: User,
+    query: QuerySet[Any],
+    task_filter: TaskFilter,
+    *,
+    now: datetime,
+    zone: tzinfo,
+    cap: int | None = None,
+) -> tuple[int, bool]:
+    """How many open tasks of ``query`` the filtered board lists, up to ``cap``, and whether
+    there are more: the rows of the board's own first pages, decided by the same policy."""
+    rows, more = open_task_rows(
+        viewer,
+        query,
+        now=now,
+        limit=COUNT_CAP if cap is None else cap,
+        narrow=lambda q: task_filter.narrow(q, now=now, zone=zone),
+        keep=lambda row: task_filter.keeps(row, now=now, zone=zone),
+    )
+    return len(rows), more
 
 
 def filter_tasks(
@@ -127,13 +208,7 @@ def filter_tasks(
     )
 
 
-def tasks_for_task_force(
-    *, viewer: User, agency_id: int | None = None, now: datetime | None = None
-) -> TaskBoard:
-    """Open tasks of the whole task force (or of one agency), for its coordinators: each row
-    released as on the case page (a relief task stays hidden from a coordinator not authorized
-    for immigration records). Anyone else gets their own agency's board."""
-    now = now or timezone.now()
+def _task_force_tasks(viewer: User, agency_id: int | None) -> QuerySet[Any]:
     query = m.Task.objects.filter(
         case__task_force_id=viewer.task_force_id,
         status__in=[m.TaskStatus.OPEN, m.TaskStatus.TAKEN],
@@ -142,7 +217,19 @@ def tasks_for_task_force(
         agency_id = viewer.agency_id
     if agency_id is not None:
         query = query.filter(owner_agency_id=agency_id)
-    return task_board(viewer, query, now=now, with_done=False)
+    return query
+
+
+def tasks_for_task_force(
+    *, viewer: User, agency_id: int | None = None, now: datetime | None = None, after: str = ""
+) -> TaskBoard:
+    """A page of the open tasks of the whole task force (or of one agency), for its
+    coordinators: each row released as on the case page (a relief task stays hidden from a
+    coordinator not authorized for immigration records). Anyone else gets their own
+    agency's board."""
+    now = now or timezone.now()
+    query = _task_force_tasks(viewer, agency_id)
+    return task_board(viewer, query, now=now, with_done=False, after=after)
 
 
 # --- referrals ---------------------------------------------------------------------------------
@@ -229,12 +316,13 @@ class UnansweredRow:
 
 
 def _unanswered_plans(
-    viewer: User, *, now: datetime, with_answers: bool
-) -> list[tuple[Any, CaseAccess]]:
-    """The latest plan of each open case the viewer may open that left a question unanswered
-    (``unanswered`` stored with the plan, found through its partial index), oldest case first,
-    each with the viewer's access to its case; only plans whose answers the policy releases to
-    the viewer. Reads at most ``DASHBOARD_LIMIT * 4`` plans and keeps ``DASHBOARD_LIMIT``."""
+    viewer: User, *, now: datetime, with_answers: bool, limit: int, after: str = ""
+) -> tuple[list[tuple[Any, CaseAccess]], bool]:
+    """Up to ``limit`` latest plans of open cases the viewer may open that left a question
+    unanswered (``unanswered`` stored with the plan, found through its partial index), oldest
+    case first after the case ``after`` names, each with the viewer's access to its case;
+    only plans whose answers the policy releases to the viewer; and whether there are more.
+    Reads ``limit + 1`` cases at a time and stops at one more than it keeps."""
     newer = m.ResponsePlan.objects.filter(case_id=OuterRef("case_id"), pk__gt=OuterRef("pk"))
     open_question = m.ResponsePlan.objects.filter(case_id=OuterRef("pk"), unanswered__gt=0).exclude(
         Exists(newer)
@@ -247,15 +335,21 @@ def _unanswered_plans(
         .exclude(stage=m.CaseStage.CLOSED)
         .filter(Exists(open_question))
         .order_by("opened_at", "pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "opened_at")
     )
     skipped = [*PLAN_CASE_COLUMNS_SKIPPED, "facts", "changes"]
     if not with_answers:
         skipped.append("answers")
     answers_spec = field_specs()["responseplan"]["answers"]
     found: list[tuple[Any, CaseAccess]] = []
-    for start in range(0, DASHBOARD_LIMIT * 4, DASHBOARD_LIMIT):
-        case_ids = list(cases[start : start + DASHBOARD_LIMIT])
+    cursor = parse_board_cursor(after)
+    while True:
+        chunk_query = cases
+        if cursor is not None:
+            opened, pk = cursor
+            chunk_query = cases.filter(Q(opened_at__gt=opened) | Q(opened_at=opened, pk__gt=pk))
+        chunk = list(chunk_query[: limit + 1])
+        case_ids = [pk for pk, _ in chunk]
         latest = {
             plan.case_id: plan
             for plan in m.ResponsePlan.objects.filter(case_id__in=case_ids, unanswered__gt=0)
@@ -272,32 +366,54 @@ def _unanswered_plans(
             decision = access.decide(record_context_of(access, plan), answers_spec)
             if isinstance(decision, policy.Released):
                 found.append((plan, access))
-                if len(found) >= DASHBOARD_LIMIT:
-                    return found
-        if len(case_ids) < DASHBOARD_LIMIT:
-            break
-    return found
+                if len(found) > limit:
+                    return found[:limit], True
+        if len(chunk) <= limit:
+            return found, False
+        cursor = chunk[-1][1], chunk[-1][0]
 
 
-def unanswered_questions(*, viewer: User, now: datetime | None = None) -> list[UnansweredRow]:
-    """Open cases the viewer may open whose latest plan could not answer a question (a gap the
-    protocol did not foresee: someone must decide by hand), oldest case first."""
+@dataclass(frozen=True)
+class UnansweredPage:
+    rows: list[UnansweredRow]
+    #: Where the next page starts (``?after=``), "" on the last page.
+    next_after: str = ""
+
+
+def unanswered_questions(
+    *, viewer: User, now: datetime | None = None, after: str = ""
+) -> UnansweredPage:
+    """A page of the open cases the viewer may open whose latest plan could not answer a
+    question (a gap the protocol did not foresee: someone must decide by hand), oldest case
+    first, ``UNANSWERED_PAGE`` a page."""
     now = now or timezone.now()
+    plans, more = _unanswered_plans(
+        viewer, now=now, with_answers=True, limit=UNANSWERED_PAGE, after=after
+    )  # UNANSWERED_PAGE read at call time (tests shorten it)
     rows = []
-    for plan, access in _unanswered_plans(viewer, now=now, with_answers=True):
+    for plan, access in plans:
         answers = release(access, plan, only=("answers",)).values.get("answers") or []
         questions = _unanswered(answers)
         if questions:
             number = str(release(access, plan.case, only=("number",)).values.get("number", ""))
             rows.append(UnansweredRow(plan.case_id, number, questions))
-    return rows
+    last = plans[-1][0].case if plans else None
+    next_after = f"{int(last.opened_at.timestamp() * 1_000_000)}-{last.pk}" if more and last else ""
+    return UnansweredPage(rows, next_after)
 
 
-def unanswered_counts(*, viewer: User, now: datetime | None = None) -> tuple[int, int]:
-    """(cases, questions) of ``unanswered_questions``, from the same plans, without reading
-    their answers (each plan stores how many it left unanswered)."""
-    plans = _unanswered_plans(viewer, now=now or timezone.now(), with_answers=False)
-    return len(plans), sum(plan.unanswered for plan, _ in plans)
+def unanswered_counts(
+    *, viewer: User, now: datetime | None = None, cap: int | None = None
+) -> tuple[int, int, bool]:
+    """(cases, questions, more) of ``unanswered_questions``' first ``cap`` cases, from the same
+    plans, without reading their answers (each plan stores how many it left unanswered)."""
+    plans, more = _unanswered_plans(
+        viewer,
+        now=now or timezone.now(),
+        with_answers=False,
+        limit=COUNT_CAP if cap is None else cap,
+    )
+    return len(plans), sum(plan.unanswered for plan, _ in plans), more
 
 
 def _unanswered(answers: Iterable[Any]) -> tuple[str, ...]:
@@ -315,7 +431,8 @@ def _unanswered(answers: Iterable[Any]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class DashboardCounts:
-    """The case work waiting for one viewer; each count has a list that shows exactly it."""
+    """The case work waiting for one viewer; each count has a list that shows exactly it.
+    A count at ``COUNT_CAP`` with more behind it is named in ``capped`` (shown "20+")."""
 
     tasks_due_today: int = 0
     tasks_overdue: int = 0
@@ -325,50 +442,67 @@ class DashboardCounts:
     unanswered_cases: int = 0
     unanswered_questions: int = 0
     escalated_tasks: int = 0
-    #: (agency id, agency name, overdue open tasks), most overdue first (coordinators).
-    overdue_by_agency: tuple[tuple[int, str, int], ...] = ()
+    #: (agency id, agency name, overdue open tasks, more than that), most overdue first
+    #: (coordinators).
+    overdue_by_agency: tuple[tuple[int, str, int, bool], ...] = ()
     works_cases: bool = False
+    capped: frozenset[str] = frozenset()
 
 
 def dashboard_counts(*, viewer: User, now: datetime | None = None) -> DashboardCounts:
     """Counts of the viewer's case work, each from the released rows of the list it links to
-    (so nothing the viewer may not see is counted). Users without a case role get zeros."""
+    (so nothing the viewer may not see is counted), each up to ``COUNT_CAP``: the rows of that
+    list's first page, read and decided as the list does. Users without a case role get
+    zeros."""
     now = now or timezone.now()
     if viewer.agency is None or not (frozenset(viewer.role_set) & CASE_POLICY_ROLES):
         return DashboardCounts()
     zone = local_zone(viewer.agency.task_force)
-    mine = tasks_for_user(viewer=viewer, now=now, with_done=False)
-    agency = tasks_for_agency(viewer=viewer, now=now, with_done=False)
+    capped: set[str] = set()
 
-    def count(board: TaskBoard, task_filter: TaskFilter) -> int:
-        kept = filter_tasks(board, task_filter, now=now, zone=zone)
-        return len(kept.overdue) + len(kept.due)
+    def count(name: str, query: QuerySet[Any], task_filter: TaskFilter) -> int:
+        n, more = count_tasks(viewer, query, task_filter, now=now, zone=zone)
+        if more:
+            capped.add(name)
+        return n
 
     referrals = referral_inbox(viewer=viewer, now=now)
+    mine = user_tasks(viewer)
     fields: dict[str, Any] = {
         "works_cases": True,
-        "tasks_due_today": count(mine, TaskFilter(due="today")),
-        "tasks_overdue": count(mine, TaskFilter(due="overdue")),
-        "agency_unassigned": count(agency, TaskFilter(unassigned=True)),
+        "tasks_due_today": count("tasks_due_today", mine, TaskFilter(due="today")),
+        "tasks_overdue": count("tasks_overdue", mine, TaskFilter(due="overdue")),
+        "agency_unassigned": count(
+            "agency_unassigned", agency_tasks(viewer), TaskFilter(unassigned=True)
+        ),
         "referrals_waiting": len(referrals),
         "oldest_referral_age": referrals[0].age if referrals else "",
     }
     if viewer.has_role(Role.COORDINATOR):
-        unanswered_cases, unanswered_total = unanswered_counts(viewer=viewer, now=now)
-        everyone = tasks_for_task_force(viewer=viewer, now=now)
-        overdue: Counter[int] = Counter()
-        names: dict[int, str] = {}
-        for row in everyone.overdue:
-            if row.owner_agency_id is not None:
-                overdue[row.owner_agency_id] += 1
-                names[row.owner_agency_id] = row.owner.split(" · ")[0]
+        unanswered_cases, unanswered_total, more = unanswered_counts(viewer=viewer, now=now)
+        if more:
+            capped |= {"unanswered_cases", "unanswered_questions"}
+        everyone = _task_force_tasks(viewer, None)
+        overdue = TaskFilter(due="overdue")
+        by_agency: list[tuple[int, str, int, bool]] = []
+        # only the agencies with an overdue task at all (the rows are still each decided);
+        # each agency's first one along its (owner agency, status) index
+        late = m.Task.objects.filter(
+            owner_agency_id=OuterRef("pk"),
+            status__in=[m.TaskStatus.OPEN, m.TaskStatus.TAKEN],
+            due_at__lt=now,
+        )
+        agencies = Agency.objects.filter(task_force_id=viewer.task_force_id).filter(Exists(late))
+        for agency_id, name in agencies.values_list("pk", "name"):
+            n, more = count_tasks(
+                viewer, everyone.filter(owner_agency_id=agency_id), overdue, now=now, zone=zone
+            )
+            if n:
+                by_agency.append((agency_id, name, n, more))
         fields |= {
             "unanswered_cases": unanswered_cases,
             "unanswered_questions": unanswered_total,
-            "escalated_tasks": count(everyone, TaskFilter(escalated=True)),
-            "overdue_by_agency": tuple(
-                (pk, names[pk], n)
-                for pk, n in sorted(overdue.items(), key=lambda item: (-item[1], names[item[0]]))
-            ),
+            "escalated_tasks": count("escalated_tasks", everyone, TaskFilter(escalated=True)),
+            "overdue_by_agency": tuple(sorted(by_agency, key=lambda item: (-item[2], item[1]))),
         }
-    return DashboardCounts(**fields)
+    return DashboardCounts(**fields, capped=frozenset(capped))
