@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, connections, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accord.audit.checkpoint import checkpoint_read
 from accord.audit.events import AuditEventType
@@ -249,3 +251,39 @@ def test_on_postgresql_a_writer_holding_one_task_force_does_not_block_another():
             cursor.execute("RESET lock_timeout")
     assert south.chain_seq == 2 and none_chain.chain == 0
     assert verify_chain().ok
+
+
+@given(
+    writes=st.lists(st.sampled_from([None, NORTH, SOUTH, 3]), min_size=1, max_size=12),
+    victim=st.integers(min_value=0, max_value=11),
+    edit=st.sampled_from(
+        [
+            "UPDATE audit_auditevent SET actor_username = 'mallory' WHERE seq = %s",
+            "UPDATE audit_auditevent SET object_id = '999' WHERE seq = %s",
+            "UPDATE audit_auditevent SET purpose = 'changed' WHERE seq = %s",
+        ]
+    ),
+)
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_interleaving_verifies_and_any_edited_event_is_caught(writes, victim, edit):
+    _sql(
+        "DELETE FROM audit_auditevent",
+        "DELETE FROM audit_auditchainhead",
+        "DELETE FROM audit_auditpurge",
+    )
+    for task_force in writes:
+        _write(task_force, 1)
+    events = list(AuditEvent.objects.order_by("seq"))
+    report = verify_chain()
+    assert report.ok, report
+    assert report.events_checked == len(events)  # every write plus each chain's start
+    for chain in {event.chain for event in events}:
+        numbers = [event.chain_seq for event in events if event.chain == chain]
+        assert numbers == list(range(1, len(numbers) + 1))  # in write order, no gaps
+    edited = events[victim % len(events)]
+    _sql((edit, [edited.seq]))
+    report = verify_chain()
+    assert not report.ok and "edited" in report.problem
+    assert (report.broken_chain, report.broken_at_seq) == (edited.chain, edited.chain_seq)
