@@ -110,7 +110,10 @@ def _locked_head(chain: int) -> AuditChainHead:
         with transaction.atomic():
             head = AuditChainHead.objects.create(chain=chain, seq=0, hash=GENESIS_HASH)
     except IntegrityError:  # another writer started it first (we waited for its commit)
-        return AuditChainHead.objects.select_for_update().get(chain=chain)
+        head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
+        if head is None:  # not that: a fault in the table, so the write fails closed
+            raise DatabaseError(f"the head of audit chain {chain} cannot be created") from None
+        return head
     if chain:
         audit_record(
             event=AuditEventType.AUDIT_CHAIN_STARTED,

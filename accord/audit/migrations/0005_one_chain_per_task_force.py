@@ -4,7 +4,8 @@ Issue #15. Every event gets ``chain`` (its task force's id, 0 for none) and ``ch
 place in that chain). The existing trail becomes chain 0 unchanged: ``chain_seq = seq``, which is
 the form whose hash is the one it was written with (``accord.audit.chain._legacy_form``), and the
 existing head and purge records keep their MACs. On PostgreSQL, ``seq`` now comes from the
-sequence ``audit_event_seq``, started after the highest number in use.
+sequence ``audit_event_seq``, started after the highest number in use, and the heads' id
+sequence is moved past the old head's id (it was created with an explicit id).
 
 Filling ``chain_seq`` updates every event, which the append-only triggers refuse: they are lifted
 for that one statement, inside the migration's transaction, and the last operation reinstalls
@@ -38,6 +39,12 @@ def create_event_sequence(apps, schema_editor):
         )
         highest = cursor.fetchone()[0]
         cursor.execute("SELECT setval('audit_event_seq', %s, false)", [highest + 1])
+        # The single head was created with an explicit id (1), so the id sequence never moved:
+        # the first task force's head would collide with it.
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('audit_auditchainhead', 'id'), "
+            "COALESCE(MAX(id), 0) + 1, false) FROM audit_auditchainhead"
+        )
 
 
 def drop_event_sequence(apps, schema_editor):
