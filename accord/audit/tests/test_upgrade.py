@@ -33,7 +33,7 @@ def test_a_trail_written_before_chains_verifies_and_grows_after_the_upgrade():
     when = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
     with connection.cursor() as cursor:
         for seq in (1, 2, 3):
-            content = {
+            content: dict[str, object] = {
                 "seq": seq,
                 "occurred_at": when,
                 "event": "record_read",
