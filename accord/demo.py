@@ -142,6 +142,8 @@ def _signatory_username(agency_slug: str) -> str:
 
 
 OPERATOR = "demo-loader"
+#: The demo task force's invented county lies in the US Central zone.
+DEMO_TIME_ZONE = "America/Chicago"
 
 
 @transaction.atomic
@@ -161,6 +163,7 @@ def load_demo() -> DemoLogins:
             slug=TASK_FORCE_SLUG,
             name="Example County Human Trafficking Task Force",
             jurisdiction="Example County, State of Example",
+            time_zone=DEMO_TIME_ZONE,
         )
         agencies = _create_agencies(task_force, AGENCIES)
         for slug, name, members in COMMITTEES:

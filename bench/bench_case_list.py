@@ -156,7 +156,9 @@ def _populate(count: int) -> None:
     generate_cases(task_force=task_force, count=count)
     PotentialVictim.objects.update(pseudonym=Concat(Value("P-"), Cast(F("pk"), CharField())))
     unanswered = [{"decision": "bench", "question": "(bench)", "answered": False, "rows": []}]
-    ResponsePlan.objects.filter(case_id__in=range(0, count + 1, 50)).update(answers=unanswered)
+    ResponsePlan.objects.filter(case_id__in=range(0, count + 1, 50)).update(
+        answers=unanswered, unanswered=1
+    )
     Task.objects.filter(status="open").update(due_at=timezone.now() - timedelta(days=2))
     print(f"generated {count} cases in {time.perf_counter() - started:.1f} s")
 

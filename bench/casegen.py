@@ -90,7 +90,13 @@ def generate_cases(*, task_force, count: int, batch: int = 5000, seed: int = 7) 
             )
             CaseParticipant.objects.bulk_create(
                 [
-                    CaseParticipant(case=c, agency_id=c.lead_agency_id, joined_at=c.opened_at)
+                    CaseParticipant(
+                        case=c,
+                        agency_id=c.lead_agency_id,
+                        joined_at=c.opened_at,
+                        part="lead",
+                        joined_via="opened",
+                    )
                     for c in cases
                 ],
                 batch_size=1000,
@@ -118,6 +124,7 @@ def generate_cases(*, task_force, count: int, batch: int = 5000, seed: int = 7) 
                         protocol_version=version,
                         facts=c.facts,
                         answers=answers,
+                        unanswered=ResponsePlan.count_unanswered(answers),
                         generated_at=c.opened_at,
                     )
                     for c in cases

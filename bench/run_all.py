@@ -23,6 +23,8 @@ FULL = [
     ["bench_intake.py"],
     ["bench_sharing.py"],
     ["bench_concurrent_intake.py", "--baseline"],
+    ["bench_pages.py", "--runs", "5"],
+    ["bench_editor.py"],
 ]
 QUICK = [
     ["bench_core_eval.py", "--quick"],
@@ -32,6 +34,7 @@ QUICK = [
     ["bench_intake.py", "--cases", "5000", "--runs", "50"],
     ["bench_sharing.py", "--runs", "10"],
     ["bench_concurrent_intake.py", "--writers", "1", "10", "--per-writer", "2"],
+    ["bench_pages.py", "--cases", "2000", "--runs", "3", "--users", "coordinator,advocate.harbor"],
 ]
 
 

@@ -7,12 +7,21 @@ class AccountsConfig(AppConfig):
     verbose_name = "Task forces, agencies and users"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
         from accord.web.context_processors import NavItem, register
 
         from .models import Role
 
-        register(NavItem("Users", "accounts:user_list", roles=frozenset({Role.COORDINATOR})))
-        register(NavItem("Your sessions", "accounts:sessions"))
+        register(NavItem(_("Users"), "accounts:user_list", roles=frozenset({Role.COORDINATOR})))
+        register(NavItem(_("Your sessions"), "accounts:sessions"))
+        register(
+            NavItem(
+                _("Task force settings"),
+                "accounts:task_force_settings",
+                roles=frozenset({Role.COORDINATOR}),
+            )
+        )
 
         from accord.jobs.registry import register as register_job
 

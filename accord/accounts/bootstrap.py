@@ -16,17 +16,32 @@ from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.errors import ValidationError
 
-from .models import SECTOR_CHOICES, Agency, Committee, TaskForce, User
+from .models import SECTOR_CHOICES, Agency, Committee, TaskForce, User, default_time_zone
 from .services import _user_insert
 
 SECTORS = frozenset(value for value, _label in SECTOR_CHOICES)
 
 
-def task_force_create(*, operator: str, slug: str, name: str, jurisdiction: str = "") -> TaskForce:
+def task_force_create(
+    *, operator: str, slug: str, name: str, jurisdiction: str = "", time_zone: str = ""
+) -> TaskForce:
+    """A new task force; ``time_zone`` (an IANA name) defaults to the deployment's."""
+    from .zones import valid_zone_names
+
     if TaskForce.objects.filter(slug=slug).exists():
         raise ValidationError(f"A task force '{slug}' already exists.", data={"field": "slug"})
+    if time_zone and time_zone not in valid_zone_names():
+        raise ValidationError(
+            f"Time zone: '{time_zone}' is not a time zone name (for example America/Chicago).",
+            data={"field": "time_zone"},
+        )
     with transaction.atomic():
-        task_force = TaskForce.objects.create(slug=slug, name=name, jurisdiction=jurisdiction)
+        task_force = TaskForce.objects.create(
+            slug=slug,
+            name=name,
+            jurisdiction=jurisdiction,
+            time_zone=time_zone or default_time_zone(),
+        )
         audit_record(
             event=AuditEventType.AGENCY_CHANGED,
             username=operator,

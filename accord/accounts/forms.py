@@ -130,3 +130,26 @@ class UserSearchForm(forms.Form):
             task_force_id=task_force_id
         ).order_by("name")
         self.fields["role"].choices = [("", "All roles"), *Role.choices]  # type: ignore[attr-defined]
+
+
+class TimeZoneForm(forms.Form):
+    """The task force's zone, chosen by name from every zone the system knows."""
+
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        help_text=_(
+            "Every time in Accord is shown in this zone, and dates people type are read in it."
+        ),
+        error_messages={
+            "required": _("Choose the time zone your task force works in."),
+            "invalid_choice": _(
+                "Time zone: %(value)s is not a time zone name; choose one from the list."
+            ),
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .zones import zone_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = zone_choices()  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ is scoped by the viewer's task force).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -34,10 +35,20 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
 
 
+def default_time_zone() -> str:
+    """A new task force starts in the deployment's zone (``settings.TIME_ZONE``)."""
+    return str(settings.TIME_ZONE)
+
+
 class TaskForce(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
     jurisdiction = models.CharField(max_length=200, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        help_text="IANA name (America/Chicago): times are shown and typed in this zone.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

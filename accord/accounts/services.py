@@ -31,7 +31,7 @@ from accord.errors import NotFound, PermissionDenied, ValidationError
 from accord.mail import email_queue
 
 from .lockout import failures_clear
-from .models import Agency, Role, RoleGrant, User
+from .models import Agency, Role, RoleGrant, TaskForce, User
 from .sessions import sessions_end_for_user
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9.@+_-]{3,150}$")
@@ -427,3 +427,39 @@ def password_change_record(*, user: User, new_password: str) -> None:
         user.set_password(new_password)
         user.save(update_fields=["password"])
         audit_record(event=AuditEventType.PASSWORD_CHANGED, actor=user)
+
+
+# --- the task force's settings ----------------------------------------------------------------
+
+
+def task_force_time_zone_set(*, actor: User, time_zone: str) -> TaskForce:
+    """Set the zone the actor's task force works in (coordinators only): every time is shown
+    and read in it from the next request on. An unknown IANA name is refused naming the
+    field; the same zone again changes nothing and writes nothing."""
+    from .zones import valid_zone_names
+
+    if actor.agency is None or not actor.has_role(Role.COORDINATOR):
+        raise PermissionDenied("Only the task force's coordinators change its settings.")
+    task_force = actor.agency.task_force
+    name = (time_zone or "").strip()
+    if name not in valid_zone_names():
+        raise ValidationError(
+            f"Time zone: '{name}' is not a time zone name this system knows; choose one "
+            "from the list (for example America/Chicago).",
+            data={"field": "time_zone"},
+        )
+    old = task_force.time_zone
+    if name == old:
+        return task_force
+    with transaction.atomic():
+        task_force.time_zone = name
+        task_force.save(update_fields=["time_zone"])
+        audit_record(
+            event=AuditEventType.TASK_FORCE_TIME_ZONE_CHANGED,
+            actor=actor,
+            object_type="task_force",
+            object_id=task_force.pk,
+            task_force_id=task_force.pk,
+            detail={"old": old, "new": name},
+        )
+    return task_force

@@ -26,6 +26,7 @@ urlpatterns = [
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/<int:session_id>/end/", views.session_revoke, name="session_revoke"),
     # Coordinators: users of their task force
+    path("task-force/", views.task_force_settings, name="task_force_settings"),
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_new, name="user_new"),
     path("users/<int:user_id>/", views.user_detail, name="user_detail"),

@@ -26,6 +26,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -56,6 +57,7 @@ from .forms import (
     PasswordResetRequestForm,
     ReauthenticateForm,
     RolesForm,
+    TimeZoneForm,
     UserCreateForm,
     UserSearchForm,
     roles_initial,
@@ -615,3 +617,23 @@ def user_second_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse
         request, _("The second factor of %(subject)s was reset.") % {"subject": subject}
     )
     return redirect("accounts:user_detail", user_id=subject.pk)
+
+
+@member(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def task_force_settings(request: HttpRequest) -> HttpResponse:
+    """The task force's settings a coordinator changes: its time zone."""
+    actor: User = request.user  # type: ignore[assignment]
+    task_force = actor.agency.task_force  # type: ignore[union-attr]  # member() requires one
+    form = TimeZoneForm(request.POST or None, initial={"time_zone": task_force.time_zone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.task_force_time_zone_set(actor=actor, time_zone=form.cleaned_data["time_zone"])
+        except AccordValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, gettext("The time zone was saved: times now show in it."))
+            return redirect("accounts:task_force_settings")
+    return render(
+        request, "accounts/task_force_settings.html", {"form": form, "task_force": task_force}
+    )

@@ -34,6 +34,7 @@ class AuditEventType(enum.StrEnum):
     ROLE_REVOKED = "role_revoked"
     AGENCY_CHANGED = "agency_changed"
     COMMITTEE_CHANGED = "committee_changed"
+    TASK_FORCE_TIME_ZONE_CHANGED = "task_force_time_zone_changed"
     # Generic record changes (apps pass object type and id)
     RECORD_CREATED = "record_created"
     RECORD_UPDATED = "record_updated"
@@ -52,6 +53,7 @@ class AuditEventType(enum.StrEnum):
     PROTOCOL_BROUGHT_INTO_FORCE = "protocol_brought_into_force"
     PROTOCOL_WITHDRAWN = "protocol_withdrawn"
     PROTOCOL_RISK_ACCEPTED = "protocol_risk_accepted"
+    PROTOCOL_DECISION_EDITED = "protocol_decision_edited"
     DRILL_SCENARIO_CHANGED = "drill_scenario_changed"
     SHARING_RULES_CHANGED = "sharing_rules_changed"
     CONSENT_CHANGED = "consent_changed"

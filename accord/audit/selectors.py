@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from .models import AuditEvent
 
@@ -36,8 +37,10 @@ def audit_events_for_agency(*, agency_id: int, filters: AuditFilter) -> QuerySet
         events = events.filter(object_type=filters.object_type)
     if filters.object_id:
         events = events.filter(object_id=filters.object_id)
+    # The days are the reader's: the task force's zone, activated for the request.
+    zone = timezone.get_current_timezone()
     if filters.since:
-        events = events.filter(occurred_at__gte=datetime.combine(filters.since, time.min, UTC))
+        events = events.filter(occurred_at__gte=datetime.combine(filters.since, time.min, zone))
     if filters.until:
-        events = events.filter(occurred_at__lte=datetime.combine(filters.until, time.max, UTC))
+        events = events.filter(occurred_at__lte=datetime.combine(filters.until, time.max, zone))
     return events.order_by("-seq")

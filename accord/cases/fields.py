@@ -91,6 +91,8 @@ REGISTRY: Mapping[str, Mapping[str, FieldSpec]] = {
         protocol_version=(BASIC, "plan"),
         facts=(BASIC, "facts"),
         answers=(BASIC, "plan"),
+        # how many of the answers are open: derived from them, so classified with them
+        unanswered=(BASIC, "plan"),
         changes=(BASIC, "plan"),
     ),
     "task": _specs(

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accord.core.model import UNKNOWN, FactorKind, Protocol
+from accord.web.pickers import date_field, datetime_field, future_error
 
 from .models import (
+    PLACE_FACTOR,
     CaseStage,
     ChargeCategory,
     ChargingDecision,
@@ -120,24 +123,28 @@ class VictimFactsMixin:
 class VictimIntakeForm(VictimFactsMixin, forms.Form):
     """One potential victim at intake: her pseudonym and her own facts."""
 
-    pseudonym = forms.CharField(max_length=60, required=False, help_text="e.g. V-1; never a name")
-    legal_name = forms.CharField(max_length=200, required=False, label="Legal name (confidential)")
-    age = forms.IntegerField(required=False, min_value=0, max_value=120, label="Age")
-    age_low = forms.IntegerField(
-        required=False, min_value=0, max_value=120, label="Or an age range: from"
+    pseudonym = forms.CharField(
+        max_length=60, required=False, help_text=_("e.g. V-1; never a name")
     )
-    age_high = forms.IntegerField(required=False, min_value=0, max_value=120, label="to")
+    legal_name = forms.CharField(
+        max_length=200, required=False, label=_("Legal name (confidential)")
+    )
+    age = forms.IntegerField(required=False, min_value=0, max_value=120, label=_("Age"))
+    age_low = forms.IntegerField(
+        required=False, min_value=0, max_value=120, label=_("Or an age range: from")
+    )
+    age_high = forms.IntegerField(required=False, min_value=0, max_value=120, label=_("to"))
     gender = forms.CharField(max_length=20, required=False)
     citizenship = forms.CharField(
-        max_length=30, required=False, label="Citizenship or immigration status"
+        max_length=30, required=False, label=_("Citizenship or immigration status")
     )
     language = forms.CharField(
-        max_length=60, required=False, label="Languages", help_text="Comma-separated"
+        max_length=60, required=False, label=_("Languages"), help_text=_("Comma-separated")
     )
     interpreter_needed = _yes_no("Needs an interpreter", "Unknown: decided from the languages")
     arrested = _yes_no("Arrested")
     charged = _yes_no("Charged with an offense")
-    contact = forms.CharField(max_length=200, required=False, label="Contact (confidential)")
+    contact = forms.CharField(max_length=200, required=False, label=_("Contact (confidential)"))
 
     def __init__(self, *args: Any, protocol: Protocol | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -164,23 +171,37 @@ VictimIntakeFormSet = forms.formset_factory(VictimIntakeForm, extra=0, max_num=5
 
 
 class IntakeForm(forms.Form):
+    """The incident and the case's facts. The place is asked once: as the protocol's place
+    factor when it has one (its answer drives the plan), else as free text."""
+
     intake_token = forms.CharField(widget=forms.HiddenInput)
     title = forms.CharField(max_length=200)
-    incident_kind = forms.ChoiceField(choices=IncidentKind.choices, label="What happened")
-    jurisdiction = forms.CharField(max_length=60, required=False)
+    incident_kind = forms.ChoiceField(choices=IncidentKind.choices, label=_("What happened"))
+    jurisdiction = forms.CharField(max_length=60, required=False, label=_("Where it took place"))
     incident_summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        label="Incident summary (law enforcement only)",
+        label=_("Incident summary (law enforcement only)"),
     )
     suspect_name = forms.CharField(
-        max_length=200, required=False, label="Suspect (law enforcement only)"
+        max_length=200, required=False, label=_("Suspect (law enforcement only)")
     )
 
     def __init__(self, *args: Any, protocol: Protocol, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.protocol = protocol
         self.fields.update(factor_fields(protocol, case_facts_only=True))
+        if self.place_name != "jurisdiction":
+            del self.fields["jurisdiction"]
+
+    @property
+    def place_name(self) -> str:
+        """The one field that asks where: the place factor's, else the free-text one."""
+        return f"fact_{PLACE_FACTOR}" if f"fact_{PLACE_FACTOR}" in self.fields else "jurisdiction"
+
+    def fact_names(self) -> list[str]:
+        """The fact fields asked under "Facts about the case" (the place is asked above)."""
+        return [n for n in self.fields if n.startswith("fact_") and n != self.place_name]
 
 
 class FactsForm(forms.Form):
@@ -199,18 +220,45 @@ class FactsForm(forms.Form):
         self.fields.update(factor_fields(protocol, initial=facts, case_facts_only=case_facts_only))
 
 
+class AgencyServiceSelect(forms.Select):
+    """A service ``<select>`` whose options name their agency (``data-agency``), so the page's
+    script keeps the choice to the agency chosen; without the script the service still
+    refuses a service of another agency, on the field."""
+
+    agency_of: dict[str, str]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agency_of = {}
+        self.attrs["data-agency-field"] = "to_agency"
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        agency = self.agency_of.get(str(value))
+        if agency:
+            option["attrs"]["data-agency"] = agency
+        return option
+
+
 class ReferralForm(forms.Form):
-    victim = forms.TypedChoiceField(coerce=int, label="Potential victim")
-    to_agency = forms.ChoiceField(label="Refer to")
+    """The view fills the choices (services by name, grouped by organization) and pre-selects
+    the provider and service the response plan answers for the victim."""
+
+    victim = forms.TypedChoiceField(coerce=int, label=_("Potential victim"))
+    to_agency = forms.ChoiceField(
+        label=_("Refer to"),
+        help_text=_("Pre-selected: the response plan's provider for this person."),
+    )
     to_service = forms.ChoiceField(
         required=False,
-        label="Service (optional)",
-        help_text="One of the chosen agency's services in the directory.",
+        label=_("Service (optional)"),
+        help_text=_("One of the chosen agency's services in the directory, listed under it."),
+        widget=AgencyServiceSelect,
     )
     message = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        label="Message (no identifying details)",
+        label=_("Message (no identifying details)"),
     )
 
 
@@ -237,17 +285,40 @@ class SensitiveForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class OperationForm(forms.Form):
+class OperationWindowMixin:
+    """The operation's time window, picked in the task force's zone: it ends after it starts
+    and, when it is set or moved, it does not start in the past."""
+
+    add_error: Any
+    changed_data: list[str]
+
+    def window_errors(self, cleaned: dict[str, Any], *, moved_only: bool) -> None:
+        start, end = cleaned.get("window_start"), cleaned.get("window_end")
+        if start and end and end <= start:
+            self.add_error("window_end", "The window must end after it starts.")
+        if moved_only and "window_start" not in self.changed_data:
+            return
+        error = future_error(start, what="An operation")
+        if error:
+            self.add_error("window_start", error)
+
+
+class OperationForm(OperationWindowMixin, forms.Form):
     name = forms.CharField(max_length=200)
-    window_start = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
-    window_end = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
+    window_start = datetime_field(label=_("Window starts"))
+    window_end = datetime_field(label=_("Window ends"))
     estimated_victims = forms.IntegerField(min_value=0)
-    genders = forms.CharField(required=False, help_text="Comma-separated")
-    languages = forms.CharField(required=False, help_text="Comma-separated")
+    genders = forms.CharField(required=False, help_text=_("Comma-separated"))
+    languages = forms.CharField(required=False, help_text=_("Comma-separated"))
     minors_expected = forms.BooleanField(required=False)
-    location = forms.CharField(required=False, label="Location (law enforcement only)")
-    targets = forms.CharField(required=False, label="Targets (law enforcement only)")
+    location = forms.CharField(required=False, label=_("Location (law enforcement only)"))
+    targets = forms.CharField(required=False, label=_("Targets (law enforcement only)"))
     staff_safety_notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self.window_errors(cleaned, moved_only=False)
+        return cleaned
 
 
 class ExceptionForm(forms.Form):
@@ -258,29 +329,41 @@ class PlacementForm(forms.Form):
     """Services are chosen by name from the directory (never by typing an id); the view fills
     the choices and pre-selects the protocol's answer for the victim."""
 
-    victim = forms.TypedChoiceField(coerce=int, label="Potential victim")
-    kind = forms.ChoiceField(choices=PlacementKind.choices, label="Kind of placement")
+    victim = forms.TypedChoiceField(coerce=int, label=_("Potential victim"))
+    kind = forms.ChoiceField(choices=PlacementKind.choices, label=_("Kind of placement"))
     service = forms.ChoiceField(
         required=False,
-        label="Service (from the directory)",
-        help_text="Pre-selected: the protocol's placement answer for this person, if any.",
+        label=_("Service (from the directory)"),
+        help_text=_("Pre-selected: the protocol's placement answer for this person, if any."),
     )
     details = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Details (confidential)"
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Details (confidential)")
     )
     override_reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        label="Emergency override of the directory's eligibility: why (coordinators only)",
-        help_text="Only when the directory's age or gender eligibility excludes this person "
-        "and there is no other safe place tonight.",
+        label=_("Emergency override of the directory's eligibility: why (coordinators only)"),
+        help_text=_(
+            "Only when the directory's age or gender eligibility excludes this person "
+            "and there is no other safe place tonight."
+        ),
     )
 
 
 class InterpreterForm(forms.Form):
     proceeding = forms.ChoiceField(choices=Proceeding.choices)
     language = forms.CharField(max_length=60)
-    scheduled_for = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
+    scheduled_for = datetime_field(label=_("When"))
+
+    def clean(self) -> dict[str, Any]:
+        from .services.interpreters import appointment_words
+
+        cleaned = super().clean() or {}
+        what = appointment_words(cleaned.get("proceeding") or "")
+        error = future_error(cleaned.get("scheduled_for"), what=what)
+        if error:
+            self.add_error("scheduled_for", error)
+        return cleaned
 
 
 YES_NO = [("", "Choose"), ("yes", "Yes"), ("no", "No")]
@@ -290,17 +373,17 @@ class InterpreterAssignForm(forms.Form):
     """The booking asks whether the interpreter holds the certification required; the conflict
     attestation is asked only of a user who is shown the suspects' names."""
 
-    interpreter_name = forms.CharField(max_length=200, label="Interpreter")
+    interpreter_name = forms.CharField(max_length=200, label=_("Interpreter"))
     interpreter_certified = forms.ChoiceField(
-        choices=YES_NO, label="The interpreter holds the certification required"
+        choices=YES_NO, label=_("The interpreter holds the certification required")
     )
     attestation_text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         initial="I do not know any of the suspects named to me.",
-        label="Attestation (in the interpreter's words)",
+        label=_("Attestation (in the interpreter's words)"),
     )
     knows_no_suspect = forms.BooleanField(
-        required=False, label="The interpreter attests they know none of the suspects named"
+        required=False, label=_("The interpreter attests they know none of the suspects named")
     )
 
     def __init__(self, *args: Any, attest: bool, court: bool, **kwargs: Any) -> None:
@@ -330,7 +413,7 @@ class ReliefForm(forms.Form):
 
 class ReliefUpdateForm(forms.Form):
     status = forms.ChoiceField(choices=ReliefStatus.choices)
-    expires_on = forms.DateField(required=False)
+    expires_on = date_field(label=_("Expires on"), required=False)
 
 
 class ChargingForm(forms.Form):
@@ -340,10 +423,10 @@ class ChargingForm(forms.Form):
     charge_category = forms.ChoiceField(
         choices=[("", "Not charged"), *ChargeCategory.choices],
         required=False,
-        label="What the charge is",
+        label=_("What the charge is"),
     )
     charge_description = forms.CharField(
-        max_length=300, required=False, label="Charge as written (optional, for the record)"
+        max_length=300, required=False, label=_("Charge as written (optional, for the record)")
     )
     decision = forms.ChoiceField(choices=ChargingDecision.choices)
     identified_after_charges = forms.BooleanField(required=False)
@@ -378,28 +461,33 @@ class VersionedForm(forms.Form):
 
 class VictimEditForm(VersionedForm):
     pseudonym = forms.CharField(max_length=60)
-    legal_name = forms.CharField(max_length=200, required=False, label="Legal name (confidential)")
-    date_of_birth = forms.CharField(
-        max_length=40, required=False, label="Date of birth (confidential)", help_text="As known"
+    legal_name = forms.CharField(
+        max_length=200, required=False, label=_("Legal name (confidential)")
     )
-    contact = forms.CharField(max_length=200, required=False, label="Contact (confidential)")
+    date_of_birth = forms.CharField(
+        max_length=40,
+        required=False,
+        label=_("Date of birth (confidential)"),
+        help_text=_("As known"),
+    )
+    contact = forms.CharField(max_length=200, required=False, label=_("Contact (confidential)"))
     current_location = forms.CharField(
-        max_length=200, required=False, label="Current location (confidential)"
+        max_length=200, required=False, label=_("Current location (confidential)")
     )
     needs = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Needs (confidential)"
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Needs (confidential)")
     )
     age = forms.IntegerField(required=False, min_value=0, max_value=120)
     age_low = forms.IntegerField(
-        required=False, min_value=0, max_value=120, label="Or an age range: from"
+        required=False, min_value=0, max_value=120, label=_("Or an age range: from")
     )
-    age_high = forms.IntegerField(required=False, min_value=0, max_value=120, label="to")
+    age_high = forms.IntegerField(required=False, min_value=0, max_value=120, label=_("to"))
     gender = forms.CharField(max_length=20, required=False)
     citizenship = forms.CharField(
-        max_length=30, required=False, label="Citizenship or immigration status"
+        max_length=30, required=False, label=_("Citizenship or immigration status")
     )
     language = forms.CharField(
-        max_length=60, required=False, label="Languages", help_text="Comma-separated"
+        max_length=60, required=False, label=_("Languages"), help_text=_("Comma-separated")
     )
     interpreter_needed = _yes_no("Needs an interpreter")
     arrested = _yes_no("Arrested")
@@ -409,25 +497,23 @@ class VictimEditForm(VersionedForm):
 class StageForm(VersionedForm):
     stage = forms.ChoiceField(
         choices=CaseStage.choices,
-        help_text="Referral → investigation → prosecution → closed; the plan follows the stage.",
+        help_text=_("Referral → investigation → prosecution → closed; the plan follows the stage."),
     )
 
 
-class OperationPlanForm(VersionedForm):
-    window_start = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
-    window_end = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
-    estimated_victims = forms.IntegerField(min_value=0, label="Estimated number of victims")
-    genders = forms.CharField(max_length=100, required=False, help_text="Comma-separated")
-    languages = forms.CharField(max_length=200, required=False, help_text="Comma-separated")
+class OperationPlanForm(OperationWindowMixin, VersionedForm):
+    window_start = datetime_field(label=_("Window starts"))
+    window_end = datetime_field(label=_("Window ends"))
+    estimated_victims = forms.IntegerField(min_value=0, label=_("Estimated number of victims"))
+    genders = forms.CharField(max_length=100, required=False, help_text=_("Comma-separated"))
+    languages = forms.CharField(max_length=200, required=False, help_text=_("Comma-separated"))
     minors_expected = forms.BooleanField(required=False)
-    location = forms.CharField(required=False, label="Location (law enforcement only)")
-    targets = forms.CharField(required=False, label="Targets (law enforcement only)")
+    location = forms.CharField(required=False, label=_("Location (law enforcement only)"))
+    targets = forms.CharField(required=False, label=_("Targets (law enforcement only)"))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        start, end = cleaned.get("window_start"), cleaned.get("window_end")
-        if start and end and end <= start:
-            self.add_error("window_end", "The window must end after it starts.")
+        self.window_errors(cleaned, moved_only=True)
         return cleaned
 
 
@@ -435,10 +521,12 @@ class OperationPlanForm(VersionedForm):
 
 
 class AdvocateNoteForm(forms.Form):
-    victim = forms.TypedChoiceField(coerce=int, label="About")
+    victim = forms.TypedChoiceField(coerce=int, label=_("About"))
     text = forms.CharField(
-        label="Counseling or case-management note (privileged: only your provider's advocates "
-        "ever read it)",
+        label=_(
+            "Counseling or case-management note (privileged: only your provider's advocates "
+            "ever read it)"
+        ),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
@@ -467,47 +555,47 @@ TEAM_PART_CHOICES = [
 class ParticipantAddForm(forms.Form):
     """Choices (member agencies by name) are filled in by the view."""
 
-    agency = forms.TypedChoiceField(coerce=int, label="Agency")
-    part = forms.ChoiceField(choices=[("", "Choose a part"), *TEAM_PART_CHOICES], label="Part")
+    agency = forms.TypedChoiceField(coerce=int, label=_("Agency"))
+    part = forms.ChoiceField(choices=[("", "Choose a part"), *TEAM_PART_CHOICES], label=_("Part"))
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Why it joins",
-        help_text="Recorded on the case team and the timeline.",
+        label=_("Why it joins"),
+        help_text=_("Recorded on the case team and the timeline."),
     )
 
 
 class ParticipantRemoveForm(forms.Form):
-    agency = forms.TypedChoiceField(coerce=int, label="Agency leaving the case")
+    agency = forms.TypedChoiceField(coerce=int, label=_("Agency leaving the case"))
     reassign_to = forms.TypedChoiceField(
         coerce=int,
         required=False,
         empty_value=None,
-        label="Its open tasks go to",
-        help_text="Required when the agency still owns open tasks.",
+        label=_("Its open tasks go to"),
+        help_text=_("Required when the agency still owns open tasks."),
     )
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why it leaves")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Why it leaves"))
 
 
 class HandOffForm(forms.Form):
-    agency = forms.TypedChoiceField(coerce=int, label="New lead agency")
+    agency = forms.TypedChoiceField(coerce=int, label=_("New lead agency"))
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), label="Why it takes the lead"
+        widget=forms.Textarea(attrs={"rows": 2}), label=_("Why it takes the lead")
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class TaskReassignForm(forms.Form):
-    task = forms.TypedChoiceField(coerce=int, label="Task")
-    agency = forms.TypedChoiceField(coerce=int, label="Give it to")
+    task = forms.TypedChoiceField(coerce=int, label=_("Task"))
+    agency = forms.TypedChoiceField(coerce=int, label=_("Give it to"))
 
 
 class ProsecutionForm(forms.Form):
-    office = forms.TypedChoiceField(coerce=int, label="Prosecuting office")
+    office = forms.TypedChoiceField(coerce=int, label=_("Prosecuting office"))
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        label="Why this office",
-        help_text="Required when you choose another office than the one the protocol proposes.",
+        label=_("Why this office"),
+        help_text=_("Required when you choose another office than the one the protocol proposes."),
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -530,22 +618,22 @@ class CaseListForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=60,
-        label="Case number or pseudonym",
+        label=_("Case number or pseudonym"),
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     stage = forms.ChoiceField(
-        required=False, choices=[("", "All stages"), *CaseStage.choices], label="Stage"
+        required=False, choices=[("", "All stages"), *CaseStage.choices], label=_("Stage")
     )
-    type = forms.ChoiceField(required=False, choices=(), label="Trafficking type")
-    part = forms.ChoiceField(required=False, choices=(), label="My agency's part")
-    overdue = forms.BooleanField(required=False, label="Has overdue tasks")
-    unanswered = forms.BooleanField(required=False, label="Has unanswered plan questions")
+    type = forms.ChoiceField(required=False, choices=(), label=_("Trafficking type"))
+    part = forms.ChoiceField(required=False, choices=(), label=_("My agency's part"))
+    overdue = forms.BooleanField(required=False, label=_("Has overdue tasks"))
+    unanswered = forms.BooleanField(required=False, label=_("Has unanswered plan questions"))
     # Visible too, not only as column headings: on a phone the headings are not shown.
-    sort = forms.ChoiceField(required=False, choices=(), label="Sort by")
+    sort = forms.ChoiceField(required=False, choices=(), label=_("Sort by"))
     dir = forms.ChoiceField(
         required=False,
         choices=[("desc", "Newest or Z first"), ("asc", "Oldest or A first")],
-        label="Order",
+        label=_("Order"),
     )
     after = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 

@@ -17,6 +17,10 @@ from accord.core.model import FieldClass
 
 from .fields import ProtectedJSONField, ProtectedTextField
 
+#: The protocol factor that says where the crime took place: when the protocol has it, intake
+#: asks the place once, as that fact, and the case's ``jurisdiction`` is written from it.
+PLACE_FACTOR = "jurisdiction"
+
 FIELD_CLASS_CHOICES = [(c.value, c.value) for c in FieldClass]
 
 
@@ -71,6 +75,8 @@ class Case(models.Model):
             models.Index(fields=["task_force", "stage"], name="case_tf_stage"),
             # the case list's default order (newest first), walked without sorting every case
             models.Index(fields=["task_force", "opened_at", "id"], name="case_tf_opened"),
+            # the list sorted by title walks this index too (SQLite otherwise sorts every case)
+            models.Index(fields=["task_force", "title", "id"], name="case_tf_title"),
         ]
 
     def __str__(self) -> str:
@@ -225,9 +231,25 @@ class ResponsePlan(CaseRecord):
     generated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    #: How many of ``answers`` the protocol could not answer, stored with the plan (plans are
+    #: never changed after) so the dashboard and the case list find the few plans with open
+    #: questions through an index instead of reading every plan's answers.
+    unanswered = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-generated_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["case"], condition=models.Q(unanswered__gt=0), name="plan_unanswered"
+            )
+        ]
+
+    @staticmethod
+    def count_unanswered(answers: object) -> int:
+        """The answers of a plan the protocol could not answer (as stored in ``answers``)."""
+        if not isinstance(answers, list):
+            return 0
+        return sum(1 for a in answers if isinstance(a, dict) and not a.get("answered"))
 
 
 class TaskStatus(models.TextChoices):

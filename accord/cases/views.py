@@ -84,11 +84,16 @@ def case_open(request: HttpRequest) -> HttpResponse:
         victims = forms.VictimIntakeFormSet(
             prefix="victims", initial=[{}], form_kwargs={"protocol": protocol}
         )
-    fact_fields = [form[name] for name in form.fields if name.startswith("fact_")]
     return render(
         request,
         "cases/open.html",
-        {"form": form, "fact_fields": fact_fields, "version": version, "victims": victims},
+        {
+            "form": form,
+            "place_field": form[form.place_name],
+            "fact_fields": [form[name] for name in form.fact_names()],
+            "version": version,
+            "victims": victims,
+        },
     )
 
 
@@ -113,7 +118,7 @@ def _intake(request: HttpRequest, form: Any, victims: Any, protocol: Any) -> Any
             intake_token=data["intake_token"],
             victims=[_victim_input(f.cleaned_data) for f in people],
             suspects=suspects,
-            jurisdiction=data["jurisdiction"],
+            jurisdiction=data.get("jurisdiction", ""),
             incident_summary=data["incident_summary"],
         )
     except (ValidationError, ConflictError) as error:
@@ -247,6 +252,13 @@ def referral_new(request: HttpRequest, case_id: int) -> HttpResponse:
     forms.choice_field(form, "to_service").choices = services.referral_service_choices(
         actor=member_user(request), agency_slugs=[slug for slug, _ in receivers]
     )
+    service_widget = form.fields["to_service"].widget
+    if isinstance(service_widget, forms.AgencyServiceSelect):
+        service_widget.agency_of = services.referral_service_agencies(actor=member_user(request))
+    if request.method == "GET":
+        _referral_preselect(
+            form, view, victim_id=_int(request.GET.get("victim")), receivers=receivers
+        )
     if request.method == "POST" and form.is_valid():
         try:
             services.referral_send(
@@ -265,6 +277,29 @@ def referral_new(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request, "cases/form.html", {"form": form, "case": view.case, "title": "Send a referral"}
     )
+
+
+def _referral_preselect(
+    form: forms.ReferralForm,
+    view: door.CaseView,
+    *,
+    victim_id: int | None,
+    receivers: list[tuple[str, str]],
+) -> None:
+    """Pre-select the victim (``?victim=``, else the first) and the provider and service the
+    response plan's referral answer names for her, as far as the viewer may read the plan."""
+    known = [v.id for v in view.victims]
+    victim_id = victim_id if victim_id in known else (known[0] if known else None)
+    if victim_id is None:
+        return
+    form.fields["victim"].initial = victim_id
+    answers = view.plan.values.get("answers") if view.plan is not None else None
+    agency, service = services.referral_suggestion(
+        protocol=view.protocol, answers=answers or [], victim_id=victim_id
+    )
+    if agency in {slug for slug, _ in receivers}:
+        form.fields["to_agency"].initial = agency
+        form.fields["to_service"].initial = service
 
 
 @member(Role.ADVOCATE)

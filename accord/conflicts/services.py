@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accord.accounts.models import Agency, Role, User
+from accord.accounts.zones import local_time, zone_of
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
@@ -60,7 +61,7 @@ def _notify(
     body = (
         f"{headline}\n\n"
         f"Disagreement #{disagreement.pk} is at level {spec['level']} ({spec['name']}).\n"
-        f"Decision due by {disagreement.due_at:%Y-%m-%d %H:%M} UTC.\n"
+        f"Decision due by {local_time(disagreement.due_at, zone_of(disagreement.task_force))}.\n"
         f"{extra}\n"
         f"Open Accord to read it: {_link(disagreement)}\n"
     )

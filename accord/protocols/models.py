@@ -8,7 +8,8 @@ the database). A case records the version it was opened under.
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+import threading
+from collections import OrderedDict
 
 from django.conf import settings
 from django.db import models
@@ -75,12 +76,37 @@ class ProtocolVersion(models.Model):
     def protocol(self) -> Protocol:
         """The loaded core model (cached per text). Stored versions always load:
         services refuse to store text the loader rejects."""
-        return _load_cached(self.text_digest, self.yaml_text, f"protocol-v{self.number}.yaml")
+        return _load_cached(self.text_digest, self.yaml_text, self.filename)
+
+    @property
+    def filename(self) -> str:
+        """The name loader messages and spans give this version's text."""
+        return f"protocol-v{self.number}.yaml"
 
 
-@lru_cache(maxsize=64)
+#: Loaded protocols by (text digest, file name), newest last; at most ``_CACHE_SIZE``.
+_LOADED: OrderedDict[tuple[str, str], Protocol] = OrderedDict()
+_CACHE_SIZE = 64
+_LOADED_LOCK = threading.Lock()
+
+
 def _load_cached(digest: str, text: str, filename: str) -> Protocol:
-    return load_protocol(text, filename=filename)
+    key = (digest, filename)
+    protocol = _LOADED.get(key)
+    if protocol is None:
+        protocol = load_protocol(text, filename=filename)
+    remember_loaded(digest, filename, protocol)
+    return protocol
+
+
+def remember_loaded(digest: str, filename: str, protocol: Protocol) -> None:
+    """Keep a protocol the services just loaded from this text, so the page that follows a
+    save does not load it again (a large protocol takes most of a second to load)."""
+    with _LOADED_LOCK:
+        _LOADED[(digest, filename)] = protocol
+        _LOADED.move_to_end((digest, filename))
+        while len(_LOADED) > _CACHE_SIZE:
+            _LOADED.popitem(last=False)
 
 
 class SignOffDecision(models.TextChoices):

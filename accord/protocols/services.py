@@ -7,6 +7,7 @@ loader rejects is never stored (S24); a save from a stale form is refused (S23).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Mapping
 from typing import Any
@@ -20,7 +21,8 @@ from accord.accounts.models import Agency, Role, TaskForce, User
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.core import LoadError, LoadIssue, load_protocol
-from accord.core.model import Protocol
+from accord.core.dump import dump_protocol
+from accord.core.model import Decision, DirectoryReference, Protocol
 from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 
 from .models import (
@@ -30,6 +32,7 @@ from .models import (
     ProtocolVersion,
     SignOff,
     SignOffDecision,
+    remember_loaded,
 )
 from .selectors import protocol_in_force, version_report
 
@@ -162,9 +165,74 @@ def protocol_version_update(
     title: str | None = None,
 ) -> ProtocolVersion:
     """Save new text into a draft; a save based on a stale read is refused (S23)."""
+    return _draft_text_save(
+        actor=actor,
+        version=version,
+        yaml_text=yaml_text,
+        expected_lock_version=expected_lock_version,
+        title=title,
+        event=AuditEventType.PROTOCOL_CHANGED,
+    )
+
+
+def protocol_decision_update(
+    *,
+    actor: User,
+    version: ProtocolVersion,
+    decision: Decision,
+    expected_lock_version: int,
+    directory: Mapping[str, DirectoryReference] | None = None,
+) -> ProtocolVersion:
+    """Put one decision table, edited in the guided editor, into a draft.
+
+    The same write path as the YAML editor: the draft's protocol with the new
+    table is written back as YAML (``dump_protocol``) and saved with the same
+    checks (coordinator, draft, loads, expected lock version); audited as a
+    decision edit naming the decision. ``directory`` adds entries the new
+    answers name (picked from the task force's directory).
+    """
     _require_coordinator(actor, version.task_force_id)
     _require_status(version, ProtocolStatus.DRAFT, doing="edited")
-    load_checked(yaml_text)
+    protocol = version.protocol
+    if decision.id not in protocol.decisions:
+        raise NotFound("No such decision in this version.")
+    decisions = {
+        key: (decision if key == decision.id else value)
+        for key, value in protocol.decisions.items()
+    }
+    merged_directory = {**protocol.directory, **(directory or {})}
+    text = dump_protocol(
+        dataclasses.replace(protocol, decisions=decisions, directory=merged_directory)
+    )
+    return _draft_text_save(
+        actor=actor,
+        version=version,
+        yaml_text=text,
+        expected_lock_version=expected_lock_version,
+        title=None,
+        event=AuditEventType.PROTOCOL_DECISION_EDITED,
+        detail={
+            "decision": decision.id,
+            "rules": len(decision.rules),
+            "hit_policy": decision.hit_policy.value,
+        },
+    )
+
+
+def _draft_text_save(
+    *,
+    actor: User,
+    version: ProtocolVersion,
+    yaml_text: str,
+    expected_lock_version: int,
+    title: str | None,
+    event: AuditEventType,
+    detail: Mapping[str, Any] | None = None,
+) -> ProtocolVersion:
+    """The one write path of a draft's text (YAML editor, guided editor, DMN import)."""
+    _require_coordinator(actor, version.task_force_id)
+    _require_status(version, ProtocolStatus.DRAFT, doing="edited")
+    loaded = load_checked(yaml_text, filename=version.filename)
     new_title = (title or version.title)[:200]
     with transaction.atomic():
         changed = ProtocolVersion.objects.filter(
@@ -182,12 +250,14 @@ def protocol_version_update(
                 data={"field": "lock_version"},
             )
         version.refresh_from_db()
+        remember_loaded(version.text_digest, version.filename, loaded)
         # Accepted-risk notes belong to findings of the old text; those that still
         # match a finding keep applying (keys are content-based).
         _audit(
-            event=AuditEventType.PROTOCOL_CHANGED,
+            event=event,
             actor=actor,
             version=version,
+            detail=detail,
             fields=("yaml_text", "title"),
         )
     return version

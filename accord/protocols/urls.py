@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import editor_views, views
 
 app_name = "protocols"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path("drills/<int:pk>/delete/", views.drill_scenario_delete, name="drill_delete"),
     path("<int:number>/", views.version_detail, name="detail"),
     path("<int:number>/edit/", views.version_edit, name="edit"),
+    path("<int:number>/guided/", editor_views.guided, name="guided"),
+    path(
+        "<int:number>/guided/<slug:decision_id>/",
+        editor_views.guided_decision,
+        name="guided_decision",
+    ),
     path("<int:number>/dmn/", views.version_dmn_import, name="dmn_import"),
     path("<int:number>/report/", views.version_report, name="report"),
     path("<int:number>/accept-risk/", views.version_accept_risk, name="accept_risk"),

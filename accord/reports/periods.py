@@ -3,8 +3,8 @@
 The coordinator's dashboard takes any first and last day (it never leaves the task
 force). A funder report takes only a *funder period*: a whole calendar month, a
 whole quarter or a whole year (four whole quarters), already over, in the task
-force's time zone (the deployment's ``TIME_ZONE``, the zone the read door uses to
-put a case on a day). Free days would let two reports one day apart be subtracted
+force's time zone (``TaskForce.time_zone``, activated for each request; the read door
+puts a case on a day in the same zone). Free days would let two reports one day apart be subtracted
 (S13); see ``docs/reports.md``.
 
 A funder period has a short key used in URLs and forms: ``2025-02`` (a month),

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accord.accounts.zones.TaskForceTimeZoneMiddleware",
     "accord.accounts.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "accord.web.context_processors.navigation",
                 "accord.web.context_processors.inbox",
+                "accord.web.context_processors.time_zone",
             ],
             # {{ code|label }}, |reason, |reasons, |event: codes shown as words everywhere
             "builtins": ["accord.web.templatetags.words"],
@@ -175,6 +177,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT: Path | None = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "uploads"  # outside the web root; never served directly (S21)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The guided protocol editor posts a whole decision table (about 7 fields a rule); Django's
+# default of 1,000 fields refused a 200-rule table. The body size limit above still bounds it.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Bad input (S24): how deep any JSON/YAML/XML input may nest, how large a protocol or DMN

@@ -14,6 +14,7 @@ from django import forms
 from django.utils import timezone
 
 from accord.accounts.models import Agency
+from accord.accounts.zones import zone_label
 from accord.errors import ValidationError as AccordValidationError
 
 from .categories import CONSENT_CATEGORIES
@@ -36,7 +37,8 @@ SERVICE_ERROR_FIELDS: Mapping[str, str] = {
 
 
 def expiry_moment(day: date) -> datetime:
-    """A release chosen to expire "on" a day stops at the start of that day (UTC)."""
+    """A release chosen to expire "on" a day stops at the start of that day in the task
+    force's zone (the zone the request activated)."""
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
@@ -151,7 +153,8 @@ class ReleaseForm(forms.Form):
         expiry.help_text = (
             f"At most {max_days} days from today (the longest release the task force allows), "
             f"so no later than {today + timedelta(days=max_days):%Y-%m-%d}. "
-            "The release stops at the start of this day (00:00 UTC)."
+            "The release stops at the start of this day (00:00, "
+            f"{zone_label(timezone.get_current_timezone())})."
         )
         expiry.widget.attrs.update(
             {

@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accord.accounts.models import Agency
+from accord.accounts.zones import local_time, zone_of
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.core.model import Sector
@@ -474,7 +475,8 @@ def consents_expiring_notify(*, now: datetime | None = None) -> int:
                 subject=f"Release #{release.pk} expires on {release.expires_at:%Y-%m-%d}",
                 body=(
                     f"Release #{release.pk}, which you recorded, expires on "
-                    f"{release.expires_at:%Y-%m-%d %H:%M} UTC. If the victim wishes to keep "
+                    f"{local_time(release.expires_at, zone_of(release.task_force))}. "
+                    "If the victim wishes to keep "
                     "sharing, ask them to sign a new release; otherwise nothing needs doing: "
                     "the records stop being shared automatically.\n\n"
                     f"{_release_link(release)}\n"

@@ -12,9 +12,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accord.accounts.models import Role, User
+from accord.accounts.zones import local_time
 from accord.errors import NotFound
 from accord.errors import ValidationError as AccordValidationError
 from accord.web.access import member
@@ -184,7 +186,7 @@ def release_new(request: HttpRequest, victim_id: int) -> HttpResponse:
             messages.success(
                 request,
                 f"Release #{release.pk} recorded; it is in effect until "
-                f"{release.expires_at:%Y-%m-%d %H:%M} UTC.",
+                f"{local_time(release.expires_at, timezone.get_current_timezone())}.",
             )
             return redirect("sharing:release_detail", release_id=release.pk)
     return render(request, "sharing/release_new.html", context, status=400 if form.errors else 200)

@@ -9,16 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import TaskForce, User
 from accord.protocols.selectors import protocol_in_force
+from accord.web.pickers import datetime_field, future_error
 
 from .models import Course, Topic, TrainingSession
 from .uploads import max_bytes
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 def _members(task_force: TaskForce):
@@ -78,8 +72,8 @@ class MaterialForm(forms.Form):
 
 class SessionForm(forms.Form):
     course = forms.ModelChoiceField(queryset=Course.objects.none())
-    starts_at = forms.DateTimeField(widget=DateTimeInput(), label=_("Starts (UTC)"))
-    ends_at = forms.DateTimeField(widget=DateTimeInput(), label=_("Ends (UTC)"))
+    starts_at = datetime_field(label=_("Starts"))
+    ends_at = datetime_field(label=_("Ends"))
     place = forms.CharField(max_length=200, required=False)
     online_url = forms.URLField(required=False, label=_("Online link"), assume_scheme="https")
     trainers = MemberChoiceField(queryset=User.objects.none(), required=False)
@@ -103,6 +97,16 @@ class SessionForm(forms.Form):
         )
         self.fields["trainers"].queryset = _members(task_force)  # type: ignore[attr-defined]
         self.fields["attendees"].queryset = _members(task_force)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("attendees"):  # with attendance, it records a session already held
+            error = future_error(cleaned.get("starts_at"), what="A training session")
+            if error:
+                self.add_error(
+                    "starts_at", f"{error} To record a session already held, record who attended."
+                )
+        return cleaned
 
 
 class AttendanceForm(forms.Form):

@@ -20,6 +20,7 @@ from accord.audit.services import audit_record
 from accord.errors import PermissionDenied, ValidationError
 from accord.mail import email_on_commit
 from accord.protocols.selectors import protocol_in_force
+from accord.schedule import in_past_message
 
 from .models import (
     Attendance,
@@ -167,9 +168,10 @@ def session_create(
     in_past = starts_at < now
     if in_past and not attendees:
         raise ValidationError(
-            "This session is in the past: record who attended when you add it "
+            in_past_message("A training session")
+            + " To record a session already held, record who attended when you add it "
             "(a past session with no attendance cannot be recorded).",
-            data={"field": "attendees"},
+            data={"field": "starts_at"},
         )
     if capacity is not None and len(attendees) > capacity:
         raise ValidationError(

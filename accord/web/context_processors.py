@@ -50,3 +50,12 @@ def inbox(request: HttpRequest) -> dict[str, object]:
     from accord.sharing import door
 
     return {"unread_notifications": door.unread_count(viewer=user)}
+
+
+def time_zone(request: HttpRequest) -> dict[str, object]:
+    """The zone every time on the page is written in, named in words for the footer."""
+    from django.utils import timezone
+
+    from accord.accounts.zones import zone_label
+
+    return {"time_zone_label": zone_label(timezone.get_current_timezone())}

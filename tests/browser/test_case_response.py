@@ -143,3 +143,52 @@ def test_case_response_journey(page, county):
     page.goto("/cases/notifications/")
     assert "Overdue task" in page.inner_text("main")
     screenshot(page, "case-07-notification")
+
+
+def test_investigator_picks_an_operation_window_in_the_task_force_zone(page, county):
+    """The task force works in Central Time: the investigator picks the window in the browser's
+    date and time picker, a start in the past is refused on the field, the saved window reads
+    back in local time with the zone named."""
+    from zoneinfo import ZoneInfo
+
+    from accord.accounts.models import TaskForce
+    from accord.cases.models import Operation
+    from accord.cases.services import case_open
+
+    investigator, _advocate, _coordinator = county
+    TaskForce.objects.update(time_zone="America/Chicago")
+    case = case_open(
+        actor=investigator,
+        title="Motel on Route 9",
+        incident_kind="victim_ready",
+        facts={"trafficking_type": "sex", "jurisdiction": "riverton"},
+        intake_token="browser-operation-window",
+    )
+    sign_in_as(page, investigator, path=f"/cases/{case.pk}/")
+    assert "Times are in Central Time (America/Chicago)." in page.inner_text("footer")
+    page.get_by_role("link", name="Plan an operation").click()
+    start_picker = page.get_by_label("Window starts")
+    assert start_picker.get_attribute("type") == "datetime-local"
+    page.get_by_label("Name").fill("Lantern")
+    yesterday = timezone.now().astimezone(ZoneInfo("America/Chicago")) - timedelta(days=1)
+    start_picker.fill(f"{yesterday:%Y-%m-%dT%H:%M}")
+    page.get_by_label("Window ends").fill(f"{yesterday + timedelta(hours=3):%Y-%m-%dT%H:%M}")
+    page.get_by_label("Estimated victims").fill("2")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert "An operation can't be scheduled in the past (it is now" in page.inner_text("main")
+    screenshot(page, "operation-01-past-refused")
+    assert_accessible(page)
+
+    start = (yesterday + timedelta(days=9)).replace(hour=19, minute=30, second=0, microsecond=0)
+    page.get_by_label("Window starts").fill(f"{start:%Y-%m-%dT%H:%M}")
+    page.get_by_label("Window ends").fill(f"{start + timedelta(hours=3):%Y-%m-%dT%H:%M}")
+    screenshot(page, "operation-02-window-picked")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    operation = Operation.objects.get(case=case)
+    assert operation.window_start == start  # the same instant: read as Chicago time
+    abbreviation = start.tzname()  # CST or CDT
+    assert f"{start:%Y-%m-%d} 19:30 \u2013 " in page.inner_text("main")
+    assert f"22:30 {abbreviation}" in page.inner_text("main")
+    screenshot(page, "operation-03-window-local")

@@ -255,9 +255,8 @@ def test_a_case_travels_from_intake_to_prosecution(browser, live_server, context
     pd.get_by_role("link", name="Send a referral").click()
     pd.get_by_label("Potential victim").select_option(label="V-1")
     pd.get_by_label("Refer to").select_option("new-dawn")
-    pd.get_by_label("Service (optional)").select_option(
-        label="Labor trafficking case management (New Dawn Anti-Trafficking Coalition)"
-    )
+    # The services are listed by name under their organization.
+    pd.get_by_label("Service (optional)").select_option(label="Labor trafficking case management")
     pd.get_by_label("Message (no identifying details)").fill(
         "Adult woman from the greenhouse; needs a Spanish interpreter."
     )

@@ -57,7 +57,9 @@ from .referrals import (
     referral_complete,
     referral_decline,
     referral_send,
+    referral_service_agencies,
     referral_service_choices,
+    referral_suggestion,
 )
 from .reminders import RenewalReminder, immigration_relief_remind
 from .safety import EXAMPLE_INSTRUMENT, safety_assessment_record, safety_instrument_save
@@ -110,7 +112,9 @@ __all__ = [
     "referral_complete",
     "referral_decline",
     "referral_send",
+    "referral_service_agencies",
     "referral_service_choices",
+    "referral_suggestion",
     "safety_assessment_record",
     "safety_instrument_save",
     "sensitive_material_add",

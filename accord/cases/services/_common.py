@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from accord.accounts.models import Agency, Role, User
+from accord.accounts.zones import local_time, zone_of
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.core.model import FieldClass
@@ -215,7 +216,7 @@ def _tasks_for_newcomer(*, case: Case, agency: Agency, now: datetime) -> None:
             recipients=agency_recipients(task.owner_agency, role=task.owner_role),
             kind="task_assigned",
             subject=f"New task on case {case.number}",
-            body=f"Case {case.number}: {task.title}. Due {task.due_at:%Y-%m-%d %H:%M} UTC.",
+            body=f"Case {case.number}: {task.title}. Due {local_time(task.due_at, zone_of(case.task_force))}.",
             case=case,
             now=now,
         )

@@ -12,6 +12,7 @@ from django.db.models import Max
 
 from accord.accounts.counters import case_series, counter_next
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Agency, Role, User
+from accord.accounts.zones import local_time, zone_of
 from accord.audit.events import AuditEventType
 from accord.core.errors import FactError
 from accord.core.evaluate import json_value, validate_facts
@@ -22,6 +23,7 @@ from accord.protocols.selectors import protocol_in_force
 
 from ..evaluation import case_evaluation
 from ..models import (
+    PLACE_FACTOR,
     Case,
     CaseStage,
     IncidentKind,
@@ -90,6 +92,16 @@ def _case_prefix(task_force_slug: str) -> str:
     return "".join(p[0] for p in parts).upper()[:4] or "C"
 
 
+def _place_words(protocol: Any, facts: Mapping[str, Any]) -> str:
+    """Where the crime took place, as the protocol's place factor says it (intake asks the
+    place once, as that fact); "" when the protocol has no such factor or it is unknown."""
+    factor = protocol.factors.get(PLACE_FACTOR)
+    value = facts.get(PLACE_FACTOR)
+    if factor is None or value in (None, "", UNKNOWN):
+        return ""
+    return str(value).replace("_", " ").capitalize()[:60]
+
+
 def case_open(
     *,
     actor: User,
@@ -130,6 +142,7 @@ def case_open(
         )
     protocol = version.protocol
     stored_facts = _clean_facts(protocol, facts)
+    jurisdiction = jurisdiction.strip() or _place_words(protocol, stored_facts)
     victims = victims_from_case_facts(protocol, stored_facts, victims)
     victims_check(protocol, victims)
     lead = lead_agency or agency
@@ -284,6 +297,7 @@ def _plan_store(
         protocol_version=case.protocol_version,
         facts={k: (UNKNOWN if v is None else json_value(v)) for k, v in facts.items()},
         answers=result.answers,
+        unanswered=ResponsePlan.count_unanswered(result.answers),
         changes=changes,
         previous=previous,
         generated_at=now,
@@ -441,7 +455,7 @@ def _notify_task_owners(*, case: Case, tasks: Sequence[Task], now: datetime) -> 
             accesses=accesses,
             compose=lambda title, task=task: (
                 f"New task on case {case.number}",
-                f"Case {case.number}: {title}. Due {task.due_at:%Y-%m-%d %H:%M} UTC.",
+                f"Case {case.number}: {title}. Due {local_time(task.due_at, zone_of(case.task_force))}.",
             ),
         )
         items += [task] * (len(notices) - before)

@@ -17,6 +17,7 @@ from django.db import transaction
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Role, User
 from accord.audit.events import AuditEventType
 from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from accord.schedule import refuse_past
 from accord.sharing.door import suspects_for_attestation
 
 from ..models import (
@@ -54,6 +55,21 @@ def payer_words(code: str) -> str:
 COURT_PROCEEDINGS = {Proceeding.ARRAIGNMENT, Proceeding.HEARING}
 
 
+#: How each proceeding starts a sentence: "A hearing can't be scheduled in the past."
+APPOINTMENT_WORDS: dict[str, str] = {
+    Proceeding.ARRAIGNMENT: "An arraignment",
+    Proceeding.INTERVIEW: "An interview",
+    Proceeding.FORENSIC_INTERVIEW: "A forensic interview",
+    Proceeding.HEARING: "A hearing",
+    Proceeding.SERVICE_SESSION: "A service session",
+}
+
+
+def appointment_words(proceeding: str) -> str:
+    """The proceeding an interpreter is booked for, as a sentence starts with it."""
+    return APPOINTMENT_WORDS.get(proceeding, "An interpreter appointment")
+
+
 def interpreter_request_create(
     *,
     actor: User,
@@ -78,6 +94,7 @@ def interpreter_request_create(
         raise ValidationError(f"Unknown proceeding {proceeding!r}.", data={"field": "proceeding"})
     if not language.strip():
         raise ValidationError("Name the language.", data={"field": "language"})
+    refuse_past(scheduled_for, now=now, field="scheduled_for", what=appointment_words(proceeding))
     victim = None
     if victim_id:
         victim = PotentialVictim.objects.filter(pk=victim_id, case=case).first()

@@ -9,9 +9,11 @@ from typing import Any
 from django.db import transaction
 
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Committee, Role, User
+from accord.accounts.zones import local_time, zone_of
 from accord.audit.events import AuditEventType
 from accord.core.model import FieldClass
 from accord.errors import NotFound, PermissionDenied, ValidationError
+from accord.schedule import refuse_past
 
 from ..models import Case, Operation, OperationStatus, Task, TaskStatus
 from ..notifications import notify
@@ -60,6 +62,7 @@ def operation_plan(
     )
     if window_end <= window_start:
         raise ValidationError("The window must end after it starts.", data={"field": "window_end"})
+    refuse_past(window_start, now=now, field="window_start", what="An operation")
     if estimated_victims < 0:
         raise ValidationError(
             "The estimated number of victims cannot be negative.",
@@ -151,8 +154,10 @@ def _operation_for(actor: User, operation_id: int) -> Operation:
 
 def minimal_facts_text(operation: Operation) -> str:
     """Exactly the minimal facts the protocol lets out beforehand: never location or targets."""
+    zone = zone_of(operation.case.task_force)
     return (
-        f"Time window: {operation.window_start:%Y-%m-%d %H:%M} to {operation.window_end:%Y-%m-%d %H:%M} UTC\n"
+        f"Time window: {local_time(operation.window_start, zone)} to "
+        f"{local_time(operation.window_end, zone)}\n"
         f"Estimated number of potential victims: {operation.estimated_victims}\n"
         f"Genders: {operation.genders or 'not known'}\n"
         f"Languages: {operation.languages or 'not known'}\n"
@@ -442,6 +447,8 @@ def operation_update(
             raise ValidationError(
                 "The window must end after it starts.", data={"field": "window_end"}
             )
+        if start != operation.window_start:  # moving the window: not into the past
+            refuse_past(start, now=now, field="window_start", what="An operation")
         changed = [name for name, value in clean.items() if getattr(operation, name) != value]
         if not changed:
             return operation

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Agency, Role, User
 from accord.audit.events import AuditEventType
-from accord.core.model import Sector
+from accord.core.model import Protocol, Sector
 from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from accord.sharing.door import fields_released_to_agency
 
@@ -359,8 +360,12 @@ def referral_complete(
     return referral
 
 
-def referral_service_choices(*, actor: User, agency_slugs: Iterable[str]) -> list[tuple[str, str]]:
-    """The active directory services of the agencies a referral may go to, by name and
+#: A ``<select>``'s choices: plain (value, label) pairs or (group label, pairs) groups.
+Choices = list[tuple[str, Any]]
+
+
+def referral_service_choices(*, actor: User, agency_slugs: Iterable[str]) -> Choices:
+    """The active directory services of the agencies a referral may go to, by name, grouped by
     organization, for the referral form (directory data, not case data); the service must
     belong to the agency chosen (``referral_send`` says so by the field otherwise)."""
     from accord.directory.models import Service, ServiceStatus
@@ -374,6 +379,42 @@ def referral_service_choices(*, actor: User, agency_slugs: Iterable[str]) -> lis
         .select_related("organization")
         .order_by("organization__name", "name")
     )
-    return [("", "No particular service")] + [
-        (s.slug, f"{s.name} ({s.organization.name})") for s in services
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for service in services:
+        groups.setdefault(service.organization.name, []).append((service.slug, service.name))
+    return [("", "No particular service"), *groups.items()]
+
+
+def referral_service_agencies(*, actor: User) -> dict[str, str]:
+    """Each active directory service's agency (its organization's slug), so the form can keep
+    the service list to the agency chosen."""
+    from accord.directory.models import Service, ServiceStatus
+
+    return dict(
+        Service.objects.filter(
+            task_force_id=actor.task_force_id, status=ServiceStatus.ACTIVE
+        ).values_list("slug", "organization__slug")
+    )
+
+
+def referral_suggestion(
+    *, protocol: Protocol, answers: Sequence[Mapping[str, Any]], victim_id: int | None
+) -> tuple[str, str]:
+    """The provider (agency slug) and service (directory slug, or "") the response plan's
+    referral answer names for this victim, for the referral form to pre-select; ("", "")
+    when the plan names none. ``answers`` are the plan's, as released to the viewer."""
+    decisions = [
+        d.id
+        for d in protocol.decisions.values()
+        if (d.common_question or d.id) == "service_referral"
     ]
+    for decision_id in decisions:
+        for row in answer_rows(answers, decision_id, victim_id=victim_id):
+            for value in row.values():
+                reference = protocol.directory.get(str(value)) if value else None
+                if reference is None:
+                    continue
+                if reference.kind == "service":
+                    return reference.organization or "", reference.id
+                return reference.id, ""
+    return "", ""

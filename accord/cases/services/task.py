@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 
 from accord.accounts.models import Agency, Role, User
+from accord.accounts.zones import local_time, zone_of
 from accord.audit.events import AuditEventType
 from accord.core.model import FieldClass
 from accord.errors import NotFound, PermissionDenied, ValidationError
@@ -31,6 +32,11 @@ OPEN = (TaskStatus.OPEN, TaskStatus.TAKEN)
 
 
 NO_SUCH_TASK = "No such task."
+
+
+def _due(task: Task) -> str:
+    """When ``task`` is due, in its task force's zone with the zone named."""
+    return local_time(task.due_at, zone_of(task.case.task_force))
 
 
 def _task_for(actor: User, task_id: int) -> Task:
@@ -193,7 +199,7 @@ def tasks_escalate_overdue(*, now: datetime) -> list[Task]:
                 actor=None,
                 agency=agency,
                 kind="task_escalated",
-                summary=f"Overdue task escalated: {task.title} (due {task.due_at:%Y-%m-%d %H:%M} UTC)",
+                summary=f"Overdue task escalated: {task.title} (due {_due(task)})",
                 field_class=FieldClass(task.visibility_class),
                 now=now,
             )
@@ -216,7 +222,7 @@ def tasks_escalate_overdue(*, now: datetime) -> list[Task]:
                     f"Overdue task on case {task.case.number}",
                     f'Case {task.case.number}: "{title}" owned by '
                     f"{task.owner_agency or 'no agency'} was due "
-                    f"{task.due_at:%Y-%m-%d %H:%M} UTC and is not done.",
+                    f"{_due(task)} and is not done.",
                 ),
                 now=now,
             )
@@ -300,7 +306,7 @@ def task_reassign(
                 recipients=agency_recipients(new_owner, role=task.owner_role),
                 kind="task_assigned",
                 subject=f"New task on case {case.number}",
-                body=f"Case {case.number}: {task.title}. Due {task.due_at:%Y-%m-%d %H:%M} UTC.",
+                body=f"Case {case.number}: {task.title}. Due {_due(task)}.",
                 case=case,
                 now=now,
                 item=task,

@@ -146,15 +146,17 @@ def test_unanswered_reads_the_latest_plan(people, cases):
     rpd = people["rpd"]
     plan = ResponsePlan.objects.filter(case=cases["labor"]).first()
     plan.answers = [{**plan.answers[0], "answered": False}, *plan.answers[1:]]
-    plan.save(update_fields=["answers"])
+    plan.unanswered = ResponsePlan.count_unanswered(plan.answers)
+    plan.save(update_fields=["answers", "unanswered"])
     ResponsePlan.objects.filter(case=cases["sex"]).update(
-        answers=[{"decision": "x", "answered": True}]
+        answers=[{"decision": "x", "answered": True}], unanswered=0
     )
     assert listed(rpd, unanswered=True) == [cases["labor"].number]
     newer = ResponsePlan.objects.get(pk=plan.pk)
     newer.pk = None
     newer.generated_at = plan.generated_at + timedelta(minutes=5)
     newer.answers = [{"decision": "x", "answered": True}]
+    newer.unanswered = 0
     newer.save()
     assert listed(rpd, unanswered=True) == []
 
@@ -164,11 +166,12 @@ def test_unanswered_counts_only_a_plan_the_viewer_may_read(people, cases, monkey
     victim-service confidential), its unanswered questions would not put the case in their
     list; the plan's producer still finds it."""
     ResponsePlan.objects.exclude(case=cases["labor"]).update(
-        answers=[{"decision": "x", "answered": True}]
+        answers=[{"decision": "x", "answered": True}], unanswered=0
     )
     plan = ResponsePlan.objects.filter(case=cases["labor"]).first()
     plan.answers = [{**plan.answers[0], "answered": False}, *plan.answers[1:]]
-    plan.save(update_fields=["answers"])
+    plan.unanswered = ResponsePlan.count_unanswered(plan.answers)
+    plan.save(update_fields=["answers", "unanswered"])
     coordinator = people["coordinator"]
     assert listed(coordinator, unanswered=True) == [cases["labor"].number]
     specs = {kind: dict(fields) for kind, fields in registry.field_specs().items()}

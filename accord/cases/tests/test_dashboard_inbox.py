@@ -194,7 +194,8 @@ def test_coordinator_counts_unanswered_questions_escalations_and_overdue_by_agen
                 "answered": False,
             },
         ]
-        plan.save(update_fields=["answers"])
+        plan.unanswered = ResponsePlan.count_unanswered(plan.answers)
+        plan.save(update_fields=["answers", "unanswered"])
     type(closed).objects.filter(pk=closed.pk).update(stage="closed")
     task = Task.objects.filter(case=case, owner_agency=people["rpd"].agency).first()
     Task.objects.filter(case__in=[case, closed]).update(due_at=timezone.now() + timedelta(days=9))

@@ -156,9 +156,15 @@ def test_the_referral_form_offers_services_by_name_and_refuses_another_agencys(p
     case = open_case(people["rpd"])
     rpd = client_for(people["rpd"])
     url = reverse("cases:referral_new", args=[case.pk])
-    choices = dict(rpd.get(url).context["form"].fields["to_service"].choices)
-    assert choices["new-dawn-case-management"] == "Service new-dawn-case-management (Org new-dawn)"
-    assert "riverside-youth-shelter" not in choices  # not a member agency's service
+    groups = dict(rpd.get(url).context["form"].fields["to_service"].choices)
+    # grouped by organization, each service by its name
+    assert dict(groups["Org new-dawn"])["new-dawn-case-management"] == (
+        "Service new-dawn-case-management"
+    )
+    offered = {
+        value for options in groups.values() if isinstance(options, list) for value, _ in options
+    }
+    assert "riverside-youth-shelter" not in offered  # not a member agency's service
     victim = case.potentialvictims.get().pk
     refused = rpd.post(
         url,

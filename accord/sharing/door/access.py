@@ -260,6 +260,20 @@ def _agency_sectors(viewer: User, task_force_id: int) -> Mapping[int, str]:
     return cache[task_force_id]
 
 
+def _sharing_rules(viewer: User, case: Any) -> tuple[SharingRule, ...]:
+    """The sharing rules of the protocol version a case runs under, read once per version per
+    request (kept on the request's user object, like the agencies' sectors): a board of 500
+    tasks loads and hashes the protocol's text once, not once per row. A case only ever runs
+    under a version in force, whose text never changes."""
+    cache: dict[int, tuple[SharingRule, ...]] = viewer.__dict__.setdefault(
+        "_accord_sharing_rules", {}
+    )
+    version_id = case.protocol_version_id
+    if version_id not in cache:
+        cache[version_id] = tuple(case.protocol_version.protocol.sharing)
+    return cache[version_id]
+
+
 def policy_viewer(user: User) -> policy.Viewer:
     """The policy's viewer; NotFound for a user of no agency (they see no case)."""
     found = viewers.viewer_for(user)
@@ -294,7 +308,7 @@ def access_for(
         stage=case.stage,
         viewer=found,
         participants=policy.Participants(participant_rows),
-        rules=tuple(case.protocol_version.protocol.sharing),
+        rules=_sharing_rules(viewer, case),
         rules_version=case.protocol_version_id,
         agency_sectors=_agency_sectors(viewer, case.task_force_id),
         cache=cache,

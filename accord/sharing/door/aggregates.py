@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case as SqlCase
@@ -28,6 +28,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from accord.accounts.models import Role
+from accord.accounts.zones import zone_of
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.core.model import FieldClass
@@ -96,8 +97,9 @@ def gender_code(value: str) -> str:
     return value if value in GENDERS else "other"
 
 
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), tzinfo=timezone.get_current_timezone())
+def _local_midnight(day: date, zone: tzinfo) -> datetime:
+    """The start of ``day`` in the task force's zone (explicit: jobs run outside a request)."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=zone)
 
 
 def _parts(period_start: date, period_end: date, by_month: bool) -> list[tuple[date, date]]:
@@ -112,13 +114,13 @@ def _parts(period_start: date, period_end: date, by_month: bool) -> list[tuple[d
     return parts
 
 
-def _part_of(field: str, parts: list[tuple[date, date]]) -> Any:
+def _part_of(field: str, parts: list[tuple[date, date]], zone: tzinfo) -> Any:
     """An SQL expression: the index of the part holding ``field`` (a moment)."""
     if len(parts) == 1:
         return Value(0, output_field=IntegerField())
     return SqlCase(
         *(
-            When(**{f"{field}__lt": _local_midnight(end + timedelta(days=1))}, then=Value(i))
+            When(**{f"{field}__lt": _local_midnight(end + timedelta(days=1), zone)}, then=Value(i))
             for i, (_, end) in enumerate(parts[:-1])
         ),
         default=Value(len(parts) - 1),
@@ -138,10 +140,11 @@ def cases_opened(*, viewer: User, period_start: date, period_end: date) -> int:
 
     if viewer.task_force_id is None or not viewer.has_role(Role.COORDINATOR):
         raise PermissionDenied("Only the task force's coordinators run reports.")
+    zone = zone_of(viewer.agency.task_force if viewer.agency else None)
     return m.Case.objects.filter(
         task_force_id=viewer.task_force_id,
-        opened_at__gte=_local_midnight(period_start),
-        opened_at__lt=_local_midnight(period_end + timedelta(days=1)),
+        opened_at__gte=_local_midnight(period_start, zone),
+        opened_at__lt=_local_midnight(period_end + timedelta(days=1), zone),
     ).count()
 
 
@@ -171,8 +174,12 @@ def case_aggregate_counts(
     now = now or timezone.now()
     policy_viewer = viewers.viewer_for(viewer)
     immigration = bool(policy_viewer and policy_viewer.immigration_authorized)
+    zone = zone_of(viewer.agency.task_force if viewer.agency else None)
     parts = _parts(period_start, period_end, by_month)
-    start, end = _local_midnight(period_start), _local_midnight(period_end + timedelta(days=1))
+    start, end = (
+        _local_midnight(period_start, zone),
+        _local_midnight(period_end + timedelta(days=1), zone),
+    )
     cases = m.Case.objects.filter(
         task_force_id=viewer.task_force_id, opened_at__gte=start, opened_at__lt=end
     )
@@ -190,7 +197,7 @@ def case_aggregate_counts(
     referral_counts = {i: [0, 0, 0] for i in range(len(parts))}
     for part, stage, kind, kind_of, victim, accepted, within, count in (
         cases.annotate(
-            part=_part_of("opened_at", parts),
+            part=_part_of("opened_at", parts, zone),
             kind_of=KeyTextTransform("trafficking_type", "facts"),
             has_victim=has_victim,
             accepted=Exists(accepted_referrals),
@@ -231,7 +238,7 @@ def case_aggregate_counts(
     for part, band, gender, count in (
         m.PotentialVictim.objects.filter(**of_cases)
         .annotate(
-            part=_part_of("case__opened_at", parts),
+            part=_part_of("case__opened_at", parts, zone),
             band=SqlCase(
                 When(age__isnull=True, then=Value("unknown")),
                 When(age__lt=18, then=Value("minor")),
@@ -254,7 +261,7 @@ def case_aggregate_counts(
         .exclude(status=m.TaskStatus.CANCELLED)
         .exclude(visibility_class__in=hidden_classes)
         .annotate(
-            part=_part_of("case__opened_at", parts),
+            part=_part_of("case__opened_at", parts, zone),
             state=SqlCase(
                 When(status=m.TaskStatus.DONE, completed_at__gt=F("due_at"), then=Value(1)),
                 When(status=m.TaskStatus.DONE, then=Value(0)),
@@ -274,7 +281,7 @@ def case_aggregate_counts(
         for part, kind, count in (
             m.ImmigrationRelief.objects.filter(**of_cases)
             .exclude(status=m.ReliefStatus.DRAFT)
-            .annotate(part=_part_of("case__opened_at", parts))
+            .annotate(part=_part_of("case__opened_at", parts, zone))
             .order_by()
             .values_list("part", "kind")
             .annotate(count=Count("pk"))

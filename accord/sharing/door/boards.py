@@ -41,8 +41,18 @@ from .release import release
 if TYPE_CHECKING:
     from accord.accounts.models import User
 
-#: How many tasks a board lists at most (oldest due first).
+#: How many open tasks a board lists at most (oldest due first), and how many done ones (the
+#: most recently due): done tasks never take the places of open ones, however many there are.
 BOARD_LIMIT = 500
+DONE_LIMIT = 50
+#: What a board row reads of its case: enough to decide and to show the case number. The
+#: case's facts, incident summary (encrypted) and the protocol's text are not read per row;
+#: the sharing rules come once per version (``access_for``).
+CASE_COLUMNS_SKIPPED = (
+    "case__facts",
+    "case__incident_summary",
+    "case__protocol_version__yaml_text",
+)
 
 
 @dataclass(frozen=True)
@@ -85,20 +95,25 @@ def _accesses(
     return accesses
 
 
-def task_board(viewer: User, query: QuerySet[Any], *, now: datetime) -> TaskBoard:
-    """Rows of a task board, released through the policy as on the case page."""
+def task_board(
+    viewer: User, query: QuerySet[Any], *, now: datetime, with_done: bool = True
+) -> TaskBoard:
+    """Rows of a task board, released through the policy as on the case page: the open tasks
+    (up to ``BOARD_LIMIT``, oldest due first) and, ``with_done``, the latest done ones."""
     rows: dict[str, list[TaskRow]] = {"overdue": [], "due": [], "done": []}
-    tasks = list(
-        query.select_related(
-            "case", "case__protocol_version", "case__lead_agency", "owner_agency", "assignee"
-        ).order_by("due_at", "pk")[:BOARD_LIMIT]
-    )
+    open_statuses = (m.TaskStatus.OPEN, m.TaskStatus.TAKEN)
+    query = query.select_related(
+        "case", "case__protocol_version", "case__lead_agency", "owner_agency", "assignee"
+    ).defer(*CASE_COLUMNS_SKIPPED)
+    tasks = list(query.filter(status__in=open_statuses).order_by("due_at", "pk")[:BOARD_LIMIT])
+    if with_done:
+        done = query.exclude(status__in=open_statuses).order_by("-due_at", "-pk")
+        tasks += reversed(done[:DONE_LIMIT])
     if not tasks:
         return TaskBoard(**rows)
     accesses = _accesses(
         viewer, {task.case_id: task.case for task in tasks}, now=now, opened_only=True
     )
-    open_statuses = (m.TaskStatus.OPEN, m.TaskStatus.TAKEN)
     for task in tasks:
         access = accesses[task.case_id]
         if access is None:
@@ -106,7 +121,7 @@ def task_board(viewer: User, query: QuerySet[Any], *, now: datetime) -> TaskBoar
         visible = task_visible(access, task)
         if not visible and not task_restricted_for_owner(access, task):
             continue
-        case = release(access, task.case)
+        case = release(access, task.case, only=("number",))
         shown = release(access, task) if visible else restricted_task(task)
         overdue = task.status in open_statuses and task.due_at < now
         open_ = task.status in open_statuses
@@ -139,7 +154,9 @@ def task_board(viewer: User, query: QuerySet[Any], *, now: datetime) -> TaskBoar
     return TaskBoard(**rows)
 
 
-def tasks_for_user(*, viewer: User, now: datetime | None = None) -> TaskBoard:
+def tasks_for_user(
+    *, viewer: User, now: datetime | None = None, with_done: bool = True
+) -> TaskBoard:
     """The viewer's own tasks and the open tasks of their agency for one of their roles."""
     query = (
         m.Task.objects.filter(case__task_force_id=viewer.task_force_id)
@@ -153,14 +170,16 @@ def tasks_for_user(*, viewer: User, now: datetime | None = None) -> TaskBoard:
         )
         .exclude(status=m.TaskStatus.CANCELLED)
     )
-    return task_board(viewer, query, now=now or timezone.now())
+    return task_board(viewer, query, now=now or timezone.now(), with_done=with_done)
 
 
-def tasks_for_agency(*, viewer: User, now: datetime | None = None) -> TaskBoard:
+def tasks_for_agency(
+    *, viewer: User, now: datetime | None = None, with_done: bool = True
+) -> TaskBoard:
     query = m.Task.objects.filter(
         case__task_force_id=viewer.task_force_id, owner_agency_id=viewer.agency_id
     ).exclude(status=m.TaskStatus.CANCELLED)
-    return task_board(viewer, query, now=now or timezone.now())
+    return task_board(viewer, query, now=now or timezone.now(), with_done=with_done)
 
 
 # --- interpreter requests -------------------------------------------------------------------------

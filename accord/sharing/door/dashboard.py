@@ -14,19 +14,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.db.models import Max
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accord.accounts.models import Role
 from accord.sharing import policy
 
-from .access import CASE_POLICY
-from .boards import TaskBoard, TaskRow, _accesses, task_board, tasks_for_agency, tasks_for_user
-from .registry import m
-from .release import release
+from .access import CASE_POLICY, CaseAccess
+from .boards import (
+    CASE_COLUMNS_SKIPPED,
+    TaskBoard,
+    TaskRow,
+    _accesses,
+    task_board,
+    tasks_for_agency,
+    tasks_for_user,
+)
+from .registry import field_specs, m
+from .release import record_context_of, release
 from .victims import victim_labels
 
 if TYPE_CHECKING:
@@ -43,11 +49,14 @@ __all__ = [
     "local_zone",
     "referral_inbox",
     "tasks_for_task_force",
+    "unanswered_counts",
     "unanswered_questions",
 ]
 
 #: How many rows of a kind the dashboard reads at most.
 DASHBOARD_LIMIT = 500
+#: What a plan row of the unanswered list reads of its case (as a task board row).
+PLAN_CASE_COLUMNS_SKIPPED = tuple(CASE_COLUMNS_SKIPPED)
 
 #: The roles that work cases (the policy's): only they have case work to count.
 CASE_POLICY_ROLES: frozenset[str] = policy.CASE_ROLES
@@ -55,11 +64,9 @@ CASE_POLICY_ROLES: frozenset[str] = policy.CASE_ROLES
 
 def local_zone(task_force: Any) -> tzinfo:
     """The task force's time zone (its own setting where it has one, else the deployment's)."""
-    name = getattr(task_force, "time_zone", "") or settings.TIME_ZONE
-    try:
-        return ZoneInfo(str(name))
-    except (KeyError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
+    from accord.accounts.zones import zone_of
+
+    return zone_of(task_force)
 
 
 def age_words(delta: timedelta) -> str:
@@ -135,7 +142,7 @@ def tasks_for_task_force(
         agency_id = viewer.agency_id
     if agency_id is not None:
         query = query.filter(owner_agency_id=agency_id)
-    return task_board(viewer, query, now=now)
+    return task_board(viewer, query, now=now, with_done=False)
 
 
 # --- referrals ---------------------------------------------------------------------------------
@@ -221,38 +228,76 @@ class UnansweredRow:
     questions: tuple[str, ...]
 
 
+def _unanswered_plans(
+    viewer: User, *, now: datetime, with_answers: bool
+) -> list[tuple[Any, CaseAccess]]:
+    """The latest plan of each open case the viewer may open that left a question unanswered
+    (``unanswered`` stored with the plan, found through its partial index), oldest case first,
+    each with the viewer's access to its case; only plans whose answers the policy releases to
+    the viewer. Reads at most ``DASHBOARD_LIMIT * 4`` plans and keeps ``DASHBOARD_LIMIT``."""
+    newer = m.ResponsePlan.objects.filter(case_id=OuterRef("case_id"), pk__gt=OuterRef("pk"))
+    open_question = m.ResponsePlan.objects.filter(case_id=OuterRef("pk"), unanswered__gt=0).exclude(
+        Exists(newer)
+    )
+    # walk the open cases oldest first along the (task force, opened) index and stop at the
+    # limit, instead of sorting every plan with a question (in most protocols, most plans);
+    # a chunk at a time, so plans whose answers are withheld do not shorten the list
+    cases = (
+        CASE_POLICY.queryset(viewer)
+        .exclude(stage=m.CaseStage.CLOSED)
+        .filter(Exists(open_question))
+        .order_by("opened_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    skipped = [*PLAN_CASE_COLUMNS_SKIPPED, "facts", "changes"]
+    if not with_answers:
+        skipped.append("answers")
+    answers_spec = field_specs()["responseplan"]["answers"]
+    found: list[tuple[Any, CaseAccess]] = []
+    for start in range(0, DASHBOARD_LIMIT * 4, DASHBOARD_LIMIT):
+        case_ids = list(cases[start : start + DASHBOARD_LIMIT])
+        latest = {
+            plan.case_id: plan
+            for plan in m.ResponsePlan.objects.filter(case_id__in=case_ids, unanswered__gt=0)
+            .exclude(Exists(newer))
+            .select_related("case", "case__protocol_version", "case__lead_agency")
+            .defer(*skipped)
+        }
+        plans = [latest[pk] for pk in case_ids if pk in latest]
+        accesses = _accesses(viewer, {p.case_id: p.case for p in plans}, now=now, opened_only=True)
+        for plan in plans:
+            access = accesses[plan.case_id]
+            if access is None:
+                continue
+            decision = access.decide(record_context_of(access, plan), answers_spec)
+            if isinstance(decision, policy.Released):
+                found.append((plan, access))
+                if len(found) >= DASHBOARD_LIMIT:
+                    return found
+        if len(case_ids) < DASHBOARD_LIMIT:
+            break
+    return found
+
+
 def unanswered_questions(*, viewer: User, now: datetime | None = None) -> list[UnansweredRow]:
     """Open cases the viewer may open whose latest plan could not answer a question (a gap the
     protocol did not foresee: someone must decide by hand), oldest case first."""
     now = now or timezone.now()
-    cases = CASE_POLICY.queryset(viewer).exclude(stage=m.CaseStage.CLOSED)
-    latest = (
-        m.ResponsePlan.objects.filter(case__in=cases)
-        .values("case_id")
-        .annotate(latest=Max("pk"))
-        .values_list("latest", flat=True)
-    )
-    plans = list(
-        m.ResponsePlan.objects.filter(pk__in=list(latest[: DASHBOARD_LIMIT * 4]))
-        .select_related("case", "case__protocol_version", "case__lead_agency")
-        .order_by("case__opened_at", "pk")
-    )
-    if not plans:
-        return []
-    accesses = _accesses(viewer, {p.case_id: p.case for p in plans}, now=now, opened_only=True)
     rows = []
-    for plan in plans:
-        access = accesses[plan.case_id]
-        if access is None:
-            continue
-        answers = release(access, plan).values.get("answers") or []
+    for plan, access in _unanswered_plans(viewer, now=now, with_answers=True):
+        answers = release(access, plan, only=("answers",)).values.get("answers") or []
         questions = _unanswered(answers)
         if questions:
-            number = str(release(access, plan.case).values.get("number", ""))
+            number = str(release(access, plan.case, only=("number",)).values.get("number", ""))
             rows.append(UnansweredRow(plan.case_id, number, questions))
-        if len(rows) >= DASHBOARD_LIMIT:
-            break
     return rows
+
+
+def unanswered_counts(*, viewer: User, now: datetime | None = None) -> tuple[int, int]:
+    """(cases, questions) of ``unanswered_questions``, from the same plans, without reading
+    their answers (each plan stores how many it left unanswered)."""
+    plans = _unanswered_plans(viewer, now=now or timezone.now(), with_answers=False)
+    return len(plans), sum(plan.unanswered for plan, _ in plans)
 
 
 def _unanswered(answers: Iterable[Any]) -> tuple[str, ...]:
@@ -292,8 +337,8 @@ def dashboard_counts(*, viewer: User, now: datetime | None = None) -> DashboardC
     if viewer.agency is None or not (frozenset(viewer.role_set) & CASE_POLICY_ROLES):
         return DashboardCounts()
     zone = local_zone(viewer.agency.task_force)
-    mine = tasks_for_user(viewer=viewer, now=now)
-    agency = tasks_for_agency(viewer=viewer, now=now)
+    mine = tasks_for_user(viewer=viewer, now=now, with_done=False)
+    agency = tasks_for_agency(viewer=viewer, now=now, with_done=False)
 
     def count(board: TaskBoard, task_filter: TaskFilter) -> int:
         kept = filter_tasks(board, task_filter, now=now, zone=zone)
@@ -309,7 +354,7 @@ def dashboard_counts(*, viewer: User, now: datetime | None = None) -> DashboardC
         "oldest_referral_age": referrals[0].age if referrals else "",
     }
     if viewer.has_role(Role.COORDINATOR):
-        unanswered = unanswered_questions(viewer=viewer, now=now)
+        unanswered_cases, unanswered_total = unanswered_counts(viewer=viewer, now=now)
         everyone = tasks_for_task_force(viewer=viewer, now=now)
         overdue: Counter[int] = Counter()
         names: dict[int, str] = {}
@@ -318,8 +363,8 @@ def dashboard_counts(*, viewer: User, now: datetime | None = None) -> DashboardC
                 overdue[row.owner_agency_id] += 1
                 names[row.owner_agency_id] = row.owner.split(" · ")[0]
         fields |= {
-            "unanswered_cases": len(unanswered),
-            "unanswered_questions": sum(len(row.questions) for row in unanswered),
+            "unanswered_cases": unanswered_cases,
+            "unanswered_questions": unanswered_total,
             "escalated_tasks": count(everyone, TaskFilter(escalated=True)),
             "overdue_by_agency": tuple(
                 (pk, names[pk], n)

@@ -73,8 +73,6 @@ CHUNK = 200
 MAX_SCANNED = 4000
 #: A search matching at most this many cases reads them by id.
 SEARCH_IDS = 2000
-#: A plan question the protocol could not answer, as the stored plan JSON spells it.
-UNANSWERED_JSON = '"answered": false'
 
 
 @dataclass(frozen=True)
@@ -140,12 +138,11 @@ def _candidates(viewer: User, query: CaseQuery, now: datetime) -> QuerySet[Any]:
         late = m.Task.objects.filter(status__in=OPEN_TASK_STATES, due_at__lt=now).order_by()
         cases = cases.filter(pk__in=Subquery(late.values("case_id")))
     if query.unanswered:
-        latest = m.ResponsePlan.objects.filter(case_id=OuterRef(OuterRef("pk"))).order_by(
-            "-generated_at", "-pk"
-        )
+        # the latest plan of the case left a question open (counted when it was stored)
+        newer = m.ResponsePlan.objects.filter(case_id=OuterRef("case_id"), pk__gt=OuterRef("pk"))
         open_question = m.ResponsePlan.objects.filter(
-            pk=Subquery(latest.values("pk")[:1]), answers__icontains=UNANSWERED_JSON
-        )
+            case_id=OuterRef("pk"), unanswered__gt=0
+        ).exclude(Exists(newer))
         cases = cases.filter(Exists(open_question))
     return cases
 
@@ -260,9 +257,12 @@ def _examine(
             tasks[task.case_id].append(task)
     plans: dict[int, Any] = {}
     if query.unanswered:
-        for plan in m.ResponsePlan.objects.filter(case_id__in=ids).order_by(
-            "case_id", "-generated_at", "-pk"
-        ):
+        plan_rows = (
+            m.ResponsePlan.objects.filter(case_id__in=ids)
+            .defer("facts", "changes")
+            .order_by("case_id", "-generated_at", "-pk")
+        )
+        for plan in plan_rows:
             plans.setdefault(plan.case_id, plan)
     cache = DecisionCache(
         viewer=build_policy_viewer(viewer),
@@ -294,7 +294,9 @@ def _examine(
             )
         if keep and query.unanswered:
             plan = plans.get(case.pk)
-            answers = release(access, plan).values.get("answers") if plan else None
+            answers = (
+                release(access, plan, only=("answers",)).values.get("answers") if plan else None
+            )
             keep = any(not answer.get("answered") for answer in answers or ())
         examined.append(
             (CaseWithVictims(case=released, victims=shown_victims), disclosed) if keep else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,13 +70,18 @@ def release(
     *,
     disclosed: set[str] | None = None,
     class_override: FieldClass | str | None = None,
+    only: Collection[str] | None = None,
 ) -> Released:
     """Release every classified field of ``instance`` the viewer may see; say why for the rest.
 
     A model the field registry does not classify releases nothing (fail closed). Field names
-    above case-basic that are released are added to ``disclosed`` for the audit (S15)."""
+    above case-basic that are released are added to ``disclosed`` for the audit (S15).
+    ``only`` limits the work to those fields (a board row showing a case's number does not
+    read, decide or decrypt the rest); the others are neither released nor withheld."""
     model_name = str(instance._meta.model_name)
     specs = field_specs().get(model_name, {})
+    if only is not None:
+        specs = {name: spec for name, spec in specs.items() if name in only}
     values: dict[str, Any] = {}
     withheld: dict[str, str] = {}
     bases: dict[str, str] = {}

@@ -53,6 +53,31 @@ def test_a_past_session_without_attendance_is_refused_and_nothing_stored(coordin
     assert TrainingSession.objects.count() == 0
 
 
+def test_a_session_is_not_scheduled_in_the_past_exactly_now_is_fine(coordinator, catalog):
+    """Refused on the start field, one second before now; a session starting now is scheduled."""
+    start = NOW - timedelta(seconds=1)
+    with pytest.raises(ValidationError) as refused:
+        session_create(
+            actor=coordinator,
+            course=catalog["care"],
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            place="Hall",
+            now=NOW,
+        )
+    assert refused.value.data["field"] == "starts_at"
+    assert refused.value.message.startswith("A training session can't be scheduled in the past.")
+    session = session_create(
+        actor=coordinator,
+        course=catalog["care"],
+        starts_at=NOW,
+        ends_at=NOW + timedelta(hours=2),
+        place="Hall",
+        now=NOW,
+    )
+    assert session.starts_at == NOW
+
+
 def test_a_past_session_with_attendance_issues_certificates(coordinator, catalog, make_member):
     advocate = make_member("adv", roles=["advocate"], agency_slug="vsp", sector="victim_services")
     session = _session(coordinator, catalog["care"], days=-3, attendees=[advocate])

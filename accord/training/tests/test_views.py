@@ -117,6 +117,7 @@ def test_session_form_in_the_past_without_attendance_keeps_input(coordinator, ca
     assert response.status_code == 400
     text = response.content.decode()
     assert "record who attended" in text
+    assert "A training session can&#x27;t be scheduled in the past (it is now" in text
     assert "Lakeside Community Hall" in text
     assert TrainingSession.objects.count() == 0
 

@@ -18,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--now", help="ISO time to use as 'now' (drills and tests)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from accord.accounts.zones import local_time, zone_of
         from accord.cases.services import tasks_escalate_overdue
 
         now = datetime.fromisoformat(options["now"]) if options.get("now") else timezone.now()
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             run.summary = f"{len(escalated)} overdue task(s) escalated"
         for task in escalated:
             self.stdout.write(
-                f"escalated: {task.case.number} {task.title} (due {task.due_at:%Y-%m-%d %H:%M})"
+                f"escalated: {task.case.number} {task.title} "
+                f"(due {local_time(task.due_at, zone_of(task.case.task_force))})"
             )
         self.stdout.write(f"{len(escalated)} task(s) escalated")

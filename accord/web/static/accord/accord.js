@@ -51,3 +51,30 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// A service <select> whose options name their agency (data-agency) offers only the services of
+// the agency chosen in the field it names (data-agency-field); a service of another agency is
+// cleared when the agency changes (the server refuses it on the field anyway).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("select[data-agency-field]").forEach(function (services) {
+    const agencies = services.form && services.form.elements[services.getAttribute("data-agency-field")];
+    if (!agencies) {
+      return;
+    }
+    function follow() {
+      [...services.options].forEach(function (option) {
+        const agency = option.getAttribute("data-agency");
+        option.hidden = Boolean(agency) && agency !== agencies.value;
+      });
+      [...services.querySelectorAll("optgroup")].forEach(function (group) {
+        group.hidden = [...group.children].every(function (option) { return option.hidden; });
+      });
+      const chosen = services.selectedOptions[0];
+      if (chosen && chosen.hidden) {
+        services.value = "";
+      }
+    }
+    agencies.addEventListener("change", follow);
+    follow();
+  });
+});
