@@ -40,9 +40,23 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+def _legacy_form(content: Mapping[str, Any]) -> bool:
+    """Events written before chains (chain 0, ``chain_seq == seq``) keep their original hash.
+
+    Every other event's hash also covers ``chain`` and ``chain_seq``: changing either moves the
+    event out of this form or into it, and both change the hashed message, so an event moved to
+    another chain or another place never verifies.
+    """
+    chain = content.get("chain") or 0
+    return chain == 0 and content.get("chain_seq") in (None, content.get("seq"))
+
+
 def event_hash(*, key: bytes, prev_hash: str, content: Mapping[str, Any]) -> str:
     """HMAC-SHA256 of the canonical JSON of ``content`` chained to ``prev_hash``."""
     payload = {name: _canonical(content.get(name)) for name in HASHED_FIELDS}
+    if not _legacy_form(content):
+        payload["chain"] = content.get("chain") or 0
+        payload["chain_seq"] = content.get("chain_seq")
     message = json.dumps(
         {"prev": prev_hash, "event": payload}, sort_keys=True, separators=(",", ":"), default=str
     ).encode()
@@ -71,25 +85,37 @@ def record_mac(*, key: bytes, purpose: str, content: Mapping[str, Any]) -> str:
     return hmac.new(derived_key(key, purpose), message, hashlib.sha256).hexdigest()
 
 
-def head_mac(*, key: bytes, seq: int, hash: str) -> str:
-    """The chain head's MAC: rewriting the head (to hide a cut tail) needs the audit key."""
-    return record_mac(key=key, purpose="chain-head", content={"seq": seq, "hash": hash})
+def head_mac(*, key: bytes, seq: int, hash: str, chain: int = 0) -> str:
+    """The chain head's MAC: rewriting the head (to hide a cut tail) needs the audit key.
+
+    Chain 0 keeps the MAC it had before chains existed; every other head's MAC covers its chain,
+    so one task force's head cannot stand in for another's.
+    """
+    content: dict[str, Any] = {"seq": seq, "hash": hash}
+    if chain:
+        content["chain"] = chain
+    return record_mac(key=key, purpose="chain-head", content=content)
 
 
 def purge_mac(
-    *, key: bytes, through_seq: int, through_hash: str, cutoff: datetime, events_removed: int
+    *,
+    key: bytes,
+    through_seq: int,
+    through_hash: str,
+    cutoff: datetime,
+    events_removed: int,
+    chain: int = 0,
 ) -> str:
     """A purge record's MAC: forging one (to hide a cut start) needs the audit key."""
-    return record_mac(
-        key=key,
-        purpose="purge-record",
-        content={
-            "through_seq": through_seq,
-            "through_hash": through_hash,
-            "cutoff": cutoff.astimezone(UTC),
-            "events_removed": events_removed,
-        },
-    )
+    content: dict[str, Any] = {
+        "through_seq": through_seq,
+        "through_hash": through_hash,
+        "cutoff": cutoff.astimezone(UTC),
+        "events_removed": events_removed,
+    }
+    if chain:
+        content["chain"] = chain
+    return record_mac(key=key, purpose="purge-record", content=content)
 
 
 def key_fingerprint(key: bytes) -> str:

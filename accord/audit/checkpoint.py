@@ -8,13 +8,18 @@ are. ``accord audit verify --checkpoint FILE`` then proves that the history up t
 the one the witness saw: the event must exist with exactly that hash, and the chain must verify
 through it.
 
+There is one chain per task force besides chain 0 (``accord.audit.models``): ``seq``/``hash``
+name chain 0's end (its ``chain_seq``), and ``chains`` lists every other chain's end as
+``[chain, chain_seq, hash]``. Format 1 (chain 0 only, no ``chains``) is still accepted.
+
 The file is human-readable JSON (documented in ``docs/operations.md``)::
 
     {
-      "format": "accord-audit-checkpoint/1",
+      "format": "accord-audit-checkpoint/2",
       "statement": "Event #1234 of the Accord audit chain had the hash below.",
       "seq": 1234,
       "hash": "9f2c...64 hex digits",
+      "chains": [[7, 880, "64 hex digits"], [12, 31, "64 hex digits"]],
       "written_at": "2026-12-07T06:00:00.000000+00:00",
       "key_fingerprint": "16 hex digits naming the audit key",
       "signature": "64 hex digits: HMAC-SHA256 of the other fields, sorted compact JSON"
@@ -38,11 +43,13 @@ from accord.errors import AccordError
 
 from .chain import key_fingerprint, record_mac
 
-FORMAT = "accord-audit-checkpoint/1"
+FORMAT = "accord-audit-checkpoint/2"
+FORMAT_1 = "accord-audit-checkpoint/1"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_FIELDS = ("format", "statement", "seq", "hash", "written_at", "key_fingerprint", "signature")
-#: Larger than any checkpoint; a bigger file is not one (and is not read whole).
-_MAX_BYTES = 4096
+_FIELDS_1 = ("format", "statement", "seq", "hash", "written_at", "key_fingerprint", "signature")
+_FIELDS = (*_FIELDS_1, "chains")
+#: Larger than any checkpoint (about 90 bytes a task force); a bigger file is not one.
+_MAX_BYTES = 4 * 1024 * 1024
 
 
 class CheckpointInvalid(AccordError):
@@ -53,24 +60,41 @@ class CheckpointInvalid(AccordError):
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """Event ``seq`` of the chain had ``hash`` when the checkpoint was written at ``written_at``."""
+    """Event ``seq`` of chain 0 had ``hash`` (and each of ``chains``, ``(chain, seq, hash)``,
+    likewise) when the checkpoint was written at ``written_at``."""
 
     seq: int
     hash: str
     written_at: str
     source: str = ""  # where it was read from, for messages
+    chains: tuple[tuple[int, int, str], ...] = ()
+
+    @property
+    def ends(self) -> tuple[tuple[int, int, str], ...]:
+        return ((0, self.seq, self.hash), *self.chains)
 
     @property
     def label(self) -> str:
         return f"checkpoint {self.source or '(unnamed)'} (#{self.seq}, written {self.written_at})"
 
 
+def _whole(value: object, *, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
 def _signature(*, key: bytes, fields: dict[str, Any]) -> str:
     return record_mac(key=key, purpose="checkpoint", content=fields)
 
 
-def checkpoint_dumps(*, key: bytes, seq: int, hash: str, now: datetime) -> str:
-    """The signed checkpoint file's text for event ``seq`` with ``hash``."""
+def checkpoint_dumps(
+    *,
+    key: bytes,
+    seq: int,
+    hash: str,
+    now: datetime,
+    chains: tuple[tuple[int, int, str], ...] = (),
+) -> str:
+    """The signed checkpoint file's text for event ``seq`` of chain 0 and the other chains' ends."""
     fields: dict[str, Any] = {
         "format": FORMAT,
         "statement": f"Event #{seq} of the Accord audit chain had the hash below.",
@@ -78,6 +102,7 @@ def checkpoint_dumps(*, key: bytes, seq: int, hash: str, now: datetime) -> str:
         "hash": hash,
         "written_at": now.isoformat(timespec="microseconds"),
         "key_fingerprint": key_fingerprint(key),
+        "chains": [[chain, chain_seq, digest] for chain, chain_seq, digest in sorted(chains)],
     }
     fields["signature"] = _signature(key=key, fields=fields)
     return json.dumps(fields, indent=2) + "\n"
@@ -97,17 +122,29 @@ def checkpoint_loads(text: str, *, key: bytes, source: str) -> Checkpoint:
         raise invalid("it is not JSON") from None
     if not isinstance(fields, dict):
         raise invalid("it is not a JSON object")
-    if fields.get("format") != FORMAT:
+    if fields.get("format") not in (FORMAT, FORMAT_1):
         raise invalid(f'its "format" is not "{FORMAT}"')
-    absent = [name for name in _FIELDS if name not in fields]
-    extra = sorted(set(fields) - set(_FIELDS))
+    names = _FIELDS if fields["format"] == FORMAT else _FIELDS_1
+    absent = [name for name in names if name not in fields]
+    extra = sorted(set(fields) - set(names))
     if absent:
         raise invalid(f"it lacks {', '.join(absent)}")
     if extra:
         raise invalid(f"it has unknown fields: {', '.join(extra)}")
     seq, digest, signature = fields["seq"], fields["hash"], fields["signature"]
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+    if not _whole(seq, least=1):
         raise invalid('"seq" must be a whole number of at least 1')
+    chains = fields.get("chains", [])
+    if not isinstance(chains, list) or not all(
+        isinstance(end, list)
+        and len(end) == 3
+        and _whole(end[0], least=1)
+        and _whole(end[1], least=1)
+        and isinstance(end[2], str)
+        and _HEX64.fullmatch(end[2])
+        for end in chains
+    ):
+        raise invalid('"chains" must list [task force, event number, 64 hex digits] entries')
     if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
         raise invalid('"hash" must be 64 lower-case hex digits')
     if not isinstance(signature, str) or not _HEX64.fullmatch(signature):
@@ -122,7 +159,13 @@ def checkpoint_loads(text: str, *, key: bytes, source: str) -> Checkpoint:
     unsigned = {name: value for name, value in fields.items() if name != "signature"}
     if not hmac.compare_digest(_signature(key=key, fields=unsigned), signature):
         raise invalid("its signature does not match its content (edited, or not made by Accord)")
-    return Checkpoint(seq=seq, hash=digest, written_at=fields["written_at"], source=source)
+    return Checkpoint(
+        seq=seq,
+        hash=digest,
+        written_at=fields["written_at"],
+        source=source,
+        chains=tuple((end[0], end[1], end[2]) for end in chains),
+    )
 
 
 def checkpoint_read(path: Path, *, key: bytes) -> Checkpoint:

@@ -120,6 +120,7 @@ class AuditEventType(enum.StrEnum):
     AUDIT_VERIFIED = "audit_verified"
     AUDIT_PURGED = "audit_purged"
     AUDIT_CHECKPOINT_WRITTEN = "audit_checkpoint_written"
+    AUDIT_CHAIN_STARTED = "audit_chain_started"
     KEYS_ROTATED = "keys_rotated"
     # Periodic jobs and the mail outbox
     PERIODIC_JOB_FAILED = "periodic_job_failed"

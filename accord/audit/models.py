@@ -4,6 +4,11 @@ Rows hold no foreign keys on purpose: an audit event must outlive the user,
 agency or record it names, and nothing may cascade into it. Each row's ``hash``
 is an HMAC over its content and the previous row's hash, so editing, deleting,
 inserting, reordering or truncating rows breaks the chain (``accord audit verify``).
+
+There is one chain per task force (``chain`` is the task force's id) and chain 0 for events
+that belong to none, so writers for different task forces never wait for one another: each
+locks only its own chain's head. ``chain_seq`` numbers the events of one chain without gaps;
+``seq`` orders every event of the deployment (unique, gaps allowed).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from .events import Outcome
 
 class AuditEvent(models.Model):
     seq = models.BigIntegerField(unique=True)
+    chain = models.BigIntegerField(db_default=0, help_text="The task force's id; 0 for none.")
+    chain_seq = models.BigIntegerField(help_text="The event's place in its chain, from 1.")
     occurred_at = models.DateTimeField(db_index=True)
     # No ``choices``: the enum grows with every app and must not churn migrations.
     event = models.CharField(max_length=60, db_index=True)
@@ -43,30 +50,35 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "chain_seq"], name="audit_event_chain_seq")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.event} {self.actor_username or '-'} {self.outcome}"
 
 
 class AuditChainHead(models.Model):
-    """The single row holding the last sequence number and hash (locks the chain for writers).
+    """One chain's last ``chain_seq`` (in ``seq``) and hash; its row locks that chain for writers.
 
-    ``mac`` keys ``seq`` and ``hash`` with the audit key, so whoever cuts the tail off the chain
+    ``mac`` keys ``chain``, ``seq`` and ``hash`` with the audit key, so whoever cuts the tail off the chain
     cannot move the head back to match without the key (a replayed older head is caught by a
     checkpoint kept off the machine: ``accord audit checkpoint``).
     """
 
+    chain = models.BigIntegerField(unique=True, default=0)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
     mac = models.CharField(max_length=64, default="", blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
-        return f"audit chain head #{self.seq}"
+        return f"audit chain {self.chain} head #{self.seq}"
 
 
 class AuditPurge(models.Model):
-    """A retention purge (S18): events up to ``through_seq`` were removed by an audited job.
+    """A retention purge (S18): events of ``chain`` up to ``through_seq`` (its ``chain_seq``)
+    were removed by an audited job.
 
     Verification starts after the last purge, chained to ``through_hash`` (the hash
     of the last removed event), so a purge is visible and nothing else may shorten
@@ -74,6 +86,7 @@ class AuditPurge(models.Model):
     a deleted start of the chain does not verify.
     """
 
+    chain = models.BigIntegerField(db_default=0)
     through_seq = models.BigIntegerField()
     through_hash = models.CharField(max_length=64)
     cutoff = models.DateTimeField()
@@ -83,7 +96,7 @@ class AuditPurge(models.Model):
     mac = models.CharField(max_length=64, default="", blank=True)
 
     class Meta:
-        ordering = ["through_seq"]
+        ordering = ["chain", "through_seq"]
 
     def __str__(self) -> str:
         return f"purge through #{self.through_seq}"

@@ -21,14 +21,16 @@ from .triggers import install_triggers, remove_triggers
 @dataclass(frozen=True)
 class PurgeResult:
     events_removed: int
-    through_seq: int | None
+    through_seq: int | None  # in chain 0 (the chain of events without a task force)
+    chains: int = 0  # how many chains lost events
 
 
 def audit_purge(*, before: datetime, operator: str, now: datetime | None = None) -> PurgeResult:
     """Remove events that occurred before ``before``; refuse to cut into the retention period.
 
-    The removal is recorded twice: as an ``AuditPurge`` row (where verification
-    restarts) and as an ``AUDIT_PURGED`` event appended to the chain.
+    Each chain loses a prefix (never a hole in the middle), recorded as an ``AuditPurge`` row
+    for that chain (where verification restarts); the whole removal is also an
+    ``AUDIT_PURGED`` event appended to chain 0.
     """
     now = now or timezone.now()
     retention = settings.ACCORD_AUDIT_RETENTION
@@ -37,38 +39,62 @@ def audit_purge(*, before: datetime, operator: str, now: datetime | None = None)
             f"Events younger than the retention period ({retention.days} days) cannot be purged.",
             data={"field": "before"},
         )
+    key = audit_key()
     with transaction.atomic():
-        doomed = AuditEvent.objects.filter(occurred_at__lt=before).order_by("-seq")
-        last = doomed.first()
-        if last is None:
+        chains = (
+            AuditEvent.objects.filter(occurred_at__lt=before)
+            .order_by("chain")
+            .values_list("chain", flat=True)
+            .distinct()
+        )
+        cuts = []
+        for chain in chains:
+            last = (
+                AuditEvent.objects.filter(chain=chain, occurred_at__lt=before)
+                .order_by("-chain_seq")
+                .first()
+            )
+            if last is not None:
+                cuts.append(last)
+        if not cuts:
             return PurgeResult(events_removed=0, through_seq=None)
-        # Only a prefix of the chain may go: never a hole in the middle.
-        through_seq = last.seq
-        count = AuditEvent.objects.filter(seq__lte=through_seq).count()
+        removed = {}
         remove_triggers(connection)
         try:
-            AuditEvent.objects.filter(seq__lte=through_seq).delete()
+            for last in cuts:
+                prefix = AuditEvent.objects.filter(chain=last.chain, chain_seq__lte=last.chain_seq)
+                removed[last.chain] = prefix.count()
+                prefix.delete()
         finally:
             install_triggers(connection)
-        AuditPurge.objects.create(
-            through_seq=through_seq,
-            through_hash=last.hash,
-            cutoff=before,
-            events_removed=count,
-            performed_by=operator[:150],
-            mac=purge_mac(
-                key=audit_key(),
-                through_seq=through_seq,
+        for last in cuts:
+            AuditPurge.objects.create(
+                chain=last.chain,
+                through_seq=last.chain_seq,
                 through_hash=last.hash,
                 cutoff=before,
-                events_removed=count,
-            ),
-        )
+                events_removed=removed[last.chain],
+                performed_by=operator[:150],
+                mac=purge_mac(
+                    key=key,
+                    through_seq=last.chain_seq,
+                    through_hash=last.hash,
+                    cutoff=before,
+                    events_removed=removed[last.chain],
+                    chain=last.chain,
+                ),
+            )
+        through_seq = next((last.chain_seq for last in cuts if last.chain == 0), None)
+        count = sum(removed.values())
         audit_record(
             event=AuditEventType.AUDIT_PURGED,
             username=operator,
             object_type="audit_event",
-            object_id=through_seq,
-            detail={"events_removed": count, "cutoff": before.isoformat()},
+            object_id=through_seq or "",
+            detail={
+                "events_removed": count,
+                "cutoff": before.isoformat(),
+                "chains": {str(last.chain): last.chain_seq for last in cuts},
+            },
         )
-    return PurgeResult(events_removed=count, through_seq=through_seq)
+    return PurgeResult(events_removed=count, through_seq=through_seq, chains=len(cuts))

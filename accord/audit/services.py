@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accord.errors import AuditUnavailable
@@ -74,17 +74,17 @@ def audit_record(
         "purpose": purpose[:200],
         "detail": dict(detail or {}),
     }
+    chain = content["task_force_id"] or 0
     try:
         key = audit_key()
         with transaction.atomic():
-            head, _ = AuditChainHead.objects.select_for_update().get_or_create(
-                pk=1, defaults={"seq": 0, "hash": GENESIS_HASH}
-            )
-            content["seq"] = head.seq + 1
+            head = _locked_head(chain)
+            content["chain"], content["chain_seq"] = chain, head.seq + 1
+            content["seq"] = _next_seq()
             digest = event_hash(key=key, prev_hash=head.hash, content=content)
             audit_event = AuditEvent.objects.create(prev_hash=head.hash, hash=digest, **content)
-            head.seq, head.hash = content["seq"], digest
-            head.mac = head_mac(key=key, seq=head.seq, hash=head.hash)
+            head.seq, head.hash = content["chain_seq"], digest
+            head.mac = head_mac(key=key, seq=head.seq, hash=head.hash, chain=chain)
             head.save(update_fields=["seq", "hash", "mac", "updated_at"])
     except AuditUnavailable:
         raise
@@ -94,3 +94,52 @@ def audit_record(
             "The audit trail cannot be written; the action was not carried out."
         ) from exc
     return audit_event
+
+
+def _locked_head(chain: int) -> AuditChainHead:
+    """Lock this chain's head only (other task forces write on); start the chain if it is new.
+
+    A new chain's start is itself recorded in chain 0 (``AUDIT_CHAIN_STARTED``), so deleting a
+    whole chain, head and all, leaves a start that ``verify`` finds without its chain. Lock
+    order is always "this chain, then chain 0", and chain 0 starts no chain: no deadlock.
+    """
+    head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
+    if head is not None:
+        return head
+    try:
+        with transaction.atomic():
+            head = AuditChainHead.objects.create(chain=chain, seq=0, hash=GENESIS_HASH)
+    except IntegrityError:  # another writer started it first (we waited for its commit)
+        head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
+        if head is None:  # not that: a fault in the table, so the write fails closed
+            raise DatabaseError(f"the head of audit chain {chain} cannot be created") from None
+        return head
+    if chain:
+        audit_record(
+            event=AuditEventType.AUDIT_CHAIN_STARTED,
+            username="accord",
+            object_type="audit_chain",
+            object_id=chain,
+            detail={"chain": chain},
+        )
+    return head
+
+
+#: The PostgreSQL sequence numbering every event (``seq``), created by migration 0005.
+EVENT_SEQUENCE = "audit_event_seq"
+
+
+def _next_seq() -> int:
+    """The next deployment-wide ordering number, without a lock shared by every writer.
+
+    PostgreSQL: a sequence (never blocks; a rolled-back write leaves a gap, which is harmless:
+    each chain's ``chain_seq`` is what must be contiguous). SQLite has one writer at a time, so
+    the highest number plus one is safe there.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(%s)", [EVENT_SEQUENCE])
+        else:
+            cursor.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_auditevent")
+        row = cursor.fetchone()
+    return int(row[0])

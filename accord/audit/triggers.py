@@ -2,8 +2,10 @@
 
 * events (``audit_auditevent``): no UPDATE, no DELETE (and no TRUNCATE on PostgreSQL);
 * purge records (``audit_auditpurge``): the same — a purge is recorded once, never edited;
-* the chain head (``audit_auditchainhead``): updated by every write, so UPDATE stays allowed,
-  but never to a lower sequence number (no rollback), and never deleted.
+* the chain heads (``audit_auditchainhead``, one per chain): updated by every write, so UPDATE
+  stays allowed, but never to a lower sequence number (no rollback), and never deleted. (Moving
+  a head to another chain is caught by its MAC, which covers the chain; migrations before 0005
+  install these triggers on a table without that column, so no trigger may name it.)
 
 Installing is idempotent (drop if present, then create), so the last audit migration can
 (re)install them whatever earlier migrations did: on SQLite, any migration that alters a table

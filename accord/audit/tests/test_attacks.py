@@ -264,11 +264,11 @@ def test_every_checkpoint_given_is_checked(tmp_path):
 def test_an_event_appended_without_moving_the_head_is_detected():
     events = _write_events(3)
     _sql(
-        "INSERT INTO audit_auditevent (seq, occurred_at, event, outcome, actor_username, "
-        "actor_roles, request_id, ip_address, object_type, object_id, fields, purpose, detail, "
-        "prev_hash, hash) SELECT 4, occurred_at, event, outcome, 'ghost', actor_roles, request_id, "
-        "ip_address, object_type, object_id, fields, purpose, detail, hash, hash "
-        "FROM audit_auditevent WHERE seq = 3",
+        "INSERT INTO audit_auditevent (seq, chain, chain_seq, occurred_at, event, outcome, "
+        "actor_username, actor_roles, request_id, ip_address, object_type, object_id, fields, "
+        "purpose, detail, prev_hash, hash) SELECT 4, chain, 4, occurred_at, event, outcome, "
+        "'ghost', actor_roles, request_id, ip_address, object_type, object_id, fields, purpose, "
+        "detail, hash, hash FROM audit_auditevent WHERE seq = 3",
     )
     report = verify_chain()
     assert not report.ok and "beyond the chain head" in report.problem

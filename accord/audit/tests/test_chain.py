@@ -71,14 +71,15 @@ def test_deleted_event_is_detected():
 
 def test_inserted_event_is_detected():
     events = _write_events(3)
-    _raw("UPDATE audit_auditevent SET seq = seq + 10 WHERE seq >= 2")
+    _raw("UPDATE audit_auditevent SET seq = seq + 10, chain_seq = chain_seq + 10 WHERE seq >= 2")
     _raw(
-        "INSERT INTO audit_auditevent (seq, occurred_at, event, outcome, actor_username, actor_roles, "
-        "request_id, ip_address, object_type, object_id, fields, purpose, detail, prev_hash, hash) "
-        "SELECT 2, occurred_at, event, outcome, 'ghost', actor_roles, request_id, ip_address, object_type, "
-        "object_id, fields, purpose, detail, hash, hash FROM audit_auditevent WHERE seq = 1"
+        "INSERT INTO audit_auditevent (seq, chain, chain_seq, occurred_at, event, outcome, "
+        "actor_username, actor_roles, request_id, ip_address, object_type, object_id, fields, "
+        "purpose, detail, prev_hash, hash) SELECT 2, chain, 2, occurred_at, event, outcome, "
+        "'ghost', actor_roles, request_id, ip_address, object_type, object_id, fields, purpose, "
+        "detail, hash, hash FROM audit_auditevent WHERE seq = 1"
     )
-    _raw("UPDATE audit_auditevent SET seq = seq - 9 WHERE seq >= 12")
+    _raw("UPDATE audit_auditevent SET seq = seq - 9, chain_seq = chain_seq - 9 WHERE seq >= 12")
     report = verify_chain()
     assert not report.ok and report.broken_at_seq == 2
     assert events  # the originals were written
@@ -86,9 +87,9 @@ def test_inserted_event_is_detected():
 
 def test_reordered_events_are_detected():
     _write_events(4)
-    _raw("UPDATE audit_auditevent SET seq = -2 WHERE seq = 2")
-    _raw("UPDATE audit_auditevent SET seq = 2 WHERE seq = 3")
-    _raw("UPDATE audit_auditevent SET seq = 3 WHERE seq = -2")
+    _raw("UPDATE audit_auditevent SET seq = -2, chain_seq = -2 WHERE seq = 2")
+    _raw("UPDATE audit_auditevent SET seq = 2, chain_seq = 2 WHERE seq = 3")
+    _raw("UPDATE audit_auditevent SET seq = 3, chain_seq = 3 WHERE seq = -2")
     report = verify_chain()
     assert not report.ok and report.broken_at_seq == 2
 

@@ -45,7 +45,7 @@ def test_a_checkpoint_is_small_readable_json_naming_the_verified_end_of_the_chai
     _write_events(4)
     target = _checkpoint_file(capsys, tmp_path)
     fields = json.loads(target.read_text())
-    assert fields["format"] == "accord-audit-checkpoint/1"
+    assert fields["format"] == "accord-audit-checkpoint/2"
     assert fields["seq"] == 4 and fields["hash"] == AuditEvent.objects.get(seq=4).hash
     assert "Event #4" in fields["statement"]
     assert set(fields) == {
@@ -56,7 +56,9 @@ def test_a_checkpoint_is_small_readable_json_naming_the_verified_end_of_the_chai
         "written_at",
         "key_fingerprint",
         "signature",
+        "chains",
     }
+    assert fields["chains"] == []  # no task force has recorded anything
     assert target.stat().st_size < 1000
     # Writing one is itself audited.
     recorded = AuditEvent.objects.get(seq=5)
@@ -141,7 +143,7 @@ def test_a_checkpoint_edited_by_hand_is_refused_with_exit_code_2(capsys, tmp_pat
         (b"not json at all", "not JSON"),
         (b"[1, 2]", "not a JSON object"),
         (b"\xff\xfe\x00", "not UTF-8"),
-        (b"{" + b" " * 5000 + b"}", "larger than any checkpoint"),
+        (b"{" + b" " * (5 * 1024 * 1024) + b"}", "larger than any checkpoint"),
     ],
 )
 def test_a_file_that_is_no_checkpoint_is_refused_with_exit_code_2(capsys, tmp_path, content, why):

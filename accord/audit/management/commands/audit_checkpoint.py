@@ -50,7 +50,11 @@ class Command(AuditCommand):
                 "no checkpoint written: the audit trail is empty", returncode=EXIT_USAGE
             )
         text = checkpoint_dumps(
-            key=key, seq=report.last_seq, hash=report.last_hash, now=timezone.now()
+            key=key,
+            seq=report.last_seq,
+            hash=report.last_hash,
+            now=timezone.now(),
+            chains=tuple(end for end in report.ends if end[0]),
         )
         if output is None:
             self.stdout.write(text, ending="")
@@ -70,7 +74,11 @@ class Command(AuditCommand):
             username="operator",
             object_type="audit_event",
             object_id=report.last_seq,
-            detail={"seq": report.last_seq, "file": str(output) if output else "(stdout)"},
+            detail={
+                "seq": report.last_seq,
+                "chains": len(report.ends) - 1,
+                "file": str(output) if output else "(stdout)",
+            },
         )
         if output is not None:
             self.stdout.write(f"checkpoint of event #{report.last_seq} written to {output}")

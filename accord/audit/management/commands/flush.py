@@ -25,5 +25,8 @@ class Command(DjangoFlush):
         remove_triggers(connection)
         try:
             super().handle(**options)
+            if connection.vendor == "postgresql":  # event numbers start again at 1, as on SQLite
+                with connection.cursor() as cursor:
+                    cursor.execute("ALTER SEQUENCE IF EXISTS audit_event_seq RESTART WITH 1")
         finally:
             install_triggers(connection)
