@@ -103,7 +103,7 @@ def export_dmn(protocol: Protocol, decision_ids: list[str] | None = None) -> str
             "exporter": "Accord",
         },
     )
-    chosen = [protocol.decisions[d] for d in (decision_ids or list(protocol.decisions))]
+    chosen = [protocol.decisions[d] for d in _with_required(protocol, decision_ids)]
     used_inputs: dict[str, Factor] = {}
     for decision in chosen:
         element = ET.SubElement(
@@ -121,14 +121,25 @@ def export_dmn(protocol: Protocol, decision_ids: list[str] | None = None) -> str
             q("variable"),
             {"name": decision.id, **({"typeRef": single_type} if single_type else {})},
         )
-        for factor_id in decision.inputs:
+        for factor_id in dict.fromkeys([*decision.inputs, *decision.requires]):
             requirement = ET.SubElement(
                 element, q("informationRequirement"), {"id": _id(f"req_{decision.id}_{factor_id}")}
             )
+            if factor_id in decision.requires:  # another decision's answer
+                ET.SubElement(
+                    requirement,
+                    q("requiredDecision"),
+                    {"href": f"#{_id('decision_' + factor_id)}"},
+                )
+                continue
             ET.SubElement(
                 requirement, q("requiredInput"), {"href": f"#{_id('input_' + factor_id)}"}
             )
             used_inputs[factor_id] = protocol.factors[factor_id]
+        if decision.expression is not None:
+            literal = ET.SubElement(element, q("literalExpression"))
+            ET.SubElement(literal, q("text")).text = decision.expression
+            continue
         attributes = {"id": _id(f"table_{decision.id}"), "hitPolicy": decision.hit_policy.value}
         if decision.hit_policy is HitPolicy.COLLECT and decision.aggregation is not None:
             attributes["aggregation"] = decision.aggregation.value
@@ -184,11 +195,22 @@ def export_dmn(protocol: Protocol, decision_ids: list[str] | None = None) -> str
         data = ET.SubElement(
             root, q("inputData"), {"id": _id("input_" + factor_id), "name": factor_id}
         )
-        ET.SubElement(
-            data, q("variable"), {"name": factor_id, "typeRef": _domain_type(factor.domain)}
-        )
+        type_ref = factor.feel_type or _domain_type(factor.domain)
+        ET.SubElement(data, q("variable"), {"name": factor_id, "typeRef": type_ref})
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _with_required(protocol: Protocol, decision_ids: list[str] | None) -> list[str]:
+    """The decisions asked for and those they read, in the protocol's order."""
+    wanted = set(decision_ids or protocol.decisions)
+    pending = list(wanted)
+    while pending:
+        for name in protocol.decisions[pending.pop()].requires:
+            if name in protocol.decisions and name not in wanted:
+                wanted.add(name)
+                pending.append(name)
+    return [decision_id for decision_id in protocol.decisions if decision_id in wanted]
 
 
 def _input_values(domain: Domain) -> str:

@@ -15,8 +15,16 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from accord.core.dmn_literal import (
+    element_names,
+    input_data,
+    literal_decision,
+    required_decisions,
+    text_factor,
+)
 from accord.core.dmn_read import DMN_NAMESPACES, local_name
 from accord.core.errors import LoadIssue
+from accord.core.literal import DecisionCycle, decision_order
 from accord.core.load import (
     NEG_INF,
     POS_INF,
@@ -64,6 +72,8 @@ class DMNImporter:
         self.issues: list[LoadIssue] = []
         self.unsupported = False
         self.ns = ""
+        self.inputs: dict[str, tuple[str, ET.Element]] = {}
+        self.hrefs: dict[str, str] = {}
 
     def _line_of(self, element: ET.Element | None) -> int:
         if element is None:
@@ -267,7 +277,12 @@ class DMNImporter:
         items = self.item_definitions(root)
         factors: dict[str, Factor] = {}
         decisions: dict[str, Decision] = {}
-        decision_names = {d.get("name") for d in self.findall(root, "decision")}
+        decision_elements: dict[str, ET.Element] = {}
+        decision_names = {
+            d.get("name") or d.get("id") or "" for d in self.findall(root, "decision")
+        }
+        self.inputs = input_data(self, root)
+        self.hrefs = element_names(self, root)
         for child in root:
             name = local_name(child.tag)
             if name in _IGNORED or not isinstance(child.tag, str):
@@ -290,6 +305,8 @@ class DMNImporter:
                         child, f"duplicate decision name {decision.id!r}", expected="unique names"
                     )
                 decisions[decision.id] = decision
+                decision_elements[decision.id] = child
+        self.requirements(decisions, decision_elements, factors, items)
         if not decisions and not self.issues:
             self.issue(root, "the DMN model holds no decision table", expected="a <decisionTable>")
         name = root.get("name") or "dmn-model"
@@ -303,24 +320,71 @@ class DMNImporter:
             source=self.file,
         )
 
+    def requirements(
+        self,
+        decisions: Mapping[str, Decision],
+        elements: Mapping[str, ET.Element],
+        factors: dict[str, Factor],
+        items: Mapping[str, tuple[str, str | None]],
+    ) -> None:
+        """Factors for the inputs only expressions read; every required decision known;
+        no decisions requiring each other in a ring."""
+        for decision in decisions.values():
+            for name in decision.requires:
+                if name not in decisions:
+                    self.issue(
+                        elements[decision.id],
+                        f"decision {decision.id!r} requires {name!r}, which is not a decision "
+                        "Accord imported",
+                        expected="requirements naming decisions of this file",
+                    )
+            if decision.expression is None:
+                continue
+            for name in decision.inputs:
+                if name in factors:
+                    continue
+                type_ref, _element = self.inputs.get(name, ("", None))
+                factor = text_factor(name, type_ref, items)
+                if factor is None:
+                    self.issue(
+                        elements[decision.id],
+                        f"unsupported DMN construct: input {name!r} of decision {decision.id!r} "
+                        f"has the type {type_ref!r}",
+                        expected="a number, string, boolean, date, date and time or duration input",
+                        unsupported=True,
+                    )
+                    continue
+                factors[name] = factor
+        try:
+            decision_order(decisions)
+        except DecisionCycle as cycle:
+            self.issue(
+                elements[cycle.cycle[0]],
+                f"decisions require each other in a ring: {' → '.join(cycle.cycle)}",
+                expected="requirements that end at input data",
+            )
+
     def decision(
         self,
         element: ET.Element,
         factors: dict[str, Factor],
         items: Mapping[str, tuple[str, str | None]],
-        decision_names: set[str | None],
+        decision_names: set[str],
     ) -> Decision | None:
         decision_name = element.get("name") or element.get("id") or "decision"
-        for requirement in self.findall(element, "informationRequirement"):
-            if self.find(requirement, "requiredDecision") is not None:
-                self.issue(
-                    element,
-                    f"unsupported DMN construct: decision {decision_name!r} requires another decision",
-                    expected="decision tables over input data only",
-                    unsupported=True,
-                )
-                return None
+        requires = required_decisions(self, element, self.hrefs)
         table = self.find(element, "decisionTable")
+        literal = self.find(element, "literalExpression")
+        if table is None and literal is not None:
+            return literal_decision(
+                self,
+                element,
+                literal,
+                input_names=set(self.inputs),
+                decision_names=decision_names,
+                requires=requires,
+                items=items,
+            )
         if table is None:
             kinds = [
                 local_name(c.tag)
@@ -340,8 +404,9 @@ class DMNImporter:
             self.issue(
                 element,
                 f"unsupported DMN construct: decision {decision_name!r} is a "
-                f"{kinds[0] if kinds else 'decision without logic'}, not a decision table",
-                expected="a <decisionTable>",
+                f"{kinds[0] if kinds else 'decision without logic'}, not a decision table "
+                "or a literal expression",
+                expected="a <decisionTable> or a <literalExpression>",
                 unsupported=True,
             )
             return None
@@ -368,7 +433,9 @@ class DMNImporter:
                     expected="<inputExpression><text>name</text>",
                 )
                 return None
-            if not re.match(r"^[\w .'/-]+$", text) or text in decision_names:
+            if text in decision_names and text != decision_name:
+                requires = tuple(dict.fromkeys([*requires, text]))  # a column fed by a decision
+            elif not re.match(r"^[\w .'/-]+$", text):
                 self.issue(
                     input_element,
                     f"unsupported DMN construct: input expression {text!r} is not a plain input name",
@@ -501,6 +568,7 @@ class DMNImporter:
             rules=tuple(rules),
             hit_policy=hit_policy,
             aggregation=aggregation,
+            requires=requires,
         )
 
 

@@ -1,0 +1,377 @@
+"""A subset of FEEL (the DMN expression language) for literal-expression decisions.
+
+Parsed with lark (LALR) once per expression at import; evaluated over a
+mapping of names to values. Supported: number, string, boolean and ``null``
+literals, names (input data and other decisions, which may contain spaces),
+``+ - * / **``, comparisons, ``and``/``or``/``not()``, ``if then else``,
+``between``, ``in`` with lists, ranges and unary tests, lists, temporal
+literals ``@"..."``, the properties of dates and durations (``.year``...) and
+the built-in functions of :data:`FUNCTIONS` (string, number, list and
+date/time functions).
+
+Semantics follow the FEEL specification: numbers are decimals (34 digits,
+half-even rounding, as IEEE 754 decimal128); ``null`` propagates through
+arithmetic; a type mismatch or a failed function gives ``null``, never an
+exception; ``and``/``or`` are three-valued; ``=`` with ``null`` on one side is
+``false`` (``null = null`` is ``true``), ``<`` with ``null`` is ``null``.
+
+Values: :class:`~decimal.Decimal`, ``str``, ``bool``, ``None``,
+:class:`~datetime.date`, :class:`~datetime.datetime`, :class:`~datetime.time`,
+:class:`~datetime.timedelta` (days and time duration), :class:`YearsMonths`
+(years and months duration) and lists of these.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, DecimalException, localcontext
+from functools import lru_cache
+
+from lark import Lark, Token, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+from accord.core.feel_functions import FUNCTIONS, PROPERTIES, feel_not
+from accord.core.feel_values import (
+    DECIMAL128,
+    Range,
+    UnaryTest,
+    Value,
+    YearsMonths,
+    all_true,
+    any_true,
+    compare,
+    format_duration,
+    format_value,
+    in_test,
+    negate,
+    parse_date,
+    parse_date_time,
+    parse_duration,
+    parse_time,
+    temporal_literal,
+)
+from accord.core.feel_values import add as _add
+from accord.core.feel_values import divide as _divide
+from accord.core.feel_values import multiply as _multiply
+from accord.core.feel_values import power as _power
+from accord.core.feel_values import subtract as _subtract
+
+_GRAMMAR = r"""
+?start: expr
+
+?expr: "if" expr "then" expr "else" expr -> if_expr
+     | disjunction
+
+?disjunction: conjunction
+     | disjunction "or" conjunction -> or_
+?conjunction: comparison
+     | conjunction "and" comparison -> and_
+?comparison: additive
+     | additive COMP additive -> compare
+     | additive "between" additive "and" additive -> between
+     | additive "in" in_target -> in_
+?additive: multiplicative
+     | additive "+" multiplicative -> add
+     | additive "-" multiplicative -> sub
+?multiplicative: power
+     | multiplicative "*" power -> mul
+     | multiplicative "/" power -> div
+?power: unary
+     | power "**" unary -> pow
+?unary: postfix
+     | "-" unary -> neg
+?postfix: atom
+     | postfix "." NAME -> path
+?atom: NUMBER -> number
+     | STRING -> string
+     | "true" -> true
+     | "false" -> false
+     | "null" -> null
+     | NAME -> name
+     | NAME "(" [expr ("," expr)*] ")" -> call
+     | "not" "(" expr ")" -> not_
+     | "(" expr ")"
+     | "[" [expr ("," expr)*] "]" -> list
+     | range
+     | "@" STRING -> temporal
+!range: ("[" | "(" | "]") expr ".." expr ("]" | ")" | "[")
+?in_target: additive
+     | COMP additive -> unary_test
+     | "(" in_item ("," in_item)+ ")" -> tests
+?in_item: expr
+     | COMP additive -> unary_test
+
+COMP: "<=" | ">=" | "!=" | "=" | "<" | ">"
+NUMBER: /\d+(\.\d+)?/
+STRING: /"(?:[^"\\]|\\.)*"/
+NAME: /[A-Za-z_][A-Za-z0-9_]*/
+%ignore /\s+/
+"""
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    return Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
+
+
+class FeelError(ValueError):
+    """An expression Accord cannot read: unsupported syntax, an unknown name or function."""
+
+
+# -- parsing -----------------------------------------------------------------------------------
+
+_STRING_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"')
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "'": "'"}
+
+
+def _unescape(token: str) -> str:
+    body = token[1:-1]
+
+    def replace(match: re.Match[str]) -> str:
+        code = match.group(1)
+        if code.startswith("u"):
+            return chr(int(code[1:], 16))
+        return _ESCAPES.get(code, code)
+
+    return re.sub(r"\\(u[0-9a-fA-F]{4}|.)", replace, body)
+
+
+def _substitute_names(text: str, names: Collection[str]) -> tuple[str, dict[str, str]]:
+    """``text`` with each known name (which may hold spaces or dashes) replaced by a token.
+
+    FEEL names may contain spaces and some operator characters ("Applicant Age",
+    "string length"); only the model knows which words form one name. Longest
+    names first; string literals are left alone.
+    """
+    ordered = sorted({name for name in names if name}, key=len, reverse=True)
+    if not ordered:
+        return text, {}
+    pattern = re.compile(
+        r"(?<![\w.])(" + "|".join(re.escape(name) for name in ordered) + r")(?![\w])"
+    )
+    tokens: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in by_name:
+            token = f"_n{len(by_name)}_"
+            by_name[name] = token
+            tokens[token] = name
+        return by_name[name]
+
+    pieces: list[str] = []
+    position = 0
+    for literal in _STRING_TOKEN.finditer(text):
+        pieces.append(pattern.sub(replace, text[position : literal.start()]))
+        pieces.append(literal.group(0))
+        position = literal.end()
+    pieces.append(pattern.sub(replace, text[position:]))
+    return "".join(pieces), tokens
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A parsed FEEL expression: its text, its tree and the names it reads."""
+
+    text: str
+    tree: Tree[Token] | Token
+    tokens: Mapping[str, str]  # substitution token -> name
+    names: tuple[str, ...]  # the variables it reads, in order of first use
+
+    def evaluate(self, context: Mapping[str, Value]) -> Value:
+        """The expression's value over ``context`` (a name missing from it is ``null``)."""
+        with localcontext(DECIMAL128):
+            try:
+                return _Evaluator(context, self.tokens).value(self.tree)
+            except (DecimalException, ArithmeticError, TypeError, ValueError, RecursionError):
+                return None
+
+
+def parse(text: str, names: Collection[str] = ()) -> Expression:
+    """Parse ``text``; ``names`` are the variables it may read (input data, decisions).
+
+    Raises :class:`FeelError` naming what could not be read: unsupported syntax,
+    an unknown name or function, or a function called with the wrong number of
+    arguments.
+    """
+    known = set(names)
+    source, tokens = _substitute_names(text, known | set(FUNCTIONS))
+    try:
+        tree = _parser().parse(source)
+    except UnexpectedEOF:
+        raise FeelError("the expression ends too early") from None
+    except UnexpectedCharacters as error:
+        raise FeelError(
+            f"cannot read {_restore(source[error.pos_in_stream :][:20], tokens)!r}"
+        ) from None
+    except UnexpectedToken as error:
+        if error.token.type == "$END":
+            raise FeelError("the expression ends too early") from None
+        raise FeelError(f"unexpected {_restore(str(error.token), tokens)!r}") from None
+    except LarkError as error:  # pragma: no cover - any other parser complaint
+        raise FeelError(str(error).splitlines()[0]) from None
+    used: list[str] = []
+    _check(tree, tokens, known, used)
+    return Expression(text, tree, tokens, tuple(used))
+
+
+def _restore(text: str, tokens: Mapping[str, str]) -> str:
+    for token, name in tokens.items():
+        text = text.replace(token, name)
+    return text
+
+
+def _check(
+    node: Tree[Token] | Token, tokens: Mapping[str, str], known: set[str], used: list[str]
+) -> None:
+    if isinstance(node, Token):
+        return
+    if node.data == "name":
+        name = tokens.get(str(node.children[0]), str(node.children[0]))
+        if name not in known:
+            if name in FUNCTIONS:
+                raise FeelError(f"the function {name!r} is named but not called")
+            raise FeelError(f"unknown name {name!r}")
+        if name not in used:
+            used.append(name)
+        return
+    if node.data == "call":
+        name = tokens.get(str(node.children[0]), str(node.children[0]))
+        if name not in FUNCTIONS:
+            raise FeelError(f"unsupported function {name!r}")
+        arity = FUNCTIONS[name][1]
+        count = len([c for c in node.children[1:] if c is not None])
+        if arity is not None and count not in arity:
+            expected = " or ".join(str(n) for n in sorted(arity))
+            raise FeelError(f"{name}() takes {expected} arguments, not {count}")
+        if arity is None and count == 0:
+            raise FeelError(f"{name}() needs at least one argument")
+        for child in node.children[1:]:
+            if child is not None:
+                _check(child, tokens, known, used)
+        return
+    if node.data == "path":
+        _check(node.children[0], tokens, known, used)
+        prop = str(node.children[1])
+        if prop not in PROPERTIES:
+            raise FeelError(f"unsupported property {prop!r}")
+        return
+    if node.data == "temporal":
+        literal = _unescape(str(node.children[0]))
+        if temporal_literal(literal) is None:
+            raise FeelError(f"@{node.children[0]} is not a date, time or duration")
+        return
+    for child in node.children:
+        if child is not None:
+            _check(child, tokens, known, used)
+
+
+class _Evaluator:
+    def __init__(self, context: Mapping[str, Value], tokens: Mapping[str, str]) -> None:
+        self.context = context
+        self.tokens = tokens
+
+    def value(self, node: Tree[Token] | Token | None) -> Value:
+        if node is None:
+            return None
+        if isinstance(node, Token):  # pragma: no cover - every token sits in a tree
+            return None
+        kind = node.data
+        children = node.children
+        if kind == "number":
+            return Decimal(str(children[0]))
+        if kind == "string":
+            return _unescape(str(children[0]))
+        if kind == "true":
+            return True
+        if kind == "false":
+            return False
+        if kind == "null":
+            return None
+        if kind == "name":
+            token = str(children[0])
+            return self.context.get(self.tokens.get(token, token))
+        if kind == "temporal":
+            return temporal_literal(_unescape(str(children[0])))
+        if kind == "list":
+            return [self.value(child) for child in children if child is not None]
+        if kind == "range":
+            start, low, _dots, high, end = children
+            return Range(self.value(low), self.value(high), str(start) != "[", str(end) != "]")
+        if kind == "if_expr":
+            condition, then, otherwise = children
+            return self.value(then) if self.value(condition) is True else self.value(otherwise)
+        if kind == "or_":
+            left = self.value(children[0])
+            if left is True:
+                return True
+            return any_true([left, self.value(children[1])])
+        if kind == "and_":
+            left = self.value(children[0])
+            if left is False:
+                return False
+            return all_true([left, self.value(children[1])])
+        if kind == "not_":
+            return feel_not(self.value(children[0]))
+        if kind == "compare":
+            left, operator, right = children
+            return compare(str(operator), self.value(left), self.value(right))
+        if kind == "between":
+            subject, low, high = (self.value(child) for child in children)
+            return all_true([compare(">=", subject, low), compare("<=", subject, high)])
+        if kind == "in_":
+            return in_test(self.value(children[0]), self.test(children[1]))
+        if kind == "neg":
+            return negate(self.value(children[0]))
+        if kind == "path":
+            return PROPERTIES[str(children[1])](self.value(children[0]))
+        if kind == "call":
+            token = str(children[0])
+            function = FUNCTIONS[self.tokens.get(token, token)][0]
+            arguments = [self.value(child) for child in children[1:] if child is not None]
+            return function(*arguments)
+        left, right = self.value(children[0]), self.value(children[1])
+        return _BINARY[kind](left, right)
+
+    def test(self, node: Tree[Token] | Token) -> Value:
+        if isinstance(node, Tree) and node.data == "unary_test":
+            operator, operand = node.children
+            return UnaryTest(str(operator), self.value(operand))
+        if isinstance(node, Tree) and node.data == "tests":
+            return [self.test(child) for child in node.children]
+        return self.value(node)
+
+
+_BINARY: Mapping[str, Callable[[Value, Value], Value]] = {
+    "add": _add,
+    "sub": _subtract,
+    "mul": _multiply,
+    "div": _divide,
+    "pow": _power,
+}
+
+
+def evaluate(text: str, context: Mapping[str, Value] | None = None) -> Value:
+    """Parse and evaluate ``text`` over ``context`` (names are its keys)."""
+    context = context or {}
+    return parse(text, context.keys()).evaluate(context)
+
+
+__all__ = [
+    "DECIMAL128",
+    "FUNCTIONS",
+    "Expression",
+    "FeelError",
+    "YearsMonths",
+    "evaluate",
+    "format_duration",
+    "format_value",
+    "parse",
+    "parse_date",
+    "parse_date_time",
+    "parse_duration",
+    "parse_time",
+]

@@ -1,0 +1,163 @@
+"""Decisions that read other decisions, and literal-expression decisions (DMN).
+
+:func:`decision_order` puts each decision after the decisions it requires
+(refusing a cycle); :func:`answer_literal` computes a literal-expression
+decision's value with the FEEL evaluator (:mod:`accord.core.feel`) from the
+facts and the answers of the decisions it requires. Pure Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from accord.core.feel import Expression, format_value, parse
+from accord.core.feel_values import (
+    YearsMonths,
+    parse_date,
+    parse_date_time,
+    parse_duration,
+    parse_time,
+)
+from accord.core.model import Decision, Factor, FactorKind
+
+
+class DecisionCycle(ValueError):
+    """Decisions that require each other in a ring: none could be answered first."""
+
+    def __init__(self, cycle: Sequence[str]) -> None:
+        self.cycle = tuple(cycle)
+        super().__init__(" → ".join(self.cycle))
+
+
+def decision_order(decisions: Mapping[str, Decision]) -> list[str]:
+    """Decision ids with each after those it requires (declaration order otherwise).
+
+    A requirement naming no decision is ignored here (verification reports it).
+    Raises :class:`DecisionCycle` naming the ring.
+    """
+    order: list[str] = []
+    state: dict[str, int] = {}  # 1: being visited, 2: placed
+    for start in decisions:
+        if state.get(start) == 2:
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        path: list[str] = [start]
+        state[start] = 1
+        while stack:
+            current, position = stack[-1]
+            requires = [r for r in decisions[current].requires if r in decisions]
+            if position < len(requires):
+                stack[-1] = (current, position + 1)
+                following = requires[position]
+                if state.get(following) == 1:
+                    ring = [*path[path.index(following) :], following]
+                    raise DecisionCycle(ring)
+                if state.get(following) != 2:
+                    state[following] = 1
+                    stack.append((following, 0))
+                    path.append(following)
+                continue
+            stack.pop()
+            path.pop()
+            state[current] = 2
+            order.append(current)
+    return order
+
+
+@dataclass(frozen=True)
+class LiteralAnswer:
+    value: Any
+    needs: tuple[str, ...]
+    explanation: str
+
+
+@lru_cache(maxsize=512)
+def _parsed(text: str, names: tuple[str, ...]) -> Expression:
+    return parse(text, names)
+
+
+def feel_fact(factor: Factor | None, value: Any) -> Any:
+    """A fact as FEEL reads it: numbers as decimals, dates and durations by their type."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str) and factor is not None and factor.domain.kind is FactorKind.TEXT:
+        parser = {
+            "date": parse_date,
+            "dateTime": parse_date_time,
+            "time": parse_time,
+            "duration": parse_duration,
+            "dayTimeDuration": parse_duration,
+            "yearMonthDuration": parse_duration,
+        }.get(factor.feel_type.removeprefix("feel:"))
+        return parser(value.strip()) if parser else value
+    if isinstance(value, tuple):
+        return [feel_fact(None, item) for item in value]
+    if isinstance(value, list):
+        return [feel_fact(None, item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: feel_fact(None, item) for key, item in value.items()}
+    return value
+
+
+def answer_literal(
+    decision: Decision,
+    facts: Mapping[str, Any],
+    factors: Mapping[str, Factor],
+    upstream: Mapping[str, tuple[Any, tuple[str, ...]]],
+) -> LiteralAnswer:
+    """The value of a literal-expression decision.
+
+    ``upstream`` maps each decision it requires to (answer, the facts that answer
+    still needs). When the value is ``null`` and an input it reads is unknown (or a
+    required decision is unanswered), the answer names what it needs instead.
+    """
+    names = tuple(decision.inputs) + tuple(decision.requires)
+    expression = _parsed(decision.expression or "null", names)
+    context: dict[str, Any] = {}
+    needs: list[str] = []
+    for name in decision.inputs:
+        context[name] = feel_fact(factors.get(name), facts.get(name))
+        if facts.get(name) is None and name in expression.names:
+            needs.append(name)
+    for name in decision.requires:
+        value, wanted = upstream.get(name, (None, (name,)))
+        context[name] = feel_fact(None, value)
+        needs.extend(wanted)
+    value = expression.evaluate(context)
+    if value is None and needs:
+        unique = tuple(dict.fromkeys(needs))
+        return LiteralAnswer(None, unique, f"Needs {', '.join(unique)} to decide.")
+    shown = format_value(value)
+    if isinstance(value, str):
+        shown = f'"{value}"'
+    return LiteralAnswer(
+        value,
+        (),
+        f"{decision.id} = {decision.expression} = {shown if shown is not None else 'null'}",
+    )
+
+
+def json_feel_value(value: Any) -> Any:
+    """Dates, times and durations as their FEEL text, for JSON."""
+    if isinstance(value, dt.date | dt.time | dt.timedelta | YearsMonths):
+        return format_value(value)
+    return value
+
+
+__all__ = [
+    "DecisionCycle",
+    "LiteralAnswer",
+    "answer_literal",
+    "decision_order",
+    "feel_fact",
+    "json_feel_value",
+]
