@@ -99,6 +99,8 @@ def text_factor(
     """The factor holding the facts of an input data element only expressions read."""
     if type_ref in items:
         type_ref = items[type_ref][0]
+        if not type_ref:  # an item definition with components: a structure
+            return None
     type_ref = type_ref.removeprefix("feel:")
     kind = _INPUT_KINDS.get(type_ref)
     if kind is None:

@@ -256,7 +256,10 @@ def _check(
     if node.data == "path":
         _check(node.children[0], tokens, known, used)
         prop = str(node.children[1])
-        if prop not in PROPERTIES:
+        base = node.children[0]
+        # ``Decision.output`` reads one output of a table's answer; otherwise a property
+        # of a date, time or duration.
+        if prop not in PROPERTIES and not (isinstance(base, Tree) and base.data == "name"):
             raise FeelError(f"unsupported property {prop!r}")
         return
     if node.data == "temporal":
@@ -327,7 +330,10 @@ class _Evaluator:
         if kind == "neg":
             return negate(self.value(children[0]))
         if kind == "path":
-            return PROPERTIES[str(children[1])](self.value(children[0]))
+            base, prop = self.value(children[0]), str(children[1])
+            if isinstance(base, Mapping):
+                return base.get(prop)
+            return PROPERTIES[prop](base) if prop in PROPERTIES else None
         if kind == "call":
             token = str(children[0])
             function = FUNCTIONS[self.tokens.get(token, token)][0]
