@@ -112,7 +112,7 @@ def test_a_literal_expression_decision_is_refused_and_changes_nothing(
         '<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" id="m" name="m" '
         'namespace="x"><inputData id="i" name="victim_age"><variable name="victim_age" '
         'typeRef="number"/></inputData><decision id="d" name="placement"><variable name="placement"/>'
-        "<literalExpression><text>if victim_age &lt; 18 then \"a\" else \"b\"</text>"
+        '<literalExpression><text>if victim_age &lt; 18 then "a" else "b"</text>'
         "</literalExpression></decision></definitions>"
     )
     with pytest.raises(LoadError) as caught:
