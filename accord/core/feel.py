@@ -104,7 +104,7 @@ _GRAMMAR = r"""
      | COMP additive -> unary_test
 
 COMP: "<=" | ">=" | "!=" | "=" | "<" | ">"
-NUMBER: /\d+(\.\d+)?/
+NUMBER: /\d+(\.\d+)?|\.\d+/
 STRING: /"(?:[^"\\]|\\.)*"/
 NAME: /[A-Za-z_][A-Za-z0-9_]*/
 %ignore /\s+/
