@@ -149,7 +149,7 @@ def _substitute_names(text: str, names: Collection[str]) -> tuple[str, dict[str,
     if not ordered:
         return text, {}
     pattern = re.compile(
-        r"(?<![\w.])(" + "|".join(re.escape(name) for name in ordered) + r")(?![\w])"
+        r"(?<!\w)(?<!(?<!\.)\.)(" + "|".join(re.escape(name) for name in ordered) + r")(?![\w])"
     )
     tokens: dict[str, str] = {}
     by_name: dict[str, str] = {}
@@ -213,9 +213,27 @@ def parse(text: str, names: Collection[str] = ()) -> Expression:
         raise FeelError(f"unexpected {_restore(str(error.token), tokens)!r}") from None
     except LarkError as error:  # pragma: no cover - any other parser complaint
         raise FeelError(str(error).splitlines()[0]) from None
+    if _depth(tree) > MAX_DEPTH:
+        raise FeelError(f"the expression is nested more than {MAX_DEPTH} levels deep")
     used: list[str] = []
     _check(tree, tokens, known, used)
     return Expression(text, tree, tokens, tuple(used))
+
+
+#: Deepest expression tree accepted (checking and evaluating walk it recursively).
+MAX_DEPTH = 100
+
+
+def _depth(tree: Tree[Token] | Token) -> int:
+    """The depth of the parse tree, walked without recursion."""
+    deepest = 0
+    stack: list[tuple[Tree[Token] | Token, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, Tree):
+            stack.extend((child, depth + 1) for child in node.children if child is not None)
+    return deepest
 
 
 def _restore(text: str, tokens: Mapping[str, str]) -> str:

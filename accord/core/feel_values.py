@@ -55,12 +55,15 @@ def parse_duration(text: str) -> dt.timedelta | YearsMonths | None:
         if days or hours or minutes or seconds:
             return None
         return YearsMonths(factor * (int(years or 0) * 12 + int(months or 0)))
-    delta = dt.timedelta(
-        days=int(days or 0),
-        hours=int(hours or 0),
-        minutes=int(minutes or 0),
-        seconds=float(Decimal(seconds or 0)),
-    )
+    try:
+        delta = dt.timedelta(
+            days=int(days or 0),
+            hours=int(hours or 0),
+            minutes=int(minutes or 0),
+            seconds=float(Decimal(seconds or 0)),
+        )
+    except OverflowError:  # beyond what a duration can hold (about 2.7 million years)
+        return None
     return delta * factor
 
 

@@ -18,6 +18,7 @@ CASES: list[tuple[str, dict[str, Any], Any]] = [
     # literals
     ("42", {}, D(42)),
     ("-1.5", {}, D("-1.5")),
+    (".5 + 1", {}, D("1.5")),
     ('"a \\"quoted\\" word"', {}, 'a "quoted" word'),
     ("true", {}, True),
     ("null", {}, None),
@@ -82,6 +83,8 @@ CASES: list[tuple[str, dict[str, Any], Any]] = [
     # names with spaces and keywords inside
     ("Monthly Income * 12", {"Monthly Income": D(1000)}, D(12000)),
     ("Age in Years >= 18", {"Age in Years": D(18)}, True),
+    ("x in [Low Age..High Age]", {"x": D(5), "Low Age": D(1), "High Age": D(9)}, True),
+    ("Monthly Income*2", {"Monthly Income": D(2)}, D(4)),
     # string functions
     ('string length("héllo")', {}, D(5)),
     ('substring("foobar", 3)', {}, "obar"),
@@ -159,6 +162,7 @@ CASES: list[tuple[str, dict[str, Any], Any]] = [
     ("[1, 2] = [1, 2]", {}, True),
     # a table's multi-output answer read by name
     ("Routing.agency", {"Routing": {"agency": "hsi"}}, "hsi"),
+    ("Routing.agency", {"Routing": {"agency": "hsi"}, "agency": "other"}, "hsi"),
 ]
 
 
@@ -207,6 +211,76 @@ def test_unsupported_expressions_are_refused_naming_the_problem(
 ) -> None:
     with pytest.raises(FeelError, match=message):
         parse(text, names)
+
+
+def test_an_expression_nested_too_deeply_is_refused_not_a_crash() -> None:
+    with pytest.raises(FeelError, match="nested more than 100 levels"):
+        parse("1" + " + 1" * 5000)
+    with pytest.raises(FeelError, match="nested more than 100 levels"):
+        parse("not(" * 500 + "true" + ")" * 500)
+    assert evaluate("1" + " + 1" * 90) == 91
+    assert evaluate("(" * 3000 + "1" + ")" * 3000) == 1  # parentheses add no depth
+
+
+def test_a_duration_too_long_to_hold_is_null_or_refused() -> None:
+    assert evaluate('duration("PT99999999999999999999H")') is None
+    with pytest.raises(FeelError, match="is not a date, time or duration"):
+        parse('@"PT99999999999999999999H"')
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "1",
+                ".5",
+                '"s"',
+                "x",
+                "(",
+                ")",
+                "[",
+                "]",
+                "..",
+                ",",
+                "+",
+                "-",
+                "*",
+                "/",
+                "**",
+                "<",
+                "=",
+                "!=",
+                "and",
+                "or",
+                "not",
+                "if",
+                "then",
+                "else",
+                "in",
+                "between",
+                "date",
+                "@",
+                ".",
+                "upper case",
+                "null",
+                "true",
+                "{",
+                ":",
+                "?",
+                "'",
+            ]
+        ),
+        max_size=12,
+    )
+)
+def test_any_text_parses_or_is_refused_with_a_feel_error(pieces: list[str]) -> None:
+    text = " ".join(pieces)
+    try:
+        expression = parse(text, ["x"])
+    except FeelError:
+        return
+    expression.evaluate({"x": D(1)})
 
 
 def test_parse_lists_the_names_an_expression_reads_in_order() -> None:
