@@ -28,6 +28,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, DecimalException, localcontext
 from functools import lru_cache
+from typing import Any
 
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
@@ -290,6 +291,24 @@ def _check(
             _check(child, tokens, known, used)
 
 
+class _NotKnown:
+    """A fact nobody knows yet: not FEEL's ``null`` (a known absence) but "any value"."""
+
+    def __repr__(self) -> str:
+        return "NOT_KNOWN"
+
+
+#: Put in a context for a fact not known yet. Anything computed from it is NOT_KNOWN,
+#: except what every value would give: ``false and x`` is false, ``true or x`` true, and
+#: ``if x then a else b`` is ``a`` when ``a`` and ``b`` are the same. Accord reads a
+#: NOT_KNOWN answer as "needs that fact", never as ``null``.
+NOT_KNOWN: Any = _NotKnown()
+
+
+def _same(first: Value, second: Value) -> bool:
+    return type(first) is type(second) and bool(first == second)
+
+
 class _Evaluator:
     def __init__(self, context: Mapping[str, Value], tokens: Mapping[str, str]) -> None:
         self.context = context
@@ -317,55 +336,88 @@ class _Evaluator:
             return self.context.get(self.tokens.get(token, token))
         if kind == "temporal":
             return temporal_literal(_unescape(str(children[0])))
-        if kind == "list":
-            return [self.value(child) for child in children if child is not None]
-        if kind == "range":
-            start, low, _dots, high, end = children
-            return Range(self.value(low), self.value(high), str(start) != "[", str(end) != "]")
         if kind == "if_expr":
             condition, then, otherwise = children
-            return self.value(then) if self.value(condition) is True else self.value(otherwise)
+            test = self.value(condition)
+            if test is NOT_KNOWN:  # known only if both branches agree
+                first, second = self.value(then), self.value(otherwise)
+                return first if _same(first, second) else NOT_KNOWN
+            return self.value(then) if test is True else self.value(otherwise)
         if kind == "or_":
             left = self.value(children[0])
             if left is True:
                 return True
-            return any_true([left, self.value(children[1])])
+            right = self.value(children[1])
+            if right is not True and NOT_KNOWN in (left, right):
+                return NOT_KNOWN
+            return any_true([left, right])
         if kind == "and_":
             left = self.value(children[0])
             if left is False:
                 return False
-            return all_true([left, self.value(children[1])])
-        if kind == "not_":
-            return feel_not(self.value(children[0]))
-        if kind == "compare":
-            left, operator, right = children
-            return compare(str(operator), self.value(left), self.value(right))
-        if kind == "between":
-            subject, low, high = (self.value(child) for child in children)
-            return all_true([compare(">=", subject, low), compare("<=", subject, high)])
-        if kind == "in_":
-            return in_test(self.value(children[0]), self.test(children[1]))
-        if kind == "neg":
-            return negate(self.value(children[0]))
-        if kind == "path":
-            base, prop = self.value(children[0]), str(children[1])
-            if isinstance(base, Mapping):
-                return base.get(prop)
-            return PROPERTIES[prop](base) if prop in PROPERTIES else None
+            right = self.value(children[1])
+            if right is not False and NOT_KNOWN in (left, right):
+                return NOT_KNOWN
+            return all_true([left, right])
+        return self.operation(node)
+
+    def operation(self, node: Tree[Token]) -> Value:
+        """Every other node: NOT_KNOWN as soon as an operand is."""
+        kind = node.data
+        children = node.children
+        if kind == "list":
+            items = [self.value(child) for child in children if child is not None]
+            return NOT_KNOWN if any(item is NOT_KNOWN for item in items) else items
+        if kind == "range":
+            start, low, _dots, high, end = children
+            bounds = (self.value(low), self.value(high))
+            if NOT_KNOWN in bounds:
+                return NOT_KNOWN
+            return Range(bounds[0], bounds[1], str(start) != "[", str(end) != "]")
         if kind == "call":
             token = str(children[0])
             function = FUNCTIONS[self.tokens.get(token, token)][0]
             arguments = [self.value(child) for child in children[1:] if child is not None]
+            if any(argument is NOT_KNOWN for argument in arguments):
+                return NOT_KNOWN
             return function(*arguments)
-        left, right = self.value(children[0]), self.value(children[1])
-        return _BINARY[kind](left, right)
+        if kind == "in_":
+            subject, target = self.value(children[0]), self.test(children[1])
+            return NOT_KNOWN if NOT_KNOWN in (subject, target) else in_test(subject, target)
+        if kind == "path":
+            base, prop = self.value(children[0]), str(children[1])
+            if base is NOT_KNOWN:
+                return NOT_KNOWN
+            if isinstance(base, Mapping):
+                return base.get(prop)
+            return PROPERTIES[prop](base) if prop in PROPERTIES else None
+        operands = [self.value(child) for child in children if isinstance(child, Tree)]
+        if any(operand is NOT_KNOWN for operand in operands):
+            return NOT_KNOWN
+        return self.combine(node, operands)
+
+    def combine(self, node: Tree[Token], operands: list[Value]) -> Value:
+        kind = node.data
+        children = node.children
+        if kind == "not_":
+            return feel_not(operands[0])
+        if kind == "compare":
+            return compare(str(children[1]), operands[0], operands[1])
+        if kind == "between":
+            subject, low, high = operands
+            return all_true([compare(">=", subject, low), compare("<=", subject, high)])
+        if kind == "neg":
+            return negate(operands[0])
+        return _BINARY[kind](operands[0], operands[1])
 
     def test(self, node: Tree[Token] | Token) -> Value:
         if isinstance(node, Tree) and node.data == "unary_test":
             operator, operand = node.children
-            return UnaryTest(str(operator), self.value(operand))
+            value = self.value(operand)
+            return NOT_KNOWN if value is NOT_KNOWN else UnaryTest(str(operator), value)
         if isinstance(node, Tree) and node.data == "tests":
-            return [self.test(child) for child in node.children]
+            tests = [self.test(child) for child in node.children]
+            return NOT_KNOWN if any(test is NOT_KNOWN for test in tests) else tests
         return self.value(node)
 
 
@@ -387,6 +439,7 @@ def evaluate(text: str, context: Mapping[str, Value] | None = None) -> Value:
 __all__ = [
     "DECIMAL128",
     "FUNCTIONS",
+    "NOT_KNOWN",
     "Expression",
     "FeelError",
     "YearsMonths",

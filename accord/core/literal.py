@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from accord.core.feel import Expression, format_value, parse
+from accord.core.feel import NOT_KNOWN, Expression, format_value, parse
 from accord.core.feel_values import (
     YearsMonths,
     parse_date,
@@ -117,23 +117,26 @@ def answer_literal(
     """The value of a literal-expression decision.
 
     ``upstream`` maps each decision it requires to (answer, the facts that answer
-    still needs). When the value is ``null`` and an input it reads is unknown (or a
-    required decision is unanswered), the answer names what it needs instead.
+    still needs). An unknown fact or an unanswered required decision is NOT_KNOWN to
+    the expression, not ``null``: when the value depends on it, the answer names
+    what it needs instead (``if Age >= 18 then "adult" else "minor"`` with the age
+    unknown needs the age; it does not answer "minor").
     """
     names = tuple(decision.inputs) + tuple(decision.requires)
     expression = _parsed(decision.expression or "null", names)
     context: dict[str, Any] = {}
     needs: list[str] = []
     for name in decision.inputs:
-        context[name] = feel_fact(factors.get(name), facts.get(name))
-        if facts.get(name) is None and name in expression.names:
+        fact = facts.get(name)
+        context[name] = NOT_KNOWN if fact is None else feel_fact(factors.get(name), fact)
+        if fact is None and name in expression.names:
             needs.append(name)
     for name in decision.requires:
         value, wanted = upstream.get(name, (None, (name,)))
-        context[name] = feel_fact(None, value)
+        context[name] = NOT_KNOWN if wanted else feel_fact(None, value)
         needs.extend(wanted)
     value = expression.evaluate(context)
-    if value is None and needs:
+    if value is NOT_KNOWN:
         unique = tuple(dict.fromkeys(needs))
         return LiteralAnswer(None, unique, f"Needs {', '.join(unique)} to decide.")
     shown = format_value(value)

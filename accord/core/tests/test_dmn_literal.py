@@ -135,7 +135,9 @@ def test_an_unknown_input_makes_the_literal_and_the_tables_it_feeds_say_what_the
         + '<rule id="r1"><inputEntry><text>&lt; 20000</text></inputEntry><outputEntry><text>"low"</text></outputEntry></rule>'
         + '<rule id="r2"><inputEntry><text>&gt;= 20000</text></inputEntry><outputEntry><text>"other"</text></outputEntry></rule>'
         + "</decisionTable></decision>\n"
-        + _literal("Known", "if Income = null then 0 else 1")
+        + _literal("Band", 'if Income >= 1000 then "high" else "low"')
+        + _literal("Same", 'if Income >= 1000 then "yes" else "yes"')
+        + _literal("Never", "Income > 0 and false")
         + "</definitions>"
     )
     protocol = load_dmn(text)
@@ -143,8 +145,12 @@ def test_an_unknown_input_makes_the_literal_and_the_tables_it_feeds_say_what_the
     assert answers["Yearly"].needs == ("Income",)
     assert answers["Tier"].needs == ("Income",)  # the fact, not the decision in between
     assert not answers["Tier"].answered
-    assert answers["Known"].result == 0  # an expression may answer whatever the fact is
-    assert answers["Known"].answered
+    # an unknown fact is not FEEL's null: the else branch is not taken for it
+    assert answers["Band"].needs == ("Income",)
+    assert answers["Band"].result is None
+    # what every value of the fact would give is answered
+    assert answers["Same"].result == "yes" and answers["Same"].answered
+    assert answers["Never"].result is False and answers["Never"].answered
     assert evaluate_protocol(protocol, {"Income": 1000})["Tier"].result == "low"
 
 

@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accord.core.feel import DECIMAL128, FeelError, YearsMonths, evaluate, format_value, parse
+from accord.core.feel import (
+    DECIMAL128,
+    NOT_KNOWN,
+    FeelError,
+    YearsMonths,
+    evaluate,
+    format_value,
+    parse,
+)
 
 D = Decimal
 
@@ -408,3 +416,65 @@ def test_substring_over_the_whole_length_is_the_string(text: str) -> None:
     if text:
         assert evaluate("substring(s, 1, string length(s))", context) == text
         assert evaluate("substring(s, -1)", context) == text[-1]
+
+
+# -- facts not known yet -----------------------------------------------------------------------
+
+NOT_KNOWN_CASES: list[tuple[str, Any]] = [
+    ('if x >= 18 then "adult" else "minor"', NOT_KNOWN),  # not "minor"
+    ("x + 1", NOT_KNOWN),
+    ("x = null", NOT_KNOWN),
+    ("string length(x)", NOT_KNOWN),
+    ("x in [1..10]", NOT_KNOWN),
+    ("[x, 1]", NOT_KNOWN),
+    ("false and x > 1", False),
+    ("x > 1 and false", False),
+    ("true or x > 1", True),
+    ("x > 1 or true", True),
+    ("true and x > 1", NOT_KNOWN),
+    ('if x > 1 then "same" else "same"', "same"),
+    ("if x > 1 then 1 else 2", NOT_KNOWN),
+    ("not(x)", NOT_KNOWN),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NOT_KNOWN_CASES, ids=[c[0] for c in NOT_KNOWN_CASES])
+def test_a_fact_not_known_yet_is_not_null(text: str, expected: Any) -> None:
+    result = parse(text, ["x"]).evaluate({"x": NOT_KNOWN})
+    assert result == expected
+    assert type(result) is type(expected)
+
+
+TEMPLATES = [
+    "x + y",
+    "x > y",
+    "x > y and y > 0",
+    "y > 0 or x > 0",
+    "y < 0 and x > 0",
+    "if x > y then 1 else 2",
+    "if y > 0 then x else y",
+    "if x > 0 then y else y",
+    "if y > 0 then 1 else x",
+    "x in [y..10]",
+    "y between 0 and 5 or x = 1",
+    "not(y > 0) and x",
+    "max(y, 3)",
+    "y * 0 + 1",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(TEMPLATES),
+    st.one_of(st.none(), numbers),
+    st.lists(st.one_of(st.none(), st.booleans(), numbers, st.text(max_size=3)), min_size=1),
+)
+def test_an_answer_given_without_a_fact_holds_whatever_the_fact_turns_out_to_be(
+    template: str, y: Decimal | None, completions: list[Any]
+) -> None:
+    expression = parse(template, ["x", "y"])
+    answer = expression.evaluate({"x": NOT_KNOWN, "y": y})
+    if answer is NOT_KNOWN:
+        return
+    for x in completions:
+        assert expression.evaluate({"x": x, "y": y}) == answer
