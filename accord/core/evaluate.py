@@ -25,7 +25,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from accord.core.errors import FactError
-from accord.core.literal import answer_literal, decision_order, json_feel_value
+from accord.core.literal import (
+    answer_literal,
+    decision_order,
+    describe_text_fact,
+    json_feel_value,
+    text_fact_reads,
+)
 from accord.core.model import (
     UNKNOWN,
     Aggregation,
@@ -136,7 +142,7 @@ def _describe_allowed(factor: Factor) -> str:
     if domain.kind is FactorKind.BOOLEAN:
         return "true, false or unknown"
     if domain.kind is FactorKind.TEXT:
-        return "text or unknown"
+        return describe_text_fact(factor) + " or unknown"
     if domain.is_numeric:
         kind = "a whole number" if domain.kind is FactorKind.INTEGER else "a number"
         return f"{kind} in {domain.describe_bounds()} or unknown"
@@ -183,6 +189,8 @@ def coerce_fact(factor: Factor, value: Any) -> Scalar | None:
         value = "true" if value else "false"
     text = str(value)
     if domain.kind is FactorKind.TEXT:  # free text or a date: FEEL reads it by its type
+        if not text_fact_reads(factor, text):
+            raise ValueError
         return text
     if text not in domain.values:
         raise ValueError

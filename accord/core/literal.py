@@ -81,6 +81,35 @@ def _parsed(text: str, names: tuple[str, ...]) -> Expression:
     return parse(text, names)
 
 
+_TEXT_PARSERS: Mapping[str, Any] = {
+    "date": parse_date,
+    "dateTime": parse_date_time,
+    "time": parse_time,
+    "duration": parse_duration,
+    "dayTimeDuration": parse_duration,
+    "yearMonthDuration": parse_duration,
+}
+_TEXT_FORMS: Mapping[str, str] = {
+    "date": "a date such as 2026-12-07",
+    "dateTime": "a date and time such as 2026-12-07T10:00:00",
+    "time": "a time such as 10:00:00",
+    "duration": "a duration such as P14D, PT2H or P1Y2M",
+    "dayTimeDuration": "a duration such as P14D or PT2H",
+    "yearMonthDuration": "a duration such as P1Y2M",
+}
+
+
+def text_fact_reads(factor: Factor, text: str) -> bool:
+    """Whether a text factor's fact is of its type (a date input's fact is a date)."""
+    parser = _TEXT_PARSERS.get(factor.feel_type.removeprefix("feel:"))
+    return parser is None or parser(text.strip()) is not None
+
+
+def describe_text_fact(factor: Factor) -> str:
+    """What a text factor's fact must be, for an error message."""
+    return _TEXT_FORMS.get(factor.feel_type.removeprefix("feel:"), "text")
+
+
 def feel_fact(factor: Factor | None, value: Any) -> Any:
     """A fact as FEEL reads it: numbers as decimals, dates and durations by their type."""
     if value is None:
@@ -90,14 +119,7 @@ def feel_fact(factor: Factor | None, value: Any) -> Any:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, str) and factor is not None and factor.domain.kind is FactorKind.TEXT:
-        parser = {
-            "date": parse_date,
-            "dateTime": parse_date_time,
-            "time": parse_time,
-            "duration": parse_duration,
-            "dayTimeDuration": parse_duration,
-            "yearMonthDuration": parse_duration,
-        }.get(factor.feel_type.removeprefix("feel:"))
+        parser = _TEXT_PARSERS.get(factor.feel_type.removeprefix("feel:"))
         return parser(value.strip()) if parser else value
     if isinstance(value, tuple):
         return [feel_fact(None, item) for item in value]
@@ -161,6 +183,8 @@ __all__ = [
     "LiteralAnswer",
     "answer_literal",
     "decision_order",
+    "describe_text_fact",
     "feel_fact",
     "json_feel_value",
+    "text_fact_reads",
 ]

@@ -13,7 +13,7 @@ import pytest
 
 from accord.core.cli import main as cli_main
 from accord.core.dmn import export_dmn, load_dmn
-from accord.core.errors import LoadError, UnsupportedDMNError
+from accord.core.errors import FactError, LoadError, UnsupportedDMNError
 from accord.core.evaluate import evaluate_protocol
 from accord.core.model import Decision, FactorKind, OutputDef, Protocol
 from accord.core.tck import run_directories, run_model
@@ -170,6 +170,27 @@ def test_date_inputs_are_read_as_dates_and_answers_serialise_to_json() -> None:
     assert answers["Due"].result == dt.date(2027, 1, 4)
     assert answers.to_json()["decisions"]["Due"]["result"] == "2027-01-04"
     assert answers["Shout"].result == "CALL"
+
+
+def test_a_fact_that_is_not_of_its_input_type_is_refused_naming_the_input() -> None:
+    text = (
+        HEAD
+        + _input("Intake Date", "date")
+        + _input("Wait", "duration")
+        + _literal("Due", "Intake Date + Wait")
+        + "</definitions>"
+    )
+    protocol = load_dmn(text)
+    with pytest.raises(FactError) as caught:
+        evaluate_protocol(protocol, {"Intake Date": "20 Nov", "Wait": "two weeks"})
+    assert caught.value.problems == (
+        "fact Intake Date='20 Nov' is outside the domain of 'Intake Date': "
+        "expected a date such as 2026-12-07 or unknown",
+        "fact Wait='two weeks' is outside the domain of 'Wait': "
+        "expected a duration such as P14D, PT2H or P1Y2M or unknown",
+    )
+    answer = evaluate_protocol(protocol, {"Intake Date": "2026-12-20", "Wait": "P14D"})["Due"]
+    assert answer.result == dt.date(2027, 1, 3)
 
 
 # -- verification ------------------------------------------------------------------------------
