@@ -739,7 +739,12 @@ def _answer(
     if decision.expression is not None:
         literal = answer_literal(decision, facts, protocol.factors, upstream)
         return DecisionResult(
-            decision.id, literal.value, (), literal.explanation, needs=literal.needs
+            decision.id,
+            literal.value,
+            (),
+            literal.explanation,
+            needs=literal.needs,
+            error=literal.error,
         )
     if not decision.requires:
         return evaluate_compiled(_compiled_for(decision), facts, protocol.factors)

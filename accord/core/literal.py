@@ -18,12 +18,13 @@ from typing import Any
 from accord.core.feel import NOT_KNOWN, Expression, format_value, parse
 from accord.core.feel_values import (
     YearsMonths,
+    kind_of,
     parse_date,
     parse_date_time,
     parse_duration,
     parse_time,
 )
-from accord.core.model import Decision, Factor, FactorKind
+from accord.core.model import Decision, Factor, FactorKind, OutputKind
 
 
 class DecisionCycle(ValueError):
@@ -69,11 +70,19 @@ def decision_order(decisions: Mapping[str, Decision]) -> list[str]:
     return order
 
 
+#: Declared output types an answer is checked against: (FEEL type, words for the error).
+_DECLARED = {
+    OutputKind.NUMBER: ("number", "a number"),
+    OutputKind.BOOLEAN: ("boolean", "true or false"),
+}
+
+
 @dataclass(frozen=True)
 class LiteralAnswer:
     value: Any
     needs: tuple[str, ...]
     explanation: str
+    error: str | None = None
 
 
 @lru_cache(maxsize=512)
@@ -164,6 +173,10 @@ def answer_literal(
     shown = format_value(value)
     if isinstance(value, str):
         shown = f'"{value}"'
+    declared = _DECLARED.get(decision.outputs[0].kind) if decision.outputs else None
+    if declared and value is not None and kind_of(value) != declared[0]:
+        message = f"{decision.id} is declared {declared[1]}, but its expression gave {shown}"
+        return LiteralAnswer(None, (), message + ".", error=message)
     return LiteralAnswer(
         value,
         (),

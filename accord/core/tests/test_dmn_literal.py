@@ -193,6 +193,23 @@ def test_a_fact_that_is_not_of_its_input_type_is_refused_naming_the_input() -> N
     assert answer.result == dt.date(2027, 1, 3)
 
 
+def test_an_answer_not_of_the_declared_type_is_an_error_not_an_answer() -> None:
+    text = (
+        HEAD
+        + _input("Name", "string")
+        + _literal("Fee", 'if Name = "x" then 10 else "free"', type_ref="number")
+        + _literal("Flag", "Name", type_ref="boolean")
+        + "</definitions>"
+    )
+    protocol = load_dmn(text)
+    assert evaluate_protocol(protocol, {"Name": "x"})["Fee"].result == 10
+    answers = evaluate_protocol(protocol, {"Name": "y"})
+    assert answers["Fee"].result is None
+    assert answers["Fee"].error == 'Fee is declared a number, but its expression gave "free"'
+    assert not answers["Fee"].answered
+    assert answers["Flag"].error == 'Flag is declared true or false, but its expression gave "y"'
+
+
 # -- verification ------------------------------------------------------------------------------
 
 
