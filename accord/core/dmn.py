@@ -1,11 +1,13 @@
-"""DMN 1.3-1.5 decision tables in and out, so tables can be edited in DMN tools.
+"""DMN 1.3-1.5 decisions in and out, so tables can be edited in DMN tools.
 
 Import reads decision tables whose cells are simple unary tests (the same
 grammar the YAML format uses), input and output values, item definitions
-with allowed values, default output entries and every hit policy. Anything
-else (literal expressions, contexts, business knowledge models, decisions
-feeding other decisions, FEEL beyond simple unary tests) is refused with an
-issue naming the construct. XML is parsed with defusedxml: no DTD (a
+with allowed values, default output entries and every hit policy; decisions
+whose logic is a literal expression in a FEEL subset (:mod:`accord.core.feel`);
+and information requirements, so decisions may read other decisions' answers.
+Anything else (contexts, business knowledge models, decision services,
+structured inputs, FEEL beyond the subset, decisions requiring each other in a
+ring) is refused with an issue naming the construct. XML is parsed with defusedxml: no DTD (a
 ``<!DOCTYPE>`` of any kind is refused, naming its line), no entities, no
 external references; the file's size and element depth are limited
 (:mod:`accord.core.limits`).
@@ -13,7 +15,8 @@ external references; the file's size and element depth are limited
 Export writes DMN 1.5 XML that this importer (and DMN modelers) read back.
 
 The work is split by concept: :mod:`accord.core.dmn_read` (safe XML reading),
-:mod:`accord.core.dmn_tables` (decision tables into the model) and
+:mod:`accord.core.dmn_tables` (decision tables into the model),
+:mod:`accord.core.dmn_literal` (literal expressions and requirements) and
 :mod:`accord.core.dmn_export` (the model out as DMN); this module keeps the
 public names.
 """
@@ -39,7 +42,7 @@ def load_dmn(
     """Import the decision tables of a DMN file (path) or DMN XML text.
 
     The eight-common-questions requirement does not apply: a DMN file holds
-    decision tables only. Raises :class:`UnsupportedDMNError` naming any
+    decision tables and literal-expression decisions only. Raises :class:`UnsupportedDMNError` naming any
     construct Accord does not interpret (a DTD among them), :class:`LoadError`
     otherwise. ``limits`` bounds the file's size and element depth (default:
     the environment's, see :mod:`accord.core.limits`).

@@ -292,7 +292,7 @@ class DMNImporter:
                     self.issue(
                         child,
                         f"unsupported DMN construct: {_REFUSED[name]} ({child.get('name', '')})",
-                        expected="decision tables only",
+                        expected="decision tables and literal-expression decisions only",
                         unsupported=True,
                     )
                 continue
@@ -308,7 +308,11 @@ class DMNImporter:
                 decision_elements[decision.id] = child
         self.requirements(decisions, decision_elements, factors, items)
         if not decisions and not self.issues:
-            self.issue(root, "the DMN model holds no decision table", expected="a <decisionTable>")
+            self.issue(
+                root,
+                "the DMN model holds no decision",
+                expected="a <decisionTable> or a <literalExpression>",
+            )
         name = root.get("name") or "dmn-model"
         return Protocol(
             id=name,
