@@ -26,9 +26,11 @@ from typing import Any
 
 from accord.core.errors import FactError
 from accord.core.literal import (
+    NO_VALUE,
     answer_literal,
     decision_order,
     describe_text_fact,
+    fed_value,
     json_feel_value,
     text_fact_reads,
 )
@@ -285,6 +287,8 @@ class _Column:
     segment_bits: list[int] = field(default_factory=list)
 
     def bits(self, value: Any) -> int:
+        if value is NO_VALUE:  # a feeding decision gave no value: only "-" cells match
+            return self.any_bits
         if not self.numeric:
             return self.value_bits.get(value, self.any_bits)
         index = bisect.bisect_left(self.points, value)
@@ -750,8 +754,8 @@ def _answer(
         return evaluate_compiled(_compiled_for(decision), facts, protocol.factors)
     # A column fed by another decision reads its answer as the fact of that name.
     fed = dict(facts)
-    for name, (value, _needs) in upstream.items():
-        fed[name] = _fed_value(protocol.factors.get(name), value)
+    for name, (value, wanted) in upstream.items():  # unanswered: unknown, as a missing fact
+        fed[name] = None if wanted else fed_value(protocol.factors.get(name), value)
     result = evaluate_compiled(_compiled_for(decision), fed, protocol.factors)
     if result.needs:  # what the feeding decision needs, not the decision itself
         needs: list[str] = []
@@ -759,22 +763,6 @@ def _answer(
             needs.extend(upstream[name][1] if name in upstream else (name,))
         result = dataclasses.replace(result, needs=tuple(dict.fromkeys(needs)))
     return result
-
-
-def _fed_value(factor: Factor | None, value: Any) -> Any:
-    """A decision's answer as a table column reads it; ``None`` (unknown) if of another type."""
-    if factor is None or value is None:
-        return None
-    kind = factor.domain.kind
-    if kind is FactorKind.BOOLEAN:
-        return value if isinstance(value, bool) else None
-    if factor.domain.is_numeric:
-        if isinstance(value, bool) or not isinstance(value, int | Decimal):
-            return None
-        if kind is FactorKind.INTEGER and value == int(value):
-            return int(value)
-        return Decimal(value)
-    return value if isinstance(value, str) else None
 
 
 __all__ = [

@@ -184,6 +184,33 @@ def answer_literal(
     )
 
 
+class _NoValue:
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+#: What a table column reads when the decision feeding it answered with no value (no rule
+#: matched, or a value of another type): only the column's "any" cells ("-") match it.
+NO_VALUE: Any = _NoValue()
+
+
+def fed_value(factor: Factor | None, value: Any) -> Any:
+    """A decision's answer as a table column reads it (:data:`NO_VALUE` for none or a
+    value of another type than the column's)."""
+    if factor is None or value is None:
+        return NO_VALUE
+    kind = factor.domain.kind
+    if kind is FactorKind.BOOLEAN:
+        return value if isinstance(value, bool) else NO_VALUE
+    if factor.domain.is_numeric:
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            return NO_VALUE
+        if kind is FactorKind.INTEGER and value == int(value):
+            return int(value)
+        return Decimal(value)
+    return value if isinstance(value, str) else NO_VALUE
+
+
 def json_feel_value(value: Any) -> Any:
     """Dates, times and durations as their FEEL text, for JSON."""
     if isinstance(value, dt.date | dt.time | dt.timedelta | YearsMonths):
@@ -192,11 +219,13 @@ def json_feel_value(value: Any) -> Any:
 
 
 __all__ = [
+    "NO_VALUE",
     "DecisionCycle",
     "LiteralAnswer",
     "answer_literal",
     "decision_order",
     "describe_text_fact",
+    "fed_value",
     "feel_fact",
     "json_feel_value",
     "text_fact_reads",

@@ -154,6 +154,31 @@ def test_an_unknown_input_makes_the_literal_and_the_tables_it_feeds_say_what_the
     assert evaluate_protocol(protocol, {"Income": 1000})["Tier"].result == "low"
 
 
+def test_a_table_fed_no_value_matches_only_its_any_cells() -> None:
+    text = (
+        HEAD
+        + _input("Flag", "boolean")
+        + _literal("Score", "if Flag then 5 else null")
+        + '<decision id="d_Level" name="Level"><variable name="Level"/>'
+        + '<informationRequirement><requiredDecision href="#d_Score"/></informationRequirement>'
+        + '<decisionTable id="t" hitPolicy="FIRST"><input id="c"><inputExpression typeRef="number">'
+        + '<text>Score</text></inputExpression></input><output id="o"/>'
+        + '<rule id="r1"><inputEntry><text>&gt;= 3</text></inputEntry><outputEntry><text>"high"</text></outputEntry></rule>'
+        + '<rule id="r2"><inputEntry><text>&lt; 3</text></inputEntry><outputEntry><text>"low"</text></outputEntry></rule>'
+        + '<rule id="r3"><inputEntry><text>-</text></inputEntry><outputEntry><text>"none"</text></outputEntry></rule>'
+        + "</decisionTable></decision>\n</definitions>"
+    )
+    protocol = load_dmn(text)
+    assert evaluate_protocol(protocol, {"Flag": True})["Level"].result == "high"
+    answer = evaluate_protocol(protocol, {"Flag": False})["Level"]
+    assert answer.result == "none"
+    assert answer.rules == ("r3",)
+    assert answer.answered
+    unknown = evaluate_protocol(protocol, {})["Level"]
+    assert unknown.needs == ("Flag",)
+    assert not unknown.answered
+
+
 def test_date_inputs_are_read_as_dates_and_answers_serialise_to_json() -> None:
     text = (
         HEAD
