@@ -4,7 +4,8 @@ Run: .venv/bin/python bench/bench_feel.py [--quick]
 
 Prints the time to import the invented model 9002 (tables and literal decisions
 reading each other), to parse a FEEL expression, to answer every decision of
-that model for one set of facts, and how many models of ../shared/data/dmn-tck/
+that model for one set of facts, to import and answer chains of 500 to 5,000
+literal decisions (each reading the one before), and how many models of ../shared/data/dmn-tck/
 and accord/core/tests/dmn_feel/ pass the runner. Figures are printed, never asserted.
 """
 
@@ -40,6 +41,25 @@ def _median_us(function: object, repeat: int) -> float:
     return statistics.median(times)
 
 
+def chain_model(count: int) -> str:
+    """``count`` literal decisions, each adding one to the one before (names with spaces)."""
+    parts = [
+        '<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" id="m" name="m"'
+        ' namespace="https://accord.example/chain">',
+        '<inputData id="i" name="Start Value"><variable name="Start Value" typeRef="number"/>'
+        "</inputData>",
+    ]
+    for k in range(count):
+        before = "Start Value" if k == 0 else f"Step Number {k - 1}"
+        parts.append(
+            f'<decision id="d{k}" name="Step Number {k}"><variable name="Step Number {k}"'
+            f' typeRef="number"/><literalExpression><text>{before} + 1</text>'
+            "</literalExpression></decision>"
+        )
+    parts.append("</definitions>")
+    return "\n".join(parts)
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     repeat = 50 if quick else 500
@@ -56,6 +76,18 @@ def main() -> None:
         f"answer all {len(protocol.decisions)} decisions: {eval_us:.0f} µs "
         f"({eval_us / len(protocol.decisions):.0f} µs per decision)"
     )
+    for count in (500, 2000) if quick else (500, 2000, 5000):
+        text = chain_model(count)
+        started = time.perf_counter()
+        chain = load_dmn(text)
+        imported = time.perf_counter() - started
+        started = time.perf_counter()
+        last = evaluate_protocol(chain, {"Start Value": 1})[f"Step Number {count - 1}"].result
+        answered = time.perf_counter() - started
+        print(
+            f"chain of {count} literal decisions ({len(text) / 1e6:.2f} MB): import "
+            f"{imported:.2f} s, answer all {answered:.2f} s (last = {last})"
+        )
     roots = [INVENTED] + ([TCK] if TCK.is_dir() else [])
     outcomes = run_directories(roots)
     shared = [o for o in outcomes if not o.name.startswith("9")]

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from accord.core.feel import FeelError, parse
+from accord.core.literal import remember_parsed
 from accord.core.load import NEG_INF, POS_INF
 from accord.core.model import Decision, Domain, Factor, FactorKind, OutputDef, OutputKind
 
@@ -117,7 +118,7 @@ def literal_decision(
     element: ET.Element,
     literal: ET.Element,
     *,
-    input_names: set[str],
+    names: frozenset[str],
     decision_names: set[str],
     requires: tuple[str, ...],
     items: Mapping[str, tuple[str, str | None]],
@@ -133,9 +134,10 @@ def literal_decision(
             expected="a FEEL expression in <literalExpression><text>",
         )
         return None
-    known = (input_names | decision_names) - {decision_name}
     try:
-        expression = parse(text, known)
+        expression = parse(text, names)  # one frozenset for the whole model: parsed fast
+        if decision_name in expression.names:
+            raise FeelError(f"the decision {decision_name!r} reads its own answer")
     except FeelError as error:
         importer.issue(
             where,
@@ -153,7 +155,7 @@ def literal_decision(
     if type_ref in items:
         type_ref = items[type_ref][0] or ""
     kind = _OUTPUT_KINDS.get(type_ref.removeprefix("feel:"), OutputKind.TEXT)
-    return Decision(
+    decision = Decision(
         id=decision_name,
         question=importer.child_text(element, "question") or decision_name,
         inputs=tuple(name for name in expression.names if name not in decision_names),
@@ -162,6 +164,8 @@ def literal_decision(
         expression=text,
         requires=tuple(dict.fromkeys([*requires, *reads_decisions])),
     )
+    remember_parsed(decision, expression)
+    return decision
 
 
 __all__ = [

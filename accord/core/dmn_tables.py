@@ -74,6 +74,7 @@ class DMNImporter:
         self.ns = ""
         self.inputs: dict[str, tuple[str, ET.Element]] = {}
         self.hrefs: dict[str, str] = {}
+        self.feel_names: frozenset[str] = frozenset()
 
     def _line_of(self, element: ET.Element | None) -> int:
         if element is None:
@@ -283,6 +284,7 @@ class DMNImporter:
         }
         self.inputs = input_data(self, root)
         self.hrefs = element_names(self, root)
+        self.feel_names = frozenset(self.inputs) | frozenset(decision_names)
         for child in root:
             name = local_name(child.tag)
             if name in _IGNORED or not isinstance(child.tag, str):
@@ -384,7 +386,7 @@ class DMNImporter:
                 self,
                 element,
                 literal,
-                input_names=set(self.inputs),
+                names=self.feel_names,
                 decision_names=decision_names,
                 requires=requires,
                 items=items,

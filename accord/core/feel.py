@@ -139,37 +139,80 @@ def _unescape(token: str) -> str:
     return re.sub(r"\\(u[0-9a-fA-F]{4}|.)", replace, body)
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+@lru_cache(maxsize=16)
+def _name_index(names: frozenset[str]) -> Mapping[str, tuple[int, ...]]:
+    """First word of a name (or its first character) -> the lengths of the names
+    starting with it, longest first."""
+    index: dict[str, set[int]] = {}
+    for name in names:
+        if not name:
+            continue
+        word = _WORD.match(name)
+        index.setdefault(word.group(0) if word else name[0], set()).add(len(name))
+    return {key: tuple(sorted(lengths, reverse=True)) for key, lengths in index.items()}
+
+
 def _substitute_names(text: str, names: Collection[str]) -> tuple[str, dict[str, str]]:
     """``text`` with each known name (which may hold spaces or dashes) replaced by a token.
 
     FEEL names may contain spaces and some operator characters ("Applicant Age",
-    "string length"); only the model knows which words form one name. Longest
-    names first; string literals are left alone.
+    "string length"); only the model knows which words form one name. At each
+    place a name may start (not inside a word, not right after a single ``.``),
+    the longest known name there wins; string literals are left alone. The work
+    is linear in the text for a given set of names, however many names there are.
     """
-    ordered = sorted({name for name in names if name}, key=len, reverse=True)
-    if not ordered:
+    known = names if isinstance(names, frozenset) else frozenset(names)
+    if not known:
         return text, {}
-    pattern = re.compile(
-        r"(?<!\w)(?<!(?<!\.)\.)(" + "|".join(re.escape(name) for name in ordered) + r")(?![\w])"
-    )
+    index = _name_index(known)
     tokens: dict[str, str] = {}
     by_name: dict[str, str] = {}
 
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in by_name:
-            token = f"_n{len(by_name)}_"
-            by_name[name] = token
-            tokens[token] = name
-        return by_name[name]
+    def name_at(piece: str, position: int, key: str) -> str | None:
+        """The longest known name starting at ``position`` and ending before a non-word."""
+        before = piece[position - 1] if position else ""
+        if _is_word(before) or (before == "." and piece[position - 2 : position] != ".."):
+            return None  # inside a word, or a property after a single dot
+        for length in index.get(key, ()):
+            end = position + length
+            if end <= len(piece) and not (end < len(piece) and _is_word(piece[end])):
+                candidate = piece[position:end]
+                if candidate in known:
+                    return candidate
+        return None
+
+    def substitute(piece: str) -> str:
+        out: list[str] = []
+        position = 0
+        while position < len(piece):
+            word = _WORD.match(piece, position)
+            key = word.group(0) if word else piece[position]
+            name = name_at(piece, position, key)
+            if name is not None:
+                if name not in by_name:
+                    by_name[name] = f"_n{len(by_name)}_"
+                    tokens[by_name[name]] = name
+                out.append(by_name[name])
+                position += len(name)
+            else:  # no name starts inside a word: skip it whole
+                out.append(key)
+                position += len(key)
+        return "".join(out)
 
     pieces: list[str] = []
     position = 0
     for literal in _STRING_TOKEN.finditer(text):
-        pieces.append(pattern.sub(replace, text[position : literal.start()]))
+        pieces.append(substitute(text[position : literal.start()]))
         pieces.append(literal.group(0))
         position = literal.end()
-    pieces.append(pattern.sub(replace, text[position:]))
+    pieces.append(substitute(text[position:]))
     return "".join(pieces), tokens
 
 
@@ -191,15 +234,23 @@ class Expression:
                 return None
 
 
+@lru_cache(maxsize=16)
+def _with_functions(names: frozenset[str]) -> frozenset[str]:
+    return names | frozenset(FUNCTIONS)
+
+
 def parse(text: str, names: Collection[str] = ()) -> Expression:
     """Parse ``text``; ``names`` are the variables it may read (input data, decisions).
+
+    Pass the same frozenset for every expression of a model: its name index is
+    built once, so parsing stays linear in the text however many names there are.
 
     Raises :class:`FeelError` naming what could not be read: unsupported syntax,
     an unknown name or function, or a function called with the wrong number of
     arguments.
     """
-    known = set(names)
-    source, tokens = _substitute_names(text, known | set(FUNCTIONS))
+    known = names if isinstance(names, frozenset) else frozenset(names)
+    source, tokens = _substitute_names(text, _with_functions(known))
     try:
         tree = _parser().parse(source)
     except UnexpectedEOF:
@@ -244,7 +295,7 @@ def _restore(text: str, tokens: Mapping[str, str]) -> str:
 
 
 def _check(
-    node: Tree[Token] | Token, tokens: Mapping[str, str], known: set[str], used: list[str]
+    node: Tree[Token] | Token, tokens: Mapping[str, str], known: Collection[str], used: list[str]
 ) -> None:
     if isinstance(node, Token):
         return

@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from accord.core.feel import NOT_KNOWN, Expression, format_value, parse
@@ -85,9 +84,30 @@ class LiteralAnswer:
     error: str | None = None
 
 
-@lru_cache(maxsize=512)
-def _parsed(text: str, names: tuple[str, ...]) -> Expression:
-    return parse(text, names)
+#: Parsed expressions by (text, names read), bounded; the importer fills it as it parses.
+_PARSED: dict[tuple[str, frozenset[str]], Expression] = {}
+_PARSED_SIZE = 8192
+
+
+def remember_parsed(decision: Decision, expression: Expression) -> None:
+    """Keep a literal decision's expression parsed at import, so its first evaluation does
+    not parse it again (the names it reads tokenize it as the whole model's names did)."""
+    if len(_PARSED) >= _PARSED_SIZE:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[_key(decision)] = expression
+
+
+def _key(decision: Decision) -> tuple[str, frozenset[str]]:
+    return (decision.expression or "null", frozenset((*decision.inputs, *decision.requires)))
+
+
+def _parsed(decision: Decision) -> Expression:
+    key = _key(decision)
+    expression = _PARSED.get(key)
+    if expression is None:
+        expression = parse(key[0], key[1])
+        remember_parsed(decision, expression)
+    return expression
 
 
 _TEXT_PARSERS: Mapping[str, Any] = {
@@ -153,8 +173,7 @@ def answer_literal(
     what it needs instead (``if Age >= 18 then "adult" else "minor"`` with the age
     unknown needs the age; it does not answer "minor").
     """
-    names = tuple(decision.inputs) + tuple(decision.requires)
-    expression = _parsed(decision.expression or "null", names)
+    expression = _parsed(decision)
     context: dict[str, Any] = {}
     needs: list[str] = []
     for name in decision.inputs:
@@ -228,5 +247,6 @@ __all__ = [
     "fed_value",
     "feel_fact",
     "json_feel_value",
+    "remember_parsed",
     "text_fact_reads",
 ]
