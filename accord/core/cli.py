@@ -280,6 +280,13 @@ def _import(args: argparse.Namespace, out: TextIO) -> int:
     from accord.core.dump import dump_protocol
 
     protocol = load_dmn(pathlib.Path(args.file))
+    beyond_yaml = [d.id for d in protocol.decisions.values() if d.expression or d.requires]
+    if beyond_yaml:  # the YAML format holds tables over the protocol's own factors only
+        raise _UsageError(
+            f"{args.file}: {', '.join(beyond_yaml)} "
+            f"{'is a literal expression or reads' if len(beyond_yaml) == 1 else 'are literal expressions or read'}"
+            " another decision, which a YAML protocol cannot hold; check and eval read the DMN file directly"
+        )
     text = dump_protocol(protocol)
     if args.output:
         pathlib.Path(args.output).write_text(text, encoding="utf-8")

@@ -17,6 +17,7 @@ gives the same result; otherwise the answer names the facts it ``needs``.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from accord.core.errors import FactError
+from accord.core.literal import (
+    NO_VALUE,
+    answer_literal,
+    decision_order,
+    describe_text_fact,
+    fed_value,
+    json_feel_value,
+    text_fact_reads,
+)
 from accord.core.model import (
     UNKNOWN,
     Aggregation,
@@ -121,7 +131,7 @@ def json_value(value: Any) -> Any:
         return [json_value(item) for item in value]
     if isinstance(value, Mapping):
         return {str(key): json_value(item) for key, item in value.items()}
-    return value
+    return json_feel_value(value)
 
 
 # --------------------------------------------------------------------------
@@ -133,6 +143,8 @@ def _describe_allowed(factor: Factor) -> str:
     domain = factor.domain
     if domain.kind is FactorKind.BOOLEAN:
         return "true, false or unknown"
+    if domain.kind is FactorKind.TEXT:
+        return describe_text_fact(factor) + " or unknown"
     if domain.is_numeric:
         kind = "a whole number" if domain.kind is FactorKind.INTEGER else "a number"
         return f"{kind} in {domain.describe_bounds()} or unknown"
@@ -178,6 +190,10 @@ def coerce_fact(factor: Factor, value: Any) -> Scalar | None:
     if isinstance(value, bool):
         value = "true" if value else "false"
     text = str(value)
+    if domain.kind is FactorKind.TEXT:  # free text or a date: FEEL reads it by its type
+        if not text_fact_reads(factor, text):
+            raise ValueError
+        return text
     if text not in domain.values:
         raise ValueError
     return text
@@ -271,6 +287,8 @@ class _Column:
     segment_bits: list[int] = field(default_factory=list)
 
     def bits(self, value: Any) -> int:
+        if value is NO_VALUE:  # a feeding decision gave no value: only "-" cells match
+            return self.any_bits
         if not self.numeric:
             return self.value_bits.get(value, self.any_bits)
         index = bisect.bisect_left(self.points, value)
@@ -701,11 +719,50 @@ def evaluate_protocol(protocol: Protocol, facts: Mapping[str, Any]) -> ProtocolE
     its factor's domain.
     """
     clean = validate_facts(protocol.factors, facts)
-    results = {
-        decision_id: evaluate_compiled(_compiled_for(decision), clean, protocol.factors)
-        for decision_id, decision in protocol.decisions.items()
+    results: dict[str, DecisionResult] = {}
+    for decision_id in decision_order(protocol.decisions):
+        results[decision_id] = _answer(protocol, protocol.decisions[decision_id], clean, results)
+    return ProtocolEvaluation({d: results[d] for d in protocol.decisions}, clean)
+
+
+def _answer(
+    protocol: Protocol,
+    decision: Decision,
+    facts: Mapping[str, Any],
+    answered: Mapping[str, DecisionResult],
+) -> DecisionResult:
+    """One decision, after those it requires (DMN): a literal expression or a table."""
+    upstream = {
+        name: (
+            answered[name].result,
+            answered[name].needs or (() if answered[name].answered else (name,)),
+        )
+        for name in decision.requires
+        if name in answered
     }
-    return ProtocolEvaluation(results, clean)
+    if decision.expression is not None:
+        literal = answer_literal(decision, facts, protocol.factors, upstream)
+        return DecisionResult(
+            decision.id,
+            literal.value,
+            (),
+            literal.explanation,
+            needs=literal.needs,
+            error=literal.error,
+        )
+    if not decision.requires:
+        return evaluate_compiled(_compiled_for(decision), facts, protocol.factors)
+    # A column fed by another decision reads its answer as the fact of that name.
+    fed = dict(facts)
+    for name, (value, wanted) in upstream.items():  # unanswered: unknown, as a missing fact
+        fed[name] = None if wanted else fed_value(protocol.factors.get(name), value)
+    result = evaluate_compiled(_compiled_for(decision), fed, protocol.factors)
+    if result.needs:  # what the feeding decision needs, not the decision itself
+        needs: list[str] = []
+        for name in result.needs:
+            needs.extend(upstream[name][1] if name in upstream else (name,))
+        result = dataclasses.replace(result, needs=tuple(dict.fromkeys(needs)))
+    return result
 
 
 __all__ = [

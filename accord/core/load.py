@@ -938,6 +938,8 @@ class _Loader:
             return None
         try:
             kind = FactorKind(kind_text)
+            if kind is FactorKind.TEXT:  # DMN literal expressions only: tables cannot test it
+                raise ValueError(kind_text)
         except ValueError:
             self.issue(
                 spec.get("type", node),

@@ -30,6 +30,9 @@ class FactorKind(enum.StrEnum):
     INTEGER = "integer"
     DECIMAL = "decimal"
     BOOLEAN = "boolean"
+    #: Free text, a date or a duration (a DMN input data element that only literal
+    #: expressions read): no domain, never tested by a table column.
+    TEXT = "text"
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,9 @@ class Factor:
     description: str = ""
     victim_attribute: str | None = None
     victims_aggregate: str | None = None  # ``victims: count``: at least the victims recorded
+    #: The DMN type of a TEXT factor ("string", "date", "dateTime", "time", "duration"...):
+    #: FEEL reads a fact of a date or duration type as that type.
+    feel_type: str = ""
     span: SourceSpan = field(default_factory=SourceSpan, compare=False)
 
 
@@ -227,7 +233,15 @@ class Rule:
 
 @dataclass(frozen=True)
 class Decision:
-    """A decision table answering one question."""
+    """A decision table answering one question, or a DMN literal-expression decision.
+
+    A literal-expression decision has an ``expression`` (FEEL text, see
+    :mod:`accord.core.feel`) and no rules: its one output is the expression's value,
+    so it always answers (no gaps, no overlaps). ``inputs`` are then the factors the
+    expression reads. ``requires`` names the decisions whose answers a decision reads
+    (DMN information requirements): a table column or an expression name fed by
+    another decision; evaluation answers those first.
+    """
 
     id: str
     question: str
@@ -241,6 +255,8 @@ class Decision:
     #: over the whole case (``for: case``, the default).
     per_victim: bool = False
     span: SourceSpan = field(default_factory=SourceSpan, compare=False)
+    expression: str | None = None
+    requires: tuple[str, ...] = ()
 
 
 #: The eight common questions of the seed; every protocol answers each with a decision.

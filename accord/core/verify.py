@@ -943,6 +943,8 @@ def verify_decision(
     whole space, is then left out.
     """
     started = clock()
+    if decision.expression is not None:
+        return _verify_literal(decision, factors, elapsed=clock() - started)
     overall = _Budget(clock=clock, deadline=started + time_budget)
     main = _Budget(clock=clock, deadline=started + time_budget * _MAIN_SHARE)
     probe = _Budget(clock=clock, deadline=started + time_budget * _PROBE_SHARE)
@@ -1000,6 +1002,45 @@ def verify_decision(
     )
 
 
+def _verify_literal(
+    decision: Decision, factors: Mapping[str, Factor], *, elapsed: float
+) -> VerificationReport:
+    """A literal-expression decision always answers (no gaps, no overlaps); the names it
+    reads must still be known factors."""
+    findings = [
+        Finding(
+            decision=decision.id,
+            kind=FindingKind.UNKNOWN_REFERENCE,
+            rules=(),
+            example={},
+            box=None,
+            message=f"The expression of {decision.id} reads {name}, which is not a factor",
+            severity=severity_of(FindingKind.UNKNOWN_REFERENCE),
+        )
+        for name in decision.inputs
+        if name not in factors
+    ]
+    return VerificationReport(findings=tuple(findings), complete=True, elapsed_seconds=elapsed)
+
+
+def _requirement_findings(protocol: Protocol) -> list[Finding]:
+    """A decision that reads another decision the protocol does not hold."""
+    return [
+        Finding(
+            decision=decision.id,
+            kind=FindingKind.UNKNOWN_REFERENCE,
+            rules=(),
+            example={},
+            box=None,
+            message=f"{decision.id} reads the answer of {name}, which is not a decision",
+            severity=severity_of(FindingKind.UNKNOWN_REFERENCE),
+        )
+        for decision in protocol.decisions.values()
+        for name in decision.requires
+        if name not in protocol.decisions
+    ]
+
+
 def _unused_value_findings(protocol: Protocol) -> list[Finding]:
     """Enumeration values no rule or deadline names: probably a forgotten case.
 
@@ -1023,8 +1064,17 @@ def _unused_value_findings(protocol: Protocol) -> list[Finding]:
     for factor_id, condition in conditions:
         if condition.values is not None:
             named[factor_id].update(condition.values)
+    # An expression may name any value of the factors it reads.
+    read_by_expressions = {
+        factor_id
+        for decision in protocol.decisions.values()
+        if decision.expression is not None
+        for factor_id in decision.inputs
+    }
     findings = []
     for factor in protocol.factors.values():
+        if factor.id in read_by_expressions:
+            continue
         if factor.domain.kind == FactorKind.ENUM:
             unused = [value for value in factor.domain.values if value not in named[factor.id]]
         elif factor.domain.kind == FactorKind.BOOLEAN:
@@ -1065,6 +1115,7 @@ def verify_protocol(protocol: Protocol, *, time_budget: float = 10.0) -> Verific
         findings.extend(report.findings)
         omitted.update(report.omitted)
         complete = complete and report.complete
+    findings.extend(_requirement_findings(protocol))
     findings.extend(_unused_value_findings(protocol))
     return VerificationReport(
         findings=tuple(findings),

@@ -50,6 +50,19 @@ def merge_dmn_decision(*, protocol: Protocol, dmn_text: str, decision_id: str) -
                 )
             ]
         )
+    if table.expression is not None or table.requires:
+        raise LoadError(
+            [
+                LoadIssue(
+                    DMN_FILENAME,
+                    1,
+                    1,
+                    f"{table.id!r} is a literal expression or reads another decision's answer; "
+                    "a protocol's decisions are tables over its own factors",
+                    "a decision table whose inputs are the protocol's factors",
+                )
+            ]
+        )
     target_id = decision_id or table.id
     missing = [factor_id for factor_id in table.inputs if factor_id not in protocol.factors]
     if missing:

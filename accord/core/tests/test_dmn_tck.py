@@ -111,14 +111,23 @@ def test_example_protocol_exports_and_reimports_its_tables() -> None:
 DMN_HEAD = '<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" name="m" id="m" namespace="x">'
 
 
-def test_literal_expression_decision_is_refused_by_name() -> None:
+def test_literal_expression_decision_is_evaluated() -> None:
     text = (
         DMN_HEAD
         + '<decision id="d" name="Fee"><literalExpression><text>1+1</text></literalExpression></decision></definitions>'
     )
+    assert evaluate_protocol(load_dmn(text), {})["Fee"].result == 2
+
+
+def test_context_decision_is_refused_by_name() -> None:
+    text = (
+        DMN_HEAD
+        + '<decision id="d" name="Fee"><context><contextEntry/></context></decision></definitions>'
+    )
     with pytest.raises(UnsupportedDMNError) as caught:
         load_dmn(text)
-    assert "literalExpression" in str(caught.value)
+    assert "context" in str(caught.value)
+    assert "Fee" in str(caught.value)
 
 
 def test_business_knowledge_model_is_refused_by_name() -> None:

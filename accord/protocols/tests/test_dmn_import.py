@@ -100,3 +100,25 @@ def test_a_hostile_dmn_file_is_refused_naming_the_line_and_changes_nothing(
     assert message in issue.message and issue.line == line
     stored = ProtocolVersion.objects.get(pk=version.pk)
     assert stored.yaml_text == example_text and stored.lock_version == 1
+
+
+def test_a_literal_expression_decision_is_refused_and_changes_nothing(
+    task_force, coordinator, example_text
+):
+    version = services.protocol_version_create(
+        actor=coordinator, task_force=task_force, yaml_text=example_text
+    )
+    dmn = (
+        '<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" id="m" name="m" '
+        'namespace="x"><inputData id="i" name="victim_age"><variable name="victim_age" '
+        'typeRef="number"/></inputData><decision id="d" name="placement"><variable name="placement"/>'
+        '<literalExpression><text>if victim_age &lt; 18 then "a" else "b"</text>'
+        "</literalExpression></decision></definitions>"
+    )
+    with pytest.raises(LoadError) as caught:
+        services.protocol_dmn_import(
+            actor=coordinator, version=version, dmn_text=dmn, decision_id="placement"
+        )
+    assert "literal expression" in str(caught.value)
+    version.refresh_from_db()
+    assert version.yaml_text == example_text
