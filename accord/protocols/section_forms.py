@@ -262,7 +262,10 @@ class DeadlineForm(_EntryForm):
     task = forms.CharField(
         label=_("Task"),
         max_length=300,
-        help_text=_("What must be done, as the person who does it reads it on the case."),
+        help_text=_(
+            "What must be done, as the person who does it reads it on the case. Names in "
+            "braces, such as {victim}, are filled in on each case."
+        ),
     )
     owner_role = forms.ChoiceField(label=_("Who does it (role)"))
     owner_sector = forms.ChoiceField(label=_("Which kind of agency"), required=False)
@@ -271,6 +274,7 @@ class DeadlineForm(_EntryForm):
         label=_("Due"),
         choices=[("within", _("within, after the event")), ("before", _("before the event"))],
         widget=forms.RadioSelect,
+        initial="within",
     )
     duration = forms.CharField(label=_("How long"), max_length=40, help_text=_DURATION_HELP)
     anchor = forms.ChoiceField(

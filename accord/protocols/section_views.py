@@ -32,6 +32,7 @@ from accord.core.model import (
     SharingRule,
     Stage,
     TrainingRequirement,
+    title_placeholders,
 )
 from accord.errors import ConflictError, NotFound
 from accord.errors import ValidationError as AccordValidationError
@@ -103,7 +104,20 @@ def _describe_deadline(
             (_("Only people who completed"), ", ".join(words.words(entry.requires_training)))
         )
     lines.append((_("Who may read the title"), str(FIELD_CLASSES[entry.field_class.value])))
-    return entry.task, lines
+    return task_title_words(entry.task, words), lines
+
+
+def task_title_words(task: str, words: ProtocolWords) -> str:
+    """A task title with its placeholders in words: ``{victim}`` and ``{decision.output}``
+    are filled in on each case; here they read as [the potential victim] and [Agency]."""
+    for name in title_placeholders(task):
+        if name == "victim":
+            shown = _("the potential victim")
+        else:
+            decision_id, _sep, output = name.partition(".")
+            shown = words.output(decision_id, output)
+        task = task.replace("{" + name + "}", f"[{shown}]")
+    return task
 
 
 def _describe_level(
@@ -119,7 +133,8 @@ def _describe_level(
 def _describe_sharing(
     entry: SharingRule, words: ProtocolWords, protocol: Protocol
 ) -> tuple[str, Lines]:
-    heading = str(FIELD_CLASSES[entry.field_class.value]).capitalize()
+    words_of_class = str(FIELD_CLASSES[entry.field_class.value])
+    heading = words_of_class[:1].upper() + words_of_class[1:]
     lines: Lines = [
         (_("Produced by"), ", ".join(sorted(_sector(s) for s in entry.from_sectors))),
         (_("Shared with"), ", ".join(sorted(_sector(s) for s in entry.to_sectors))),

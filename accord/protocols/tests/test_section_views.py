@@ -120,6 +120,8 @@ def test_deadlines_are_listed_in_words(coordinator_client, draft):
     assert "after a potential victim is identified" in page
     assert "victim_identified" not in page
     assert "law_enforcement_federal" not in page
+    # a title's placeholders are filled in on each case: here they read in words
+    assert "{law_enforcement_contact.agency}" not in page and "Call [" in page
 
 
 def test_adding_a_deadline_saves_the_model_the_yaml_view_reads_back(
