@@ -54,6 +54,7 @@ class AuditEventType(enum.StrEnum):
     PROTOCOL_WITHDRAWN = "protocol_withdrawn"
     PROTOCOL_RISK_ACCEPTED = "protocol_risk_accepted"
     PROTOCOL_DECISION_EDITED = "protocol_decision_edited"
+    PROTOCOL_SECTION_EDITED = "protocol_section_edited"
     DRILL_SCENARIO_CHANGED = "drill_scenario_changed"
     SHARING_RULES_CHANGED = "sharing_rules_changed"
     CONSENT_CHANGED = "consent_changed"

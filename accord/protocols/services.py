@@ -263,6 +263,51 @@ def _draft_text_save(
     return version
 
 
+#: The sections the guided section forms edit (``Protocol`` field names).
+EDITABLE_SECTIONS = frozenset(
+    {"responsibilities", "deadlines", "sharing", "escalation", "training"}
+)
+
+
+def protocol_section_update(
+    *,
+    actor: User,
+    version: ProtocolVersion,
+    section: str,
+    entries: tuple[Any, ...],
+    expected_lock_version: int,
+    directory: Mapping[str, DirectoryReference] | None = None,
+    change: str = "",
+) -> ProtocolVersion:
+    """Replace one section of a draft (deadlines, sharing rules, escalation ladder, training
+    requirements or responsibilities), edited in a guided section form.
+
+    The same write path as the YAML editor: the draft's protocol with the new section is
+    written back as YAML (``dump_protocol``) and saved with the same checks (coordinator,
+    draft, loads, expected lock version); audited as a section edit naming the section, the
+    change ("added", "edited", "removed", "moved") and the entry count.
+    """
+    _require_coordinator(actor, version.task_force_id)
+    _require_status(version, ProtocolStatus.DRAFT, doing="edited")
+    if section not in EDITABLE_SECTIONS:
+        raise ValidationError("No such section of the protocol.", data={"field": "section"})
+    protocol = version.protocol
+    changes: dict[str, Any] = {
+        section: tuple(entries),
+        "directory": {**protocol.directory, **(directory or {})},
+    }
+    text = dump_protocol(dataclasses.replace(protocol, **changes))
+    return _draft_text_save(
+        actor=actor,
+        version=version,
+        yaml_text=text,
+        expected_lock_version=expected_lock_version,
+        title=None,
+        event=AuditEventType.PROTOCOL_SECTION_EDITED,
+        detail={"section": section, "change": change, "entries": len(entries)},
+    )
+
+
 def protocol_dmn_import(
     *, actor: User, version: ProtocolVersion, dmn_text: str, decision_id: str
 ) -> ProtocolVersion:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import editor_views, views
+from . import editor_views, section_views, views
 
 app_name = "protocols"
 
@@ -20,6 +20,21 @@ urlpatterns = [
         "<int:number>/guided/<slug:decision_id>/",
         editor_views.guided_decision,
         name="guided_decision",
+    ),
+    path(
+        "<int:number>/guided/sections/<slug:section_key>/",
+        section_views.guided_section,
+        name="guided_section",
+    ),
+    path(
+        "<int:number>/guided/sections/<slug:section_key>/new/",
+        section_views.guided_section_entry,
+        name="guided_section_add",
+    ),
+    path(
+        "<int:number>/guided/sections/<slug:section_key>/<int:index>/",
+        section_views.guided_section_entry,
+        name="guided_section_entry",
     ),
     path("<int:number>/dmn/", views.version_dmn_import, name="dmn_import"),
     path("<int:number>/report/", views.version_report, name="report"),

@@ -120,6 +120,7 @@ EVENTS: Mapping[str, StrPromise] = {
     "protocol_withdrawn": _("Protocol version withdrawn"),
     "protocol_risk_accepted": _("Protocol risk accepted"),
     "protocol_decision_edited": _("Protocol decision edited in the guided editor"),
+    "protocol_section_edited": _("Protocol section edited in the guided editor"),
     "drill_scenario_changed": _("Drill scenario changed"),
     "sharing_rules_changed": _("Sharing rules changed"),
     "consent_changed": _("Release changed"),
