@@ -72,6 +72,8 @@ __all__ = [
     "unanswered_questions",
     "victim_edit",
 ]
+from django.utils.translation import gettext
+
 from .views_team import team_notes
 
 
@@ -100,7 +102,11 @@ def case_open(request: HttpRequest) -> HttpResponse:
         elif form.is_valid() and victims.is_valid():
             case = _intake(request, form, victims, protocol)
             if case is not None:
-                messages.success(request, f"Case {case.number} opened; the response plan is below.")
+                messages.success(
+                    request,
+                    gettext("Case %(number)s opened; the response plan is below.")
+                    % {"number": case.number},
+                )
                 return redirect("cases:detail", case_id=case.pk)
     else:
         form = forms.IntakeForm(
@@ -233,7 +239,9 @@ def case_facts(request: HttpRequest, case_id: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    "Facts saved; the plan was regenerated." if plan else "Nothing changed.",
+                    gettext("Facts saved; the plan was regenerated.")
+                    if plan
+                    else gettext("Nothing changed."),
                 )
                 return redirect("cases:detail", case_id=case_id)
     else:

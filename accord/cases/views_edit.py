@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accord.accounts.models import Role
@@ -57,7 +58,7 @@ def _edit_page(
     """One record's edit form: offered fields only, the version read, a conflict that keeps
     the typed input, field errors named, and nothing stored unless all of it is."""
     if not edit.editable:
-        raise PermissionDenied("You may not change this record.")
+        raise PermissionDenied(_("You may not change this record."))
     stored = {name: initial.get(name) for name in edit.editable}
     version = edit.record.refs["lock_version"]
     conflict: dict[str, str] = {}

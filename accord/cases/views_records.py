@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.accounts.models import Role
@@ -119,7 +120,7 @@ def _relief_form(view: door.CaseView, request: HttpRequest, data: Any) -> Any:
     """Only the kinds the signer table lets this viewer open on this case (none: 404)."""
     kinds = relief_offers(member_user(request), view.access, [])["kinds"]
     if not kinds:
-        raise NotFound("No such record kind.")
+        raise NotFound(_("No such record kind."))
     form = _with_victims(forms.ReliefForm(data), view)
     forms.choice_field(form, "kind").choices = kinds
     return form
@@ -140,7 +141,7 @@ def _noted_victims(view: door.CaseView, user: Any) -> list[tuple[int, str]]:
 def _advocate_note_form(view: door.CaseView, request: HttpRequest, data: Any) -> Any:
     victims = _noted_victims(view, member_user(request))
     if not victims:
-        raise NotFound("No such record kind.")
+        raise NotFound(_("No such record kind."))
     form = forms.AdvocateNoteForm(data)
     forms.choice_field(form, "victim").choices = victims
     return form
@@ -180,7 +181,7 @@ def _safety_form(view: door.CaseView, request: HttpRequest, data: Any) -> Any:
         .first()
     )
     if instrument is None:
-        raise ValidationError("The task force has not configured a safety instrument yet.")
+        raise ValidationError(_("The task force has not configured a safety instrument yet."))
     form = _with_victims(forms.SafetyForm(data, questions=instrument.questions), view)
     form.instrument_id = instrument.pk
     return form
@@ -196,7 +197,7 @@ def _safety_form(view: door.CaseView, request: HttpRequest, data: Any) -> Any:
 @require_http_methods(["GET", "POST"])
 def record_new(request: HttpRequest, case_id: int, kind: str) -> HttpResponse:
     if kind not in RECORD_KINDS:
-        raise NotFound("No such record kind.")
+        raise NotFound(_("No such record kind."))
     title, make_form, save = RECORD_KINDS[kind]
     view = door.case_detail(viewer=member_user(request), case_id=case_id, purpose=f"{kind} form")
     form = make_form(view, request, request.POST or None)
@@ -209,7 +210,7 @@ def record_new(request: HttpRequest, case_id: int, kind: str) -> HttpResponse:
         except (ValidationError, ConflictError) as error:
             _form_error(form, error)
         else:
-            messages.success(request, f"{title}: saved.")
+            messages.success(request, _("%(title)s: saved.") % {"title": title})
             return redirect("cases:detail", case_id=case_id)
     return render(request, "cases/form.html", {"form": form, "case": view.case, "title": title})
 
@@ -237,9 +238,11 @@ def operation_act(request: HttpRequest, operation_id: int, action: str) -> HttpR
             actor=actor, operation_id=operation_id, expected_version=version
         )
     else:
-        raise NotFound("No such action.")
+        raise NotFound(_("No such action."))
     messages.success(
-        request, f"Operation {operation.name}: {operation.get_status_display().lower()}."
+        request,
+        _("Operation %(name)s: %(status)s.")
+        % {"name": operation.name, "status": operation.get_status_display().lower()},
     )
     return redirect("cases:detail", case_id=operation.case_id)
 
@@ -249,7 +252,7 @@ def operation_act(request: HttpRequest, operation_id: int, action: str) -> HttpR
 def relief_update(request: HttpRequest, relief_id: int) -> HttpResponse:
     form = forms.ReliefUpdateForm(request.POST)
     if not form.is_valid():
-        raise ValidationError("Choose a status.", data={"field": "status"})
+        raise ValidationError(_("Choose a status."), data={"field": "status"})
     relief = services.immigration_relief_update(
         actor=member_user(request),
         relief_id=relief_id,
@@ -257,7 +260,7 @@ def relief_update(request: HttpRequest, relief_id: int) -> HttpResponse:
         expires_on=form.cleaned_data["expires_on"],
         expected_version=_int(request.POST.get("lock_version")),
     )
-    messages.success(request, "Immigration relief updated.")
+    messages.success(request, _("Immigration relief updated."))
     return redirect("cases:detail", case_id=relief.case_id)
 
 
@@ -287,7 +290,11 @@ def interpreter_book(request: HttpRequest, request_id: int) -> HttpResponse:
             except ValidationError as error:
                 _form_error(form, error)
             else:
-                messages.success(request, f"Interpreter booked for the {row.language} request.")
+                messages.success(
+                    request,
+                    _("Interpreter booked for the %(language)s request.")
+                    % {"language": row.language},
+                )
                 if user.has_role(Role.INTERPRETER_COORDINATOR):
                     return redirect("cases:interpreter_board")
                 return redirect("cases:detail", case_id=booked.case_id)
@@ -310,7 +317,7 @@ def interpreter_attest(request: HttpRequest, request_id: int) -> HttpResponse:
     row = door.interpreter_request_for_booking(viewer=user, request_id=request_id)
     suspects = door.suspects_for_attestation(viewer=user, case_id=row.case_id)
     if suspects is None:
-        raise PermissionDenied("The suspects' names are not released to you.")
+        raise PermissionDenied(_("The suspects' names are not released to you."))
     form = forms.InterpreterAttestForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -327,7 +334,7 @@ def interpreter_attest(request: HttpRequest, request_id: int) -> HttpResponse:
         except ValidationError as error:
             _form_error(form, error)
         else:
-            messages.success(request, "The interpreter's conflict attestation is confirmed.")
+            messages.success(request, _("The interpreter's conflict attestation is confirmed."))
             return redirect("cases:detail", case_id=row.case_id)
     return render(
         request,
@@ -346,7 +353,7 @@ def placement_end(request: HttpRequest, placement_id: int) -> HttpResponse:
         placement=placement_id,
         expected_version=_int(request.POST.get("lock_version")),
     )
-    messages.success(request, "Placement ended; its bed is free again.")
+    messages.success(request, _("Placement ended; its bed is free again."))
     return redirect("cases:detail", case_id=placement.case_id)
 
 

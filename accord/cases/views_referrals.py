@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.accounts.models import Agency, Role
@@ -61,7 +62,7 @@ def referral_new(request: HttpRequest, case_id: int) -> HttpResponse:
         except (ValidationError, ConflictError) as error:
             _form_error(form, error)
         else:
-            messages.success(request, "Referral sent.")
+            messages.success(request, gettext("Referral sent."))
             return redirect("cases:detail", case_id=case_id)
     return render(
         request, "cases/form.html", {"form": form, "case": view.case, "title": "Send a referral"}
@@ -105,13 +106,17 @@ def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpRes
     elif action == "decline":
         form = forms.DeclineForm(request.POST)
         if not form.is_valid():
-            raise ValidationError("Say why the referral is declined.", data={"field": "reason"})
+            raise ValidationError(
+                gettext("Say why the referral is declined."), data={"field": "reason"}
+            )
         referral = services.referral_decline(reason=form.cleaned_data["reason"], **kwargs)
     elif action == "complete":
         referral = services.referral_complete(**kwargs)
     else:
-        raise NotFound("No such action.")
-    messages.success(request, f"Referral {referral.get_status_display().lower()}.")
+        raise NotFound(gettext("No such action."))
+    messages.success(
+        request, gettext("Referral %(status)s.") % {"status": referral.get_status_display().lower()}
+    )
     if request.POST.get("next") == reverse("cases:referral_inbox"):
         return redirect("cases:referral_inbox")
     return redirect("cases:detail", case_id=referral.case_id)

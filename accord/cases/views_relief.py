@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accord.accounts.models import Agency, Role
@@ -25,12 +26,12 @@ def relief_access(request: HttpRequest) -> HttpResponse:
     user = member_user(request)
     if not (user.has_role(Role.COORDINATOR) or Agency.objects.filter(lead=user).exists()):
         raise PermissionDenied(
-            "Only coordinators and agency leads manage immigration-records access."
+            _("Only coordinators and agency leads manage immigration-records access.")
         )
     if request.method == "POST":
         form = forms.ReliefAccessForm(request.POST)
         if not form.is_valid():
-            raise ValidationError("Choose a user and a change.", data={"field": "change"})
+            raise ValidationError(_("Choose a user and a change."), data={"field": "change"})
         done = relief_access_change(
             actor=user,
             user_id=form.cleaned_data["user"],

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accord.accounts.models import Agency, Role
@@ -37,7 +38,7 @@ def agency_tasks(request: HttpRequest) -> HttpResponse:
             else None
         )
         if agency_id is not None and agency is None:
-            raise NotFound("No such agency.")
+            raise NotFound(_("No such agency."))
         title = f"Tasks of {agency.name}" if agency else "Open tasks of the task force"
         return _board_page(request, "task force", agency_id, title)
     return _board_page(request, "agency", None, f"Tasks of {user.agency.name}")  # type: ignore[union-attr]
@@ -105,8 +106,12 @@ def task_act(request: HttpRequest, task_id: int, action: str) -> HttpResponse:
             actor=member_user(request), task_id=task_id, expected_version=version
         )
     else:
-        raise NotFound("No such action.")
-    messages.success(request, f"Task {task.get_status_display().lower()}: {task.title}")
+        raise NotFound(_("No such action."))
+    messages.success(
+        request,
+        _("Task %(status)s: %(title)s")
+        % {"status": task.get_status_display().lower(), "title": task.title},
+    )
     target = request.POST.get("next", "")
     return redirect(
         target

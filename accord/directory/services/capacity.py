@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import User
 from accord.audit.events import AuditEventType
@@ -32,7 +33,7 @@ def capacity_update(
     _require_maintainer(actor, service.organization)
     if beds_available < 0:
         raise ValidationError(
-            "Beds available cannot be negative.", data={"field": "beds_available"}
+            _("Beds available cannot be negative."), data={"field": "beds_available"}
         )
     with transaction.atomic():
         current = Service.objects.select_for_update().get(pk=service.pk)
@@ -40,7 +41,8 @@ def capacity_update(
         total = current.beds_total if beds_total is None else beds_total
         if total is not None and beds_available > total:
             raise ValidationError(
-                f"{beds_available} beds available but only {total} in total.",
+                _("%(beds_available)s beds available but only %(total)s in total.")
+                % {"beds_available": beds_available, "total": total},
                 data={"field": "beds_available"},
             )
         current.beds_available = beds_available
@@ -69,9 +71,11 @@ def bed_reserve(
     both succeed; the loser is told no bed is free.
     """
     if actor.task_force_id != service.task_force_id:
-        raise NotFound("No such service.")
+        raise NotFound(_("No such service."))
     if service.beds_available is None:
-        raise ValidationError(f"{service.name} does not track beds.", data={"field": "service"})
+        raise ValidationError(
+            _("%(name)s does not track beds.") % {"name": service.name}, data={"field": "service"}
+        )
     stamp = now or timezone.now()
     with transaction.atomic():
         updated = Service.objects.filter(pk=service.pk, beds_available__gt=0).update(
@@ -82,8 +86,11 @@ def bed_reserve(
         )
         if not updated:
             raise ValidationError(
-                f"No bed is free at {service.name} (0 of {service.beds_total}); "
-                "choose another placement or record it without a bed.",
+                _(
+                    "No bed is free at %(name)s (0 of %(beds_total)s); choose another "
+                    "placement or record it without a bed."
+                )
+                % {"name": service.name, "beds_total": service.beds_total},
                 data={"field": "service"},
             )
         audit_record(
@@ -108,9 +115,11 @@ def bed_release(
     after a capacity recount cannot invent a bed.
     """
     if actor.task_force_id != service.task_force_id:
-        raise NotFound("No such service.")
+        raise NotFound(_("No such service."))
     if service.beds_available is None:
-        raise ValidationError(f"{service.name} does not track beds.", data={"field": "service"})
+        raise ValidationError(
+            _("%(name)s does not track beds.") % {"name": service.name}, data={"field": "service"}
+        )
     stamp = now or timezone.now()
     with transaction.atomic():
         query = Service.objects.filter(pk=service.pk)

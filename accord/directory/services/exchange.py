@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import TaskForce, User
 from accord.audit.events import AuditEventType
@@ -56,7 +57,7 @@ def directory_import(
     record count once the whole document passed its checks, before any write.
     """
     if isinstance(actor, User) and not actor.has_role("coordinator"):
-        raise PermissionDenied("Only coordinators import directory data.")
+        raise PermissionDenied(_("Only coordinators import directory data."))
     parsed = source.read()
     checked = hsds.check_document(parsed, task_force=task_force)
     if checked.problems:
@@ -108,7 +109,7 @@ def directory_export(
     an operator's ``--include-confidential`` export is audited as such.
     """
     if isinstance(actor, User) and actor.task_force_id != task_force.pk:
-        raise PermissionDenied("You may export only your own task force's directory.")
+        raise PermissionDenied(_("You may export only your own task force's directory."))
     organizations = (
         Organization.objects.filter(task_force=task_force)
         .order_by("name", "pk")

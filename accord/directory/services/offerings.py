@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Role, User
 from accord.audit.events import AuditEventType
@@ -58,14 +59,16 @@ def service_create(
 ) -> Service:
     """Add a service to an organization (coordinators); ``changes`` as for ``service_update``."""
     if not actor.has_role(Role.COORDINATOR) or actor.task_force_id != organization.task_force_id:
-        raise PermissionDenied("Only coordinators of this task force add services.")
+        raise PermissionDenied(_("Only coordinators of this task force add services."))
     _clean_slug(slug)
     fields, children = _clean_service_changes(changes, minimum_age=None, maximum_age=None)
     if not fields.get("name"):
-        raise ValidationError("A service needs a name.", data={"field": "name"})
+        raise ValidationError(_("A service needs a name."), data={"field": "name"})
     task_force_id = organization.task_force_id
     if Service.objects.filter(task_force_id=task_force_id, slug=slug).exists():
-        raise ValidationError(f"A service with id {slug!r} exists.", data={"field": "slug"})
+        raise ValidationError(
+            _("A service with id %(slug)s exists.") % {"slug": repr(slug)}, data={"field": "slug"}
+        )
     try:
         with transaction.atomic():
             service = Service.objects.create(
@@ -86,7 +89,7 @@ def service_create(
             )
     except IntegrityError:
         raise ValidationError(
-            f"A service with id {slug!r} exists.", data={"field": "slug"}
+            _("A service with id %(slug)s exists.") % {"slug": repr(slug)}, data={"field": "slug"}
         ) from None
     return service
 
@@ -139,14 +142,17 @@ def _clean_service_changes(
         if name in SERVICE_TEXT_FIELDS:
             clean[name] = (value or "").strip()
             if name == "name" and not clean[name]:
-                raise ValidationError("A service needs a name.", data={"field": "name"})
+                raise ValidationError(_("A service needs a name."), data={"field": "name"})
         elif name == "status":
             if value not in ServiceStatus.values:
-                raise ValidationError(f"Unknown status {value!r}.", data={"field": "status"})
+                raise ValidationError(
+                    _("Unknown status %(value)s.") % {"value": repr(value)},
+                    data={"field": "status"},
+                )
             clean[name] = value
         elif name in ("minimum_age", "maximum_age"):
             if value is not None and (int(value) < 0 or int(value) > 150):
-                raise ValidationError("Ages run from 0 to 150.", data={"field": name})
+                raise ValidationError(_("Ages run from 0 to 150."), data={"field": name})
             clean[name] = None if value is None else int(value)
         elif name in ("service_types", "genders", "citizenship", "trafficking_types"):
             allowed = {
@@ -158,7 +164,9 @@ def _clean_service_changes(
             unknown = sorted(set(value) - set(allowed))
             if unknown:
                 raise ValidationError(
-                    f"Unknown {name.replace('_', ' ')}: {', '.join(unknown)}.", data={"field": name}
+                    _("Unknown %(replace)s: %(value)s.")
+                    % {"replace": name.replace("_", " "), "value": ", ".join(unknown)},
+                    data={"field": name},
                 )
             clean[name] = pack(value)
         elif name == "is_24_7":
@@ -168,7 +176,7 @@ def _clean_service_changes(
             unknown = sorted(code for code in codes if normalize_language(code) is None)
             if unknown:
                 raise ValidationError(
-                    f"Not ISO 639 language codes: {', '.join(unknown)}.",
+                    _("Not ISO 639 language codes: %(value)s.") % {"value": ", ".join(unknown)},
                     data={"field": "languages"},
                 )
             children[name] = tuple(sorted({normalize_language(code) or "" for code in codes}))
@@ -177,19 +185,23 @@ def _clean_service_changes(
             bad = sorted(slug for slug in slugs if slugify(slug) != slug or len(slug) > 60)
             if bad:
                 raise ValidationError(
-                    f"Jurisdiction ids use lowercase letters, digits and dashes: {', '.join(bad)}.",
+                    _("Jurisdiction ids use lowercase letters, digits and dashes: %(value)s.")
+                    % {"value": ", ".join(bad)},
                     data={"field": "jurisdictions"},
                 )
             children[name] = tuple(sorted(slugs))
         elif name == "schedule_notes":
             children[name] = (value or "").strip()
         else:
-            raise ValidationError(f"{name} cannot be changed here.", data={"field": name})
+            raise ValidationError(
+                _("%(name)s cannot be changed here.") % {"name": name}, data={"field": name}
+            )
     low = clean.get("minimum_age", minimum_age)
     high = clean.get("maximum_age", maximum_age)
     if low is not None and high is not None and low > high:
         raise ValidationError(
-            f"Inverted age range: minimum {low} is above maximum {high}.",
+            _("Inverted age range: minimum %(low)s is above maximum %(high)s.")
+            % {"low": low, "high": high},
             data={"field": "minimum_age"},
         )
     return clean, children

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Agency, Role, TaskForce, User
 from accord.audit.events import AuditEventType
@@ -56,7 +57,8 @@ _PHONE_CHARACTERS = re.compile(r"[0-9+().\-\s/]+")
 def _clean_slug(slug: str) -> str:
     if not slug or slugify(slug) != slug:
         raise ValidationError(
-            "Use lowercase letters, digits and dashes (e.g. harbor-light).", data={"field": "slug"}
+            _("Use lowercase letters, digits and dashes (e.g. harbor-light)."),
+            data={"field": "slug"},
         )
     return slug
 
@@ -68,7 +70,8 @@ def _clean_email(value: str, *, field: str) -> str:
             validate_email(value)
         except DjangoValidationError:
             raise ValidationError(
-                f"{value!r} is not an e-mail address.", data={"field": field}
+                _("%(value)s is not an e-mail address.") % {"value": repr(value)},
+                data={"field": field},
             ) from None
     return value
 
@@ -80,13 +83,17 @@ def _clean_phones(phones: Sequence[PhoneEntry]) -> list[PhoneEntry]:
         digits = sum(character.isdigit() for character in number)
         if not number or not _PHONE_CHARACTERS.fullmatch(number) or digits < 3:
             raise ValidationError(
-                f"Phone {position}: {number or 'an empty number'!r} is not a phone number "
-                "(digits, spaces and + ( ) - . only, at least 3 digits).",
+                _(
+                    "Phone %(position)s: %(value)s is not a phone number (digits, spaces "
+                    "and + ( ) - . only, at least 3 digits)."
+                )
+                % {"position": position, "value": repr(number or "an empty number")},
                 data={"field": "phones", "row": position, "row_field": "number"},
             )
         if phone.type and phone.type not in PHONE_TYPES:
             raise ValidationError(
-                f"Phone {position}: unknown type {phone.type!r}.",
+                _("Phone %(position)s: unknown type %(type)s.")
+                % {"position": position, "type": repr(phone.type)},
                 data={"field": "phones", "row": position, "row_field": "type"},
             )
         clean.append(
@@ -113,7 +120,8 @@ def _clean_contacts(contacts: Sequence[ContactEntry]) -> list[ContactEntry]:
         )
         if not (entry.name or entry.title or entry.department):
             raise ValidationError(
-                f"Contact {position}: give a name, a title or a department.",
+                _("Contact %(position)s: give a name, a title or a department.")
+                % {"position": position},
                 data={"field": "contacts", "row": position, "row_field": "name"},
             )
         clean.append(entry)
@@ -126,7 +134,7 @@ def _write_phones(organization: Organization, phones: Sequence[PhoneEntry]) -> b
     unknown = [phone.id for phone in phones if phone.id is not None and phone.id not in stored]
     if unknown:
         raise ValidationError(
-            "A phone in the form is not one of this organization's phones; reload the page.",
+            _("A phone in the form is not one of this organization's phones; reload the page."),
             data={"field": "phones"},
         )
     kept = {phone.id for phone in phones if phone.id is not None}
@@ -159,7 +167,7 @@ def _write_contacts(organization: Organization, contacts: Sequence[ContactEntry]
     stored = {contact.pk: contact for contact in organization.contacts.all()}
     if any(entry.id is not None and entry.id not in stored for entry in contacts):
         raise ValidationError(
-            "A contact in the form is not one of this organization's contacts; reload the page.",
+            _("A contact in the form is not one of this organization's contacts; reload the page."),
             data={"field": "contacts"},
         )
     kept = {entry.id for entry in contacts if entry.id is not None}
@@ -201,18 +209,21 @@ def organization_create(
 ) -> Organization:
     """Add an organization (coordinators), with its phones and contacts, in one audited step."""
     if not actor.has_role(Role.COORDINATOR) or actor.task_force_id != task_force.pk:
-        raise PermissionDenied("Only coordinators of this task force add organizations.")
+        raise PermissionDenied(_("Only coordinators of this task force add organizations."))
     _clean_slug(slug)
     name = (name or "").strip()
     if not name:
-        raise ValidationError("An organization needs a name.", data={"field": "name"})
+        raise ValidationError(_("An organization needs a name."), data={"field": "name"})
     if agency is not None and agency.task_force_id != task_force.pk:
-        raise ValidationError("That agency is not in your task force.", data={"field": "agency"})
+        raise ValidationError(_("That agency is not in your task force."), data={"field": "agency"})
     email = _clean_email(email, field="email")
     clean_phones = _clean_phones(phones)
     clean_contacts = _clean_contacts(contacts)
     if Organization.objects.filter(task_force=task_force, slug=slug).exists():
-        raise ValidationError(f"An organization with id {slug!r} exists.", data={"field": "slug"})
+        raise ValidationError(
+            _("An organization with id %(slug)s exists.") % {"slug": repr(slug)},
+            data={"field": "slug"},
+        )
     try:
         with transaction.atomic():
             organization = Organization.objects.create(
@@ -245,7 +256,8 @@ def organization_create(
             )
     except IntegrityError:
         raise ValidationError(
-            f"An organization with id {slug!r} exists.", data={"field": "slug"}
+            _("An organization with id %(slug)s exists.") % {"slug": repr(slug)},
+            data={"field": "slug"},
         ) from None
     return organization
 

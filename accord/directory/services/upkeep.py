@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accord.accounts.models import Agency, User
 from accord.audit.events import AuditEventType
@@ -58,16 +59,18 @@ def location_disclose(*, actor: User, location: Location, agency: Agency) -> Loc
     """The provider names an agency that may see its confidential address."""
     organization = location.organization
     if not may_disclose(viewer=actor, location=location):
-        raise PermissionDenied("Only the provider's own users may disclose its address.")
+        raise PermissionDenied(gettext("Only the provider's own users may disclose its address."))
     if agency.task_force_id != organization.task_force_id:
-        raise ValidationError("That agency is not in your task force.", data={"field": "agency"})
+        raise ValidationError(
+            gettext("That agency is not in your task force."), data={"field": "agency"}
+        )
     if agency.pk == organization.agency_id:
         raise ValidationError(
-            "Your own agency already sees this address.", data={"field": "agency"}
+            gettext("Your own agency already sees this address."), data={"field": "agency"}
         )
     if not location.is_confidential:
         raise ValidationError(
-            "This location is not confidential: everyone already sees its address.",
+            gettext("This location is not confidential: everyone already sees its address."),
             data={"field": "agency"},
         )
     with transaction.atomic():
@@ -87,12 +90,13 @@ def location_disclose(*, actor: User, location: Location, agency: Agency) -> Loc
 def location_disclosure_withdraw(*, actor: User, location: Location, agency: Agency) -> None:
     """The provider takes back an agency's sight of its address, effective on the next request."""
     if not may_disclose(viewer=actor, location=location):
-        raise PermissionDenied("Only the provider's own users may withdraw a disclosure.")
+        raise PermissionDenied(gettext("Only the provider's own users may withdraw a disclosure."))
     with transaction.atomic():
         removed, _ = LocationDisclosure.objects.filter(location=location, agency=agency).delete()
         if not removed:
             raise ValidationError(
-                f"{agency.name} was not named for this location.", data={"field": "agency"}
+                gettext("%(name)s was not named for this location.") % {"name": agency.name},
+                data={"field": "agency"},
             )
         audit_record(
             event=AuditEventType.DIRECTORY_LOCATION_DISCLOSURE_WITHDRAWN,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Role
 from accord.core.model import FieldClass
@@ -385,7 +386,7 @@ def interpreter_board(*, viewer: User) -> list[InterpreterRow]:
     coordinators (who book for every agency: the policy releases a request's booking fields
     to them); others get PermissionDenied."""
     if not viewer.has_role(Role.INTERPRETER_COORDINATOR) or viewer.task_force_id is None:
-        raise PermissionDenied("Only interpreter coordinators see the interpreter board.")
+        raise PermissionDenied(_("Only interpreter coordinators see the interpreter board."))
     query = _interpreter_requests(viewer).filter(status=m.InterpreterStatus.REQUESTED)
     return _interpreter_rows(viewer, query.order_by("scheduled_for", "pk"), opened_only=False)
 
@@ -398,7 +399,7 @@ def interpreter_request_for_booking(*, viewer: User, request_id: int) -> Interpr
     coordinator = viewer.has_role(Role.INTERPRETER_COORDINATOR)
     rows = _interpreter_rows(viewer, query, opened_only=not coordinator)
     if not rows:
-        raise NotFound("No such interpreter request.")
+        raise NotFound(_("No such interpreter request."))
     return rows[0]
 
 
