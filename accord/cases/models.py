@@ -311,6 +311,16 @@ class Task(CaseRecord):
                 condition=models.Q(escalated_at__isnull=False),
                 name="task_escalated_due",
             ),
+            # an agency's open tasks by due time: the coordinator's "overdue tasks by agency"
+            # counts and the agency boards walk it and stop at the page (without it, every
+            # overdue task of the task force is read and sorted once per agency). The
+            # condition is written as the boards' own ``status IN ('open', 'taken')``, so
+            # SQLite sees that their queries imply it.
+            models.Index(
+                fields=["owner_agency", "due_at", "id"],
+                condition=models.Q(status__in=["open", "taken"]),
+                name="task_open_agency_due",
+            ),
         ]
 
 
