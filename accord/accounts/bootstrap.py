@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
@@ -29,10 +30,13 @@ def task_force_create(
     from .zones import valid_zone_names
 
     if TaskForce.objects.filter(slug=slug).exists():
-        raise ValidationError(f"A task force '{slug}' already exists.", data={"field": "slug"})
+        raise ValidationError(
+            _("A task force '%(slug)s' already exists.") % {"slug": slug}, data={"field": "slug"}
+        )
     if time_zone and time_zone not in valid_zone_names():
         raise ValidationError(
-            f"Time zone: '{time_zone}' is not a time zone name (for example America/Chicago).",
+            _("Time zone: '%(time_zone)s' is not a time zone name (for example America/Chicago).")
+            % {"time_zone": time_zone},
             data={"field": "time_zone"},
         )
     with transaction.atomic():
@@ -57,9 +61,13 @@ def agency_create(
     *, operator: str, task_force: TaskForce, slug: str, name: str, sector: str
 ) -> Agency:
     if sector not in SECTORS:
-        raise ValidationError(f"Unknown sector '{sector}'.", data={"field": "sector"})
+        raise ValidationError(
+            _("Unknown sector '%(sector)s'.") % {"sector": sector}, data={"field": "sector"}
+        )
     if Agency.objects.filter(task_force=task_force, slug=slug).exists():
-        raise ValidationError(f"The agency '{slug}' already exists.", data={"field": "slug"})
+        raise ValidationError(
+            _("The agency '%(slug)s' already exists.") % {"slug": slug}, data={"field": "slug"}
+        )
     with transaction.atomic():
         agency = Agency.objects.create(task_force=task_force, slug=slug, name=name, sector=sector)
         audit_record(
@@ -80,7 +88,7 @@ def committee_create(
     members = list(agencies)
     if any(agency.task_force_id != task_force.pk for agency in members):
         raise ValidationError(
-            "Committee members must be agencies of the task force.", data={"field": "agencies"}
+            _("Committee members must be agencies of the task force."), data={"field": "agencies"}
         )
     with transaction.atomic():
         committee = Committee.objects.create(task_force=task_force, slug=slug, name=name)
@@ -121,7 +129,7 @@ def user_create_by_operator(
 def agency_set_lead(*, operator: str, agency: Agency, lead: User) -> Agency:
     if lead.agency_id != agency.pk:
         raise ValidationError(
-            "The agency lead must be a user of that agency.", data={"field": "lead"}
+            _("The agency lead must be a user of that agency."), data={"field": "lead"}
         )
     with transaction.atomic():
         Agency.objects.filter(pk=agency.pk).update(lead=lead)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext_lazy
+
 from accord.jobs.registry import Job
 
 
@@ -17,7 +19,7 @@ def users_disable_inactive_job(now: datetime) -> str:
 JOBS = (
     Job(
         name="users.disable_inactive",
-        label="Disable accounts unused past the limit",
+        label=gettext_lazy("Disable accounts unused past the limit"),
         every=timedelta(days=1),
         run=users_disable_inactive_job,
     ),

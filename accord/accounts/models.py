@@ -47,7 +47,7 @@ class TaskForce(models.Model):
     time_zone = models.CharField(
         max_length=64,
         default=default_time_zone,
-        help_text="IANA name (America/Chicago): times are shown and typed in this zone.",
+        help_text=_("IANA name (America/Chicago): times are shown and typed in this zone."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -71,13 +71,13 @@ class Agency(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Agency lead: receives escalations for the agency's overdue tasks.",
+        help_text=_("Agency lead: receives escalations for the agency's overdue tasks."),
     )
     is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "agencies"
+        verbose_name_plural = _("agencies")
         constraints = [
             models.UniqueConstraint(
                 fields=["task_force", "slug"], name="agency_slug_per_task_force"
@@ -126,13 +126,15 @@ class User(AbstractUser):
     cjis_training_on = models.DateField(null=True, blank=True)
     background_check_passed_on = models.DateField(null=True, blank=True)
     immigration_relief_authorized = models.BooleanField(
-        default=False, help_text="May see Continued Presence, T and U records (8 U.S.C. 1367)."
+        default=False, help_text=_("May see Continued Presence, T and U records (8 U.S.C. 1367).")
     )
     last_activity_at = models.DateTimeField(null=True, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=200, blank=True)
     locked_until = models.DateTimeField(
-        null=True, blank=True, help_text="Sign-in refused until then after repeated failures (S2)."
+        null=True,
+        blank=True,
+        help_text=_("Sign-in refused until then after repeated failures (S2)."),
     )
 
     class Meta:
@@ -216,7 +218,9 @@ class UserSession(models.Model):
     created_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
     verified_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the second factor was passed; empty: password only."
+        null=True,
+        blank=True,
+        help_text=_("When the second factor was passed; empty: password only."),
     )
     ip_address = models.CharField(max_length=64, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
@@ -237,8 +241,8 @@ class Counter(models.Model):
     """
 
     task_force = models.ForeignKey(TaskForce, on_delete=models.CASCADE, related_name="+")
-    name = models.CharField(max_length=40, help_text="Which series, e.g. case-2026.")
-    value = models.PositiveBigIntegerField(default=0, help_text="The last number handed out.")
+    name = models.CharField(max_length=40, help_text=_("Which series, e.g. case-2026."))
+    value = models.PositiveBigIntegerField(default=0, help_text=_("The last number handed out."))
 
     class Meta:
         constraints = [

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accord.audit.events import AuditEventType, Outcome
@@ -42,7 +43,7 @@ USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9.@+_-]{3,150}$")
 
 def _require_coordinator(actor: User) -> None:
     if not actor.has_role(Role.COORDINATOR) or actor.task_force_id is None:
-        raise PermissionDenied("Only a coordinator of a task force may manage its users.")
+        raise PermissionDenied(gettext("Only a coordinator of a task force may manage its users."))
 
 
 def user_in_scope(*, actor: User, user_id: int) -> User:
@@ -54,14 +55,14 @@ def user_in_scope(*, actor: User, user_id: int) -> User:
         .first()
     )
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(gettext("No such user."))
     return user
 
 
 def _agency_in_scope(*, actor: User, agency: Agency) -> None:
     if agency.task_force_id != actor.task_force_id:
         raise ValidationError(
-            "The agency is not a member of your task force.", data={"field": "agency"}
+            gettext("The agency is not a member of your task force."), data={"field": "agency"}
         )
 
 
@@ -70,7 +71,8 @@ def _clean_roles(roles: Iterable[str]) -> frozenset[str]:
     unknown = cleaned - set(Role.values)
     if unknown:
         raise ValidationError(
-            f"Unknown role: {', '.join(sorted(unknown))}.", data={"field": "roles"}
+            gettext("Unknown role: %(value)s.") % {"value": ", ".join(sorted(unknown))},
+            data={"field": "roles"},
         )
     return cleaned
 
@@ -134,11 +136,13 @@ def _user_insert(
     """Validate and store a user with roles; ``actor`` None means the operator (bootstrap)."""
     if not USERNAME_PATTERN.match(username):
         raise ValidationError(
-            "Use 3 to 150 letters, digits or . @ + - _ for the username.",
+            gettext("Use 3 to 150 letters, digits or . @ + - _ for the username."),
             data={"field": "username"},
         )
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError("That username is already taken.", data={"field": "username"})
+        raise ValidationError(
+            gettext("That username is already taken."), data={"field": "username"}
+        )
     cleaned_roles = _clean_roles(roles)
     candidate = User(username=username, email=email, display_name=display_name, agency=agency)
     if password:
@@ -180,7 +184,7 @@ def user_update_roles(*, actor: User, user: User, roles: Iterable[str]) -> User:
     current = frozenset(user.role_grants.values_list("role", flat=True))
     if user.pk == actor.pk and Role.COORDINATOR in current and Role.COORDINATOR not in wanted:
         raise ValidationError(
-            "You cannot remove your own coordinator role; ask another coordinator.",
+            gettext("You cannot remove your own coordinator role; ask another coordinator."),
             data={"field": "roles"},
         )
     if wanted == current:
@@ -212,7 +216,9 @@ def user_disable(
     if actor is not None:
         user = user_in_scope(actor=actor, user_id=user.pk)
         if user.pk == actor.pk:
-            raise ValidationError("You cannot disable your own account.", data={"field": "user"})
+            raise ValidationError(
+                gettext("You cannot disable your own account."), data={"field": "user"}
+            )
     reason = reason.strip()[:200] or "disabled by a coordinator"
     if not user.is_active and user.disabled_at is not None:
         return user
@@ -328,11 +334,11 @@ def totp_device_create(
     if key_hex is not None:
         if not getattr(settings, "ACCORD_ALLOW_DEMO_TOTP", False):
             raise PermissionDenied(
-                "Known TOTP keys are for the demo only; this deployment refuses them."
+                gettext("Known TOTP keys are for the demo only; this deployment refuses them.")
             )
         if not re.fullmatch(r"(?:[0-9a-fA-F]{2}){10,40}", key_hex):
             raise ValidationError(
-                "The key must be 10 to 40 bytes in hex.", data={"field": "key_hex"}
+                gettext("The key must be 10 to 40 bytes in hex."), data={"field": "key_hex"}
             )
     with transaction.atomic():
         device = TOTPDevice(user=user, name=name[:64], confirmed=confirmed)
@@ -439,13 +445,16 @@ def task_force_time_zone_set(*, actor: User, time_zone: str) -> TaskForce:
     from .zones import valid_zone_names
 
     if actor.agency is None or not actor.has_role(Role.COORDINATOR):
-        raise PermissionDenied("Only the task force's coordinators change its settings.")
+        raise PermissionDenied(gettext("Only the task force's coordinators change its settings."))
     task_force = actor.agency.task_force
     name = (time_zone or "").strip()
     if name not in valid_zone_names():
         raise ValidationError(
-            f"Time zone: '{name}' is not a time zone name this system knows; choose one "
-            "from the list (for example America/Chicago).",
+            gettext(
+                "Time zone: '%(name)s' is not a time zone name this system knows; "
+                "choose one from the list (for example America/Chicago)."
+            )
+            % {"name": name},
             data={"field": "time_zone"},
         )
     old = task_force.time_zone

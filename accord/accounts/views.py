@@ -382,7 +382,11 @@ def password_change(request: HttpRequest) -> HttpResponse:
         messages.success(
             request,
             _("Your password is changed.")
-            + (f" {ended} other session(s) were signed out." if ended else ""),
+            + (
+                gettext(" %(ended)s other session(s) were signed out.") % {"ended": ended}
+                if ended
+                else ""
+            ),
         )
         return redirect("accounts:sessions")
     return render(request, "accounts/password_change.html", {"form": form})
@@ -406,7 +410,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
 def session_revoke(request: HttpRequest, session_id: int) -> HttpResponse:
     user_session = UserSession.objects.filter(pk=session_id, user=request.user).first()  # type: ignore[misc]
     if user_session is None:
-        raise NotFound("No such session.")
+        raise NotFound(gettext("No such session."))
     current = user_session.session_key == request.session.session_key
     session_end(user_session=user_session, actor=request.user, reason="ended by the user")  # type: ignore[arg-type]
     if current:

@@ -25,6 +25,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -72,17 +73,18 @@ class BodyParser(Parser):
         line = json_too_deep(body, limit)
         if line is not None:
             raise BadBody(
-                f"The request body is {too_deep_message(limit)}; line {line}.",
+                _("The request body is %(too_deep_message)s; line %(line)s.")
+                % {"too_deep_message": too_deep_message(limit), "line": line},
                 code="body_too_deep",
             )
         try:
             return json.loads(body)
         except UnicodeDecodeError as error:
-            raise BadBody("The request body is not UTF-8 text.") from error
+            raise BadBody(_("The request body is not UTF-8 text.")) from error
         except json.JSONDecodeError as error:
             raise BadBody(
-                f"The request body is not JSON: {error.msg} "
-                f"(line {error.lineno}, column {error.colno})."
+                _("The request body is not JSON: %(msg)s (line %(lineno)s, column %(colno)s).")
+                % {"msg": error.msg, "lineno": error.lineno, "colno": error.colno}
             ) from error
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from accord.core.evaluate import evaluate_protocol
@@ -25,6 +26,8 @@ def evaluate(request: HttpRequest, body: EvaluateIn) -> dict[str, object]:
     """A fact outside its factor's domain (or naming no factor) is refused 400, naming it."""
     version = protocol_in_force(task_force=request.user.agency.task_force)  # type: ignore[union-attr]
     if version is None:
-        raise NotFound("Your task force has no protocol in force yet.", code="no_protocol_in_force")
+        raise NotFound(
+            _("Your task force has no protocol in force yet."), code="no_protocol_in_force"
+        )
     evaluation = evaluate_protocol(version.protocol, body.facts)
     return {"protocol_version": version.number, **evaluation.to_json()}

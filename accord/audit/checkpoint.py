@@ -39,6 +39,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from accord.errors import AccordError
 
 from .chain import key_fingerprint, record_mac
@@ -113,7 +115,9 @@ def checkpoint_loads(text: str, *, key: bytes, source: str) -> Checkpoint:
 
     def invalid(why: str) -> CheckpointInvalid:
         return CheckpointInvalid(
-            f"{source} is not a usable audit checkpoint: {why}", data={"field": "checkpoint"}
+            _("%(source)s is not a usable audit checkpoint: %(why)s")
+            % {"source": source, "why": why},
+            data={"field": "checkpoint"},
         )
 
     try:
@@ -175,19 +179,21 @@ def checkpoint_read(path: Path, *, key: bytes) -> Checkpoint:
             data = handle.read(_MAX_BYTES + 1)
     except OSError as error:
         raise CheckpointInvalid(
-            f"{path}: cannot read the checkpoint file ({error.strerror or error})",
+            _("%(path)s: cannot read the checkpoint file (%(value)s)")
+            % {"path": path, "value": error.strerror or error},
             data={"field": "checkpoint"},
         ) from None
     if len(data) > _MAX_BYTES:
         raise CheckpointInvalid(
-            f"{path} is not a usable audit checkpoint: it is larger than any checkpoint",
+            _("%(path)s is not a usable audit checkpoint: it is larger than any checkpoint")
+            % {"path": path},
             data={"field": "checkpoint"},
         )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise CheckpointInvalid(
-            f"{path} is not a usable audit checkpoint: it is not UTF-8 text",
+            _("%(path)s is not a usable audit checkpoint: it is not UTF-8 text") % {"path": path},
             data={"field": "checkpoint"},
         ) from None
     return checkpoint_loads(text, key=key, source=str(path))

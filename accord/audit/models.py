@@ -14,14 +14,19 @@ locks only its own chain's head. ``chain_seq`` numbers the events of one chain w
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from .events import Outcome
 
 
 class AuditEvent(models.Model):
     seq = models.BigIntegerField(unique=True)
-    chain = models.BigIntegerField(db_default=0, help_text="The task force's id; 0 for none.")
-    chain_seq = models.BigIntegerField(help_text="The event's place in its chain, from 1.")
+    chain = models.BigIntegerField(
+        db_default=0, help_text=gettext_lazy("The task force's id; 0 for none.")
+    )
+    chain_seq = models.BigIntegerField(
+        help_text=gettext_lazy("The event's place in its chain, from 1.")
+    )
     occurred_at = models.DateTimeField(db_index=True)
     # No ``choices``: the enum grows with every app and must not churn migrations.
     event = models.CharField(max_length=60, db_index=True)
@@ -34,14 +39,17 @@ class AuditEvent(models.Model):
     actor_roles = models.CharField(max_length=300, blank=True)
     task_force_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     subject_agency_id = models.BigIntegerField(
-        null=True, blank=True, db_index=True, help_text="The agency whose data or user this is."
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=gettext_lazy("The agency whose data or user this is."),
     )
     request_id = models.CharField(max_length=64, blank=True)
     ip_address = models.CharField(max_length=64, blank=True)
     object_type = models.CharField(max_length=80, blank=True)
     object_id = models.CharField(max_length=80, blank=True)
     fields = models.JSONField(
-        default=list, blank=True, help_text="Field names disclosed, never values."
+        default=list, blank=True, help_text=gettext_lazy("Field names disclosed, never values.")
     )
     purpose = models.CharField(max_length=200, blank=True)
     detail = models.JSONField(default=dict, blank=True)

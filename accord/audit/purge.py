@@ -8,6 +8,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.errors import ValidationError
 
@@ -36,7 +37,8 @@ def audit_purge(*, before: datetime, operator: str, now: datetime | None = None)
     retention = settings.ACCORD_AUDIT_RETENTION
     if before > now - retention:
         raise ValidationError(
-            f"Events younger than the retention period ({retention.days} days) cannot be purged.",
+            _("Events younger than the retention period (%(days)s days) cannot be purged.")
+            % {"days": retention.days},
             data={"field": "before"},
         )
     key = audit_key()

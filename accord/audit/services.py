@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.errors import AuditUnavailable
 
@@ -26,7 +27,7 @@ logger = logging.getLogger("accord.audit")
 def audit_key() -> bytes:
     key = getattr(settings, "ACCORD_AUDIT_KEY", "")
     if not key:
-        raise AuditUnavailable("The audit key is not configured.")
+        raise AuditUnavailable(_("The audit key is not configured."))
     return key.encode() if isinstance(key, str) else key
 
 
@@ -91,7 +92,7 @@ def audit_record(
     except DatabaseError as exc:
         logger.error("audit write failed: %s", exc.__class__.__name__)
         raise AuditUnavailable(
-            "The audit trail cannot be written; the action was not carried out."
+            _("The audit trail cannot be written; the action was not carried out.")
         ) from exc
     return audit_event
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accord.core.model import UNKNOWN, FactorKind, Protocol
@@ -51,7 +52,10 @@ def factor_fields(
             field = forms.CharField(
                 label=label,
                 required=False,
-                help_text=f"A number from {factor.domain.minimum} to {factor.domain.maximum}; leave empty if unknown.",
+                help_text=gettext(
+                    "A number from %(minimum)s to %(maximum)s; leave empty if unknown."
+                )
+                % {"minimum": factor.domain.minimum, "maximum": factor.domain.maximum},
             )
             value = "" if value in (None, UNKNOWN) else str(value)
         else:

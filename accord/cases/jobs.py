@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext_lazy
+
 from accord.jobs.registry import Job
 
 
@@ -25,13 +27,13 @@ def relief_remind_job(now: datetime) -> str:
 JOBS = (
     Job(
         name="tasks.escalate",
-        label="Escalate overdue tasks",
+        label=gettext_lazy("Escalate overdue tasks"),
         every=timedelta(minutes=5),
         run=tasks_escalate_job,
     ),
     Job(
         name="relief.remind",
-        label="Remind before immigration relief expires",
+        label=gettext_lazy("Remind before immigration relief expires"),
         every=timedelta(days=1),
         run=relief_remind_job,
     ),

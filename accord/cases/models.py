@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from accord.accounts.models import SECTOR_CHOICES, Agency
 from accord.core.model import FieldClass
@@ -167,7 +168,9 @@ class PotentialVictim(CaseRecord):
     age_high = models.PositiveSmallIntegerField(null=True, blank=True)
     gender = models.CharField(max_length=20, blank=True)
     citizenship = models.CharField(max_length=30, blank=True)
-    language = models.CharField(max_length=60, blank=True, help_text="Languages, comma-separated.")
+    language = models.CharField(
+        max_length=60, blank=True, help_text=gettext_lazy("Languages, comma-separated.")
+    )
     interpreter_needed = models.BooleanField(null=True, blank=True)
     arrested = models.BooleanField(null=True, blank=True)
     charged = models.BooleanField(null=True, blank=True)
@@ -308,6 +311,16 @@ class Task(CaseRecord):
                 condition=models.Q(escalated_at__isnull=False),
                 name="task_escalated_due",
             ),
+            # an agency's open tasks by due time: the coordinator's "overdue tasks by agency"
+            # counts and the agency boards walk it and stop at the page (without it, every
+            # overdue task of the task force is read and sorted once per agency). The
+            # condition is written as the boards' own ``status IN ('open', 'taken')``, so
+            # SQLite sees that their queries imply it.
+            models.Index(
+                fields=["owner_agency", "due_at", "id"],
+                condition=models.Q(status__in=["open", "taken"]),
+                name="task_open_agency_due",
+            ),
         ]
 
 
@@ -351,7 +364,7 @@ class Referral(CaseRecord):
     minutes_to_accept = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Intake to accepted referral (the 'matched within 48 h' measure).",
+        help_text=gettext_lazy("Intake to accepted referral (the 'matched within 48 h' measure)."),
     )
     lock_version = models.PositiveIntegerField(default=1)
 
@@ -410,7 +423,9 @@ class Placement(CaseRecord):
 
     victim = models.ForeignKey(PotentialVictim, on_delete=models.PROTECT, related_name="placements")
     kind = models.CharField(max_length=30, choices=PlacementKind.choices)
-    service = models.CharField(max_length=100, blank=True, help_text="Directory service id.")
+    service = models.CharField(
+        max_length=100, blank=True, help_text=gettext_lazy("Directory service id.")
+    )
     service_name = models.CharField(max_length=200, blank=True)
     recommended_service = models.CharField(max_length=100, blank=True)
     details = ProtectedTextField(blank=True)
@@ -595,7 +610,7 @@ class SafetyInstrument(models.Model):
         "accounts.TaskForce", on_delete=models.PROTECT, related_name="safety_instruments"
     )
     name = models.CharField(max_length=200)
-    questions = models.JSONField(default=list, help_text='[{"id", "text", "weight"}]')
+    questions = models.JSONField(default=list, help_text=gettext_lazy('[{"id", "text", "weight"}]'))
     threshold = models.PositiveIntegerField()
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField()

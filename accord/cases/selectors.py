@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 from accord.errors import NotFound
 from accord.sharing import door
 
@@ -54,7 +56,7 @@ def operation_for_edit(*, viewer: User, operation_id: int) -> RecordEdit:
         viewer=viewer, kind="operation", record_id=operation_id, purpose="operation plan form"
     )
     if not found.record.values.get("name"):
-        raise NotFound("No such operation.")
+        raise NotFound(_("No such operation."))
     editable = operation_fields_editable(
         found.access,
         produced_by_id=found.record.refs.get("produced_by_id"),

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accord.accounts.models import Agency, Role
@@ -118,7 +119,7 @@ def _team_post(
             )
         except (ValidationError, ConflictError) as error:
             return False, 409 if isinstance(error, ConflictError) else 200, {task_id: error.message}
-        messages.success(request, "Task given to another agency on the case.")
+        messages.success(request, _("Task given to another agency on the case."))
         return True, 302, {}
     form = forms_[action]
     if not form.is_valid():
@@ -133,7 +134,7 @@ def _team_post(
                 part=data["part"],
                 reason=data["reason"],
             )
-            messages.success(request, "The agency joined the case.")
+            messages.success(request, _("The agency joined the case."))
         elif action == "remove":
             services.participant_remove(
                 actor=user,
@@ -142,7 +143,7 @@ def _team_post(
                 reason=data["reason"],
                 reassign_to=data["reassign_to"],
             )
-            messages.success(request, "The agency left the case.")
+            messages.success(request, _("The agency left the case."))
         else:
             services.lead_hand_off(
                 actor=user,
@@ -151,7 +152,7 @@ def _team_post(
                 reason=data["reason"],
                 expected_version=data["expected_version"],
             )
-            messages.success(request, "The lead was handed off.")
+            messages.success(request, _("The lead was handed off."))
     except (ValidationError, ConflictError) as error:
         _form_error(form, error)
         return False, 409 if isinstance(error, ConflictError) else 200, {}
@@ -169,10 +170,10 @@ def case_team(request: HttpRequest, case_id: int) -> HttpResponse:
     if request.method == "POST":
         if not notes["may_manage"]:
             raise PermissionDenied(
-                "Only the lead agency and the coordinators change the case team."
+                _("Only the lead agency and the coordinators change the case team.")
             )
         if action not in TEAM_ACTIONS:
-            raise NotFound("No such action.")
+            raise NotFound(_("No such action."))
     members = list(
         Agency.objects.filter(
             task_force_id=view.case.refs.get("task_force_id") or member_user(request).task_force_id,
@@ -216,8 +217,10 @@ def case_prosecution(request: HttpRequest, case_id: int) -> HttpResponse:
     notes = team_notes(view)
     if not notes["may_prosecute"]:
         raise PermissionDenied(
-            "Only the lead agency's investigators or prosecutors and the coordinators move a "
-            "case to prosecution, and only from referral or investigation."
+            _(
+                "Only the lead agency's investigators or prosecutors and the coordinators move a "
+                "case to prosecution, and only from referral or investigation."
+            )
         )
     case_model, _access = door.case_access(viewer=member_user(request), case_id=case_id)
     proposal = services.prosecuting_office_proposal(case_model)
@@ -249,7 +252,7 @@ def case_prosecution(request: HttpRequest, case_id: int) -> HttpResponse:
             _form_error(form, error)
             status = 409 if isinstance(error, ConflictError) else 200
         else:
-            messages.success(request, "The case moved to prosecution; the office was told.")
+            messages.success(request, _("The case moved to prosecution; the office was told."))
             return redirect("cases:detail", case_id=case_id)
     return render(
         request,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import User
 from accord.errors import AccordError
@@ -40,7 +41,7 @@ def case_glimpse(*, viewer: User, case_id: int) -> CaseGlimpse:
         return CaseGlimpse(
             case_id=case_id,
             visible=False,
-            label="A linked case",
+            label=_("A linked case"),
             reason="The case's details are shown only to members the sharing rules allow.",
         )
     values = released.values

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext_lazy
+
 from accord.jobs.registry import Job
 
 
@@ -20,7 +22,7 @@ def conflicts_escalate_job(now: datetime) -> str:
 JOBS = (
     Job(
         name="conflicts.escalate",
-        label="Move overdue disagreements up the ladder",
+        label=gettext_lazy("Move overdue disagreements up the ladder"),
         every=timedelta(minutes=5),
         run=conflicts_escalate_job,
     ),

@@ -35,10 +35,12 @@ class Disagreement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     raised_at = models.DateTimeField()
-    question = models.TextField(help_text="What the agencies disagree about, as one question.")
+    question = models.TextField(help_text=_("What the agencies disagree about, as one question."))
     subject_kind = models.CharField(max_length=20, choices=DisagreementSubject.choices)
     case_id = models.PositiveBigIntegerField(
-        null=True, blank=True, help_text="The case concerned; shown only through the sharing layer."
+        null=True,
+        blank=True,
+        help_text=_("The case concerned; shown only through the sharing layer."),
     )
     protocol_version = models.ForeignKey(
         "protocols.ProtocolVersion",
@@ -46,25 +48,25 @@ class Disagreement(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="disagreements",
-        help_text="The protocol version concerned (for disagreements about the protocol).",
+        help_text=_("The protocol version concerned (for disagreements about the protocol)."),
     )
     protocol_reference = models.CharField(
-        max_length=200, blank=True, help_text="Decision or rule id, e.g. placement/minor-female."
+        max_length=200, blank=True, help_text=_("Decision or rule id, e.g. placement/minor-female.")
     )
     ladder = models.JSONField(
-        help_text="The escalation ladder of the protocol in force when raised (snapshot)."
+        help_text=_("The escalation ladder of the protocol in force when raised (snapshot).")
     )
     ladder_protocol_version = models.ForeignKey(
         "protocols.ProtocolVersion",
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The version the ladder was copied from.",
+        help_text=_("The version the ladder was copied from."),
     )
     current_level = models.PositiveSmallIntegerField(default=1)
     level_started_at = models.DateTimeField()
     due_at = models.DateTimeField()
     overdue_flagged_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set once when the last level's limit passed undecided."
+        null=True, blank=True, help_text=_("Set once when the last level's limit passed undecided.")
     )
     status = models.CharField(
         max_length=20, choices=DisagreementStatus.choices, default=DisagreementStatus.OPEN
@@ -82,11 +84,11 @@ class Disagreement(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="amendment_sources",
-        help_text="A draft protocol version this decision feeds.",
+        help_text=_("A draft protocol version this decision feeds."),
     )
     lock_version = models.PositiveIntegerField(
         default=1,
-        help_text="Optimistic concurrency: a decision from a stale page is refused (S23).",
+        help_text=_("Optimistic concurrency: a decision from a stale page is refused (S23)."),
     )
 
     class Meta:
@@ -159,7 +161,7 @@ class DisagreementEvent(models.Model):
     from_level = models.PositiveSmallIntegerField(null=True, blank=True)
     to_level = models.PositiveSmallIntegerField(null=True, blank=True)
     note = models.TextField(blank=True)
-    notified = models.JSONField(default=list, help_text="Usernames notified.")
+    notified = models.JSONField(default=list, help_text=_("Usernames notified."))
 
     class Meta:
         ordering = ["at", "pk"]

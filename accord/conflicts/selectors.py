@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Role, User
 from accord.errors import NotFound
@@ -50,7 +51,7 @@ def disagreements_visible_to(*, viewer: User) -> list[Disagreement]:
 def disagreement_for_viewer(*, viewer: User, pk: int) -> Disagreement:
     disagreement = _base(viewer=viewer).filter(pk=pk).first()
     if disagreement is None or not may_view(viewer=viewer, disagreement=disagreement):
-        raise NotFound("No such disagreement.")
+        raise NotFound(_("No such disagreement."))
     return disagreement
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Agency, Role, User
 from accord.accounts.zones import local_time, zone_of
@@ -100,13 +101,15 @@ def disagreement_raise(
     task_force = actor.agency.task_force  # type: ignore[union-attr]  # a signed-in member always has an agency
     question = question.strip()
     if not question:
-        raise ValidationError("Say what the agencies disagree about.", data={"field": "question"})
+        raise ValidationError(
+            _("Say what the agencies disagree about."), data={"field": "question"}
+        )
     agency_ids = [party.agency_id for party in parties]
     if len(set(agency_ids)) != len(agency_ids):
-        raise ValidationError("Each agency can be a party only once.", data={"field": "parties"})
+        raise ValidationError(_("Each agency can be a party only once."), data={"field": "parties"})
     if len(agency_ids) < 2:
         raise ValidationError(
-            "A disagreement needs at least two party agencies, each with its position.",
+            _("A disagreement needs at least two party agencies, each with its position."),
             data={"field": "parties"},
         )
     agencies = {
@@ -115,28 +118,30 @@ def disagreement_raise(
     }
     if len(agencies) != len(agency_ids):
         raise ValidationError(
-            "Every party must be a member agency of this task force.", data={"field": "parties"}
+            _("Every party must be a member agency of this task force."), data={"field": "parties"}
         )
     for party in parties:
         if not party.position.strip():
             raise ValidationError(
-                f"Write the position of {agencies[party.agency_id].name}.",
+                _("Write the position of %(name)s.") % {"name": agencies[party.agency_id].name},
                 data={"field": "positions", "agency": agencies[party.agency_id].slug},
             )
     in_force = protocol_in_force(task_force=task_force)
     if in_force is None or not in_force.protocol.escalation:
         raise ValidationError(
-            "No protocol with an escalation ladder is in force, so nobody is named to decide.",
+            _("No protocol with an escalation ladder is in force, so nobody is named to decide."),
             data={"field": "protocol"},
         )
     if case_id is None and protocol_version is None:
         raise ValidationError(
-            "Link the disagreement to a case or to the protocol.", data={"field": "subject"}
+            _("Link the disagreement to a case or to the protocol."), data={"field": "subject"}
         )
     if case_id is not None and not case_linkable(viewer=actor, case_id=case_id):
-        raise ValidationError("No case with that id is visible to you.", data={"field": "case_id"})
+        raise ValidationError(
+            _("No case with that id is visible to you."), data={"field": "case_id"}
+        )
     if protocol_version is not None and protocol_version.task_force_id != task_force.pk:
-        raise ValidationError("No such protocol version.", data={"field": "protocol_version"})
+        raise ValidationError(_("No such protocol version."), data={"field": "protocol_version"})
     ladder = _ladder_of(in_force)
     first = ladder[0]
     with transaction.atomic():
@@ -319,13 +324,16 @@ def _locked(*, disagreement: Disagreement, lock_version: int) -> Disagreement:
     fresh = Disagreement.objects.select_for_update().get(pk=disagreement.pk)
     if fresh.lock_version != lock_version:
         raise ConflictError(
-            "This disagreement changed since you opened it (it may have escalated or been "
-            "decided). Reload the page; your text is kept below.",
+            _(
+                "This disagreement changed since you opened it (it may have escalated or been "
+                "decided). Reload the page; your text is kept below."
+            ),
             data={"current_level": fresh.current_level, "status": fresh.status},
         )
     if fresh.status != DisagreementStatus.OPEN:
         raise ValidationError(
-            f"This disagreement is already {fresh.get_status_display().lower()}.",
+            _("This disagreement is already %(status)s.")
+            % {"status": fresh.get_status_display().lower()},
             data={"field": "status"},
         )
     return fresh
@@ -354,12 +362,12 @@ def disagreement_decide(
     now = _now(now)
     if not may_decide(user=actor, disagreement=disagreement):
         raise PermissionDenied(
-            "Only the deciders of the current level (or a coordinator) record the decision."
+            _("Only the deciders of the current level (or a coordinator) record the decision.")
         )
     if not decision.strip():
-        raise ValidationError("Write the decision.", data={"field": "decision"})
+        raise ValidationError(_("Write the decision."), data={"field": "decision"})
     if not reason.strip():
-        raise ValidationError("Say why it was decided so.", data={"field": "reason"})
+        raise ValidationError(_("Say why it was decided so."), data={"field": "reason"})
     _check_amendment(disagreement=disagreement, amendment=amendment)
     with transaction.atomic():
         fresh = _locked(disagreement=disagreement, lock_version=lock_version)
@@ -408,9 +416,9 @@ def disagreement_withdraw(
     """The person who raised it, or a coordinator, withdraws an open disagreement."""
     now = _now(now)
     if actor.pk != disagreement.raised_by_id and not actor.has_role(Role.COORDINATOR):
-        raise PermissionDenied("Only whoever raised it, or a coordinator, may withdraw it.")
+        raise PermissionDenied(_("Only whoever raised it, or a coordinator, may withdraw it."))
     if not reason.strip():
-        raise ValidationError("Say why it is withdrawn.", data={"field": "reason"})
+        raise ValidationError(_("Say why it is withdrawn."), data={"field": "reason"})
     with transaction.atomic():
         fresh = _locked(disagreement=disagreement, lock_version=lock_version)
         fresh.status = DisagreementStatus.WITHDRAWN
@@ -441,10 +449,10 @@ def _check_amendment(*, disagreement: Disagreement, amendment: ProtocolVersion |
     if amendment is None:
         return
     if amendment.task_force_id != disagreement.task_force_id:
-        raise NotFound("No such protocol version.")
+        raise NotFound(_("No such protocol version."))
     if amendment.status not in (ProtocolStatus.DRAFT, ProtocolStatus.CIRCULATED):
         raise ValidationError(
-            "A decision feeds a draft (or circulated) version, not one already in force.",
+            _("A decision feeds a draft (or circulated) version, not one already in force."),
             data={"field": "amendment"},
         )
 
@@ -459,10 +467,10 @@ def disagreement_link_amendment(
     """A coordinator links a decided disagreement to the draft that carries its change."""
     now = _now(now)
     if not actor.has_role(Role.COORDINATOR):
-        raise PermissionDenied("Only a coordinator links a decision to a protocol draft.")
+        raise PermissionDenied(_("Only a coordinator links a decision to a protocol draft."))
     if disagreement.status != DisagreementStatus.RESOLVED:
         raise ValidationError(
-            "Only a decided disagreement can feed an amendment.", data={"field": "status"}
+            _("Only a decided disagreement can feed an amendment."), data={"field": "status"}
         )
     _check_amendment(disagreement=disagreement, amendment=amendment)
     if disagreement.amendment_id == amendment.pk:

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Agency
@@ -221,7 +222,7 @@ class ServiceFieldsForm(forms.Form):
             raise forms.ValidationError(
                 _("Not ISO 639 language codes: ")
                 + ", ".join(unknown)
-                + " (use e.g. en, es, tl, vi, or a three-letter code such as mam)."
+                + gettext(" (use e.g. en, es, tl, vi, or a three-letter code such as mam).")
             )
         return sorted({normalize_language(code) or "" for code in codes})
 

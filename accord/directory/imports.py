@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import TaskForce, User
 from accord.core.limits import size_text
@@ -45,13 +46,14 @@ def directory_import_request(
     same all-or-nothing rule as a direct import.
     """
     if not actor.has_role("coordinator"):
-        raise PermissionDenied("Only coordinators import directory data.")
+        raise PermissionDenied(_("Only coordinators import directory data."))
     if actor.task_force_id != task_force.pk:
-        raise PermissionDenied("You may import only into your own task force's directory.")
+        raise PermissionDenied(_("You may import only into your own task force's directory."))
     limit = hsds.import_limits().max_bytes
     if len(content) > limit:
         raise ValidationError(
-            f"The file is {size_text(len(content))}, larger than the limit of {size_text(limit)}.",
+            _("The file is %(size_text)s, larger than the limit of %(size_text2)s.")
+            % {"size_text": size_text(len(content)), "size_text2": size_text(limit)},
             data={"field": "file"},
         )
     with transaction.atomic():
@@ -95,7 +97,7 @@ def directory_import_run(*, import_id: int) -> DirectoryImport | None:
     outcome: dict[str, Any] = {"content": b"", "finished_at": None}
     try:
         if run.requested_by is None:  # never run as the command-line operator by accident
-            raise PermissionDenied("The person who asked for this import is no longer a user.")
+            raise PermissionDenied(_("The person who asked for this import is no longer a user."))
         report = directory_import(
             actor=run.requested_by,
             task_force=run.task_force,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext_lazy
+
 from accord.jobs.registry import Job
 
 
@@ -28,7 +30,7 @@ def directory_stale_job(now: datetime) -> str:
 JOBS = (
     Job(
         name="directory.stale",
-        label="Check the directory for entries to re-verify",
+        label=gettext_lazy("Check the directory for entries to re-verify"),
         every=timedelta(days=1),
         run=directory_stale_job,
     ),

@@ -39,8 +39,8 @@ class LocationType(models.TextChoices):
 class VerifiedRecord(models.Model):
     """Fields every primary directory record has: identity, verification, version."""
 
-    hsds_id = models.CharField(max_length=36, help_text="HSDS id (UUID), stable across exports.")
-    slug = models.SlugField(max_length=100, help_text="The id the protocol uses.")
+    hsds_id = models.CharField(max_length=36, help_text=_("HSDS id (UUID), stable across exports."))
+    slug = models.SlugField(max_length=100, help_text=_("The id the protocol uses."))
     name = models.CharField(max_length=300)
     alternate_name = models.CharField(max_length=300, blank=True)
     description = models.TextField(blank=True)
@@ -50,7 +50,7 @@ class VerifiedRecord(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     verified_by_label = models.CharField(
-        max_length=254, blank=True, help_text="Who verified, as imported (HSDS assurer_email)."
+        max_length=254, blank=True, help_text=_("Who verified, as imported (HSDS assurer_email).")
     )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -81,7 +81,7 @@ class Organization(VerifiedRecord):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="directory_organizations",
-        help_text="The member agency this organization is, if any.",
+        help_text=_("The member agency this organization is, if any."),
     )
     website = models.CharField(max_length=500, blank=True)
     is_active = models.BooleanField(default=True)
@@ -116,7 +116,7 @@ class Location(models.Model):
     longitude = EncryptedFloatField(null=True, blank=True)
     is_confidential = models.BooleanField(
         default=False,
-        help_text="Address visible only to the provider's users and agencies it names.",
+        help_text=_("Address visible only to the provider's users and agencies it names."),
     )
 
     class Meta:
@@ -172,7 +172,7 @@ class Service(VerifiedRecord):
     genders = models.CharField(max_length=100, blank=True)
     citizenship = models.CharField(max_length=100, blank=True)
     trafficking_types = models.CharField(max_length=100, blank=True)
-    is_24_7 = models.BooleanField(default=False, help_text="Available 24 hours, 7 days a week.")
+    is_24_7 = models.BooleanField(default=False, help_text=_("Available 24 hours, 7 days a week."))
     beds_available = models.PositiveIntegerField(null=True, blank=True)
     beds_total = models.PositiveIntegerField(null=True, blank=True)
     capacity_updated_at = models.DateTimeField(null=True, blank=True)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Agency, Role, TaskForce, User
 from accord.audit.events import AuditEventType
@@ -97,7 +98,7 @@ def organization_get(*, viewer: User, organization_id: int) -> Organization:
         .first()
     )
     if organization is None:
-        raise NotFound("No such organization in your task force's directory.")
+        raise NotFound(_("No such organization in your task force's directory."))
     return organization
 
 
@@ -108,7 +109,7 @@ def service_get(*, viewer: User, service_id: int) -> Service:
         .first()
     )
     if service is None:
-        raise NotFound("No such service in your task force's directory.")
+        raise NotFound(_("No such service in your task force's directory."))
     return service
 
 
@@ -119,7 +120,7 @@ def location_get(*, viewer: User, location_id: int) -> Location:
         .first()
     )
     if location is None:
-        raise NotFound("No such location in your task force's directory.")
+        raise NotFound(_("No such location in your task force's directory."))
     return location
 
 
@@ -154,7 +155,7 @@ class AddressAudience:
 def location_address_audience(*, viewer: User, location: Location) -> list[AddressAudience]:
     """The agencies whose users see the address now (the provider first); NotFound for others."""
     if not may_disclose(viewer=viewer, location=location):
-        raise NotFound("No such location in your task force's directory.")
+        raise NotFound(_("No such location in your task force's directory."))
     provider = location.organization.agency
     audience = [AddressAudience(agency=provider, reason="runs this location")]  # type: ignore[arg-type]
     if not location.is_confidential:
@@ -452,5 +453,5 @@ def directory_import_get(*, viewer: User, import_id: int) -> DirectoryImport:
         .first()
     )
     if run is None:
-        raise NotFound("No such import in your task force.")
+        raise NotFound(_("No such import in your task force."))
     return run

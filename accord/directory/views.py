@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -303,7 +304,9 @@ CONFLICT_HELP = (
 def _require_maintainer(user: User, organization: Organization) -> None:
     if not selectors.may_maintain(viewer=user, organization=organization):
         raise PermissionDenied(
-            "Only coordinators and users of this organization's agency may change its entry."
+            gettext(
+                "Only coordinators and users of this organization's agency may change its entry."
+            )
         )
 
 
@@ -621,7 +624,7 @@ def _disclosure_location(request: HttpRequest, location_id: int) -> Location:
     """The location, for its provider's users only: to anyone else it does not exist here."""
     location = selectors.location_get(viewer=_user(request), location_id=location_id)
     if not selectors.may_disclose(viewer=_user(request), location=location):
-        raise NotFound("No such location in your task force's directory.")
+        raise NotFound(gettext("No such location in your task force's directory."))
     return location
 
 

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core import serializers
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.utils.translation import gettext
 
 from accord.errors import AccordError, ValidationError
 
@@ -71,14 +72,16 @@ def backup_read(*, path: Path) -> str:
     data = path.read_bytes()
     if not data.startswith(MAGIC):
         raise ValidationError(
-            f"{path} is not an Accord backup (wrong header).", data={"field": "path"}
+            gettext("%(path)s is not an Accord backup (wrong header).") % {"path": path},
+            data={"field": "path"},
         )
     key_id, _, rest = data[len(MAGIC) :].partition(b"\n")
     try:
         plain = AESGCM(keyring().key(key_id.decode())).decrypt(rest[:12], rest[12:], CONTEXT)
     except InvalidTag:
         raise AccordError(
-            f"{path} cannot be decrypted: wrong key or the file was altered."
+            gettext("%(path)s cannot be decrypted: wrong key or the file was altered.")
+            % {"path": path}
         ) from None
     return gzip.decompress(plain).decode()
 
@@ -90,7 +93,7 @@ def backup_restore(*, path: Path) -> int:
 
     if TaskForce.objects.exists() or AuditEvent.objects.exists():
         raise ValidationError(
-            "The database is not empty; restore only into a freshly migrated database.",
+            gettext("The database is not empty; restore only into a freshly migrated database."),
             data={"field": "database"},
         )
     text = backup_read(path=path)

@@ -7,6 +7,7 @@ import os
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.utils.translation import gettext as _
 
 from accord.errors import AccordError
 
@@ -40,7 +41,9 @@ def decrypt(token: str, *, context: str, ring: Keyring | None = None) -> str:
     ring = ring or keyring()
     parts = token.split(":", 2)
     if len(parts) != 3 or parts[0] != PREFIX:
-        raise DecryptionError(f"A value in {context} is not an Accord ciphertext.")
+        raise DecryptionError(
+            _("A value in %(context)s is not an Accord ciphertext.") % {"context": context}
+        )
     try:
         blob = base64.urlsafe_b64decode(parts[2].encode())
         return (
@@ -50,5 +53,6 @@ def decrypt(token: str, *, context: str, ring: Keyring | None = None) -> str:
         )
     except (InvalidTag, ValueError) as exc:
         raise DecryptionError(
-            f"A value in {context} could not be decrypted (wrong key or altered)."
+            _("A value in %(context)s could not be decrypted (wrong key or altered).")
+            % {"context": context}
         ) from exc

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext as _
 
 
 class JobsConfig(AppConfig):
@@ -23,7 +24,7 @@ class JobsConfig(AppConfig):
         register_job(
             Job(
                 name="mail.deliver",
-                label="Send waiting e-mail",
+                label=_("Send waiting e-mail"),
                 every=timedelta(minutes=1),
                 run=outbox_job,
             )

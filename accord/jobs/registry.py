@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.utils.functional import Promise
+
 #: ``run(now)`` does the work and returns what a person reads afterwards ("2 tasks escalated").
 JobFunction = Callable[[datetime], str]
 
@@ -21,7 +23,8 @@ class Job:
     """One periodic duty: ``name`` is stable (it keys the run table), ``label`` is for people."""
 
     name: str
-    label: str
+    #: Lazy (``gettext_lazy``): worded in the language of whoever reads it.
+    label: str | Promise
     every: timedelta
     run: JobFunction
     #: How long a claim lasts before another process may take the job over (a crashed runner).

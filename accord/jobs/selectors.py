@@ -95,7 +95,7 @@ def _status(job: Job, row: JobRun | None, now: datetime, late_after: timedelta) 
     if row is None:
         return JobStatus(
             name=job.name,
-            label=job.label,
+            label=str(job.label),
             every=every_words(interval_of(job)),
             state=JobOutcome.NEVER.label,
             summary="",
@@ -111,7 +111,7 @@ def _status(job: Job, row: JobRun | None, now: datetime, late_after: timedelta) 
     late = row.next_due_at is not None and not running and row.next_due_at + late_after < now
     return JobStatus(
         name=job.name,
-        label=job.label,
+        label=str(job.label),
         every=every_words(interval_of(job)),
         state=JobOutcome.RUNNING.label if running else JobOutcome(row.outcome).label,
         summary=row.summary,

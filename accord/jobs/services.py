@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.errors import AccordError
 
@@ -211,8 +212,8 @@ def job_recorded(name: str, *, now: datetime | None = None) -> Iterator[Recorder
     if not job_claim(job=job, holder=holder, now=started, only_when_due=False):
         row = JobRun.objects.filter(name=job.name).first()
         raise JobBusy(
-            f"{job.label} is running in another process ({row.holder if row else 'unknown'}); "
-            "nothing was done.",
+            _("%(label)s is running in another process (%(value)s); nothing was done.")
+            % {"label": job.label, "value": row.holder if row else "unknown"},
             data={"job": job.name},
         )
     recorder = Recorder()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accord.accounts.models import Role
@@ -35,8 +37,11 @@ def mail_retry(request: HttpRequest) -> HttpResponse:
     count = outbox_retry_given_up(actor=member_user(request))
     messages.success(
         request,
-        f"{count} e-mail{'s' if count != 1 else ''} will be sent again."
+        ngettext(
+            "%(count)s e-mail will be sent again.", "%(count)s e-mails will be sent again.", count
+        )
+        % {"count": count}
         if count
-        else "No e-mail was waiting to be sent again.",
+        else _("No e-mail was waiting to be sent again."),
     )
     return redirect("jobs:status")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext as _
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
@@ -195,23 +196,28 @@ def parse_scenarios(text: str, *, filename: str = "scenarios.yaml") -> list[Scen
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise ValidationError(
-            f"{filename}: not valid YAML{where}", data={"field": "scenarios"}
+            _("%(filename)s: not valid YAML%(where)s") % {"filename": filename, "where": where},
+            data={"field": "scenarios"},
         ) from error
     items = data.get("scenarios") if isinstance(data, Mapping) else None
     if not isinstance(items, list):
         raise ValidationError(
-            f"{filename}: expected a top-level 'scenarios:' list", data={"field": "scenarios"}
+            _("%(filename)s: expected a top-level 'scenarios:' list") % {"filename": filename},
+            data={"field": "scenarios"},
         )
     scenarios = []
     for position, item in enumerate(items, start=1):
         if not isinstance(item, Mapping) or not item.get("name"):
             raise ValidationError(
-                f"{filename}: scenario {position} needs a name", data={"field": "scenarios"}
+                _("%(filename)s: scenario %(position)s needs a name")
+                % {"filename": filename, "position": position},
+                data={"field": "scenarios"},
             )
         facts = item.get("facts") or {}
         if not isinstance(facts, Mapping):
             raise ValidationError(
-                f"{filename}: the facts of {item['name']!r} must be a mapping",
+                _("%(filename)s: the facts of %(name)s must be a mapping")
+                % {"filename": filename, "name": repr(item["name"])},
                 data={"field": "scenarios"},
             )
         scenarios.append(

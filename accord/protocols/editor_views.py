@@ -317,7 +317,7 @@ def guided_decision(request: HttpRequest, number: int, decision_id: str) -> Http
     protocol = version.protocol
     decision = protocol.decisions.get(decision_id)
     if decision is None:
-        raise NotFound("No such decision in this version.")
+        raise NotFound(_("No such decision in this version."))
     words = _words(version)
     organizations, services_ = _directory_choices(version)
     choices = editor.output_choices(

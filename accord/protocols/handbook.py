@@ -21,6 +21,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accord.accounts.models import User
 from accord.audit.events import AuditEventType
@@ -300,7 +301,7 @@ def _when_text(protocol: Protocol, factor_id: str, condition: Any) -> str:
 def build_handbook(*, version: ProtocolVersion, sector: str | None = None) -> Handbook:
     protocol = version.protocol
     if sector and sector not in {s.value for s in Sector}:
-        raise ValidationError("No such sector.", data={"field": "sector"})
+        raise ValidationError(gettext("No such sector."), data={"field": "sector"})
     full = [
         _responsibility(r)
         for r in protocol.responsibilities

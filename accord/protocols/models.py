@@ -31,7 +31,7 @@ class ProtocolVersion(models.Model):
     task_force = models.ForeignKey(
         "accounts.TaskForce", on_delete=models.PROTECT, related_name="protocol_versions"
     )
-    number = models.PositiveIntegerField(help_text="1, 2, 3 ... per task force.")
+    number = models.PositiveIntegerField(help_text=_("1, 2, 3 ... per task force."))
     title = models.CharField(max_length=200)
     yaml_text = models.TextField()
     status = models.CharField(
@@ -49,7 +49,7 @@ class ProtocolVersion(models.Model):
     circulated_at = models.DateTimeField(null=True, blank=True)
     in_force_at = models.DateTimeField(null=True, blank=True)
     lock_version = models.PositiveIntegerField(
-        default=1, help_text="Optimistic concurrency: a save from a stale form is refused (S23)."
+        default=1, help_text=_("Optimistic concurrency: a save from a stale form is refused (S23).")
     )
 
     class Meta:

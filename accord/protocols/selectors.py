@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Agency, TaskForce, User
 from accord.errors import NotFound
@@ -32,7 +33,7 @@ def version_get(*, viewer: User, number: int) -> ProtocolVersion:
         .first()
     )
     if version is None:
-        raise NotFound("No such protocol version.")
+        raise NotFound(_("No such protocol version."))
     return version
 
 
@@ -44,9 +45,10 @@ def version_for_task_force(*, task_force: TaskForce, number: int | None) -> Prot
         version = ProtocolVersion.objects.filter(task_force=task_force, number=number).first()
     if version is None:
         raise NotFound(
-            f"No protocol version {number} for {task_force.slug}."
+            _("No protocol version %(number)s for %(slug)s.")
+            % {"number": number, "slug": task_force.slug}
             if number is not None
-            else f"No version is in force for {task_force.slug}."
+            else _("No version is in force for %(slug)s.") % {"slug": task_force.slug}
         )
     return version
 

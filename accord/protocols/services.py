@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from accord.accounts.counters import PROTOCOL_VERSION_SERIES, counter_next
 from accord.accounts.models import Agency, Role, TaskForce, User
@@ -46,16 +47,21 @@ MAX_PROTOCOL_BYTES = 1_000_000
 def _require_coordinator(actor: User, task_force: TaskForce | int) -> None:
     task_force_id = task_force if isinstance(task_force, int) else task_force.pk
     if actor.task_force_id != task_force_id:
-        raise NotFound("No such protocol version.")
+        raise NotFound(gettext("No such protocol version."))
     if not actor.has_role(Role.COORDINATOR):
-        raise PermissionDenied("Only the task force coordinator may do this.")
+        raise PermissionDenied(gettext("Only the task force coordinator may do this."))
 
 
 def _require_status(version: ProtocolVersion, *statuses: str, doing: str) -> None:
     if version.status not in statuses:
         raise ValidationError(
-            f"Version {version.number} is {version.get_status_display().lower()}; "
-            f"only a {' or '.join(s.replace('_', ' ') for s in statuses)} version can be {doing}.",
+            gettext("Version %(number)s is %(status)s; only a %(value)s version can be %(doing)s.")
+            % {
+                "number": version.number,
+                "status": version.get_status_display().lower(),
+                "value": " or ".join(s.replace("_", " ") for s in statuses),
+                "doing": doing,
+            },
             code="wrong_status",
             data={"field": "status", "status": version.status},
         )
@@ -117,7 +123,7 @@ def protocol_version_create(
     """Store a new draft. Refuses text that does not load (LoadError, nothing stored)."""
     _require_coordinator(actor, task_force)
     if based_on is not None and based_on.task_force_id != task_force.pk:
-        raise NotFound("No such protocol version.")
+        raise NotFound(gettext("No such protocol version."))
     protocol = load_checked(yaml_text)
     with transaction.atomic():
         version = ProtocolVersion.objects.create(
@@ -144,7 +150,7 @@ def protocol_version_copy_in_force(*, actor: User, task_force: TaskForce) -> Pro
     current = protocol_in_force(task_force=task_force)
     if current is None:
         raise ValidationError(
-            "No version is in force yet: upload or write the first draft instead.",
+            gettext("No version is in force yet: upload or write the first draft instead."),
             code="nothing_in_force",
         )
     return protocol_version_create(
@@ -195,7 +201,7 @@ def protocol_decision_update(
     _require_status(version, ProtocolStatus.DRAFT, doing="edited")
     protocol = version.protocol
     if decision.id not in protocol.decisions:
-        raise NotFound("No such decision in this version.")
+        raise NotFound(gettext("No such decision in this version."))
     decisions = {
         key: (decision if key == decision.id else value)
         for key, value in protocol.decisions.items()
@@ -245,8 +251,12 @@ def _draft_text_save(
         )
         if not changed:
             raise ConflictError(
-                f"Version {version.number} was changed by someone else since you opened it. "
-                "Your text was not saved: copy it, reload the page and apply your change again.",
+                gettext(
+                    "Version %(number)s was changed by someone else since you opened it. "
+                    "Your text was not saved: copy it, reload the page and apply your "
+                    "change again."
+                )
+                % {"number": version.number},
                 data={"field": "lock_version"},
             )
         version.refresh_from_db()
@@ -317,7 +327,7 @@ def protocol_dmn_import(
     _require_coordinator(actor, version.task_force_id)
     _require_status(version, ProtocolStatus.DRAFT, doing="edited")
     if len(dmn_text.encode("utf-8", errors="replace")) > MAX_PROTOCOL_BYTES:
-        raise ValidationError("The DMN file is too large.", data={"field": "dmn_file"})
+        raise ValidationError(gettext("The DMN file is too large."), data={"field": "dmn_file"})
     new_text = merge_dmn_decision(
         protocol=version.protocol, dmn_text=dmn_text, decision_id=decision_id
     )
@@ -352,14 +362,14 @@ def finding_accept_risk(
     note = (note or "").strip()
     if not note:
         raise ValidationError(
-            "Say why this finding is accepted: the note is what signatories read.",
+            gettext("Say why this finding is accepted: the note is what signatories read."),
             data={"field": "note"},
         )
     report = version_report(version=version)
     item = next((item for item in report.items if item.key == finding_key), None)
     if item is None:
         raise ValidationError(
-            "That finding is not in the current report (the text changed?).",
+            gettext("That finding is not in the current report (the text changed?)."),
             data={"field": "finding_key"},
         )
     if not item.waivable:
@@ -391,14 +401,22 @@ def protocol_version_circulate(*, actor: User, version: ProtocolVersion) -> Prot
     report = version_report(version=version)
     if not report.complete:
         raise ValidationError(
-            "Verification did not finish in time, so the version cannot be shown to be sound.",
+            gettext(
+                "Verification did not finish in time, so the version cannot be shown to be sound."
+            ),
             code="verification_incomplete",
         )
     unresolved = report.unresolved
     if unresolved:
         raise ValidationError(
-            f"{len(unresolved)} verification error{'s' if len(unresolved) != 1 else ''} "
-            "without an accepted-risk note: fix the protocol or record a note for each.",
+            ngettext(
+                "%(count)s verification error without an accepted-risk note: "
+                "fix the protocol or record a note for each.",
+                "%(count)s verification errors without an accepted-risk note: "
+                "fix the protocol or record a note for each.",
+                len(unresolved),
+            )
+            % {"count": len(unresolved)},
             code="unresolved_findings",
             data={"field": "findings", "keys": [item.key for item in unresolved]},
         )
@@ -413,7 +431,9 @@ def protocol_version_circulate(*, actor: User, version: ProtocolVersion) -> Prot
         )
         if not updated:
             raise ConflictError(
-                "The draft changed since the report was computed; review it again before circulating."
+                gettext(
+                    "The draft changed since the report was computed; review it again before circulating."
+                )
             )
         version.refresh_from_db()
         _audit(
@@ -458,17 +478,19 @@ def sign_off_record(
 ) -> SignOff:
     """The actor's agency approves or objects; changeable until the version is in force."""
     if actor.task_force_id != version.task_force_id:
-        raise NotFound("No such protocol version.")
+        raise NotFound(gettext("No such protocol version."))
     if not actor.has_role(Role.SIGNATORY):
-        raise PermissionDenied("Only an agency's signatory may sign off a protocol version.")
+        raise PermissionDenied(
+            gettext("Only an agency's signatory may sign off a protocol version.")
+        )
     agency: Agency | None = actor.agency
     if agency is None or not agency.is_active:
-        raise PermissionDenied("Your agency is not an active member of the task force.")
+        raise PermissionDenied(gettext("Your agency is not an active member of the task force."))
     _require_status(version, ProtocolStatus.CIRCULATED, doing="signed off")
     comment = (comment or "").strip()
     if not approve and not comment:
         raise ValidationError(
-            "Say what your agency objects to, so the coordinator can address it.",
+            gettext("Say what your agency objects to, so the coordinator can address it."),
             data={"field": "comment"},
         )
     decision = SignOffDecision.APPROVE if approve else SignOffDecision.OBJECT
@@ -514,8 +536,10 @@ def protocol_version_bring_into_force(
     effective_date = effective_date or today
     if effective_date != today:
         raise ValidationError(
-            "The effective date must be today: bring the version into force on the day "
-            "it takes effect (scheduling a later date is not supported).",
+            gettext(
+                "The effective date must be today: bring the version into force on the day "
+                "it takes effect (scheduling a later date is not supported)."
+            ),
             data={"field": "effective_date"},
         )
     with transaction.atomic():
@@ -525,7 +549,8 @@ def protocol_version_bring_into_force(
         if not status.all_approved:
             missing = ", ".join(row.agency.name for row in status.rows if not row.approved)
             raise ValidationError(
-                f"Every member agency must approve first; still waiting for: {missing}.",
+                gettext("Every member agency must approve first; still waiting for: %(missing)s.")
+                % {"missing": missing},
                 code="not_approved",
                 data={"field": "sign_offs"},
             )
@@ -555,15 +580,18 @@ def protocol_version_bring_into_force(
 def _clean_facts(facts: Any) -> dict[str, Any]:
     if not isinstance(facts, Mapping):
         raise ValidationError(
-            "Facts must be a mapping of factor to value.", data={"field": "facts"}
+            gettext("Facts must be a mapping of factor to value."), data={"field": "facts"}
         )
     clean: dict[str, Any] = {}
     for key, value in facts.items():
         if not isinstance(key, str) or not key:
-            raise ValidationError("Every fact needs a factor name.", data={"field": "facts"})
+            raise ValidationError(
+                gettext("Every fact needs a factor name."), data={"field": "facts"}
+            )
         if not (value is None or isinstance(value, str | int | float | bool)):
             raise ValidationError(
-                f"The fact {key} must be a single value.", data={"field": "facts"}
+                gettext("The fact %(key)s must be a single value.") % {"key": key},
+                data={"field": "facts"},
             )
         clean[key] = value
     return clean
@@ -582,15 +610,15 @@ def drill_scenario_save(
     _require_coordinator(actor, task_force)
     name = (name or "").strip()
     if not name:
-        raise ValidationError("Give the scenario a name.", data={"field": "name"})
+        raise ValidationError(gettext("Give the scenario a name."), data={"field": "name"})
     clean = _clean_facts(facts)
     duplicate = DrillScenario.objects.filter(task_force=task_force, name=name)
     if scenario is not None:
         if scenario.task_force_id != task_force.pk:
-            raise NotFound("No such scenario.")
+            raise NotFound(gettext("No such scenario."))
         duplicate = duplicate.exclude(pk=scenario.pk)
     if duplicate.exists():
-        raise ValidationError("A scenario with this name exists.", data={"field": "name"})
+        raise ValidationError(gettext("A scenario with this name exists."), data={"field": "name"})
     with transaction.atomic():
         if scenario is None:
             scenario = DrillScenario.objects.create(

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -292,7 +293,7 @@ def version_diff(request: HttpRequest, number: int) -> HttpResponse:
         try:
             base = selectors.version_get(viewer=user, number=int(against_number))
         except ValueError as error:
-            raise NotFound("No such protocol version.") from error
+            raise NotFound(gettext("No such protocol version.")) from error
     else:
         base = selectors.diff_base(version=version)
     diff = diff_protocols(base.protocol, version.protocol) if base is not None else None
@@ -474,14 +475,14 @@ def _handbook_version(request: HttpRequest, number: int | None) -> ProtocolVersi
         return selectors.version_get(viewer=user, number=number)
     version = selectors.protocol_in_force(task_force=user.agency.task_force)
     if version is None:
-        raise NotFound("No version is in force yet.")
+        raise NotFound(gettext("No version is in force yet."))
     return version
 
 
 def _sector(request: HttpRequest) -> str | None:
     sector = request.GET.get("sector") or None
     if sector and sector not in {s.value for s in Sector}:
-        raise NotFound("No such sector.")
+        raise NotFound(gettext("No such sector."))
     return sector
 
 
@@ -567,7 +568,7 @@ def drill_scenario_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     scenario = selectors.drill_scenarios(task_force_id=user.task_force_id).filter(pk=pk).first()
     if scenario is None:
-        raise NotFound("No such scenario.")
+        raise NotFound(gettext("No such scenario."))
     services.drill_scenario_delete(actor=user, scenario=scenario)
     messages.success(request, _("Scenario deleted."))
     return HttpResponseRedirect(reverse("protocols:drills"))
@@ -586,11 +587,11 @@ def drill_run(request: HttpRequest) -> HttpResponse:
         try:
             return selectors.version_get(viewer=user, number=int(raw))
         except ValueError as error:
-            raise NotFound("No such protocol version.") from error
+            raise NotFound(gettext("No such protocol version.")) from error
 
     version = version_param("version") or selectors.protocol_in_force(task_force=task_force)
     if version is None:
-        raise NotFound("Choose a version to drill.")
+        raise NotFound(gettext("Choose a version to drill."))
     compare = version_param("compare")
     scenarios = [
         Scenario(name=s.name, facts=s.facts, notes=s.notes)

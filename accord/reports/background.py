@@ -17,6 +17,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from accord.accounts.models import Role, User
@@ -54,7 +55,7 @@ def report_run_request(*, actor: User, kind: str, period: Period) -> ReportRun:
     """Queue the report of ``period`` for the worker (coordinators only); a run of the same
     report still waiting or being prepared for the same person is reused."""
     if actor.task_force_id is None or not actor.has_role(Role.COORDINATOR):
-        raise PermissionDenied("Only the task force's coordinators run reports.")
+        raise PermissionDenied(_("Only the task force's coordinators run reports."))
     kind = ReportKind(kind)
     pending = ReportRun.objects.filter(
         requested_by=actor,
@@ -87,7 +88,7 @@ def run_for(*, viewer: User, run_id: int) -> ReportRun:
         or run.task_force_id != viewer.task_force_id
         or not viewer.has_role(Role.COORDINATOR)
     ):
-        raise NotFound("No such report was prepared for you.")
+        raise NotFound(_("No such report was prepared for you."))
     return run
 
 
@@ -151,7 +152,7 @@ def report_run_execute(*, run_id: int, now: datetime | None = None) -> ReportRun
 def prepared_csv_export(*, actor: User, run: ReportRun) -> bytes:
     """A ready funder run's CSV, audited as an export as the direct download is (S15)."""
     if run.kind != ReportKind.FUNDER or run.status != ReportRunStatus.READY:
-        raise NotFound("This report has no file to download.")
+        raise NotFound(_("This report has no file to download."))
     period = Period(run.period_start, run.period_end)
     audit_record(
         event=AuditEventType.EXPORTED,

@@ -23,12 +23,12 @@ class PeriodForm(forms.Form):
     start = forms.DateField(
         label=_("First day"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter the first day as a date (YYYY-MM-DD)."},
+        error_messages={"invalid": _("Enter the first day as a date (YYYY-MM-DD).")},
     )
     end = forms.DateField(
         label=_("Last day"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter the last day as a date (YYYY-MM-DD)."},
+        error_messages={"invalid": _("Enter the last day as a date (YYYY-MM-DD).")},
     )
 
     def clean(self) -> dict[str, Any]:
@@ -52,10 +52,12 @@ class FunderPeriodForm(forms.Form):
     period = forms.ChoiceField(
         label=_("Period"),
         error_messages={
-            "required": "Choose a month, quarter or year from the list.",
+            "required": _("Choose a month, quarter or year from the list."),
             "invalid_choice": (
-                "Choose a whole month, quarter or year that is over, from the list; "
-                "%(value)s is not one."
+                _(
+                    "Choose a whole month, quarter or year that is over, from the list; "
+                    "%(value)s is not one."
+                )
             ),
         },
     )

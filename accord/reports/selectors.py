@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Role, User
 from accord.conflicts.models import Disagreement, DisagreementStatus
@@ -42,7 +43,7 @@ _WORST = ("missing", "expiring", "met")
 
 def _require_coordinator(viewer: User) -> None:
     if viewer.task_force_id is None or not viewer.has_role(Role.COORDINATOR):
-        raise PermissionDenied("Only the task force's coordinators run reports.")
+        raise PermissionDenied(_("Only the task force's coordinators run reports."))
 
 
 def disagreement_rows(*, viewer: User, period: Period) -> list[DisagreementRow]:

@@ -12,6 +12,8 @@ from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accord.accounts.models import Agency
 from accord.accounts.zones import zone_label
@@ -67,65 +69,69 @@ class ReleaseForm(forms.Form):
         queryset=Agency.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Agencies that may see the records",
-        help_text="Member agencies of the task force named by the victim.",
+        label=gettext_lazy("Agencies that may see the records"),
+        help_text=gettext_lazy("Member agencies of the task force named by the victim."),
     )
     categories = forms.MultipleChoiceField(
         choices=list(CONSENT_CATEGORIES.items()),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="What they may see",
+        label=gettext_lazy("What they may see"),
     )
     purpose = forms.CharField(
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Purpose",
-        help_text="What the named agencies may use the information for, in the victim's words.",
+        label=gettext_lazy("Purpose"),
+        help_text=gettext_lazy(
+            "What the named agencies may use the information for, in the victim's words."
+        ),
     )
     expires_on = forms.DateField(
         required=False,
-        label="Expires on",
+        label=gettext_lazy("Expires on"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     signature_method = forms.ChoiceField(
         choices=SignatureMethod.choices,
         initial=SignatureMethod.E_SIGNATURE,
         widget=forms.RadioSelect,
-        label="How the victim signs",
+        label=gettext_lazy("How the victim signs"),
     )
     signer_typed_name = forms.CharField(
         required=False,
         max_length=200,
-        label="Victim's name, typed by the victim",
+        label=gettext_lazy("Victim's name, typed by the victim"),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     signer_agreed = forms.BooleanField(
-        required=False, label="I agree to this release (ticked by the victim)"
+        required=False, label=gettext_lazy("I agree to this release (ticked by the victim)")
     )
     signed_form = forms.FileField(
         required=False,
-        label="Signed release form",
-        help_text="PDF, PNG or JPEG; stored encrypted.",
+        label=gettext_lazy("Signed release form"),
+        help_text=gettext_lazy("PDF, PNG or JPEG; stored encrypted."),
     )
     victim_is_minor = forms.ChoiceField(
         choices=[("", "Choose"), ("yes", "Yes, under 18"), ("no", "No, 18 or older")],
         required=False,
-        label="Is the victim a minor?",
-        help_text="The victim's age is not recorded on the case, so say it here.",
+        label=gettext_lazy("Is the victim a minor?"),
+        help_text=gettext_lazy("The victim's age is not recorded on the case, so say it here."),
     )
     guardian_name = forms.CharField(
         required=False,
         max_length=200,
-        label="Parent or guardian's name",
+        label=gettext_lazy("Parent or guardian's name"),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     guardian_relationship = forms.CharField(
-        required=False, max_length=100, label="Relationship to the victim"
+        required=False, max_length=100, label=gettext_lazy("Relationship to the victim")
     )
     guardian_attested_non_abusive = forms.BooleanField(
         required=False,
-        label="The parent or guardian is not the abuser or trafficker, as far as we know",
+        label=gettext_lazy(
+            "The parent or guardian is not the abuser or trafficker, as far as we know"
+        ),
     )
 
     def __init__(
@@ -180,20 +186,22 @@ class RevokeForm(forms.Form):
 
     reason = forms.CharField(
         max_length=500,
-        label="Reason for the revocation",
-        help_text="For example: the victim asked to stop sharing.",
-        error_messages={"required": "Say why the release is revoked."},
+        label=gettext_lazy("Reason for the revocation"),
+        help_text=gettext_lazy("For example: the victim asked to stop sharing."),
+        error_messages={"required": gettext_lazy("Say why the release is revoked.")},
     )
     confirm = forms.BooleanField(
-        label="Revoke now: the named agencies stop seeing the records on their next page load",
-        error_messages={"required": "Tick the box to confirm the revocation."},
+        label=gettext_lazy(
+            "Revoke now: the named agencies stop seeing the records on their next page load"
+        ),
+        error_messages={"required": gettext_lazy("Tick the box to confirm the revocation.")},
     )
 
 
 class LanguageForm(forms.Form):
     """The victim's language, chosen before the release is read (a GET form)."""
 
-    language = forms.ChoiceField(label="The victim's language", required=False)
+    language = forms.ChoiceField(label=gettext_lazy("The victim's language"), required=False)
 
     def __init__(self, *args: object, texts: Sequence[ConsentText], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -222,35 +230,47 @@ class WordingForm(forms.Form):
     language = forms.CharField(
         max_length=40,
         required=False,
-        label="Language",
-        help_text="Its name in English, as advocates record it on a case (for example Vietnamese).",
+        label=gettext_lazy("Language"),
+        help_text=gettext_lazy(
+            "Its name in English, as advocates record it on a case (for example Vietnamese)."
+        ),
     )
     language_code = forms.CharField(
         max_length=20,
         required=False,
-        label="Language code",
-        help_text="Two or three letters, for example vi for Vietnamese or pt-br for Brazilian "
-        "Portuguese. Dates are written the way this language writes them.",
+        label=gettext_lazy("Language code"),
+        help_text=gettext_lazy(
+            "Two or three letters, for example vi for Vietnamese or pt-br for Brazilian "
+            "Portuguese. Dates are written the way this language writes them."
+        ),
     )
     text = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 14}),
-        label="The release",
-        help_text="The first line is the heading. Short sentences and everyday words.",
+        label=gettext_lazy("The release"),
+        help_text=gettext_lazy(
+            "The first line is the heading. Short sentences and everyday words."
+        ),
     )
     revocation_notice = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 10}),
-        label="The revocation notice",
-        help_text="Given to the victim when a release is stopped. The first line is the heading.",
+        label=gettext_lazy("The revocation notice"),
+        help_text=gettext_lazy(
+            "Given to the victim when a release is stopped. The first line is the heading."
+        ),
     )
     signature_label = forms.CharField(
-        max_length=200, required=False, label="Label of the victim's signature line"
+        max_length=200, required=False, label=gettext_lazy("Label of the victim's signature line")
     )
     guardian_signature_label = forms.CharField(
-        max_length=200, required=False, label="Label of the parent or guardian's signature line"
+        max_length=200,
+        required=False,
+        label=gettext_lazy("Label of the parent or guardian's signature line"),
     )
-    date_label = forms.CharField(max_length=60, required=False, label="The word for “Date”")
+    date_label = forms.CharField(
+        max_length=60, required=False, label=gettext_lazy("The word for “Date”")
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -258,7 +278,7 @@ class WordingForm(forms.Form):
             self.fields[f"category_{code}"] = forms.CharField(
                 max_length=200,
                 required=False,
-                label=f"In this language: {label}",
+                label=_("In this language: %(label)s") % {"label": label},
             )
 
     def category_words(self) -> dict[str, str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext_lazy
+
 from accord.jobs.registry import Job
 
 
@@ -17,7 +19,7 @@ def case_counts_job(now: datetime) -> str:
 JOBS = (
     Job(
         name="reports.case_counts",
-        label="Bring the report counts up to date",
+        label=gettext_lazy("Bring the report counts up to date"),
         every=timedelta(minutes=5),
         run=case_counts_job,
     ),

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from accord.encryption.fields import EncryptedTextField
 
@@ -41,7 +42,9 @@ class ConsentText(models.Model):
     version = models.CharField(max_length=30)
     language = models.CharField(max_length=40, default="English")
     language_code = models.CharField(
-        max_length=20, default="en", help_text="The language's code (en, es, vi, pt-br)."
+        max_length=20,
+        default="en",
+        help_text=gettext_lazy("The language's code (en, es, vi, pt-br)."),
     )
     text = models.TextField()
     revocation_notice = models.TextField(blank=True)
@@ -76,13 +79,13 @@ class Release(models.Model):
         "accounts.Agency",
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The victim service provider whose records the release opens.",
+        help_text=gettext_lazy("The victim service provider whose records the release opens."),
     )
     recipients = models.ManyToManyField("accounts.Agency", related_name="+")
-    categories = models.JSONField(default=list, help_text="Data categories released.")
+    categories = models.JSONField(default=list, help_text=gettext_lazy("Data categories released."))
     purpose = EncryptedTextField()
     consent_text = models.ForeignKey(ConsentText, on_delete=models.PROTECT, related_name="+")
-    text_shown = models.TextField(help_text="The exact wording the victim was shown.")
+    text_shown = models.TextField(help_text=gettext_lazy("The exact wording the victim was shown."))
     signature_method = models.CharField(max_length=20, choices=SignatureMethod.choices)
     # Uploaded signed form (stored encrypted, outside the web root)
     signed_form_path = models.CharField(max_length=300, blank=True)
@@ -109,7 +112,8 @@ class Release(models.Model):
     )
     revocation_reason = EncryptedTextField(blank=True)
     revocation_notice_shown = models.TextField(
-        blank=True, help_text="The exact revocation notice, in the release's language."
+        blank=True,
+        help_text=gettext_lazy("The exact revocation notice, in the release's language."),
     )
     expiry_notified_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Role
 from accord.audit.events import AuditEventType
@@ -258,7 +259,7 @@ class ReleaseDetail:
 def _release_for(viewer: User, release_id: int, *roles: str) -> Release:
     """A release of the viewer's own agency, for a viewer holding one of ``roles``."""
     if not viewer.agency_id or not viewer.has_role(*roles):
-        raise NotFound("No such release.")
+        raise NotFound(_("No such release."))
     release = (
         _releases(
             pk=release_id,
@@ -269,7 +270,7 @@ def _release_for(viewer: User, release_id: int, *roles: str) -> Release:
         .first()
     )
     if release is None:
-        raise NotFound("No such release.")
+        raise NotFound(_("No such release."))
     return release
 
 
@@ -339,7 +340,7 @@ def signed_form_export(*, viewer: User, release_id: int) -> SignedForm:
     (the form carries the victim's name and signature)."""
     release = _release_for(viewer, release_id, Role.ADVOCATE)
     if not release.signed_form_path:
-        raise NotFound("This release has no uploaded form.")
+        raise NotFound(_("This release has no uploaded form."))
     content = signed_form_read(release.signed_form_path)
     audit_record(
         event=AuditEventType.EXPORTED,
@@ -448,7 +449,7 @@ def release_printable(*, viewer: User, release_id: int, notice: bool = False) ->
     release = _release_for(viewer, release_id, Role.ADVOCATE, Role.AUDITOR)
     text = release.revocation_notice_shown if notice else release.text_shown
     if notice and not text:
-        raise NotFound("This release has no revocation notice.")
+        raise NotFound(_("This release has no revocation notice."))
     wording_used = release.consent_text
     audit_record(
         event=AuditEventType.PRINTED,

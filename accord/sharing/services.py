@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Agency
 from accord.accounts.zones import local_time, zone_of
@@ -82,13 +83,13 @@ def consent_max_days() -> int:
 def _require_serving_advocate(actor: User, victim: VictimFacts) -> Agency:
     agency = actor.agency if actor.agency_id else None
     if agency is None or agency.task_force_id != victim.task_force_id:
-        raise NotFound("No such victim.")
+        raise NotFound(_("No such victim."))
     if not actor.has_role("advocate") or agency.sector != Sector.VICTIM_SERVICES:
         raise PermissionDenied(
-            "Only an advocate of the victim's serving provider records or revokes a release."
+            _("Only an advocate of the victim's serving provider records or revokes a release.")
         )
     if agency.pk not in victim.serving_provider_ids:
-        raise PermissionDenied("Your agency is not this victim's serving provider.")
+        raise PermissionDenied(_("Your agency is not this victim's serving provider."))
     return agency
 
 
@@ -235,9 +236,11 @@ def consent_revoke(
     """Revoke a release at once: the next request of any recipient no longer sees the records."""
     now = now or timezone.now()
     if actor.task_force_id != consent.task_force_id:
-        raise NotFound("No such release.")
+        raise NotFound(_("No such release."))
     if not actor.has_role("advocate") or actor.agency_id != consent.produced_by_id:
-        raise PermissionDenied("Only an advocate of the releasing provider records a revocation.")
+        raise PermissionDenied(
+            _("Only an advocate of the releasing provider records a revocation.")
+        )
     if consent.revoked_at is not None:
         return consent
     with transaction.atomic():
@@ -357,7 +360,7 @@ def consent_text_add(*, actor: User, entry: WordingInput) -> ConsentText:
     """
     task_force_id = actor.task_force_id
     if task_force_id is None or not actor.has_role("coordinator"):
-        raise PermissionDenied("Only a coordinator of the task force adds release wording.")
+        raise PermissionDenied(_("Only a coordinator of the task force adds release wording."))
     errors = _wording_errors(entry)
     code = entry.language_code.strip().lower()
     clash = (

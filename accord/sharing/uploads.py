@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 
 from accord.encryption.cipher import decrypt, encrypt
 from accord.errors import ValidationError
@@ -48,20 +49,20 @@ def signed_form_store(upload: UploadedFile) -> StoredForm:
     limit = max_bytes()
     if upload.size is None or upload.size > limit:
         raise ValidationError(
-            f"The signed form is larger than {limit // (1024 * 1024)} MB.",
+            _("The signed form is larger than %(value)s MB.") % {"value": limit // (1024 * 1024)},
             data={"field": "signed_form"},
         )
     content = upload.read(limit + 1)
     if len(content) > limit or not content:
         raise ValidationError(
-            "The signed form is empty or too large.", data={"field": "signed_form"}
+            _("The signed form is empty or too large."), data={"field": "signed_form"}
         )
     content_type = next(
         (kind for kind, magic in SIGNATURES.items() if content.startswith(magic)), None
     )
     if content_type is None:
         raise ValidationError(
-            "The signed form must be a PDF, PNG or JPEG file.", data={"field": "signed_form"}
+            _("The signed form must be a PDF, PNG or JPEG file."), data={"field": "signed_form"}
         )
     sealed = encrypt(base64.b64encode(content).decode(), context=CONTEXT)
     path = default_storage.save(

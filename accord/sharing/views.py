@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accord.accounts.models import Role, User
@@ -53,10 +54,10 @@ def why(
         try:
             subject_id = int(request.GET["user"])
         except ValueError:
-            raise NotFound("No such user.") from None
+            raise NotFound(_("No such user.")) from None
         subject = User.objects.filter(pk=subject_id).select_related("agency").first()
         if subject is None:
-            raise NotFound("No such user.")
+            raise NotFound(_("No such user."))
     explanation = door.field_explanation(
         viewer=request.user,  # type: ignore[arg-type]
         case_id=case_id,
@@ -185,8 +186,11 @@ def release_new(request: HttpRequest, victim_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Release #{release.pk} recorded; it is in effect until "
-                f"{local_time(release.expires_at, timezone.get_current_timezone())}.",
+                _("Release #%(pk)s recorded; it is in effect until %(local_time)s.")
+                % {
+                    "pk": release.pk,
+                    "local_time": local_time(release.expires_at, timezone.get_current_timezone()),
+                },
             )
             return redirect("sharing:release_detail", release_id=release.pk)
     return render(request, "sharing/release_new.html", context, status=400 if form.errors else 200)
@@ -204,7 +208,9 @@ def release_revoke(request: HttpRequest, release_id: int) -> HttpResponse:
         return _victim_page(request, victim, refused=form, refused_id=release.pk, status=400)
     consent_revoke(actor=user, consent=release, reason=form.cleaned_data["reason"])
     messages.success(
-        request, f"Release #{release.pk} revoked: the named agencies no longer see the records."
+        request,
+        _("Release #%(pk)s revoked: the named agencies no longer see the records.")
+        % {"pk": release.pk},
     )
     return redirect("sharing:victim_releases", victim_id=victim.id)
 
@@ -314,8 +320,12 @@ def wording_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{text.language} added (version {text.version}): new releases can be "
-                "recorded in it. Releases already recorded keep the text they were shown.",
+                _(
+                    "%(language)s added (version %(version)s): new releases can be "
+                    "recorded in it. Releases already recorded keep the text they were "
+                    "shown."
+                )
+                % {"language": text.language, "version": text.version},
             )
             return redirect("sharing:wording")
     return render(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext_lazy
+
 from accord.jobs.registry import Job
 
 
@@ -17,7 +19,7 @@ def training_expiry_job(now: datetime) -> str:
 JOBS = (
     Job(
         name="training.expiry",
-        label="Send training expiry notices",
+        label=gettext_lazy("Send training expiry notices"),
         every=timedelta(days=1),
         run=training_expiry_job,
     ),

@@ -35,13 +35,13 @@ class Course(models.Model):
     title = models.CharField(max_length=200)
     provider = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    topics = models.JSONField(default=list, help_text="Topic values.")
+    topics = models.JSONField(default=list, help_text=_("Topic values."))
     duration_minutes = models.PositiveIntegerField()
     renew_months = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Empty: the certificate never expires."
+        null=True, blank=True, help_text=_("Empty: the certificate never expires.")
     )
     requirement_ids = models.JSONField(
-        default=list, help_text="Ids of the protocol's training requirements this course meets."
+        default=list, help_text=_("Ids of the protocol's training requirements this course meets.")
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -70,7 +70,7 @@ class CourseMaterial(models.Model):
     file = models.FileField(upload_to="training/materials/")
     original_name = models.CharField(max_length=200)
     kind = models.CharField(
-        max_length=10, help_text="Checked type: pdf, docx, pptx, png, jpg, txt."
+        max_length=10, help_text=_("Checked type: pdf, docx, pptx, png, jpg, txt.")
     )
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(
@@ -93,7 +93,7 @@ class TrainingSession(models.Model):
     online_url = models.URLField(blank=True)
     trainers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     trainer_names = models.CharField(
-        max_length=300, blank=True, help_text="Trainers from outside the task force."
+        max_length=300, blank=True, help_text=_("Trainers from outside the task force.")
     )
     capacity = models.PositiveIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Agency, Role, RoleGrant, TaskForce, User
 from accord.core.model import Protocol, TrainingRequirement
@@ -255,7 +256,7 @@ def courses(*, task_force: TaskForce) -> QuerySet[Course]:
 def course_for_viewer(*, viewer: User, pk: int) -> Course:
     course = Course.objects.filter(pk=pk, task_force_id=viewer.agency.task_force_id).first()  # type: ignore[union-attr]  # a signed-in member always has an agency
     if course is None:
-        raise NotFound("No such course.")
+        raise NotFound(_("No such course."))
     return course
 
 
@@ -274,7 +275,7 @@ def sessions_upcoming(*, task_force: TaskForce, now: datetime) -> QuerySet[Train
 def session_for_viewer(*, viewer: User, pk: int) -> TrainingSession:
     session = sessions(task_force=viewer.agency.task_force).filter(pk=pk).first()  # type: ignore[union-attr]  # a signed-in member always has an agency
     if session is None:
-        raise NotFound("No such session.")
+        raise NotFound(_("No such session."))
     return session
 
 

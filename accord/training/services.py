@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Role, TaskForce, User
 from accord.audit.events import AuditEventType
@@ -44,7 +45,7 @@ def _now(now: datetime | None) -> datetime:
 
 def _require_coordinator(actor: User, what: str) -> None:
     if not actor.has_role(Role.COORDINATOR):
-        raise PermissionDenied(f"Only a coordinator {what}.")
+        raise PermissionDenied(_("Only a coordinator %(what)s.") % {"what": what})
 
 
 def course_create(
@@ -63,11 +64,14 @@ def course_create(
     _require_coordinator(actor, "edits the training catalog")
     task_force = actor.agency.task_force  # type: ignore[union-attr]  # a signed-in member always has an agency
     if Course.objects.filter(task_force=task_force, code=code).exists():
-        raise ValidationError(f"A course with code {code!r} exists.", data={"field": "code"})
+        raise ValidationError(
+            _("A course with code %(code)s exists.") % {"code": repr(code)}, data={"field": "code"}
+        )
     unknown_topics = sorted(set(topics) - set(Topic.values))
     if unknown_topics:
         raise ValidationError(
-            f"Unknown topics: {', '.join(unknown_topics)}.", data={"field": "topics"}
+            _("Unknown topics: %(value)s.") % {"value": ", ".join(unknown_topics)},
+            data={"field": "topics"},
         )
     version = protocol_in_force(task_force=task_force)
     if version is not None and requirement_ids:
@@ -75,11 +79,14 @@ def course_create(
         unknown = sorted(set(requirement_ids) - declared)
         if unknown:
             raise ValidationError(
-                f"The protocol in force declares no training requirement {', '.join(unknown)}.",
+                _("The protocol in force declares no training requirement %(value)s.")
+                % {"value": ", ".join(unknown)},
                 data={"field": "requirement_ids"},
             )
     if duration_minutes <= 0:
-        raise ValidationError("Give the duration in minutes.", data={"field": "duration_minutes"})
+        raise ValidationError(
+            _("Give the duration in minutes."), data={"field": "duration_minutes"}
+        )
     with transaction.atomic():
         course = Course.objects.create(
             task_force=task_force,
@@ -135,7 +142,7 @@ def _same_task_force(users: Iterable[User], task_force: TaskForce) -> list[User]
     for user in users:
         if user.agency is None or user.agency.task_force_id != task_force.pk:
             raise ValidationError(
-                "Attendees and trainers must be members of this task force.",
+                _("Attendees and trainers must be members of this task force."),
                 data={"field": "attendees"},
             )
     return users
@@ -160,22 +167,25 @@ def session_create(
     _require_coordinator(actor, "schedules training sessions")
     task_force = course.task_force
     if ends_at <= starts_at:
-        raise ValidationError("The session must end after it starts.", data={"field": "ends_at"})
+        raise ValidationError(_("The session must end after it starts."), data={"field": "ends_at"})
     if not place.strip() and not online_url.strip():
-        raise ValidationError("Give a place or an online link.", data={"field": "place"})
+        raise ValidationError(_("Give a place or an online link."), data={"field": "place"})
     attendees = _same_task_force(attendees, task_force)
     trainers = _same_task_force(trainers, task_force)
     in_past = starts_at < now
     if in_past and not attendees:
         raise ValidationError(
             in_past_message("A training session")
-            + " To record a session already held, record who attended when you add it "
-            "(a past session with no attendance cannot be recorded).",
+            + _(
+                " To record a session already held, record who attended when you add it "
+                "(a past session with no attendance cannot be recorded)."
+            ),
             data={"field": "starts_at"},
         )
     if capacity is not None and len(attendees) > capacity:
         raise ValidationError(
-            f"{len(attendees)} attendees exceed the capacity of {capacity}.",
+            _("%(value)s attendees exceed the capacity of %(capacity)s.")
+            % {"value": len(attendees), "capacity": capacity},
             data={"field": "capacity"},
         )
     with transaction.atomic():
@@ -211,11 +221,11 @@ def session_register(
     """Register ``user`` (oneself, or anyone when a coordinator) for an upcoming session."""
     now = _now(now)
     if actor.pk != user.pk and not actor.has_role(Role.COORDINATOR):
-        raise PermissionDenied("Only a coordinator registers other people.")
+        raise PermissionDenied(_("Only a coordinator registers other people."))
     _same_task_force([user], session.course.task_force)
     if session.starts_at <= now:
         raise ValidationError(
-            "Registration is closed: the session has started.", data={"field": "session"}
+            _("Registration is closed: the session has started."), data={"field": "session"}
         )
     with transaction.atomic():
         locked = TrainingSession.objects.select_for_update().get(pk=session.pk)
@@ -224,7 +234,8 @@ def session_register(
             return existing
         if locked.capacity is not None and locked.attendances.count() >= locked.capacity:
             raise ValidationError(
-                f"The session is full ({locked.capacity} places).", data={"field": "capacity"}
+                _("The session is full (%(capacity)s places).") % {"capacity": locked.capacity},
+                data={"field": "capacity"},
             )
         attendance = Attendance.objects.create(session=locked, user=user)
         audit_record(
@@ -254,18 +265,20 @@ def attendance_record(
     """
     now = _now(now)
     if not may_record_attendance(viewer=actor, session=session):
-        raise PermissionDenied("Only a coordinator or the session's trainers record attendance.")
+        raise PermissionDenied(_("Only a coordinator or the session's trainers record attendance."))
     if session.starts_at > now:
         raise ValidationError(
-            "The session has not started yet; record attendance once it has taken place.",
+            _("The session has not started yet; record attendance once it has taken place."),
             data={"field": "attended"},
         )
     add_users = _same_task_force(add_users, session.course.task_force)
     attended = set(attended_user_ids) | {user.pk for user in add_users}
     if not attended:
         raise ValidationError(
-            "Mark at least one person as attended: a session that took place cannot be "
-            "recorded with no attendance.",
+            _(
+                "Mark at least one person as attended: a session that took place cannot be "
+                "recorded with no attendance."
+            ),
             data={"field": "attended"},
         )
     with transaction.atomic():
@@ -274,13 +287,14 @@ def attendance_record(
         unknown = attended - registered - {user.pk for user in add_users}
         if unknown:
             raise ValidationError(
-                "Only registered people (or people added here) can be marked attended.",
+                _("Only registered people (or people added here) can be marked attended."),
                 data={"field": "attended"},
             )
         newcomers = [user for user in add_users if user.pk not in registered]
         if locked.capacity is not None and len(registered) + len(newcomers) > locked.capacity:
             raise ValidationError(
-                f"Adding {len(newcomers)} would exceed the capacity of {locked.capacity}.",
+                _("Adding %(value)s would exceed the capacity of %(capacity)s.")
+                % {"value": len(newcomers), "capacity": locked.capacity},
                 data={"field": "add_users"},
             )
         for user in newcomers:

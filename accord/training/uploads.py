@@ -14,6 +14,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 
 from accord.errors import ValidationError
 
@@ -86,13 +87,17 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
     limit = max_bytes()
     if upload.size is None or upload.size > limit:
         raise ValidationError(
-            f"“{name}” is {_human(upload.size or 0)}; the limit is {_human(limit)}.",
+            _("“%(name)s” is %(human)s; the limit is %(human2)s.")
+            % {"name": name, "human": _human(upload.size or 0), "human2": _human(limit)},
             data={"field": "file", "limit": limit},
         )
     if extension not in ALLOWED:
         raise ValidationError(
-            f"“{name}” is not an accepted type. Accepted: PDF, Word (.docx), PowerPoint "
-            "(.pptx), PNG, JPEG, plain text.",
+            _(
+                "“%(name)s” is not an accepted type. Accepted: PDF, Word (.docx), "
+                "PowerPoint (.pptx), PNG, JPEG, plain text."
+            )
+            % {"name": name},
             data={"field": "file"},
         )
     kind = ALLOWED[extension][0]
@@ -101,7 +106,8 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
     upload.seek(0)
     if not _content_matches(kind, data):
         raise ValidationError(
-            f"“{name}” does not contain what its .{extension} name says; it was refused.",
+            _("“%(name)s” does not contain what its .%(extension)s name says; it was refused.")
+            % {"name": name, "extension": extension},
             data={"field": "file"},
         )
     return CheckedUpload(kind=kind, original_name=name, size=len(data))

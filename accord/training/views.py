@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Agency, Role, User
@@ -122,7 +123,7 @@ def material_download(request: HttpRequest, pk: int) -> FileResponse:
         .first()
     )
     if material is None:
-        raise NotFound("No such file.")
+        raise NotFound(gettext("No such file."))
     try:
         handle = material.file.open("rb")
     except FileNotFoundError as missing:
@@ -222,7 +223,7 @@ def session_register(request: HttpRequest, pk: int) -> HttpResponse:
 def session_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_for_viewer(viewer=request.user, pk=pk)  # type: ignore[arg-type]
     if not selectors.may_record_attendance(viewer=request.user, session=session):  # type: ignore[arg-type]
-        raise NotFound("No such session.")
+        raise NotFound(gettext("No such session."))
     if request.method != "POST":
         return redirect("training:session", pk=pk)
     form = AttendanceForm(request.POST, session=session)
@@ -294,7 +295,7 @@ def compliance_agency(request: HttpRequest, slug: str) -> HttpResponse:
     viewer: User = request.user  # type: ignore[assignment]
     agency = Agency.objects.filter(task_force=viewer.agency.task_force, slug=slug).first()  # type: ignore[union-attr]
     if agency is None or not selectors.may_see_agency(viewer=viewer, agency=agency):
-        raise NotFound("No such agency.")
+        raise NotFound(gettext("No such agency."))
     report = selectors.agency_compliance(agency=agency, on=timezone.now().date())
     return render(request, "training/compliance_agency.html", {"report": report})
 
@@ -304,7 +305,7 @@ def compliance_person(request: HttpRequest, pk: int) -> HttpResponse:
     viewer: User = request.user  # type: ignore[assignment]
     person = User.objects.filter(pk=pk).select_related("agency").first()
     if person is None or not selectors.may_see_person(viewer=viewer, person=person):
-        raise NotFound("No such person.")
+        raise NotFound(gettext("No such person."))
     today = timezone.now().date()
     return render(
         request,

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.utils.translation import gettext as _
+
 from accord.errors import PermissionDenied
 
 if TYPE_CHECKING:
@@ -85,7 +87,7 @@ def member_user(request: HttpRequest) -> User:
 
     user = request.user
     if not isinstance(user, User):
-        raise PermissionDenied("Sign in as a member of the task force to see this page.")
+        raise PermissionDenied(_("Sign in as a member of the task force to see this page."))
     return user
 
 
@@ -93,5 +95,5 @@ def member_agency(request: HttpRequest) -> Agency:
     """The agency of the user a ``member`` view runs for (the middleware refuses a user of none)."""
     agency = member_user(request).agency
     if agency is None:
-        raise PermissionDenied("Only a user of a member agency may see this page.")
+        raise PermissionDenied(_("Only a user of a member agency may see this page."))
     return agency

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Agency, Role, User
 from accord.accounts.zones import local_time, zone_of
@@ -30,7 +31,7 @@ def require_member(actor: User) -> Agency:
     """The actor's agency; PermissionDenied for a user of no member agency."""
     agency = actor.agency if actor is not None and actor.agency_id is not None else None
     if agency is None:
-        raise PermissionDenied("Only a user of a member agency may do this.")
+        raise PermissionDenied(_("Only a user of a member agency may do this."))
     return agency
 
 
@@ -53,17 +54,23 @@ def require_role(
     roles = frozenset(roles)
     if not actor.has_role(*roles):
         who = ", ".join(sorted(str(r) for r in roles))
-        raise PermissionDenied(f"Only {who} users may {action}.", data={"action": action})
+        raise PermissionDenied(
+            _("Only %(who)s users may %(action)s.") % {"who": who, "action": action},
+            data={"action": action},
+        )
     if sectors is not None:
         sectors = frozenset(sectors)
         if require_member(actor).sector not in sectors:
             names = ", ".join(sorted(s.replace("_", " ") for s in sectors))
             raise PermissionDenied(
-                f"Only agencies of these sectors may {action}: {names}.", data={"action": action}
+                _("Only agencies of these sectors may %(action)s: %(names)s.")
+                % {"action": action, "names": names},
+                data={"action": action},
             )
     if participant and access is not None and not access.participant:
         raise PermissionDenied(
-            f"Your agency is not working this case, so you may not {action}.",
+            _("Your agency is not working this case, so you may not %(action)s.")
+            % {"action": action},
             data={"action": action},
         )
 
@@ -75,10 +82,12 @@ def check_version(record: models.Model, expected: int | None) -> None:
     current = getattr(record, "lock_version")  # noqa: B009
     if int(expected) != current:
         raise ConflictError(
-            f"This {record._meta.verbose_name} was changed by someone else since you opened it "
-            "(your version {expected}, now {current}). Reload the page and make your change again.".format(
-                expected=expected, current=current
-            ),
+            _(
+                "This %(record)s was changed by someone else since you opened it (your "
+                "version %(expected)s, now %(current)s). Reload the page and make your "
+                "change again."
+            )
+            % {"record": record._meta.verbose_name, "expected": expected, "current": current},
             data={"expected": expected, "current": current},
         )
 
@@ -91,7 +100,7 @@ def bump(record: models.Model, fields: Iterable[str]) -> None:
 def locked(model: type[M], pk: int, **filters: Any) -> M:
     row = model._default_manager.select_for_update().filter(pk=pk, **filters).first()
     if row is None:
-        raise NotFound(f"No such {model._meta.verbose_name}.")
+        raise NotFound(_("No such %(verbose_name)s.") % {"verbose_name": model._meta.verbose_name})
     return row
 
 

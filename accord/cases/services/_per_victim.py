@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from accord.accounts.models import User
 from accord.core.errors import FactError
 from accord.core.evaluate import evaluate_protocol, json_value, validate_facts
@@ -25,7 +27,7 @@ def victim_for(actor: User, victim_id: int) -> tuple[PotentialVictim, Case, Any]
         pk=victim_id, case__task_force_id=actor.task_force_id
     ).first()
     if victim is None:
-        raise NotFound("No such potential victim.")
+        raise NotFound(_("No such potential victim."))
     case, access = require_case(actor, victim.case_id)
     return victim, case, access
 

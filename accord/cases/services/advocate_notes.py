@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Role, User
 from accord.audit.events import AuditEventType
@@ -34,7 +35,7 @@ def advocate_note_add(
         pk=victim_id, case__task_force_id=actor.task_force_id
     ).first()
     if victim is None:
-        raise NotFound("No such potential victim.")
+        raise NotFound(_("No such potential victim."))
     case, access = require_case(actor, victim.case_id)
     require_role(
         actor,
@@ -46,16 +47,20 @@ def advocate_note_add(
     serving = victim.serving_provider_id or (actor.agency_id if access.serving_provider else None)
     if serving != actor.agency_id:
         raise PermissionDenied(
-            "Only the advocates of this person's serving provider write privileged notes "
-            "about them.",
+            _(
+                "Only the advocates of this person's serving provider write privileged notes "
+                "about them."
+            ),
             data={"action": "write a privileged advocate note"},
         )
     text = text.strip()
     if not text:
-        raise ValidationError("Write the note.", data={"field": "text"})
+        raise ValidationError(_("Write the note."), data={"field": "text"})
     if len(text) > MAX_NOTE_LENGTH:
         raise ValidationError(
-            f"A note holds at most {MAX_NOTE_LENGTH:,} characters.", data={"field": "text"}
+            _("A note holds at most %(max_note_length)s characters.")
+            % {"max_note_length": format(MAX_NOTE_LENGTH, ",")},
+            data={"field": "text"},
         )
     with transaction.atomic():
         note = AdvocateNote.objects.create(

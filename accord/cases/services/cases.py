@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from accord.accounts.counters import case_series, counter_next
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Agency, Role, User
@@ -78,7 +79,7 @@ def _clean_facts(protocol: Any, facts: Mapping[str, Any]) -> dict[str, Any]:
     except FactError as error:
         bad = list(error.data.get("factors", []))
         raise ValidationError(
-            "Facts outside the protocol's domains: " + "; ".join(error.problems),
+            gettext("Facts outside the protocol's domains: ") + "; ".join(error.problems),
             data={"field": bad[0] if bad else "facts", "fields": bad},
         ) from error
     return {
@@ -124,21 +125,28 @@ def case_open(
     agency = require_member(actor)
     require_role(actor, None, roles=INTAKE_ROLES, action="open a case")
     if suspects and agency.sector not in LE_OR_PROSECUTION:
-        raise PermissionDenied("Only law enforcement records suspects.", data={"field": "suspects"})
+        raise PermissionDenied(
+            gettext("Only law enforcement records suspects."), data={"field": "suspects"}
+        )
     if not title.strip():
-        raise ValidationError("Give the case a title.", data={"field": "title"})
+        raise ValidationError(gettext("Give the case a title."), data={"field": "title"})
     if incident_kind not in IncidentKind.values:
         raise ValidationError(
-            f"Unknown incident kind {incident_kind!r}.", data={"field": "incident_kind"}
+            gettext("Unknown incident kind %(incident_kind)s.")
+            % {"incident_kind": repr(incident_kind)},
+            data={"field": "incident_kind"},
         )
     if not intake_token:
         raise ValidationError(
-            "The intake form is missing its token; reload it.", data={"field": "intake_token"}
+            gettext("The intake form is missing its token; reload it."),
+            data={"field": "intake_token"},
         )
     version = protocol_in_force(task_force=agency.task_force)
     if version is None:
         raise ValidationError(
-            "No protocol is in force for your task force yet, so no response plan can be made."
+            gettext(
+                "No protocol is in force for your task force yet, so no response plan can be made."
+            )
         )
     protocol = version.protocol
     stored_facts = _clean_facts(protocol, facts)
@@ -148,14 +156,16 @@ def case_open(
     lead = lead_agency or agency
     if lead.task_force_id != agency.task_force_id:
         raise ValidationError(
-            "The lead agency must be a member of your task force.", data={"field": "lead_agency"}
+            gettext("The lead agency must be a member of your task force."),
+            data={"field": "lead_agency"},
         )
     existing = (
         Case.objects.filter(intake_token=intake_token).values_list("number", flat=True).first()
     )
     if existing:
         raise ConflictError(
-            f"This intake form was already submitted: it opened case {existing}.",
+            gettext("This intake form was already submitted: it opened case %(existing)s.")
+            % {"existing": existing},
             data={"case_number": existing},
         )
     try:
@@ -256,7 +266,8 @@ def case_open(
         )
         if opened:
             raise ConflictError(
-                f"This intake form was already submitted: it opened case {opened}.",
+                gettext("This intake form was already submitted: it opened case %(opened)s.")
+                % {"opened": opened},
                 data={"case_number": opened},
             ) from error
         raise
@@ -355,8 +366,11 @@ def case_update_facts(
         if personal:
             label = protocol.factors[personal[0]].label or personal[0]
             raise ValidationError(
-                f"{label} is a fact about each potential victim: change it on her record, so "
-                "that each one is answered from her own facts.",
+                gettext(
+                    "%(label)s is a fact about each potential victim: change it on her "
+                    "record, so that each one is answered from her own facts."
+                )
+                % {"label": label},
                 data={"field": personal[0]},
             )
     merged = {**case.facts, **dict(facts)}
@@ -482,20 +496,26 @@ def case_stage_set(
     case, access = require_case(actor, case)
     if not may_set_stage(access, lead_agency_id=case.lead_agency_id):
         raise PermissionDenied(
-            "Only the lead agency's investigators and the task force coordinators may change "
-            "the case stage.",
+            gettext(
+                "Only the lead agency's investigators and the task force coordinators may change "
+                "the case stage."
+            ),
             data={"action": "change the case stage"},
         )
     if stage not in CaseStage.values:
-        raise ValidationError(f"Unknown stage {stage!r}.", data={"field": "stage"})
+        raise ValidationError(
+            gettext("Unknown stage %(stage)s.") % {"stage": repr(stage)}, data={"field": "stage"}
+        )
     if stage == CaseStage.PROSECUTION and case.stage != CaseStage.PROSECUTION:
         from .participants import case_prosecution_start, prosecuting_office_proposal
 
         proposal = prosecuting_office_proposal(case)
         if proposal.agency is None:
             raise ValidationError(
-                "The protocol proposes no prosecuting office for these facts: move the case "
-                "with “Move to prosecution” and choose the office.",
+                gettext(
+                    "The protocol proposes no prosecuting office for these facts: move the case "
+                    "with “Move to prosecution” and choose the office."
+                ),
                 data={"field": "stage"},
             )
         return case_prosecution_start(
@@ -557,7 +577,7 @@ def suspect_add(
         action="record a suspect",
     )
     if not data.name.strip():
-        raise ValidationError("Name the suspect (or an alias).", data={"field": "name"})
+        raise ValidationError(gettext("Name the suspect (or an alias)."), data={"field": "name"})
     with transaction.atomic():
         suspect = Suspect.objects.create(
             case=case,
@@ -599,7 +619,7 @@ def note_add(
         action="add an investigative note",
     )
     if not text.strip():
-        raise ValidationError("The note is empty.", data={"field": "text"})
+        raise ValidationError(gettext("The note is empty."), data={"field": "text"})
     with transaction.atomic():
         note = InvestigativeNote.objects.create(
             case=case,
@@ -634,9 +654,11 @@ def sensitive_material_add(
         action="record grand jury, tax or wiretap material",
     )
     if kind not in SensitiveMaterialKind.values:
-        raise ValidationError(f"Unknown kind {kind!r}.", data={"field": "kind"})
+        raise ValidationError(
+            gettext("Unknown kind %(kind)s.") % {"kind": repr(kind)}, data={"field": "kind"}
+        )
     if not description.strip():
-        raise ValidationError("Describe the material.", data={"field": "description"})
+        raise ValidationError(gettext("Describe the material."), data={"field": "description"})
     with transaction.atomic():
         row = SensitiveMaterial.objects.create(
             case=case,

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Agency, Role, User
 from accord.audit.events import AuditEventType
@@ -128,14 +129,19 @@ def charging_record(
         action="record a charging decision",
     )
     if decision not in ChargingDecision.values:
-        raise ValidationError(f"Unknown decision {decision!r}.", data={"field": "decision"})
+        raise ValidationError(
+            _("Unknown decision %(decision)s.") % {"decision": repr(decision)},
+            data={"field": "decision"},
+        )
     if charge_category and charge_category not in ChargeCategory.values:
         raise ValidationError(
-            f"Unknown charge category {charge_category!r}.", data={"field": "charge_category"}
+            _("Unknown charge category %(charge_category)s.")
+            % {"charge_category": repr(charge_category)},
+            data={"field": "charge_category"},
         )
     if not charge_category and (charged or decision == ChargingDecision.CHARGED):
         raise ValidationError(
-            "Choose what the charge is (its category).", data={"field": "charge_category"}
+            _("Choose what the charge is (its category)."), data={"field": "charge_category"}
         )
     guidance = charging_guidance(case=case, victim=victim, charged=charged)
     refusal = charge_refusal(

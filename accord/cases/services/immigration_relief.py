@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Agency, Role, User
 from accord.audit.events import AuditEventType
@@ -155,7 +156,7 @@ def _victim_for(actor: User, victim_id: int) -> tuple[PotentialVictim, Case, Cas
         pk=victim_id, case__task_force_id=actor.task_force_id
     ).first()
     if victim is None:
-        raise NotFound("No such potential victim.")
+        raise NotFound(_("No such potential victim."))
     case, access = require_case(actor, victim.case_id)
     return victim, case, access
 
@@ -168,11 +169,15 @@ def immigration_relief_create(
     now = now_or(now)
     if not actor.immigration_relief_authorized:
         raise PermissionDenied(
-            "Immigration relief records need a user authorized for them (8 U.S.C. 1367); ask "
-            "your agency lead or a coordinator."
+            _(
+                "Immigration relief records need a user authorized for them (8 U.S.C. 1367); ask "
+                "your agency lead or a coordinator."
+            )
         )
     if kind not in ReliefKind.values:
-        raise ValidationError(f"Unknown kind of relief {kind!r}.", data={"field": "kind"})
+        raise ValidationError(
+            _("Unknown kind of relief %(kind)s.") % {"kind": repr(kind)}, data={"field": "kind"}
+        )
     victim, case, access = _victim_for(actor, victim_id)
     signed_kind = ReliefAction.SIGN in RELIEF_RULES[kind]  # type: ignore[index]
     may_request = relief_allowed(actor, access, kind, ReliefAction.REQUEST)[0]
@@ -245,11 +250,14 @@ def immigration_relief_update(
         raise NotFound(NO_SUCH_RELIEF)
     case, access = require_case(actor, relief.case_id)
     if status not in ReliefStatus.values:
-        raise ValidationError(f"Unknown status {status!r}.", data={"field": "status"})
+        raise ValidationError(
+            _("Unknown status %(status)s.") % {"status": repr(status)}, data={"field": "status"}
+        )
     _require(actor, access, relief.kind, STATUS_ACTIONS[status])
     if relief.status in CLOSED_STATUSES:
         raise ConflictError(
-            f"This record is {relief.get_status_display().lower()}; open a new one instead.",
+            _("This record is %(status)s; open a new one instead.")
+            % {"status": relief.get_status_display().lower()},
             data={"status": relief.status},
         )
     if (
@@ -258,7 +266,7 @@ def immigration_relief_update(
         and not expires_on
     ):
         raise ValidationError(
-            "Give the date Continued Presence expires.", data={"field": "expires_on"}
+            _("Give the date Continued Presence expires."), data={"field": "expires_on"}
         )
     with transaction.atomic():
         relief = locked(ImmigrationRelief, relief.pk)
@@ -342,10 +350,11 @@ def may_manage(actor: User, agency: Agency) -> bool:
 def _require_manager(actor: User, user: User, what: str) -> Agency:
     agency = user.agency
     if agency is None or agency.task_force_id != actor.task_force_id:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     if not may_manage(actor, agency):
         raise PermissionDenied(
-            f"Only a coordinator or the lead of {agency.name} may {what}.",
+            _("Only a coordinator or the lead of %(name)s may %(what)s.")
+            % {"name": agency.name, "what": what},
             data={"action": what},
         )
     return agency
@@ -359,18 +368,22 @@ def certifying_official_designate(
     now = now_or(now)
     if agency.task_force_id != actor.task_force_id or user.agency_id != agency.pk:
         raise ValidationError(
-            "The certifying official must be a user of that agency.", data={"field": "user"}
+            _("The certifying official must be a user of that agency."), data={"field": "user"}
         )
     _require_manager(actor, user, "designate a certifying official")
     if agency.sector not in CERTIFYING_SECTORS:
         raise ValidationError(
-            f"{agency.name} is not a certifying agency: only law enforcement, prosecution and "
-            "child protection certify U visas.",
+            _(
+                "%(name)s is not a certifying agency: only law enforcement, "
+                "prosecution and child protection certify U visas."
+            )
+            % {"name": agency.name},
             data={"field": "user"},
         )
     if not user.immigration_relief_authorized:
         raise ValidationError(
-            f"{user} must first be authorized for immigration-relief records (8 U.S.C. 1367).",
+            _("%(user)s must first be authorized for immigration-relief records (8 U.S.C. 1367).")
+            % {"user": user},
             data={"field": "user"},
         )
     with transaction.atomic():
@@ -422,7 +435,8 @@ def immigration_authorization_set(
         return user
     if not authorized and is_certifying_official(user):
         raise ValidationError(
-            f"{user} is a designated certifying official; end the designation first.",
+            _("%(user)s is a designated certifying official; end the designation first.")
+            % {"user": user},
             data={"field": "user"},
         )
     with transaction.atomic():
@@ -474,7 +488,7 @@ def relief_access_change(*, actor: User, user_id: int, change: str) -> str:
         .first()
     )
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     if change == "authorize":
         immigration_authorization_set(actor=actor, user=user, authorized=True)
         return f"{user} may now see immigration-relief records."
@@ -487,4 +501,6 @@ def relief_access_change(*, actor: User, user_id: int, change: str) -> str:
     if change == "undesignate":
         certifying_official_undesignate(actor=actor, user=user)
         return f"{user} is no longer a certifying official."
-    raise ValidationError(f"Unknown change {change!r}.", data={"field": "change"})
+    raise ValidationError(
+        _("Unknown change %(change)s.") % {"change": repr(change)}, data={"field": "change"}
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Role, User
 from accord.audit.events import AuditEventType
@@ -91,16 +92,19 @@ def interpreter_request_create(
         action="request an interpreter",
     )
     if proceeding not in Proceeding.values:
-        raise ValidationError(f"Unknown proceeding {proceeding!r}.", data={"field": "proceeding"})
+        raise ValidationError(
+            _("Unknown proceeding %(proceeding)s.") % {"proceeding": repr(proceeding)},
+            data={"field": "proceeding"},
+        )
     if not language.strip():
-        raise ValidationError("Name the language.", data={"field": "language"})
+        raise ValidationError(_("Name the language."), data={"field": "language"})
     refuse_past(scheduled_for, now=now, field="scheduled_for", what=appointment_words(proceeding))
     victim = None
     if victim_id:
         victim = PotentialVictim.objects.filter(pk=victim_id, case=case).first()
         if victim is None:
             raise ValidationError(
-                "Choose a potential victim of this case.", data={"field": "victim"}
+                _("Choose a potential victim of this case."), data={"field": "victim"}
             )
     answer = _decision_for(case, "interpreter", interpreter_needed=True, proceeding=proceeding)
     row = answer["rows"][0] if answer["rows"] else {}
@@ -146,7 +150,7 @@ def _request_in_task_force(actor: User, request_id: int) -> InterpreterRequest:
         pk=request_id, case__task_force_id=actor.task_force_id
     ).first()
     if request is None:
-        raise NotFound("No such interpreter request.")
+        raise NotFound(_("No such interpreter request."))
     return request
 
 
@@ -154,7 +158,7 @@ def _attestation(knows_no_suspect: bool, attestation_text: str) -> str:
     text = attestation_text.strip()
     if not knows_no_suspect or not text:
         raise ValidationError(
-            "The interpreter must attest, in words, that they know none of the suspects named.",
+            _("The interpreter must attest, in words, that they know none of the suspects named."),
             data={"field": "knows_no_suspect"},
         )
     return text
@@ -186,11 +190,11 @@ def interpreter_assign(
             action="book an interpreter",
         )
     if not interpreter_name.strip():
-        raise ValidationError("Name the interpreter.", data={"field": "interpreter_name"})
+        raise ValidationError(_("Name the interpreter."), data={"field": "interpreter_name"})
     if interpreter_certified is None:
         raise ValidationError(
-            "Say whether the interpreter holds the certification required"
-            + (" (court-certified)." if request.court_certified_required else "."),
+            _("Say whether the interpreter holds the certification required")
+            + (_(" (court-certified).") if request.court_certified_required else "."),
             data={"field": "interpreter_certified"},
         )
     sees_suspects = (
@@ -201,8 +205,10 @@ def interpreter_assign(
         text = _attestation(knows_no_suspect, attestation_text)
     elif knows_no_suspect:
         raise ValidationError(
-            "The suspects' names are not shown to you, so the conflict attestation cannot be "
-            "taken here: book without it, and the investigating agency confirms it.",
+            _(
+                "The suspects' names are not shown to you, so the conflict attestation cannot be "
+                "taken here: book without it, and the investigating agency confirms it."
+            ),
             data={"field": "knows_no_suspect"},
         )
     with transaction.atomic():
@@ -210,7 +216,8 @@ def interpreter_assign(
         check_version(request, expected_version)
         if request.status != InterpreterStatus.REQUESTED:  # never overwrite a booking silently
             raise ConflictError(
-                f"This interpreter request is already {request.get_status_display().lower()}.",
+                _("This interpreter request is already %(status)s.")
+                % {"status": request.get_status_display().lower()},
                 data={"status": request.status},
             )
         request.interpreter_name = interpreter_name.strip()
@@ -279,13 +286,17 @@ def interpreter_attestation_confirm(
         or not access.participant
     ):
         raise PermissionDenied(
-            "Only an investigator of a law enforcement agency working this case confirms an "
-            "interpreter's conflict attestation.",
+            _(
+                "Only an investigator of a law enforcement agency working this case confirms an "
+                "interpreter's conflict attestation."
+            ),
             data={"field": "attested_by"},
         )
     if suspects_for_attestation(viewer=actor, case_id=case.pk, disclose=False) is None:
         raise PermissionDenied(
-            "The suspects' names are not released to you, so you cannot confirm the attestation.",
+            _(
+                "The suspects' names are not released to you, so you cannot confirm the attestation."
+            ),
             data={"field": "attested_by"},
         )
     text = _attestation(knows_no_suspect, attestation_text)
@@ -294,7 +305,7 @@ def interpreter_attestation_confirm(
         check_version(current, expected_version)
         if current.status != InterpreterStatus.BOOKED or current.conflict_attested:
             raise ConflictError(
-                "This booking has no attestation waiting for confirmation.",
+                _("This booking has no attestation waiting for confirmation."),
                 data={"field": "conflict_attested", "status": current.status},
             )
         current.conflict_attested = True

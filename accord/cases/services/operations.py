@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Committee, Role, User
 from accord.accounts.zones import local_time, zone_of
@@ -61,11 +62,13 @@ def operation_plan(
         action="plan an operation",
     )
     if window_end <= window_start:
-        raise ValidationError("The window must end after it starts.", data={"field": "window_end"})
+        raise ValidationError(
+            gettext("The window must end after it starts."), data={"field": "window_end"}
+        )
     refuse_past(window_start, now=now, field="window_start", what="An operation")
     if estimated_victims < 0:
         raise ValidationError(
-            "The estimated number of victims cannot be negative.",
+            gettext("The estimated number of victims cannot be negative."),
             data={"field": "estimated_victims"},
         )
     protocol = case.protocol_version.protocol
@@ -148,7 +151,7 @@ def _operation_for(actor: User, operation_id: int) -> Operation:
         .first()
     )
     if operation is None:
-        raise NotFound("No such operation.")
+        raise NotFound(gettext("No such operation."))
     return operation
 
 
@@ -255,7 +258,7 @@ def operation_exception_record(
     )
     if len(reason.strip()) < 10:
         raise ValidationError(
-            "Explain the exception (at least a sentence).", data={"field": "reason"}
+            gettext("Explain the exception (at least a sentence)."), data={"field": "reason"}
         )
     with transaction.atomic():
         operation = locked(Operation, operation.pk)
@@ -299,15 +302,18 @@ def operation_mark_ready(
         check_version(operation, expected_version)
         if operation.status != OperationStatus.PLANNED:
             raise ValidationError(
-                f"The operation is already {operation.get_status_display().lower()}."
+                gettext("The operation is already %(status)s.")
+                % {"status": operation.get_status_display().lower()}
             )
         pending = Task.objects.filter(operation=operation, anchor="operation_start").exclude(
             status=TaskStatus.DONE
         )
         if operation.coordination_required and pending.exists() and not operation.exception_reason:
             raise ValidationError(
-                "The operation cannot be marked ready: the pre-operation coordination with the victim "
-                "services committee is not done. Complete that task or record an exception.",
+                gettext(
+                    "The operation cannot be marked ready: the pre-operation coordination with the victim "
+                    "services committee is not done. Complete that task or record an exception."
+                ),
                 data={"field": "status"},
             )
         operation.status = OperationStatus.READY
@@ -345,7 +351,7 @@ def operation_end(
         operation = locked(Operation, operation.pk)
         check_version(operation, expected_version)
         if operation.status != OperationStatus.READY:
-            raise ValidationError("Only an operation marked ready can be ended.")
+            raise ValidationError(gettext("Only an operation marked ready can be ended."))
         operation.status = OperationStatus.DONE
         operation.ended_at = now
         bump(operation, ["status", "ended_at"])
@@ -406,7 +412,10 @@ def operation_update(
     case, access = require_case(actor, operation.case_id)
     unknown = sorted(set(changes) - set(OPERATION_PLAN_FIELDS))
     if unknown:
-        raise ValidationError(f"Unknown fields: {', '.join(unknown)}.", data={"field": unknown[0]})
+        raise ValidationError(
+            gettext("Unknown fields: %(value)s.") % {"value": ", ".join(unknown)},
+            data={"field": unknown[0]},
+        )
     editable = operation_fields_editable(
         access,
         produced_by_id=operation.produced_by_id,
@@ -415,14 +424,17 @@ def operation_update(
     )
     if not editable:
         raise PermissionDenied(
-            "Only the investigators of the law enforcement agency that planned the operation may "
-            "change its plan, and only while it is planned or ready.",
+            gettext(
+                "Only the investigators of the law enforcement agency that planned the operation may "
+                "change its plan, and only while it is planned or ready."
+            ),
             data={"action": "change an operation's plan"},
         )
     refused = sorted(set(changes) - set(editable))
     if refused:
         raise PermissionDenied(
-            f"You may not change: {', '.join(refused)}.", data={"field": refused[0]}
+            gettext("You may not change: %(value)s.") % {"value": ", ".join(refused)},
+            data={"field": refused[0]},
         )
     clean = dict(changes)
     for name in ("genders", "languages"):
@@ -434,7 +446,7 @@ def operation_update(
     if "estimated_victims" in clean:
         if clean["estimated_victims"] is None or int(clean["estimated_victims"]) < 0:
             raise ValidationError(
-                "Give the estimated number of victims (0 or more).",
+                gettext("Give the estimated number of victims (0 or more)."),
                 data={"field": "estimated_victims"},
             )
         clean["estimated_victims"] = int(clean["estimated_victims"])
@@ -445,7 +457,7 @@ def operation_update(
         end = clean.get("window_end", operation.window_end)
         if end <= start:
             raise ValidationError(
-                "The window must end after it starts.", data={"field": "window_end"}
+                gettext("The window must end after it starts."), data={"field": "window_end"}
             )
         if start != operation.window_start:  # moving the window: not into the past
             refuse_past(start, now=now, field="window_start", what="An operation")

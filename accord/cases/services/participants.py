@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Agency, Role, User
 from accord.audit.events import AuditEventType
@@ -79,8 +80,8 @@ def may_start_prosecution(access: CaseAccess, *, lead_agency_id: int) -> bool:
 def _require_lead(actor: User, access: CaseAccess, case: Case, action: str) -> None:
     if not may_manage_team(access, lead_agency_id=case.lead_agency_id):
         raise PermissionDenied(
-            f"Only the lead agency ({case.lead_agency.name}) and the task force coordinators "
-            f"may {action}.",
+            _("Only the lead agency (%(name)s) and the task force coordinators may %(action)s.")
+            % {"name": case.lead_agency.name, "action": action},
             data={"action": action},
         )
 
@@ -98,17 +99,20 @@ def _member_agency(
         else None
     )
     if found is None:
-        raise ValidationError("Choose a member agency of the task force.", data={"field": field})
+        raise ValidationError(_("Choose a member agency of the task force."), data={"field": field})
     if sectors and found.sector not in sectors:
         names = " or ".join(s.replace("_", " ") for s in sectors)
-        raise ValidationError(f"{found.name} is not a {names} agency.", data={"field": field})
+        raise ValidationError(
+            _("%(name)s is not a %(names)s agency.") % {"name": found.name, "names": names},
+            data={"field": field},
+        )
     return found
 
 
 def _reason(reason: str, *, what: str) -> str:
     text = (reason or "").strip()
     if not text:
-        raise ValidationError(f"Say why {what}.", data={"field": "reason"})
+        raise ValidationError(_("Say why %(what)s.") % {"what": what}, data={"field": "reason"})
     return text
 
 
@@ -142,14 +146,18 @@ def participant_add(
     joining = _member_agency(case, agency, field="agency")
     if part not in ParticipantPart.values or part == ParticipantPart.LEAD:
         raise ValidationError(
-            "Choose the agency's part (the lead changes only by handing it off).",
+            _("Choose the agency's part (the lead changes only by handing it off)."),
             data={"field": "part"},
         )
     already = CaseParticipant.objects.filter(case=case, agency=joining).first()
     if already is not None:
         raise ValidationError(
-            f"{joining.name} is already on the case ({part_label(already.part).lower()}, "
-            f"since {already.joined_at:%Y-%m-%d}).",
+            _("%(name)s is already on the case (%(part)s, since %(joined_at)s).")
+            % {
+                "name": joining.name,
+                "part": part_label(already.part).lower(),
+                "joined_at": format(already.joined_at, "%Y-%m-%d"),
+            },
             data={"field": "agency"},
         )
     refusal = part_refusal(part, joining)
@@ -217,10 +225,13 @@ def participant_remove(
     leaving = _member_agency(case, agency, field="agency")
     participant = CaseParticipant.objects.filter(case=case, agency=leaving).first()
     if participant is None:
-        raise ValidationError(f"{leaving.name} is not on the case.", data={"field": "agency"})
+        raise ValidationError(
+            _("%(name)s is not on the case.") % {"name": leaving.name}, data={"field": "agency"}
+        )
     if leaving.pk == case.lead_agency_id:
         raise ValidationError(
-            f"{leaving.name} leads the case: hand the lead to another agency before removing it.",
+            _("%(name)s leads the case: hand the lead to another agency before removing it.")
+            % {"name": leaving.name},
             data={"field": "agency"},
         )
     text = _reason(reason, what=f"{leaving.name} leaves the case")
@@ -235,14 +246,17 @@ def participant_remove(
             or not CaseParticipant.objects.filter(case=case, agency=target).exists()
         ):
             raise ValidationError(
-                "Give the open tasks to another agency on the case.",
+                _("Give the open tasks to another agency on the case."),
                 data={"field": "reassign_to"},
             )
     if open_tasks and target is None:
         titles = "; ".join(task.title for task in open_tasks[:3])
         raise ValidationError(
-            f"{leaving.name} still owns {len(open_tasks)} open task(s) ({titles}): choose the "
-            "agency on the case that takes them over.",
+            _(
+                "%(name)s still owns %(value)s open task(s) (%(titles)s): choose the "
+                "agency on the case that takes them over."
+            )
+            % {"name": leaving.name, "value": len(open_tasks), "titles": titles},
             data={"field": "reassign_to", "tasks": len(open_tasks)},
         )
     with transaction.atomic():
@@ -305,7 +319,10 @@ def lead_hand_off(
     _require_lead(actor, access, case, "hand off the lead")
     new_lead = _member_agency(case, agency, field="agency")
     if new_lead.pk == case.lead_agency_id:
-        raise ValidationError(f"{new_lead.name} already leads the case.", data={"field": "agency"})
+        raise ValidationError(
+            _("%(name)s already leads the case.") % {"name": new_lead.name},
+            data={"field": "agency"},
+        )
     text = _reason(reason, what=f"{new_lead.name} takes the lead")
     refusal = held_back(case=case, agency=new_lead, now=now)
     if refusal:
@@ -425,13 +442,16 @@ def case_prosecution_start(
     case, access = require_case(actor, case)
     if not may_start_prosecution(access, lead_agency_id=case.lead_agency_id):
         raise PermissionDenied(
-            "Only the lead agency's investigators or prosecutors and the task force "
-            "coordinators may move the case to prosecution.",
+            _(
+                "Only the lead agency's investigators or prosecutors and the task force "
+                "coordinators may move the case to prosecution."
+            ),
             data={"action": "move the case to prosecution"},
         )
     if case.stage in (CaseStage.PROSECUTION, CaseStage.CLOSED):
         raise ValidationError(
-            f"The case is already {case.get_stage_display().lower()}.", data={"field": "office"}
+            _("The case is already %(stage)s.") % {"stage": case.get_stage_display().lower()},
+            data={"field": "office"},
         )
     chosen = _member_agency(case, office, field="office", sectors=[Sector.PROSECUTION])
     proposal = prosecuting_office_proposal(case)
@@ -440,7 +460,8 @@ def case_prosecution_start(
     if differs and not text:
         proposed = proposal.agency.name if proposal.agency else "no office"
         raise ValidationError(
-            f"The protocol proposes {proposed}; say why {chosen.name} takes the case instead.",
+            _("The protocol proposes %(proposed)s; say why %(name)s takes the case instead.")
+            % {"proposed": proposed, "name": chosen.name},
             data={"field": "reason"},
         )
     refusal = held_back(case=case, agency=chosen, now=now)

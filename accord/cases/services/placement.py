@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Role, User
 from accord.audit.events import AuditEventType
@@ -120,7 +121,7 @@ def _directory_service(case: Case, slug: str) -> Service:
     found = Service.objects.filter(task_force_id=case.task_force_id, slug=slug).first()
     if found is None:
         raise ValidationError(
-            "Choose a service from the directory.", data={"field": "service", "value": slug}
+            _("Choose a service from the directory."), data={"field": "service", "value": slug}
         )
     return found
 
@@ -150,7 +151,9 @@ def placement_record(
     else:
         require_role(actor, access, roles=PLACING_ROLES, action="record a placement")
     if kind not in PlacementKind.values:
-        raise ValidationError(f"Unknown placement kind {kind!r}.", data={"field": "kind"})
+        raise ValidationError(
+            _("Unknown placement kind %(kind)s.") % {"kind": repr(kind)}, data={"field": "kind"}
+        )
     recommended = recommended_service(case=case, victim=victim)
     service = service or (recommended if kind in (PlacementKind.SHELTER, PlacementKind.CPS) else "")
     directory_service = _directory_service(case, service) if service else None
@@ -161,19 +164,23 @@ def placement_record(
     if exclusions and not override_reason:
         raise ValidationError(
             " ".join(e.reason for e in exclusions)
-            + " Choose another service; in an emergency a coordinator may record an override "
-            "with a reason.",
+            + _(
+                " Choose another service; in an emergency a coordinator may record an override "
+                "with a reason."
+            ),
             data={"field": "service", "excluded_by": [e.field for e in exclusions]},
         )
     if exclusions and not actor.has_role(Role.COORDINATOR):
         raise PermissionDenied(
-            "Only a coordinator may override the directory's eligibility for an emergency "
-            "placement.",
+            _(
+                "Only a coordinator may override the directory's eligibility for an emergency "
+                "placement."
+            ),
             data={"field": "override_reason"},
         )
     if override_reason and not exclusions:
         raise ValidationError(
-            "No override is needed: the directory's eligibility admits this person here.",
+            _("No override is needed: the directory's eligibility admits this person here."),
             data={"field": "override_reason"},
         )
     with transaction.atomic():
@@ -259,7 +266,7 @@ def placement_end(
         pk=placement_id, case__task_force_id=actor.task_force_id
     ).first()
     if found is None:
-        raise NotFound("No such placement.")
+        raise NotFound(_("No such placement."))
     case, access = require_case(actor, found.case_id)
     if actor.has_role(Role.COORDINATOR):
         require_role(
@@ -271,7 +278,7 @@ def placement_end(
         current = locked(Placement, found.pk)
         check_version(current, expected_version)
         if current.ended_at is not None:
-            raise ConflictError("This placement has already ended.", data={"field": "ended_at"})
+            raise ConflictError(_("This placement has already ended."), data={"field": "ended_at"})
         current.ended_at = now
         current.ended_by = actor
         bump(current, ["ended_at", "ended_by"])

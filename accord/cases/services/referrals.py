@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Agency, Role, User
 from accord.audit.events import AuditEventType
@@ -64,7 +65,9 @@ def referral_send(
     require_role(actor, access, roles=(Role.INVESTIGATOR, Role.ADVOCATE), action="send a referral")
     victim = PotentialVictim.objects.filter(pk=victim_id, case=case).first()
     if victim is None:
-        raise ValidationError("Choose a potential victim of this case.", data={"field": "victim"})
+        raise ValidationError(
+            _("Choose a potential victim of this case."), data={"field": "victim"}
+        )
     to_agency = Agency.objects.filter(
         task_force_id=case.task_force_id, slug=to_agency_slug, is_active=True
     ).first()
@@ -73,16 +76,22 @@ def referral_send(
     ).exists()
     if to_agency is None or not in_directory:
         raise ValidationError(
-            f"{to_agency_slug!r} is not an active member agency in the directory; refer to a listed provider.",
+            _(
+                "%(to_agency_slug)s is not an active member agency in the directory; "
+                "refer to a listed provider."
+            )
+            % {"to_agency_slug": repr(to_agency_slug)},
             data={"field": "to_agency"},
         )
     if to_agency.sector not in RECEIVING_SECTORS:
         raise ValidationError(
-            "Referrals go to victim service providers, legal services or child protective services.",
+            _(
+                "Referrals go to victim service providers, legal services or child protective services."
+            ),
             data={"field": "to_agency"},
         )
     if to_agency.pk == actor.agency_id:
-        raise ValidationError("Your agency cannot refer to itself.", data={"field": "to_agency"})
+        raise ValidationError(_("Your agency cannot refer to itself."), data={"field": "to_agency"})
     if (
         to_service
         and not Service.objects.filter(
@@ -90,7 +99,8 @@ def referral_send(
         ).exists()
     ):
         raise ValidationError(
-            f"{to_agency.name} lists no service {to_service!r} in the directory.",
+            _("%(name)s lists no service %(to_service)s in the directory.")
+            % {"name": to_agency.name, "to_service": repr(to_service)},
             data={"field": "to_service"},
         )
     declined = Referral.objects.filter(
@@ -98,8 +108,16 @@ def referral_send(
     ).first()
     if declined is not None:
         raise ValidationError(
-            f"{to_agency.name} declined a referral of {victim.pseudonym} on {declined.declined_at:%Y-%m-%d} "
-            f"({declined.decline_reason}); choose another provider.",
+            _(
+                "%(name)s declined a referral of %(pseudonym)s on %(declined_at)s "
+                "(%(decline_reason)s); choose another provider."
+            )
+            % {
+                "name": to_agency.name,
+                "pseudonym": victim.pseudonym,
+                "declined_at": format(declined.declined_at, "%Y-%m-%d"),
+                "decline_reason": declined.decline_reason,
+            },
             data={"field": "to_agency"},
         )
     if Referral.objects.filter(
@@ -107,7 +125,10 @@ def referral_send(
         to_agency=to_agency,
         status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED],
     ).exists():
-        raise ConflictError(f"{victim.pseudonym} already has an open referral to {to_agency.name}.")
+        raise ConflictError(
+            _("%(pseudonym)s already has an open referral to %(name)s.")
+            % {"pseudonym": victim.pseudonym, "name": to_agency.name}
+        )
     plan = case.responseplans.first()
     sharing = answer_rows(plan.answers, "information_sharing") if plan else []
     with transaction.atomic():
@@ -196,7 +217,7 @@ def _referral_for(actor: User, referral_id: int) -> Referral:
         .first()
     )
     if referral is None:
-        raise NotFound("No such referral.")
+        raise NotFound(_("No such referral."))
     require_case(actor, referral.case_id)
     return referral
 
@@ -204,7 +225,8 @@ def _referral_for(actor: User, referral_id: int) -> Referral:
 def _receiver(actor: User, referral: Referral, action: str) -> None:
     if referral.to_agency_id != actor.agency_id or not actor.has_role(Role.ADVOCATE):
         raise PermissionDenied(
-            f"Only an advocate of {referral.to_agency.name} may {action} this referral."
+            _("Only an advocate of %(name)s may %(action)s this referral.")
+            % {"name": referral.to_agency.name, "action": action}
         )
 
 
@@ -219,7 +241,8 @@ def referral_accept(
         check_version(referral, expected_version)
         if referral.status != ReferralStatus.SENT:
             raise ValidationError(
-                f"The referral is already {referral.get_status_display().lower()}."
+                _("The referral is already %(status)s.")
+                % {"status": referral.get_status_display().lower()}
             )
         case = referral.case
         referral.status = ReferralStatus.ACCEPTED
@@ -285,13 +308,14 @@ def referral_decline(
     referral = _referral_for(actor, referral_id)
     _receiver(actor, referral, "decline")
     if not reason.strip():
-        raise ValidationError("Say why the referral is declined.", data={"field": "reason"})
+        raise ValidationError(_("Say why the referral is declined."), data={"field": "reason"})
     with transaction.atomic():
         referral = locked(Referral, referral.pk)
         check_version(referral, expected_version)
         if referral.status != ReferralStatus.SENT:
             raise ValidationError(
-                f"The referral is already {referral.get_status_display().lower()}."
+                _("The referral is already %(status)s.")
+                % {"status": referral.get_status_display().lower()}
             )
         referral.status = ReferralStatus.DECLINED
         referral.declined_at = now
@@ -344,7 +368,7 @@ def referral_complete(
         referral = locked(Referral, referral.pk)
         check_version(referral, expected_version)
         if referral.status != ReferralStatus.ACCEPTED:
-            raise ValidationError("Only an accepted referral can be completed.")
+            raise ValidationError(_("Only an accepted referral can be completed."))
         referral.status = ReferralStatus.COMPLETED
         referral.completed_at = now
         bump(referral, ["status", "completed_at"])

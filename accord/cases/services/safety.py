@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Role, User
 from accord.audit.events import AuditEventType
@@ -71,17 +72,17 @@ def safety_instrument_save(
 ) -> SafetyInstrument:
     now = now_or(now)
     if not actor.has_role(Role.COORDINATOR):
-        raise PermissionDenied("Only a coordinator configures the safety instrument.")
+        raise PermissionDenied(_("Only a coordinator configures the safety instrument."))
     ids = [q.get("id") for q in questions]
     if not questions or any(
         not q.get("id") or not q.get("text") or int(q.get("weight", -1)) < 0 for q in questions
     ):
         raise ValidationError(
-            "Each question needs an id, a text and a weight of 0 or more.",
+            _("Each question needs an id, a text and a weight of 0 or more."),
             data={"field": "questions"},
         )
     if len(set(ids)) != len(ids):
-        raise ValidationError("Question ids must be unique.", data={"field": "questions"})
+        raise ValidationError(_("Question ids must be unique."), data={"field": "questions"})
     with transaction.atomic():
         instrument = SafetyInstrument.objects.create(
             task_force_id=require_member(actor).task_force_id,
@@ -120,19 +121,22 @@ def safety_assessment_record(
         action="record a safety assessment",
     )
     if victim.serving_provider_id not in (None, actor.agency_id):
-        raise PermissionDenied("Only the serving provider's advocates assess this person's safety.")
+        raise PermissionDenied(
+            _("Only the serving provider's advocates assess this person's safety.")
+        )
     instrument = SafetyInstrument.objects.filter(
         pk=instrument_id, task_force_id=case.task_force_id, is_active=True
     ).first()
     if instrument is None:
         raise ValidationError(
-            "Choose the task force's safety instrument.", data={"field": "instrument"}
+            _("Choose the task force's safety instrument."), data={"field": "instrument"}
         )
     known = {q["id"]: int(q["weight"]) for q in instrument.questions}
     unknown = set(answers) - set(known)
     if unknown:
         raise ValidationError(
-            f"Unknown questions: {', '.join(sorted(unknown))}.", data={"field": sorted(unknown)[0]}
+            _("Unknown questions: %(value)s.") % {"value": ", ".join(sorted(unknown))},
+            data={"field": sorted(unknown)[0]},
         )
     score = sum(weight for qid, weight in known.items() if answers.get(qid))
     with transaction.atomic():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Agency, Role, User
 from accord.accounts.zones import local_time, zone_of
@@ -64,9 +65,14 @@ def _may_act(actor: User, task: Task) -> None:
         return
     if task.owner_agency_id != actor.agency_id:
         owner = task.owner_agency.name if task.owner_agency is not None else "no agency yet"
-        raise PermissionDenied(f"This task belongs to {owner}; only its users may act on it.")
+        raise PermissionDenied(
+            _("This task belongs to %(owner)s; only its users may act on it.") % {"owner": owner}
+        )
     if task.owner_role and not actor.has_role(task.owner_role):
-        raise PermissionDenied(f"This task is for a {task.owner_role} of {task.owner_agency}.")
+        raise PermissionDenied(
+            _("This task is for a %(owner_role)s of %(owner_agency)s.")
+            % {"owner_role": task.owner_role, "owner_agency": task.owner_agency}
+        )
 
 
 def _require_training(actor: User, task: Task, now: datetime) -> None:
@@ -102,7 +108,9 @@ def task_take(
         task = locked(Task, task.pk)
         check_version(task, expected_version)
         if task.status not in OPEN:
-            raise ValidationError(f"The task is already {task.get_status_display().lower()}.")
+            raise ValidationError(
+                _("The task is already %(status)s.") % {"status": task.get_status_display().lower()}
+            )
         if task.assignee_id == actor.pk:
             return task
         task.assignee = actor
@@ -133,14 +141,19 @@ def task_complete(
     task = _task_for(actor, task_id)
     _may_act(actor, task)
     if task.assignee_id and task.assignee_id != actor.pk and not actor.has_role(Role.COORDINATOR):
-        raise PermissionDenied(f"{task.assignee} has taken this task; only they may complete it.")
+        raise PermissionDenied(
+            _("%(assignee)s has taken this task; only they may complete it.")
+            % {"assignee": task.assignee}
+        )
     if not task.assignee_id:  # completing an untaken task assigns it to the actor
         _require_training(actor, task, now)
     with transaction.atomic():
         task = locked(Task, task.pk)
         check_version(task, expected_version)
         if task.status not in OPEN:
-            raise ValidationError(f"The task is already {task.get_status_display().lower()}.")
+            raise ValidationError(
+                _("The task is already %(status)s.") % {"status": task.get_status_display().lower()}
+            )
         task.status = TaskStatus.DONE
         task.completed_at = now
         task.completed_by = actor
@@ -250,8 +263,11 @@ def task_reassign(
     case, access = require_case(actor, task.case_id)
     if not may_manage_team(access, lead_agency_id=case.lead_agency_id):
         raise PermissionDenied(
-            f"Only the lead agency ({case.lead_agency.name}) and the task force coordinators "
-            "may give a task to another agency.",
+            _(
+                "Only the lead agency (%(name)s) and the task force coordinators may "
+                "give a task to another agency."
+            )
+            % {"name": case.lead_agency.name},
             data={"action": "reassign a task"},
         )
     agency_id = agency.pk if isinstance(agency, Agency) else agency
@@ -264,7 +280,7 @@ def task_reassign(
     )
     if participant is None:
         raise ValidationError(
-            "Choose an agency on the case: only agencies on it can see its tasks.",
+            _("Choose an agency on the case: only agencies on it can see its tasks."),
             data={"field": "agency"},
         )
     new_owner = participant.agency
@@ -272,7 +288,9 @@ def task_reassign(
         task = locked(Task, task.pk)
         check_version(task, expected_version)
         if task.status not in OPEN:
-            raise ValidationError(f"The task is already {task.get_status_display().lower()}.")
+            raise ValidationError(
+                _("The task is already %(status)s.") % {"status": task.get_status_display().lower()}
+            )
         if task.owner_agency_id == new_owner.pk:
             return task
         old_owner = task.owner_agency

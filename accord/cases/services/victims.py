@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Agency, Role, User
 from accord.audit.events import AuditEventType
@@ -95,7 +96,7 @@ def victims_check(
     if errors:
         first = next(iter(errors))
         raise ValidationError(
-            "Some potential victims' facts are outside what the protocol allows: "
+            _("Some potential victims' facts are outside what the protocol allows: ")
             + "; ".join(f"{k}: {v}" for k, v in errors.items()),
             data={"field": first, "errors": errors},
         )
@@ -303,7 +304,7 @@ def victim_update(
         pk=victim_id, case__task_force_id=actor.task_force_id
     ).first()
     if victim is None:
-        raise NotFound("No such potential victim.")
+        raise NotFound(_("No such potential victim."))
     case, access = require_case(actor, victim.case_id)
     require_role(
         actor,
@@ -314,7 +315,8 @@ def victim_update(
     unknown = set(changes) - set(VICTIM_FIELDS)
     if unknown:
         raise ValidationError(
-            f"Unknown fields: {', '.join(sorted(unknown))}.", data={"field": sorted(unknown)[0]}
+            _("Unknown fields: %(value)s.") % {"value": ", ".join(sorted(unknown))},
+            data={"field": sorted(unknown)[0]},
         )
     editable = victim_fields_editable(
         access,
@@ -325,10 +327,12 @@ def victim_update(
     refused = sorted(set(changes) - set(editable))
     if refused:
         raise PermissionDenied(
-            "You may not change these fields of this record: "
+            _("You may not change these fields of this record: ")
             + ", ".join(name.replace("_", " ") for name in refused)
-            + ". The serving provider's advocates keep the victim-service fields; the agency "
-            "that recorded the victim keeps the rest.",
+            + _(
+                ". The serving provider's advocates keep the victim-service fields; the agency "
+                "that recorded the victim keeps the rest."
+            ),
             data={"field": refused[0], "fields": refused},
         )
     merged = VictimInput(**{f: changes.get(f, getattr(victim, f)) for f in VICTIM_FIELDS})
@@ -379,7 +383,7 @@ def victim_remove(
         pk=victim_id, case__task_force_id=actor.task_force_id
     ).first()
     if victim is None:
-        raise NotFound("No such potential victim.")
+        raise NotFound(_("No such potential victim."))
     case, access = require_case(actor, victim.case_id)
     require_role(
         actor,
@@ -390,11 +394,11 @@ def victim_remove(
     )
     if victim.produced_by_id != actor.agency_id and not actor.has_role(Role.COORDINATOR):
         raise PermissionDenied(
-            "Only the agency that recorded this person (or a coordinator) may remove her.",
+            _("Only the agency that recorded this person (or a coordinator) may remove her."),
             data={"action": "remove a potential victim"},
         )
     if not reason.strip():
-        raise ValidationError("Say why the record is removed.", data={"field": "reason"})
+        raise ValidationError(_("Say why the record is removed."), data={"field": "reason"})
     with transaction.atomic():
         victim = locked(PotentialVictim, victim.pk)
         check_version(victim, expected_version)
@@ -430,8 +434,11 @@ def victim_remove(
         ]
         if linked:
             raise ValidationError(
-                f"{victim.pseudonym} has {', '.join(linked)} on record: the record stays. "
-                "Correct her facts instead.",
+                _(
+                    "%(pseudonym)s has %(value)s on record: the record stays. Correct her "
+                    "facts instead."
+                )
+                % {"pseudonym": victim.pseudonym, "value": ", ".join(linked)},
                 data={"field": "victim", "linked": linked},
             )
         pseudonym, pk = victim.pseudonym, victim.pk

@@ -172,6 +172,40 @@ def test_the_coordinator_sees_capped_counts_per_agency(people, monkeypatch):
     assert '<span class="number">1+</span>' in page
 
 
+@pytest.mark.parametrize("cap", [1, 2, 50])
+def test_the_agency_counts_read_together_are_each_agencys_own_list(people, cap):
+    """The coordinator's overdue-by-agency counts read every agency's list head in one query;
+    each (count, more) is still what that agency's own list gives, also when rows the list
+    withholds thin a full head (here a filter keeping odd ids stands for the policy)."""
+    _overdue_cases(people["rpd"], 3)
+    _overdue_cases(people["hsi"], 2)
+    coordinator = people["coordinator"]
+    now = timezone.now()
+    everyone = dashboard._task_force_tasks(coordinator, None)
+    agencies = set(everyone.values_list("owner_agency_id", flat=True))
+    assert len(agencies) >= 2
+    filters = ((None, None), (lambda row: row.id % 2 == 1, lambda task: task.pk % 2 == 1))
+    for keep, keep_task in filters:
+        grouped = boards.count_open_tasks_by_agency(
+            coordinator,
+            everyone,
+            agency_ids=agencies,
+            now=now,
+            limit=cap,
+            keep=keep,
+            keep_task=keep_task,
+        )
+        for agency_id in agencies:
+            rows, more = boards.open_task_rows(
+                coordinator,
+                everyone.filter(owner_agency_id=agency_id),
+                now=now,
+                limit=cap,
+                keep=keep,
+            )
+            assert grouped[agency_id] == (len(rows), more), (agency_id, keep)
+
+
 def _with_open_question(case) -> None:
     plan = ResponsePlan.objects.filter(case=case).order_by("-pk").first()
     plan.answers = [*plan.answers, {"decision": "gap", "question": "Who?", "answered": False}]

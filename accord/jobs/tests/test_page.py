@@ -23,7 +23,7 @@ def _text(response) -> str:
 def test_on_a_fresh_install_every_duty_is_listed_as_not_run_yet(member_client):
     page = _text(member_client("coord", roles=["coordinator"]).get(reverse("jobs:status")))
     for job in registry.registered():
-        assert job.label in page
+        assert str(job.label) in page
     assert "Not run yet" in page and "every 5 minutes" in page and "daily" in page
     assert "As soon as Accord's background worker starts" in page
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accord.accounts.models import Agency, Role
 from accord.core.model import FieldClass, Protocol, SharingRule
@@ -278,7 +279,7 @@ def policy_viewer(user: User) -> policy.Viewer:
     """The policy's viewer; NotFound for a user of no agency (they see no case)."""
     found = viewers.viewer_for(user)
     if found is None:
-        raise NotFound("No such case.")
+        raise NotFound(gettext("No such case."))
     return found
 
 
@@ -324,13 +325,13 @@ def case_access(*, viewer: User, case_id: int) -> tuple[Any, CaseAccess]:
         .first()
     )
     if case is None:
-        raise NotFound("No such case.")
+        raise NotFound(gettext("No such case."))
     rows = list(case.participants.values_list("agency_id", "is_serving_provider"))
     access = access_for(
         viewer, case, rows, victim_ids=case.potentialvictims.values_list("pk", flat=True)
     )
     if not isinstance(CASE_POLICY.decision(access), policy.Released):
-        raise NotFound("No such case.")
+        raise NotFound(gettext("No such case."))
     return case, access
 
 

@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accord.accounts.models import Role
 from accord.accounts.zones import zone_of
@@ -139,7 +140,7 @@ def cases_opened(*, viewer: User, period_start: date, period_end: date) -> int:
     from accord.errors import PermissionDenied
 
     if viewer.task_force_id is None or not viewer.has_role(Role.COORDINATOR):
-        raise PermissionDenied("Only the task force's coordinators run reports.")
+        raise PermissionDenied(gettext("Only the task force's coordinators run reports."))
     zone = zone_of(viewer.agency.task_force if viewer.agency else None)
     return m.Case.objects.filter(
         task_force_id=viewer.task_force_id,
@@ -168,9 +169,11 @@ def case_aggregate_counts(
     from accord.errors import PermissionDenied, ValidationError
 
     if viewer.task_force_id is None or not viewer.has_role(Role.COORDINATOR):
-        raise PermissionDenied("Only the task force's coordinators run reports.")
+        raise PermissionDenied(gettext("Only the task force's coordinators run reports."))
     if period_end < period_start:
-        raise ValidationError("The period ends before it starts.", data={"field": "period_end"})
+        raise ValidationError(
+            gettext("The period ends before it starts."), data={"field": "period_end"}
+        )
     now = now or timezone.now()
     policy_viewer = viewers.viewer_for(viewer)
     immigration = bool(policy_viewer and policy_viewer.immigration_authorized)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import Role
 from accord.core.model import FieldClass
@@ -130,14 +131,15 @@ def _accesses(
 _OPEN = ("open", "taken")
 
 
-def _board_rows(viewer: User, tasks: list[Any], *, now: datetime) -> list[TaskRow]:
-    """The rows of ``tasks`` the viewer may see, each released as on the case page."""
+def _board_tasks(viewer: User, tasks: list[Any], *, now: datetime) -> list[tuple[Any, Any, bool]]:
+    """(task, access, shown whole) for each task of ``tasks`` a board gives the viewer a row
+    for: the one decision behind every board row and every count of board rows."""
     if not tasks:
         return []
     accesses = _accesses(
         viewer, {task.case_id: task.case for task in tasks}, now=now, opened_only=True
     )
-    rows = []
+    shown = []
     for task in tasks:
         access = accesses[task.case_id]
         if access is None:
@@ -145,6 +147,14 @@ def _board_rows(viewer: User, tasks: list[Any], *, now: datetime) -> list[TaskRo
         visible = task_visible(access, task)
         if not visible and not task_restricted_for_owner(access, task):
             continue
+        shown.append((task, access, visible))
+    return shown
+
+
+def _board_rows(viewer: User, tasks: list[Any], *, now: datetime) -> list[TaskRow]:
+    """The rows of ``tasks`` the viewer may see, each released as on the case page."""
+    rows = []
+    for task, access, visible in _board_tasks(viewer, tasks, now=now):
         case = release(access, task.case, only=("number",))
         shown = release(access, task) if visible else restricted_task(task)
         open_ = task.status in _OPEN
@@ -213,6 +223,71 @@ def open_task_rows(
         if len(chunk) <= limit:
             return kept, False
         cursor = (chunk[-1].due_at, chunk[-1].pk)
+
+
+def count_open_tasks_by_agency(
+    viewer: User,
+    query: QuerySet[Any],
+    *,
+    agency_ids: Iterable[int],
+    now: datetime,
+    limit: int,
+    narrow: Narrow | None = None,
+    keep: Keep | None = None,
+    keep_task: Callable[[Any], bool] | None = None,
+) -> dict[int, tuple[int, bool]]:
+    """For each agency of ``agency_ids``: how many rows ``open_task_rows`` gives for ``query``
+    cut to the tasks that agency owns (up to ``limit``) and whether there are more, read
+    together.
+
+    One query reads the head of every agency's list (its first ``limit + 1`` tasks, oldest due
+    first, each along the agency's open-task index), and one policy pass decides them all, by
+    ``_board_tasks`` as ``_board_rows`` does one list at a time. ``keep_task``, when given, is
+    ``keep`` decided on the task itself (for filters that read only the task's own columns), so
+    no row is released just to be counted; ``keep`` still decides the rows of a list read on. An agency whose head was full but lost rows to the policy
+    or the filter reads on with ``open_task_rows`` (rare: a relief task withheld from a
+    coordinator), so every count is that of its own list."""
+    base = _board_query(query.filter(status__in=_OPEN))
+    if narrow is not None:
+        base = narrow(base)
+    agencies = list(dict.fromkeys(agency_ids))
+    if not agencies:
+        return {}
+    heads = Q()
+    for agency_id in agencies:
+        head = base.filter(owner_agency_id=agency_id).order_by("due_at", "pk")
+        heads |= Q(pk__in=head.values("pk")[: limit + 1])
+    tasks = list(base.filter(heads).order_by("owner_agency_id", "due_at", "pk"))
+    read: dict[int, int] = {}
+    for task in tasks:
+        read[task.owner_agency_id] = read.get(task.owner_agency_id, 0) + 1
+    kept: dict[int, int] = dict.fromkeys(agencies, 0)
+    if keep_task is not None:
+        for task, _access, _visible in _board_tasks(viewer, tasks, now=now):
+            if task.owner_agency_id in kept and keep_task(task):
+                kept[task.owner_agency_id] += 1
+    else:
+        for row in _board_rows(viewer, tasks, now=now):
+            if row.owner_agency_id in kept and (keep is None or keep(row)):
+                kept[row.owner_agency_id] += 1
+    found: dict[int, tuple[int, bool]] = {}
+    for agency_id in agencies:
+        n = kept[agency_id]
+        if n > limit:
+            found[agency_id] = limit, True
+        elif read.get(agency_id, 0) <= limit:
+            found[agency_id] = n, False
+        else:  # a full head, thinned by the policy: read on as the list itself does
+            rows, more = open_task_rows(
+                viewer,
+                query.filter(owner_agency_id=agency_id),
+                now=now,
+                limit=limit,
+                narrow=narrow,
+                keep=keep,
+            )
+            found[agency_id] = len(rows), more
+    return found
 
 
 def task_board(
@@ -385,7 +460,7 @@ def interpreter_board(*, viewer: User) -> list[InterpreterRow]:
     coordinators (who book for every agency: the policy releases a request's booking fields
     to them); others get PermissionDenied."""
     if not viewer.has_role(Role.INTERPRETER_COORDINATOR) or viewer.task_force_id is None:
-        raise PermissionDenied("Only interpreter coordinators see the interpreter board.")
+        raise PermissionDenied(_("Only interpreter coordinators see the interpreter board."))
     query = _interpreter_requests(viewer).filter(status=m.InterpreterStatus.REQUESTED)
     return _interpreter_rows(viewer, query.order_by("scheduled_for", "pk"), opened_only=False)
 
@@ -398,7 +473,7 @@ def interpreter_request_for_booking(*, viewer: User, request_id: int) -> Interpr
     coordinator = viewer.has_role(Role.INTERPRETER_COORDINATOR)
     rows = _interpreter_rows(viewer, query, opened_only=not coordinator)
     if not rows:
-        raise NotFound("No such interpreter request.")
+        raise NotFound(_("No such interpreter request."))
     return rows[0]
 
 

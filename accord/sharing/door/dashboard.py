@@ -27,6 +27,7 @@ from .boards import (
     TaskRow,
     _accesses,
     agency_tasks,
+    count_open_tasks_by_agency,
     open_task_rows,
     parse_board_cursor,
     task_board,
@@ -92,6 +93,9 @@ def age_words(delta: timedelta) -> str:
     return f"{hours // 24} days ago"
 
 
+#: The open task statuses (as the boards read them).
+_OPEN_STATUSES = ("open", "taken")
+
 # --- tasks -------------------------------------------------------------------------------------
 
 
@@ -117,6 +121,20 @@ class TaskFilter:
         if self.unassigned and row.assignee:
             return False
         return not (self.escalated and not row.escalated)
+
+    def keeps_task(self, task: Any, *, now: datetime, zone: tzinfo) -> bool:
+        """``keeps`` decided on an open task itself, for a filter that reads only the task's
+        own columns (a row's ``overdue``, ``due_at`` and ``escalated`` are the task's open
+        status, due time and escalation); ``unassigned`` reads the released assignee, so a
+        filter with it must decide on the row."""
+        if self.unassigned:
+            raise ValueError("an unassigned filter decides on the released row")
+        overdue = task.status in _OPEN_STATUSES and task.due_at < now
+        if self.due == "overdue" and not overdue:
+            return False
+        if self.due == "today" and (overdue or task.due_at >= _end_of_day(now, zone)):
+            return False
+        return not (self.escalated and task.escalated_at is None)
 
     def narrow(self, query: QuerySet[Any], *, now: datetime, zone: tzinfo) -> QuerySet[Any]:
         """``query`` (open tasks) cut in SQL to the tasks ``keeps`` may keep: the due time and
@@ -492,13 +510,26 @@ def dashboard_counts(*, viewer: User, now: datetime | None = None) -> DashboardC
             status__in=[m.TaskStatus.OPEN, m.TaskStatus.TAKEN],
             due_at__lt=now,
         )
-        agencies = Agency.objects.filter(task_force_id=viewer.task_force_id).filter(Exists(late))
-        for agency_id, name in agencies.values_list("pk", "name"):
-            n, more = count_tasks(
-                viewer, everyone.filter(owner_agency_id=agency_id), overdue, now=now, zone=zone
-            )
+        agencies = dict(
+            Agency.objects.filter(task_force_id=viewer.task_force_id)
+            .filter(Exists(late))
+            .values_list("pk", "name")
+        )
+        # every agency's overdue list read at once: one query for the heads of all the lists
+        # (each along the open-task index of its agency), one policy pass over their rows
+        heads = count_open_tasks_by_agency(
+            viewer,
+            everyone,
+            agency_ids=agencies,
+            now=now,
+            limit=COUNT_CAP,
+            narrow=lambda q: overdue.narrow(q, now=now, zone=zone),
+            keep=lambda row: overdue.keeps(row, now=now, zone=zone),
+            keep_task=lambda task: overdue.keeps_task(task, now=now, zone=zone),
+        )
+        for agency_id, (n, more) in heads.items():
             if n:
-                by_agency.append((agency_id, name, n, more))
+                by_agency.append((agency_id, agencies[agency_id], n, more))
         fields |= {
             "unanswered_cases": unanswered_cases,
             "unanswered_questions": unanswered_total,

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
+
 from accord.accounts.models import Role
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
@@ -393,7 +395,7 @@ EDITABLE_KINDS: frozenset[str] = frozenset({"potentialvictim", "operation"})
 def record_for_edit(*, viewer: User, kind: str, record_id: int, purpose: str) -> RecordForEdit:
     """A record of a case the viewer may open; NotFound for anything else (S8)."""
     if kind not in EDITABLE_KINDS:
-        raise NotFound("No such record.")
+        raise NotFound(_("No such record."))
     model = model_for(kind)
     case_id = (
         model.objects.filter(pk=record_id, case__task_force_id=viewer.task_force_id)
@@ -401,7 +403,7 @@ def record_for_edit(*, viewer: User, kind: str, record_id: int, purpose: str) ->
         .first()
     )
     if case_id is None:
-        raise NotFound(f"No such {model._meta.verbose_name}.")
+        raise NotFound(_("No such %(verbose_name)s.") % {"verbose_name": model._meta.verbose_name})
     case, access = case_access(viewer=viewer, case_id=case_id)
     instance = model.objects.select_related(
         *(["serving_provider"] if kind == "potentialvictim" else [])
@@ -474,17 +476,17 @@ def field_explanation(
     if subject.pk != viewer.pk and not (
         viewer.has_role(Role.AUDITOR) and viewer.agency_id == subject.agency_id
     ):
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     specs = field_specs()
     if kind not in specs or field_name not in specs[kind]:
-        raise NotFound("No such record.")
+        raise NotFound(_("No such record."))
     case, access = case_access(viewer=subject, case_id=case_id)
     if kind == "case":
         instance = case
     else:
         instance = model_for(kind).objects.filter(pk=record_id, case_id=case.pk).first()
         if instance is None:
-            raise NotFound("No such record.")
+            raise NotFound(_("No such record."))
     spec = specs[kind][field_name]
     field_class = str(spec.field_class)
     if kind == "task":
@@ -494,7 +496,7 @@ def field_explanation(
     )
     decision = access.decide(context, policy.FieldSpec(field_class, spec.category))
     if isinstance(decision, policy.Withheld) and str(decision.reason) in SILENT_REASONS:
-        raise NotFound("No such record.")
+        raise NotFound(_("No such record."))
     rule = next((r for r in access.rules if r.id == getattr(decision, "rule_id", None)), None)
     consent_id = getattr(decision, "consent_id", None)
     recipients: tuple[str, ...] = ()

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 from accord.accounts.models import Role
 from accord.core.model import Sector
 from accord.errors import NotFound
@@ -119,17 +121,17 @@ def served_victim(*, viewer: User, victim_id: int) -> ServedVictim:
     from .release import release
 
     if not is_provider_advocate(viewer):
-        raise NotFound("No such victim.")
+        raise NotFound(_("No such victim."))
     case = CASE_POLICY.queryset(viewer).filter(potentialvictims__pk=victim_id).first()
     if case is None:
-        raise NotFound("No such victim.")
+        raise NotFound(_("No such victim."))
     case, access = case_access(viewer=viewer, case_id=case.pk)
     victim = case.potentialvictims.filter(pk=victim_id).first()
     if victim is None:
-        raise NotFound("No such victim.")
+        raise NotFound(_("No such victim."))
     facts = victim_facts(victim)
     if viewer.agency_id not in facts.serving_provider_ids:
-        raise NotFound("No such victim.")
+        raise NotFound(_("No such victim."))
     shown = release(access, victim).values
     case_shown = release(access, case).values
     return ServedVictim(

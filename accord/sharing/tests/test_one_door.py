@@ -44,6 +44,8 @@ def display_modules() -> list[Path]:
         if (
             parts[0] == "sharing"
             or stem in DISPLAY_NAMES
+            or stem.startswith("views_")
+            or stem.endswith("_views.py")
             or any(part in DISPLAY_PARTS for part in parts[:-1])
             or stem.startswith(("export", "report"))
         ):
@@ -137,6 +139,8 @@ def violations(path: Path) -> list[str]:
 def test_display_code_reads_case_data_only_through_the_door() -> None:
     modules = display_modules()
     assert any(p.name == "views.py" and p.parent.name == "cases" for p in modules)
+    # the case views are split by concept (views_records.py, views_tasks.py ...): each is scanned
+    assert any(p.name == "views_records.py" and p.parent.name == "cases" for p in modules)
     assert any(p.parent.name == "sharing" and p.name == "selectors.py" for p in modules)
     assert not any("door" in p.parts for p in modules)
     found = [v for path in modules for v in violations(path)]
