@@ -300,7 +300,7 @@ def protocol_section_update(
     _require_coordinator(actor, version.task_force_id)
     _require_status(version, ProtocolStatus.DRAFT, doing="edited")
     if section not in EDITABLE_SECTIONS:
-        raise ValidationError("No such section of the protocol.", data={"field": "section"})
+        raise ValidationError(gettext("No such section of the protocol."), data={"field": "section"})
     protocol = version.protocol
     changes: dict[str, Any] = {
         section: tuple(entries),
