@@ -21,7 +21,8 @@ and the wall clock. Pages answering anything but 200 are left out of the table.
 It prints role, page, CPU p50 and p95, wall p95 and queries, and flags a page over 300 ms at
 p95 (150 ms for the case list with a search or filter). ``--compare`` measures the same pages
 at 10,000 cases in a second process and adds the ratio of the p95s (target: the case list, a
-case page and the dashboard within 1.5x of their 10,000-case figure).
+case page and the dashboard within 1.5x of their 10,000-case figure); ``--baseline FILE`` takes
+them from an earlier run's ``--json`` instead.
 
 Downloads (CSV, PDF, calendars) and the JSON API are not pages and are not walked.
 """
@@ -334,7 +335,13 @@ def main() -> None:
     parser.add_argument(
         "--compare", action="store_true", help="also measure at 10,000 cases; print ratios"
     )
+    parser.add_argument(
+        "--baseline", default="", help="ratios to an earlier run's --json (instead of --compare)"
+    )
     parser.add_argument("--rebuild", action="store_true", help="generate the database again")
+    parser.add_argument(
+        "--db", default="", help="a copy of this demo database instead (e.g. a partial build)"
+    )
     parser.add_argument("--json", default="", help="write the results to this file")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
@@ -364,9 +371,17 @@ def main() -> None:
         }
         os.unlink(target)
 
-    from bench.benchdb import open_demo_database
+    if args.baseline:
+        baseline = {
+            (row["user"], row["page"]): p95(row["cpu"])
+            for row in json.loads(Path(args.baseline).read_text())
+        }
+    from bench.benchdb import open_database_copy, open_demo_database
 
-    open_demo_database(args.cases, rebuild=args.rebuild)
+    if args.db:
+        open_database_copy(Path(args.db))
+    else:
+        open_demo_database(args.cases, rebuild=args.rebuild)
     logging.getLogger("django.request").setLevel(logging.ERROR)  # 403/405 of the walk are expected
     results = run(args)
     if args.json:

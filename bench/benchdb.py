@@ -117,17 +117,25 @@ def open_demo_database(cases: int, *, rebuild: bool = False, label: str = "run")
     return work
 
 
+def open_database_copy(source: Path, *, label: str = "copy") -> Path:
+    """Django set up on a working copy of ``source`` (a demo database made elsewhere, e.g. a
+    snapshot of a build between two batches), migrated. Returns its path."""
+    work = source.parent / f"work-{source.stem}-{label}.sqlite3"
+    _remove(work)
+    shutil.copyfile(source, work)
+    use_sqlite(work, fresh=False)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return work
+
+
 def _build(cases: int, work: Path) -> None:
     """Migrate, load the demo and generate the cases into ``work``."""
-    from datetime import timedelta
-
     from django.core.management import call_command
-    from django.db.models import CharField, F, Value
-    from django.db.models.functions import Cast, Concat, Mod
-    from django.utils import timezone
 
     from accord.accounts.models import TaskForce
-    from accord.cases.models import PotentialVictim, ResponsePlan, Task
+    from accord.cases.models import PotentialVictim
     from accord.demo import TASK_FORCE_SLUG, load_demo
     from bench.casegen import bulk_loading, generate_cases
 
@@ -138,18 +146,32 @@ def _build(cases: int, work: Path) -> None:
     first_generated = PotentialVictim.objects.order_by("-pk").values_list("pk", flat=True).first()
     with bulk_loading(task_force_id=task_force.pk):
         generate_cases(task_force=task_force, count=cases, bulk=False, progress=cases >= 100_000)
-        generated = PotentialVictim.objects.filter(pk__gt=first_generated or 0)
-        # each generated victim a pseudonym of its own, so a search finds one case
-        generated.update(pseudonym=Concat(Value("P-"), Cast(F("pk"), CharField())))
-        case_ids = generated.values_list("case_id", flat=True)
-        unanswered = [{"decision": "bench", "question": "(bench)", "answered": False, "rows": []}]
-        ResponsePlan.objects.annotate(every_50th=Mod("case_id", 50)).filter(
-            case_id__in=case_ids, every_50th=0
-        ).update(answers=unanswered, unanswered=1)
-        Task.objects.filter(case_id__in=case_ids, status="open").update(
-            due_at=timezone.now() - timedelta(days=2)
-        )
+        mark_generated(after_victim=first_generated or 0)
     print(
         f"built {cases} cases in {time.perf_counter() - started:.0f} s wall, "
         f"{time.process_time() - cpu:.0f} s CPU of this process"
+    )
+
+
+def mark_generated(*, after_victim: int) -> None:
+    """Give the generated cases (victims after ``after_victim``) what the benchmarks look for:
+    a pseudonym of its own per victim (a search finds one case), an unanswered question in
+    every 50th plan, and their open tasks overdue."""
+    from datetime import timedelta
+
+    from django.db.models import CharField, F, Value
+    from django.db.models.functions import Cast, Concat, Mod
+    from django.utils import timezone
+
+    from accord.cases.models import PotentialVictim, ResponsePlan, Task
+
+    generated = PotentialVictim.objects.filter(pk__gt=after_victim)
+    generated.update(pseudonym=Concat(Value("P-"), Cast(F("pk"), CharField())))
+    case_ids = generated.values_list("case_id", flat=True)
+    unanswered = [{"decision": "bench", "question": "(bench)", "answered": False, "rows": []}]
+    ResponsePlan.objects.annotate(every_50th=Mod("case_id", 50)).filter(
+        case_id__in=case_ids, every_50th=0
+    ).update(answers=unanswered, unanswered=1)
+    Task.objects.filter(case_id__in=case_ids, status="open").update(
+        due_at=timezone.now() - timedelta(days=2)
     )
