@@ -1,0 +1,118 @@
+"""Benchmark: the case list's two SQL look-ups that grew with the number of cases (issue 15),
+before and after migrations ``cases 0012`` (trigram search tables) and ``0013`` (task index).
+
+    .venv/bin/python bench/bench_list_sql.py DATABASE [DATABASE ...] [--runs 20]
+
+Each DATABASE is a demo database made by ``bench/benchdb.py`` (migrated, so it has both), read
+only. For each it times, in CPU (process time; SQLite runs in the process) and wall p50/p95:
+
+- a search for one case number and for one pseudonym: the ids the list then reads, by a
+  ``LIKE '%text%'`` scan of every case and every victim (before) and through the trigram tables
+  (after);
+- the overdue filter's first page: every late task read into a list first (before) and the
+  list walked with each case's late tasks looked up by the index (after).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+NOW = "2099-01-01 00:00:00"
+PAGE = (
+    "SELECT c.id FROM cases_case c WHERE c.task_force_id = ? AND {condition} "
+    "ORDER BY c.opened_at DESC, c.id DESC LIMIT 51"
+)
+LATE = "SELECT case_id FROM cases_task WHERE status IN ('open', 'taken') AND due_at < ?"
+
+
+def timed(work: Callable[[], object], runs: int) -> tuple[float, float, float]:
+    work()
+    cpu, wall = [], []
+    for _ in range(runs):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        work()
+        cpu.append((time.process_time() - started_cpu) * 1000)
+        wall.append((time.perf_counter() - started) * 1000)
+    cpu.sort()
+    wall.sort()
+    return statistics.median(cpu), cpu[round(0.95 * (runs - 1))], wall[round(0.95 * (runs - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("databases", nargs="+")
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    print(f"{'cases':>8} {'look-up':<34} {'cpu p50':>8} {'cpu p95':>8} {'wall p95':>9} {'rows':>5}")
+    for path in args.databases:
+        db = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+        cases, task_force = db.execute(
+            "SELECT count(*), max(task_force_id) FROM cases_case"
+        ).fetchone()
+        number, pseudonym = db.execute(
+            "SELECT c.number, v.pseudonym FROM cases_case c JOIN cases_potentialvictim v "
+            "ON v.case_id = c.id WHERE c.number LIKE 'GEN%' ORDER BY c.id DESC LIMIT 1"
+        ).fetchone()
+        late = db.execute(f"SELECT count(*) FROM ({LATE})", [NOW]).fetchone()[0]  # noqa: S608
+        rows: list[tuple[str, str, list[object]]] = [
+            (
+                "number, LIKE scan (before)",
+                "SELECT id, task_force_id FROM cases_case WHERE number LIKE ? LIMIT 2001",
+                [f"%{number}%"],
+            ),
+            (
+                "number, trigram table (after)",
+                "SELECT id, task_force_id FROM cases_case WHERE id IN (SELECT rowid FROM "
+                "cases_number_trigrams WHERE cases_number_trigrams MATCH ?) LIMIT 2001",
+                [f'"{number}"'],
+            ),
+            (
+                "pseudonym, LIKE scan (before)",
+                "SELECT case_id FROM cases_potentialvictim WHERE pseudonym LIKE ? LIMIT 2001",
+                [f"%{pseudonym}%"],
+            ),
+            (
+                "pseudonym, trigram table (after)",
+                "SELECT case_id FROM cases_potentialvictim WHERE id IN (SELECT rowid FROM "
+                "cases_pseudonym_trigrams WHERE cases_pseudonym_trigrams MATCH ?) LIMIT 2001",
+                [f'"{pseudonym}"'],
+            ),
+            (
+                "overdue page, late tasks listed (before)",
+                PAGE.format(condition=f"c.id IN ({LATE})"),
+                [task_force, NOW],
+            ),
+            (
+                "overdue page, indexed look-up (after)",
+                PAGE.format(
+                    condition="EXISTS (SELECT 1 FROM cases_task t WHERE t.case_id = c.id AND "
+                    "t.status IN ('open', 'taken') AND t.due_at < ?)"
+                ),
+                [task_force, NOW],
+            ),
+        ]
+        for label, sql, params in rows:
+            found: list[object] = []
+
+            def work(
+                sql: str = sql,
+                params: list[object] = params,
+                db: Any = db,
+                found: list[Any] = found,
+            ) -> None:
+                found[:] = db.execute(sql, params).fetchall()
+
+            p50, p95, wall = timed(work, args.runs)
+            print(f"{cases:>8} {label[:34]:<34} {p50:8.1f} {p95:8.1f} {wall:9.1f} {len(found):>5}")
+        print(f"{cases:>8} ({late} late tasks)")
+        db.close()
+
+
+if __name__ == "__main__":
+    main()
