@@ -13,7 +13,8 @@ at 1 million cases, intake under 100 ms at p95 (issue 15).
 
 ``--demo`` works instead on a copy of the demo database with ``--cases`` generated cases that
 ``bench/benchdb.py`` keeps (shared with ``bench_pages.py``; built once), the intakes made by the
-demo's Riverton PD investigator. Each p95 is printed with its CPU time (process time: SQLite
+demo's Riverton PD investigator; ``--demo-db FILE`` works on a copy of that file instead (a
+demo database made elsewhere, e.g. a snapshot of a build). Each p95 is printed with its CPU time (process time: SQLite
 runs in the process) beside the wall time, which other load on the machine inflates.
 """
 
@@ -36,11 +37,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--db", default=str(REPO / "var" / "bench-intake.sqlite3"))
     parser.add_argument("--demo", action="store_true", help="the shared demo database")
+    parser.add_argument("--demo-db", default="", help="a copy of this demo database instead")
     args = parser.parse_args()
-    if args.demo:
-        from bench.benchdb import open_demo_database
+    if args.demo or args.demo_db:
+        from bench.benchdb import open_database_copy, open_demo_database
 
-        open_demo_database(args.cases, label="intake")
+        if args.demo_db:
+            open_database_copy(Path(args.demo_db), label="intake")
+        else:
+            open_demo_database(args.cases, label="intake")
         from accord.accounts.models import User
 
         actor = User.objects.get(username="investigator.rpd")
