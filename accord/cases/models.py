@@ -301,8 +301,6 @@ class Task(CaseRecord):
         indexes = [
             models.Index(fields=["status", "due_at"], name="task_status_due"),
             models.Index(fields=["owner_agency", "status"], name="task_agency_status"),
-            # the case list's overdue filter looks up each case's late tasks (many overdue)
-            models.Index(fields=["case", "status", "due_at"], name="task_case_status_due"),
             # the coordinator's count of escalated tasks walks the few escalated ones by due
             # time (without it, every open task of the task force: 0.4 s at 100,000 cases)
             models.Index(

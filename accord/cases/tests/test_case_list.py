@@ -337,23 +337,3 @@ def test_the_search_index_follows_every_write(people, cases):
     assert listed(rpd, search='Mari"sol') == []
     assert listed(rpd, search="Marisol OR Rosa") == []
     assert listed(rpd, search="Rosa") == [cases["labor"].number]
-
-
-def test_overdue_filter_is_the_same_with_many_late_tasks(people, cases, county, monkeypatch):
-    """With more late tasks than it reads by id, the filter walks the list and looks each
-    case's late tasks up instead: the same cases, and still only tasks the viewer may see."""
-    from accord.sharing.door import listing
-
-    rpd = people["rpd"]
-    Task.objects.filter(case__in=list(cases.values())).delete()
-    past = timezone.now() - timedelta(hours=1)
-    _task(cases["labor"], owner=county["hsi-riverton"], due=past, visibility="immigration-1367")
-    _task(cases["sex"], owner=rpd.agency, due=past)
-    _task(cases["other"], owner=people["ecso"].agency, due=past)
-    coordinator = people["coordinator"]
-    by_id = listed(rpd, overdue=True), listed(coordinator, overdue=True)
-    monkeypatch.setattr(listing, "LATE_CASE_IDS", 0)
-    walked = listed(rpd, overdue=True), listed(coordinator, overdue=True)
-    assert walked == by_id
-    assert walked[0] == [cases["sex"].number]
-    assert cases["other"].number in walked[1] and cases["sex"].number in walked[1]

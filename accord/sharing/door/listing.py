@@ -76,8 +76,6 @@ CHUNK = 200
 MAX_SCANNED = 4000
 #: A search matching at most this many cases reads them by id.
 SEARCH_IDS = 2000
-#: The overdue filter reads the cases of at most this many late tasks by id.
-LATE_CASE_IDS = 2000
 
 
 @dataclass(frozen=True)
@@ -138,15 +136,10 @@ def _candidates(viewer: User, query: CaseQuery, now: datetime) -> QuerySet[Any]:
     if query.search:
         cases = cases.filter(_search_condition(viewer, query.search))
     if query.overdue:
+        # Not correlated: the overdue tasks are read once (SQLite would otherwise walk every
+        # overdue task of the task force for each case).
         late = m.Task.objects.filter(status__in=OPEN_TASK_STATES, due_at__lt=now).order_by()
-        few = list(late.values_list("case_id", flat=True)[: LATE_CASE_IDS + 1])
-        if len(few) <= LATE_CASE_IDS:
-            # few overdue tasks: their cases by id (walking the list would test every case)
-            cases = cases.filter(pk__in=sorted(set(few)))
-        else:
-            # many (a share of all cases): walk the list, each case's late tasks looked up by
-            # the index (case, status, due time); the page is found early, whatever the size
-            cases = cases.filter(Exists(late.filter(case_id=OuterRef("pk"))))
+        cases = cases.filter(pk__in=Subquery(late.values("case_id")))
     if query.unanswered:
         # the latest plan of the case left a question open (counted when it was stored)
         newer = m.ResponsePlan.objects.filter(case_id=OuterRef("case_id"), pk__gt=OuterRef("pk"))
