@@ -55,9 +55,13 @@ def main() -> None:
         cases, task_force = db.execute(
             "SELECT count(*), max(task_force_id) FROM cases_case"
         ).fetchone()
-        number, pseudonym = db.execute(
-            "SELECT c.number, v.pseudonym FROM cases_case c JOIN cases_potentialvictim v "
-            "ON v.case_id = c.id WHERE c.number LIKE 'GEN%' ORDER BY c.id DESC LIMIT 1"
+        (number,) = db.execute(
+            "SELECT number FROM cases_case WHERE number LIKE 'GEN%' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        # a pseudonym only one victim has (a scan finds no early end)
+        (pseudonym,) = db.execute(
+            "SELECT pseudonym FROM cases_potentialvictim GROUP BY pseudonym "
+            "HAVING count(*) = 1 ORDER BY max(id) DESC LIMIT 1"
         ).fetchone()
         late = db.execute(f"SELECT count(*) FROM ({LATE})", [NOW]).fetchone()[0]  # noqa: S608
         rows: list[tuple[str, str, list[object]]] = [

@@ -380,6 +380,9 @@ def main() -> None:
 
     if args.db:
         open_database_copy(Path(args.db))
+        from accord.cases.models import Case
+
+        args.cases = Case.objects.count()
     else:
         open_demo_database(args.cases, rebuild=args.rebuild)
     logging.getLogger("django.request").setLevel(logging.ERROR)  # 403/405 of the walk are expected

@@ -19,7 +19,9 @@ and wall p50/max and the queries of one request:
 
 ``--demo`` works instead on a copy of the demo database with ``--cases`` generated cases that
 ``bench/benchdb.py`` keeps (shared with ``bench_pages.py``; built once; its victims have no
-gender and its cases no referral, so those counts are small), as the demo coordinator.
+gender and its cases no referral, so those counts are small), as the demo coordinator;
+``--demo-db FILE`` on a copy of that file instead (e.g. a snapshot of a build), its roll-ups
+counted again first (timed: what ``manage.py rebuild_case_counts`` costs).
 
 Targets (issue 15): funder report for three years at 1 million cases under 1 s; the
 reports dashboard under 300 ms.
@@ -46,10 +48,15 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached database")
     parser.add_argument("--db", default="", help="SQLite file (default var/bench/reports-N)")
     parser.add_argument("--demo", action="store_true", help="the shared demo database")
+    parser.add_argument("--demo-db", default="", help="a copy of this demo database instead")
     args = parser.parse_args()
-    from bench.benchdb import open_demo_database, use_sqlite
+    from bench.benchdb import open_database_copy, open_demo_database, use_sqlite
 
-    if args.demo:
+    if args.demo_db:  # made elsewhere: its roll-ups are counted again (and timed) first
+        open_database_copy(Path(args.demo_db), label="reports")
+        coordinator_name = "coordinator"
+        _rebuild_rollups()
+    elif args.demo:
         open_demo_database(args.cases, label="reports")
         coordinator_name = "coordinator"
     else:
@@ -66,7 +73,7 @@ def main() -> None:
     from accord.accounts.models import User
 
     coordinator = User.objects.get(username=coordinator_name)
-    if not args.demo:  # the demo database's roll-ups were counted when it was generated
+    if not (args.demo or args.demo_db):  # the demo database's were counted when generated
         _rebuild_rollups()
     _report(coordinator, args.runs)
 
