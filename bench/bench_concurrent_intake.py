@@ -59,19 +59,18 @@ def main() -> None:
         os.environ["DATABASE_URL"] = args.postgres
     else:
         os.environ.pop("DATABASE_URL", None)
-    from django.conf import settings
+    if args.postgres:
+        import django
+        from django.conf import settings
 
-    if not args.postgres:
-        db = Path(args.db)
-        db.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(db) + suffix).unlink(missing_ok=True)
-        settings.DATABASES["default"]["NAME"] = str(db)
-    # as in production: e-mail goes to the background worker's queue (a row), not inline
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    import django
+        from bench.benchdb import QUEUED_TASKS
 
-    django.setup()
+        settings.TASKS = QUEUED_TASKS  # as in production: mail queued, not sent inline
+        django.setup()
+    else:
+        from bench.benchdb import use_sqlite
+
+        use_sqlite(args.db)
     from django.core.management import call_command
     from django.db import connection
 

@@ -3,11 +3,10 @@
     .venv/bin/python bench/bench_pages.py [--cases 100000] [--runs 10] [--compare]
         [--users coordinator,advocate.harbor] [--only cases:list] [--json out.json]
 
-Loads the demo task force (``accord demo``'s data), generates ``--cases`` more cases in it with
-``bench/casegen.py`` (bulk inserts; 2 % of the plans with an unanswered question, the open
-tasks overdue), and keeps the SQLite file under ``var/bench/`` keyed on the number of cases and
-a hash of the migrations, the demo loaders and the generator, so a rerun starts in seconds
-(each run works on a copy; ``--rebuild`` makes a new one).
+Works on the demo task force (``accord demo``'s data) with ``--cases`` more cases generated in
+it: the database ``bench/benchdb.py`` builds once and keeps under ``var/bench/`` (2 % of the
+plans with an unanswered question, the open tasks overdue), so a rerun starts in seconds (each
+run works on a copy; ``--rebuild`` makes a new one).
 
 Then, for each demo role (one user per role, and the sectors whose pages differ most), with a
 session signed in with both factors, it walks every page the role can open: each URL pattern
@@ -22,7 +21,8 @@ and the wall clock. Pages answering anything but 200 are left out of the table.
 It prints role, page, CPU p50 and p95, wall p95 and queries, and flags a page over 300 ms at
 p95 (150 ms for the case list with a search or filter). ``--compare`` measures the same pages
 at 10,000 cases in a second process and adds the ratio of the p95s (target: the case list, a
-case page and the dashboard within 1.5x of their 10,000-case figure).
+case page and the dashboard within 1.5x of their 10,000-case figure); ``--baseline FILE`` takes
+them from an earlier run's ``--json`` instead.
 
 Downloads (CSV, PDF, calendars) and the JSON API are not pages and are not walked.
 """
@@ -30,12 +30,9 @@ Downloads (CSV, PDF, calendars) and the JSON API are not pages and are not walke
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import os
-import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -49,37 +46,6 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-#: One user per demo role, and the sectors whose pages differ most (as the human-words test).
-USERS = (
-    "coordinator",
-    "investigator.hsi",
-    "investigator.rpd",
-    "prosecutor.usao",
-    "advocate.harbor",
-    "advocate.legal",
-    "advocate.cps",
-    "interpreters",
-    "auditor.ecso",
-    "signatory.ecso",
-)
-#: Routes that are not pages read in a browser (files, sign-out, mailed-token links).
-SKIPPED = frozenset(
-    {
-        "accounts:logout",
-        "accounts:password_reset_confirm",
-        "audit:export",
-        "cases:list_export",
-        "directory:export",
-        "sharing:release_signed_form",
-        "training:material_download",
-        "training:calendar_ics",
-        "training:session_ics",
-        "protocols:handbook_pdf",
-        "protocols:handbook_in_force_pdf",
-        "reports:funder_csv",
-        "reports:funder_pdf",
-    }
-)
 #: Pages reached from a link: how many example paths per route.
 PER_ROUTE = {"cases:detail": 2}
 #: Budgets at p95, ms (issue 13).
@@ -89,8 +55,6 @@ LIST_BUDGET = 150.0
 FLAT = ("dashboard", "cases:list", "cases:detail")
 #: A page slower than this when warmed up is timed at most this many times.
 SLOW_MS, SLOW_RUNS = 1000.0, 3
-#: Bump when the data the cache holds changes in a way the hashed files do not show.
-DATA_VERSION = "2"
 #: Stands for the case list's "next page" link, read from the first page.
 PAGE2 = "?after=<next>"
 
@@ -123,84 +87,6 @@ def p95(times: list[float]) -> float:
         return 0.0
     ordered = sorted(times)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
-# --- the database --------------------------------------------------------------------------------
-
-
-def data_key(cases: int) -> str:
-    """Number of cases and a hash of everything that shapes the generated database."""
-    digest = hashlib.sha256(DATA_VERSION.encode())
-    sources = sorted(REPO.glob("accord/*/migrations/*.py"))
-    sources += [*sorted(REPO.glob("accord/*/demo*.py")), REPO / "accord" / "demo.py"]
-    sources += [REPO / "bench" / "casegen.py", REPO / "examples" / "protocols"]
-    for source in sources:
-        files = sorted(source.rglob("*")) if source.is_dir() else [source]
-        for path in files:
-            if path.is_file():
-                digest.update(str(path.relative_to(REPO)).encode())
-                digest.update(path.read_bytes())
-    return f"{cases}-{digest.hexdigest()[:12]}"
-
-
-def prepare_database(cases: int, *, rebuild: bool) -> tuple[Path, bool]:
-    """A working copy of the cached database for ``cases`` (built when missing)."""
-    folder = REPO / "var" / "bench"
-    folder.mkdir(parents=True, exist_ok=True)
-    cached = folder / f"pages-{data_key(cases)}.sqlite3"
-    work = folder / f"pages-{cases}-run.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(work) + suffix).unlink(missing_ok=True)
-    if cached.exists() and not rebuild:
-        shutil.copyfile(cached, work)
-        return work, False
-    return work, True
-
-
-def build(cases: int, work: Path) -> None:
-    """Migrate, load the demo and generate the cases into ``work``, then keep a copy."""
-    from datetime import timedelta
-
-    from django.core.management import call_command
-    from django.db import connection
-    from django.utils import timezone
-
-    from accord.accounts.models import TaskForce
-    from accord.cases.models import PotentialVictim, ResponsePlan, Task
-    from accord.demo import TASK_FORCE_SLUG, load_demo
-    from bench.casegen import generate_cases
-
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    load_demo()
-    task_force = TaskForce.objects.get(slug=TASK_FORCE_SLUG)
-    first_generated = PotentialVictim.objects.order_by("-pk").values_list("pk", flat=True).first()
-    generate_cases(task_force=task_force, count=cases)
-    generated = PotentialVictim.objects.filter(pk__gt=first_generated or 0)
-    # each generated victim a pseudonym of its own, so a search finds one case
-    from django.db.models import CharField, F, Value
-    from django.db.models.functions import Cast, Concat, Mod
-
-    generated.update(pseudonym=Concat(Value("P-"), Cast(F("pk"), CharField())))
-    case_ids = generated.values_list("case_id", flat=True)
-    unanswered = [{"decision": "bench", "question": "(bench)", "answered": False, "rows": []}]
-    ResponsePlan.objects.annotate(every_50th=Mod("case_id", 50)).filter(
-        case_id__in=case_ids, every_50th=0
-    ).update(answers=unanswered, unanswered=1)
-    Task.objects.filter(case_id__in=case_ids, status="open").update(
-        due_at=timezone.now() - timedelta(days=2)
-    )
-    with connection.cursor() as cursor:
-        # no ANALYZE: a deployment's database has no planner statistics either
-        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    connection.close()
-    cached = work.parent / f"pages-{data_key(cases)}.sqlite3"
-    for old in work.parent.glob(f"pages-{cases}-*.sqlite3"):
-        if old != work:
-            old.unlink()
-    with sqlite3.connect(work) as source, sqlite3.connect(cached) as target:
-        source.backup(target)
-    print(f"built {cases} cases in {time.perf_counter() - started:.0f} s (kept as {cached.name})")
 
 
 # --- the pages -----------------------------------------------------------------------------------
@@ -237,35 +123,15 @@ def case_list_variants(user: Any) -> list[tuple[str, str]]:
 
 
 def _routes_without_arguments() -> list[tuple[str, str]]:
-    from accord.web.urlwalk import iter_routes
+    from django.urls import reverse
 
-    routes = []
-    for route in iter_routes():
-        if route.name.startswith("api:") or route.name in SKIPPED or ":" not in route.name:
-            continue
-        if "<" in route.path or route.path != _exact(route):
-            continue
-        routes.append((route.name, route.path))
-    return routes
+    from accord.web.urlwalk import walked_pages
 
-
-def _exact(route: Any) -> str:
-    """The route's path if it takes no argument (else something that never equals it)."""
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        return reverse(route.name)
-    except NoReverseMatch:
-        return ""
-
-
-def route_of(path: str) -> str | None:
-    from django.urls import Resolver404, resolve
-
-    try:
-        return resolve(path.split("?")[0].split("#")[0]).view_name
-    except Resolver404:
-        return None
+    return [
+        (name, reverse(name))
+        for name, pattern in walked_pages()
+        if ":" in name and not pattern.pattern.converters
+    ]
 
 
 def links(html: str) -> Iterator[str]:
@@ -287,6 +153,7 @@ def pages_for(client: Any, user: Any) -> list[tuple[str, str]]:
     """(page label, path) of every page the user can open: the routes without arguments, the
     case list's variants, a demo case and a generated case, and one link deep from those."""
     from accord.sharing.door import CASE_POLICY
+    from accord.web.urlwalk import NOT_PAGES, route_of
 
     pages: list[tuple[str, str]] = []
     seen_paths: set[str] = set()
@@ -315,7 +182,7 @@ def pages_for(client: Any, user: Any) -> list[tuple[str, str]]:
         add(label, path)
         for link in links(response.content.decode()):
             name = route_of(link)
-            if not name or name in SKIPPED or name.startswith("api:") or "?" in link:
+            if not name or name in NOT_PAGES or name.startswith("api:") or "?" in link:
                 continue
             if link in seen_paths or per_route.get(name, 0) >= PER_ROUTE.get(name, 1):
                 continue
@@ -381,7 +248,9 @@ def run(args: argparse.Namespace) -> list[Result]:
     from accord.accounts.models import User
 
     results = []
-    users = args.users.split(",") if args.users else USERS
+    from accord.web.urlwalk import DEMO_WALKERS
+
+    users = args.users.split(",") if args.users else DEMO_WALKERS
     for username in users:
         user = User.objects.get(username=username)
         client = signed_in(user)
@@ -466,7 +335,13 @@ def main() -> None:
     parser.add_argument(
         "--compare", action="store_true", help="also measure at 10,000 cases; print ratios"
     )
+    parser.add_argument(
+        "--baseline", default="", help="ratios to an earlier run's --json (instead of --compare)"
+    )
     parser.add_argument("--rebuild", action="store_true", help="generate the database again")
+    parser.add_argument(
+        "--db", default="", help="a copy of this demo database instead (e.g. a partial build)"
+    )
     parser.add_argument("--json", default="", help="write the results to this file")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
@@ -496,26 +371,21 @@ def main() -> None:
         }
         os.unlink(target)
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings.test")
-    from django.conf import settings
+    if args.baseline:
+        baseline = {
+            (row["user"], row["page"]): p95(row["cpu"])
+            for row in json.loads(Path(args.baseline).read_text())
+        }
+    from bench.benchdb import open_database_copy, open_demo_database
 
-    work, must_build = prepare_database(args.cases, rebuild=args.rebuild)
-    settings.DATABASES["default"]["NAME"] = str(work)
-    # as in production: mail goes to the background queue, not inline
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    import django
+    if args.db:
+        open_database_copy(Path(args.db))
+        from accord.cases.models import Case
 
-    django.setup()
+        args.cases = Case.objects.count()
+    else:
+        open_demo_database(args.cases, rebuild=args.rebuild)
     logging.getLogger("django.request").setLevel(logging.ERROR)  # 403/405 of the walk are expected
-    if must_build:
-        print(
-            f"generating the database for {args.cases} cases (kept under var/bench/) ...",
-            flush=True,
-        )
-        build(args.cases, work)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
     results = run(args)
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(r) for r in results]))

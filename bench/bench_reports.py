@@ -17,6 +17,12 @@ and wall p50/max and the queries of one request:
   is prepared by the background worker, whose queue is a dummy here, so the request row
   times the redirect and this row the worker's counting).
 
+``--demo`` works instead on a copy of the demo database with ``--cases`` generated cases that
+``bench/benchdb.py`` keeps (shared with ``bench_pages.py``; built once; its victims have no
+gender and its cases no referral, so those counts are small), as the demo coordinator;
+``--demo-db FILE`` on a copy of that file instead (e.g. a snapshot of a build), its roll-ups
+counted again first (timed: what ``manage.py rebuild_case_counts`` costs).
+
 Targets (issue 15): funder report for three years at 1 million cases under 1 s; the
 reports dashboard under 300 ms.
 """
@@ -24,7 +30,6 @@ reports dashboard under 300 ms.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -33,6 +38,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+DUMMY_TASKS = "django_tasks.backends.dummy.DummyBackend"
 
 
 def main() -> None:
@@ -41,29 +47,34 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached database")
     parser.add_argument("--db", default="", help="SQLite file (default var/bench/reports-N)")
+    parser.add_argument("--demo", action="store_true", help="the shared demo database")
+    parser.add_argument("--demo-db", default="", help="a copy of this demo database instead")
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings.test")
-    from django.conf import settings
+    from bench.benchdb import open_database_copy, open_demo_database, use_sqlite
 
-    db = Path(args.db or REPO / "var" / "bench" / f"reports-{args.cases}.sqlite3")
-    db.parent.mkdir(parents=True, exist_ok=True)
-    if args.fresh:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(db) + suffix).unlink(missing_ok=True)
-    settings.DATABASES["default"]["NAME"] = str(db)
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    import django
+    if args.demo_db:  # made elsewhere: its roll-ups are counted again (and timed) first
+        open_database_copy(Path(args.demo_db), label="reports")
+        coordinator_name = "coordinator"
+        _rebuild_rollups()
+    elif args.demo:
+        open_demo_database(args.cases, label="reports")
+        coordinator_name = "coordinator"
+    else:
+        db = Path(args.db or REPO / "var" / "bench" / f"reports-{args.cases}.sqlite3")
+        use_sqlite(db, fresh=args.fresh, tasks={"default": {"BACKEND": DUMMY_TASKS}})
+        from django.core.management import call_command
 
-    django.setup()
-    from django.core.management import call_command
+        call_command("migrate", verbosity=0)
+        from accord.accounts.models import User
 
-    call_command("migrate", verbosity=0)
+        if not User.objects.filter(username="bench.coordinator").exists():
+            _populate(args.cases)
+        coordinator_name = "bench.coordinator"
     from accord.accounts.models import User
 
-    if not User.objects.filter(username="bench.coordinator").exists():
-        _populate(args.cases)
-    coordinator = User.objects.get(username="bench.coordinator")
-    _rebuild_rollups()
+    coordinator = User.objects.get(username=coordinator_name)
+    if not (args.demo or args.demo_db):  # the demo database's were counted when generated
+        _rebuild_rollups()
     _report(coordinator, args.runs)
 
 

@@ -317,3 +317,23 @@ def test_csv_carries_no_value_the_viewer_may_not_see(people, cases):
     coordinators = export(people["coordinator"])
     assert coordinators[labor][-1].startswith("Rosa")
     assert "Canary" not in coordinators[labor][-1]
+
+
+def test_the_search_index_follows_every_write(people, cases):
+    """The search looks numbers and pseudonyms up in trigram tables the database keeps
+    (migration cases 0012), so a write by any code shows at once: a pseudonym changed by a
+    bulk update is found by its new name and no longer by its old one, a renumbered case by its
+    new number. Texts under three characters are scanned instead, and a quote or a search
+    operator is plain text."""
+    rpd = people["rpd"]
+    sex = cases["sex"]
+    sex.potentialvictims.update(pseudonym="Marisol")
+    assert listed(rpd, search="lupe") == []
+    assert listed(rpd, search="RISO") == [sex.number]
+    Case.objects.filter(pk=sex.pk).update(number="RPD-2026-9999")
+    assert listed(rpd, search="-9999") == ["RPD-2026-9999"]
+    assert listed(rpd, search=sex.number) == []
+    assert listed(rpd, search="ol") == ["RPD-2026-9999"]
+    assert listed(rpd, search='Mari"sol') == []
+    assert listed(rpd, search="Marisol OR Rosa") == []
+    assert listed(rpd, search="Rosa") == [cases["labor"].number]

@@ -338,3 +338,24 @@ def test_the_periodic_job_counts_marked_months_before_anyone_reads(people) -> No
         assert [stage for stage, *_ in row.counts["cases"]] == ["closed"]
         assert [gender for _, gender, _ in row.counts["victims"]] == ["other"]  # no typed text
         assert "Two-Spirit" not in json.dumps(row.counts)
+
+
+def test_a_taken_task_due_today_counts_as_open(people) -> None:
+    """The day's open tasks are read by their state's name (open or taken, so an index finds
+    them at any size): a taken task falling due today splits like an open one, as counting
+    again would."""
+    from accord.cases.models import Task
+
+    coordinator = people["coordinator"]
+    with timezone.override(ZONE):
+        case = open_case(people["hsi"], title="A", now=_at(40, 12))
+        task = Task.objects.filter(case=case, status="open").order_by("due_at").first()
+        assert task is not None
+        Task.objects.filter(pk=task.pk).update(status="taken")
+        for now in (task.due_at - timedelta(minutes=1), task.due_at + timedelta(minutes=1)):
+            counted = case_aggregate_counts(
+                viewer=coordinator, period_start=Q1.start, period_end=Q1.end, now=now, by_month=True
+            )
+            piece = (date(2025, 2, 1), date(2025, 2, 28))
+            (fresh,), _ = aggregates._count_live(coordinator.task_force_id, [piece], now, False)
+            assert counted.parts[1].tasks == fresh.tasks

@@ -257,7 +257,9 @@ def open_tasks_due_on(
             due_at__gte=start,
             due_at__lt=start + timedelta(days=1),
         )
-        .exclude(status__in=(m.TaskStatus.DONE, m.TaskStatus.CANCELLED))
+        # the states still open, named (not "neither done nor cancelled"): so the day's tasks
+        # are found on the (status, due_at) index, not by walking every case of the period
+        .filter(status__in=(m.TaskStatus.OPEN, m.TaskStatus.TAKEN))
         .exclude(visibility_class__in=list(hidden))
         .values_list("case__opened_at", "due_at")
     )

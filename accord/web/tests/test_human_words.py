@@ -19,45 +19,18 @@ from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
-from django.urls.exceptions import NoReverseMatch, Resolver404
+from django.urls import URLPattern, reverse
+from django.urls.exceptions import NoReverseMatch
 
+from accord.web.urlwalk import DEMO_WALKERS, NOT_PAGES, route_of, walked_pages
 from conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
-#: One user per demo role, and the sectors whose pages differ most (federal and local law
-#: enforcement, a provider, legal services, child protection).
-ROLES = (
-    "coordinator",
-    "investigator.hsi",
-    "investigator.rpd",
-    "prosecutor.usao",
-    "advocate.harbor",
-    "advocate.legal",
-    "advocate.cps",
-    "interpreters",
-    "auditor.ecso",
-    "signatory.ecso",
-)
-
-#: Routes that are not pages a person reads in the browser: downloads, the JSON API,
-#: sign-out and the anonymous password-reset link (it needs a mailed token).
-SKIPPED = frozenset(
-    {
-        "accounts:logout",
-        "accounts:password_reset_confirm",
-        "directory:export",
-        "sharing:release_signed_form",
-        "training:material_download",
-        "training:calendar_ics",
-        "training:session_ics",
-        "protocols:handbook_pdf",
-        "protocols:handbook_in_force_pdf",
-        "reports:funder_csv",
-        "reports:funder_pdf",
-    }
-)
+#: One user per demo role, and the sectors whose pages differ most; the routes that are not
+#: pages a person reads in the browser (downloads, the JSON API, sign-out, the mailed
+#: password-reset link) are left out (``accord.web.urlwalk``, shared with bench/bench_pages.py).
+ROLES = DEMO_WALKERS
 
 #: The first role (the coordinator, who sees the most) is shown every demo record of every
 #: route; the other roles every case (what a case shows depends most on who looks) and the
@@ -174,16 +147,6 @@ def _ids_in(document: object) -> Iterator[str]:
         yield document
 
 
-def _patterns(
-    resolver: URLResolver | None = None, namespace: str = ""
-) -> Iterator[tuple[str, URLPattern]]:
-    for entry in (resolver or get_resolver()).url_patterns:
-        if isinstance(entry, URLResolver):
-            yield from _patterns(entry, entry.namespace or namespace)
-        elif entry.name:
-            yield (f"{namespace}:{entry.name}" if namespace else entry.name), entry
-
-
 def _arguments() -> dict[str, list[object]]:
     """Real ids from the demo data, by URL argument name (``pk`` by namespace)."""
     from accord.accounts.models import Agency, User
@@ -255,13 +218,6 @@ def _paths(name: str, pattern: URLPattern, arguments: dict[str, list[object]]) -
     return paths
 
 
-def _route_of(path: str) -> str | None:
-    try:
-        return resolve(path.split("?")[0].split("#")[0]).view_name
-    except Resolver404:
-        return None
-
-
 def _scan_role(
     client: Client,
     routes: dict[str, list[str]],
@@ -289,18 +245,18 @@ def _scan_role(
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
         text, links = visible_text(response.content.decode())
-        name = _route_of(path)
+        name = route_of(path)
         if name:
             scanned.add(name)
         found = machine_words(text, slugs=slugs, usernames=usernames)
         if found:
             findings[path] = found
         for link in links:
-            route = _route_of(link)
+            route = route_of(link)
             if (
                 route
                 and not routes.get(route)
-                and route not in SKIPPED
+                and route not in NOT_PAGES
                 and link not in harvested[route]
                 and len(harvested[route]) < FEW
             ):
@@ -353,9 +309,7 @@ def test_no_page_shows_a_machine_identifier_to_any_role():
     usernames = frozenset(User.objects.values_list("username", flat=True))
     arguments = _arguments()
     routes: dict[str, list[str]] = {}
-    for name, pattern in _patterns():
-        if name in SKIPPED or name.startswith("api:"):
-            continue
+    for name, pattern in walked_pages():
         routes[name] = [
             path + query
             for path in _paths(name, pattern, arguments)

@@ -1,0 +1,177 @@
+"""The benchmarks' databases, set up one way (issue 15).
+
+- ``use_sqlite``: point Django at a SQLite file (fresh or kept), queue mail as production does,
+  and set Django up. Every benchmark that builds its own small database uses it.
+- ``open_demo_database``: the demo task force (``accord demo``'s data) with ``cases`` generated
+  cases, built once with ``bench/casegen.py`` and kept under ``var/bench/`` keyed on the number
+  of cases, a hash of the demo loaders and the generator, and a hash of the migrations (a kept
+  database under older migrations is migrated forward, not generated again); each run works on a
+  copy. No ANALYZE: a deployment's database has no planner statistics either. ``bench_pages``, ``bench_intake --demo`` and ``bench_reports --demo`` share it, so a
+  database of 1 million cases is generated once for all three.
+
+The generated data: each case has a participant, a potential victim with a pseudonym of its own
+(``P-<id>``, so a search finds one case), a plan (every 50th with an unanswered question) and,
+for a foreign national, the Continued Presence task (a fifth of them open, those overdue).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+#: Bump when the data the cache holds changes in a way the hashed files do not show.
+DATA_VERSION = "3"
+#: As in production: mail goes to the background worker's queue (a row), not inline.
+QUEUED_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def use_sqlite(path: Path | str, *, fresh: bool = True, tasks: dict | None = None) -> None:  # type: ignore[type-arg]
+    """Django on the SQLite file ``path`` (emptied first when ``fresh``); mail queued as in
+    production unless ``tasks`` says otherwise; Django set up."""
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings.test")
+    from django.conf import settings
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        _remove(path)
+    settings.DATABASES["default"]["NAME"] = str(path)
+    settings.TASKS = tasks or QUEUED_TASKS
+    import django
+
+    django.setup()
+
+
+def _digest(sources: list[Path]) -> str:
+    digest = hashlib.sha256(DATA_VERSION.encode())
+    for source in sources:
+        files = sorted(source.rglob("*")) if source.is_dir() else [source]
+        for path in files:
+            if path.is_file():
+                digest.update(str(path.relative_to(REPO)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def data_key(cases: int) -> str:
+    """Number of cases, a hash of what shapes the generated data (the demo loaders, the
+    generator, the protocols) and a hash of the migrations."""
+    data = [*sorted(REPO.glob("accord/*/demo*.py")), REPO / "accord" / "demo.py"]
+    data += [REPO / "bench" / "casegen.py", REPO / "examples" / "protocols"]
+    schema = sorted(REPO.glob("accord/*/migrations/*.py"))
+    return f"{cases}-{_digest(data)}-{_digest(schema)}"
+
+
+def cached_path(cases: int) -> Path:
+    return REPO / "var" / "bench" / f"pages-{data_key(cases)}.sqlite3"
+
+
+def _older_schema(cached: Path) -> Path | None:
+    """The kept database of the same data under older migrations (migrated forward instead of
+    generated again: 1 million cases take long to generate, a new index seconds to build)."""
+    prefix = cached.name.rsplit("-", 1)[0]
+    older = [p for p in cached.parent.glob(f"{prefix}-*.sqlite3") if p != cached]
+    return max(older, key=lambda p: p.stat().st_mtime) if older else None
+
+
+def open_demo_database(cases: int, *, rebuild: bool = False, label: str = "run") -> Path:
+    """Django set up on a working copy of the demo database with ``cases`` generated cases
+    (generated and kept first when missing, or when ``rebuild``); migrated. Returns its path."""
+    cached = cached_path(cases)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    work = cached.parent / f"work-{cases}-{label}.sqlite3"
+    _remove(work)
+    source = cached if cached.exists() else _older_schema(cached)
+    must_build = rebuild or source is None
+    if source is not None and not must_build:
+        started = time.perf_counter()
+        shutil.copyfile(source, work)
+        if cases >= 100_000:
+            print(f"copied the {cases}-case database in {time.perf_counter() - started:.0f} s")
+    use_sqlite(work, fresh=False)
+    from django.core.management import call_command
+    from django.db import connection
+
+    if must_build:
+        print(f"generating the database for {cases} cases (kept under var/bench/) ...", flush=True)
+        _build(cases, work)
+    call_command("migrate", verbosity=0)
+    if must_build or source != cached:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
+        for old in cached.parent.glob(f"pages-{cases}-*.sqlite3"):
+            old.unlink()  # of older code or migrations
+        shutil.copyfile(work, cached)  # checkpointed and closed: the file is the whole database
+        print(f"kept as {cached.name}")
+    return work
+
+
+def open_database_copy(source: Path, *, label: str = "copy") -> Path:
+    """Django set up on a working copy of ``source`` (a demo database made elsewhere, e.g. a
+    snapshot of a build between two batches), migrated. Returns its path."""
+    work = source.parent / f"work-{source.stem}-{label}.sqlite3"
+    _remove(work)
+    shutil.copyfile(source, work)
+    use_sqlite(work, fresh=False)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return work
+
+
+def _build(cases: int, work: Path) -> None:
+    """Migrate, load the demo and generate the cases into ``work``."""
+    from django.core.management import call_command
+
+    from accord.accounts.models import TaskForce
+    from accord.cases.models import PotentialVictim
+    from accord.demo import TASK_FORCE_SLUG, load_demo
+    from bench.casegen import bulk_loading, generate_cases
+
+    started, cpu = time.perf_counter(), time.process_time()
+    call_command("migrate", verbosity=0)
+    load_demo()
+    task_force = TaskForce.objects.get(slug=TASK_FORCE_SLUG)
+    first_generated = PotentialVictim.objects.order_by("-pk").values_list("pk", flat=True).first()
+    with bulk_loading(task_force_id=task_force.pk):
+        generate_cases(task_force=task_force, count=cases, bulk=False, progress=cases >= 100_000)
+        mark_generated(after_victim=first_generated or 0)
+    print(
+        f"built {cases} cases in {time.perf_counter() - started:.0f} s wall, "
+        f"{time.process_time() - cpu:.0f} s CPU of this process"
+    )
+
+
+def mark_generated(*, after_victim: int) -> None:
+    """Give the generated cases (victims after ``after_victim``) what the benchmarks look for:
+    a pseudonym of its own per victim (a search finds one case), an unanswered question in
+    every 50th plan, and their open tasks overdue."""
+    from datetime import timedelta
+
+    from django.db.models import CharField, F, Value
+    from django.db.models.functions import Cast, Concat, Mod
+    from django.utils import timezone
+
+    from accord.cases.models import PotentialVictim, ResponsePlan, Task
+
+    generated = PotentialVictim.objects.filter(pk__gt=after_victim)
+    generated.update(pseudonym=Concat(Value("P-"), Cast(F("pk"), CharField())))
+    case_ids = generated.values_list("case_id", flat=True)
+    unanswered = [{"decision": "bench", "question": "(bench)", "answered": False, "rows": []}]
+    ResponsePlan.objects.annotate(every_50th=Mod("case_id", 50)).filter(
+        case_id__in=case_ids, every_50th=0
+    ).update(answers=unanswered, unanswered=1)
+    Task.objects.filter(case_id__in=case_ids, status="open").update(
+        due_at=timezone.now() - timedelta(days=2)
+    )
