@@ -125,9 +125,11 @@ def _fitting(
     reference: RuleReference,
     need_24_7: bool,
     kinds: frozenset[str] = frozenset(),
+    among: frozenset[str] = frozenset(),
 ) -> list[tuple[str, str, bool]]:
     """(id, name, open 24/7) of the directory entries that fit the rule's situation;
-    services only of ``kinds`` (service types) when given."""
+    services only of ``kinds`` (service types), organizations only ``among`` these, when
+    given."""
     from accord.directory import eligibility, selectors
 
     kind = eligibility.ReferenceKind(reference.kind)
@@ -149,6 +151,7 @@ def _fitting(
             for organization in selectors.organizations_for(task_force_id=task_force.pk)
             .filter(is_active=True)
             .order_by("name", "pk")
+            if not among or organization.slug in among
         ]
     region = reference.region()
     candidates = [c for c in candidates if c[0] != reference.target]
@@ -199,6 +202,12 @@ def row_fixes(
         if output.kind is OutputKind.SERVICE
     }
     targets = _services(task_force, answered | {f.target for f in found})
+    organizations = frozenset(
+        str(rule.outputs.get(output.name))
+        for rule in decision.rules
+        for output in decision.outputs
+        if output.kind is OutputKind.ORGANIZATION
+    )
     answered_kinds = frozenset(
         kind for slug in answered if slug in targets for kind in targets[slug][1]
     )
@@ -227,6 +236,7 @@ def row_fixes(
                 reference=reference,
                 need_24_7=need,
                 kinds=target[1] or answered_kinds,
+                among=organizations,
             )
             item["offer"] = True
             item["output"] = words.output(decision.id, reference.output)
@@ -287,8 +297,14 @@ def circulation(version: Any) -> dict[str, Any]:
                 url += f"#fixes-{ids.index(item.rules[0])}"
         law.append({"where": where, "why": item.not_waivable_because, "url": url})
     others = len(report.unresolved) - len(law)
+    # the directory's and the law's errors per decision (the core's are counted by the editor)
+    checked_here: dict[str, int] = {}
+    for item in report.errors:
+        if item.source != "verification" and item.decision:
+            checked_here[item.decision] = checked_here.get(item.decision, 0) + 1
     return {
         "law": law,
+        "directory_errors": checked_here,
         "others": others,
         "complete": report.complete,
         "blocked": bool(law or others or not report.complete),

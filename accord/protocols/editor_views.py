@@ -76,6 +76,7 @@ def guided(request: HttpRequest, number: int) -> HttpResponse:
     protocol = version.protocol
     words = _words(version)
     decisions = []
+    circulation = editor_directory.circulation(version)
     for decision in protocol.decisions.values():
         findings = editor.decision_findings(protocol, decision)
         decisions.append(
@@ -84,7 +85,8 @@ def guided(request: HttpRequest, number: int) -> HttpResponse:
                 "question": decision.question or words.factor(decision.id),
                 "factors": [words.factor(f) for f in decision.inputs],
                 "rules": len(decision.rules),
-                "errors": sum(1 for f in findings if f.severity == "error"),
+                "errors": sum(1 for f in findings if f.severity == "error")
+                + circulation["directory_errors"].get(decision.id, 0),
                 "warnings": sum(1 for f in findings if f.severity != "error"),
             }
         )
@@ -94,7 +96,7 @@ def guided(request: HttpRequest, number: int) -> HttpResponse:
         {
             "version": version,
             "decisions": decisions,
-            "circulation": editor_directory.circulation(version),
+            "circulation": circulation,
         },
     )
 

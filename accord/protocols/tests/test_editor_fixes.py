@@ -224,7 +224,7 @@ def test_use_a_service_that_fits_sets_the_answer_and_the_finding_goes(
 
 
 def _service(task_force, slug, **fields):
-    organization = Organization.objects.filter(task_force=task_force).first()
+    organization = Organization.objects.filter(task_force=task_force).order_by("pk")[0]
     languages = fields.pop("languages", ())
     service = Service.objects.create(
         organization=organization,
@@ -290,6 +290,8 @@ def test_a_draft_with_a_finding_the_law_fixes_cannot_be_circulated_and_says_why(
     assert "Where a potential victim stays after recovery, rule P2" in page
     assert "A minor cannot be sent to a service for adults" in page
     assert 'aria-describedby="circulate-refused"' in page
+    placement = page[page.index('id="guided-placement"') :]
+    assert "2 errors" in placement[: placement.index("</tr>")]  # the directory's, counted
     client = reauthenticated(coordinator_client)
     url = reverse("protocols:circulate", args=[teens_to_adults.number])
     refused = client.get(url).content.decode()
