@@ -35,6 +35,7 @@ from .models import (
     Phone,
     Service,
     ServiceArea,
+    ServiceStatus,
 )
 
 
@@ -88,6 +89,21 @@ def viewer_task_force_id(viewer: Viewer) -> int | None:
 
 def organizations_for(*, task_force_id: int) -> QuerySet[Organization]:
     return Organization.objects.filter(task_force_id=task_force_id)
+
+
+def services_for(*, task_force_id: int) -> QuerySet[Service]:
+    """The task force's active services of active organizations, 24/7 ones first, then by
+    name, with what their eligibility checks read (organization, languages, areas)."""
+    return (
+        Service.objects.filter(
+            task_force_id=task_force_id,
+            status=ServiceStatus.ACTIVE,
+            organization__is_active=True,
+        )
+        .select_related("organization")
+        .prefetch_related("languages", "service_areas")
+        .order_by("-is_24_7", "name", "pk")
+    )
 
 
 def organization_get(*, viewer: User, organization_id: int) -> Organization:

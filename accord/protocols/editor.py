@@ -89,6 +89,9 @@ class Row:
     cells: list[Cell]
     outputs: list[OutputCell]
     error: str = ""
+    #: A new row split from a saved rule (narrowing): keeps that rule's guidance text and
+    #: the answers the table cannot edit.
+    copied_from: str = ""
 
     @property
     def has_errors(self) -> bool:
@@ -383,6 +386,7 @@ def rows_to_decision(
     failed = False
     for row in rows:
         original = originals.get(row.rule_id) if row.rule_id not in seen else None
+        source = original or originals.get(row.copied_from)
         conditions: dict[str, Condition] = {}
         for cell in row.cells:
             factor = protocol.factors[cell.factor]
@@ -397,14 +401,14 @@ def rows_to_decision(
             if not condition.is_any:
                 conditions[cell.factor] = condition
         # conditions on factors the table does not list as inputs are kept as written
-        if original is not None:
-            for factor_id, condition in original.conditions.items():
+        if source is not None:
+            for factor_id, condition in source.conditions.items():
                 if factor_id not in decision.inputs:
                     conditions[factor_id] = condition
         outputs: dict[str, Any] = {}
         for output, answer in zip(decision.outputs, row.outputs, strict=True):
-            if answer.fixed and original is not None:
-                outputs[output.name] = original.outputs.get(output.name)
+            if answer.fixed and source is not None:
+                outputs[output.name] = source.outputs.get(output.name)
                 continue
             try:
                 outputs[output.name] = _output_value(output, answer.value, choices)
@@ -417,6 +421,8 @@ def rows_to_decision(
             rule_id = next_rule_id(taken, example)
             taken.add(rule_id)
             rule = Rule(id=rule_id, conditions=conditions, outputs=outputs)
+            if source is not None:
+                rule = replace(rule, how=source.how, annotation=source.annotation)
         seen.add(rule.id)
         rules.append(rule)
     if failed:

@@ -27,7 +27,7 @@ from accord.errors import ValidationError as AccordValidationError
 from accord.web.access import member, member_user
 from accord.web.labels import ProtocolWords
 
-from . import editor, selectors, services
+from . import editor, editor_directory, editor_fixes, selectors, services
 from .models import ProtocolStatus, ProtocolVersion
 
 
@@ -76,6 +76,7 @@ def guided(request: HttpRequest, number: int) -> HttpResponse:
     protocol = version.protocol
     words = _words(version)
     decisions = []
+    circulation = editor_directory.circulation(version)
     for decision in protocol.decisions.values():
         findings = editor.decision_findings(protocol, decision)
         decisions.append(
@@ -84,11 +85,20 @@ def guided(request: HttpRequest, number: int) -> HttpResponse:
                 "question": decision.question or words.factor(decision.id),
                 "factors": [words.factor(f) for f in decision.inputs],
                 "rules": len(decision.rules),
-                "errors": sum(1 for f in findings if f.severity == "error"),
+                "errors": sum(1 for f in findings if f.severity == "error")
+                + circulation["directory_errors"].get(decision.id, 0),
                 "warnings": sum(1 for f in findings if f.severity != "error"),
             }
         )
-    return render(request, "protocols/guided.html", {"version": version, "decisions": decisions})
+    return render(
+        request,
+        "protocols/guided.html",
+        {
+            "version": version,
+            "decisions": decisions,
+            "circulation": circulation,
+        },
+    )
 
 
 # -- one decision -----------------------------------------------------------------------
@@ -250,7 +260,7 @@ def _table_context(
         for index, row in enumerate(rows)
     ]
     policy = decision.hit_policy
-    return {
+    context = {
         "version": version,
         "decision": decision,
         "question": decision.question or words.factor(decision.id),
@@ -267,6 +277,8 @@ def _table_context(
         "error_count": sum(1 for f in findings if f.severity == "error"),
         "lock_version": version.lock_version,
     }
+    _add_fixes(context, version, decision, rows, choices, findings, words)
+    return context
 
 
 def _apply_action(
@@ -334,11 +346,22 @@ def guided_decision(request: HttpRequest, number: int, decision_id: str) -> Http
     action = request.POST.get("action", "save")
     # The stored decision's findings: only needed to answer a gap or to show the page again.
     findings: Sequence[Finding] = ()
-    if action.startswith("answer"):
+    if action.startswith("answer") or editor_fixes.needs_findings(action):
         findings = editor.decision_findings(protocol, decision)
-    save = _apply_action(action, rows, protocol, decision, findings)
+    fix = editor_fixes.apply_fix(
+        action,
+        rows,
+        protocol,
+        decision,
+        findings,
+        choices=choices,
+        describe=lambda box: _situation(words, protocol, decision, box),
+    )
+    save = fix.save if fix else _apply_action(action, rows, protocol, decision, findings)
     hit_key = request.POST.get("hit_policy", "keep")
     policy = _HIT_POLICIES.get(hit_key, decision.hit_policy)
+    if fix and fix.policy:
+        policy = fix.policy
     try:
         lock_version = int(request.POST.get("lock_version", ""))
     except ValueError:
@@ -351,6 +374,8 @@ def guided_decision(request: HttpRequest, number: int, decision_id: str) -> Http
         context.update(lock_version=lock_version, **extra)
         return render(request, "protocols/guided_decision.html", context, status=status)
 
+    if fix and fix.problem:
+        return page(fix.status, problem=fix.problem)
     if not save:
         return page(
             200,
@@ -375,7 +400,7 @@ def guided_decision(request: HttpRequest, number: int, decision_id: str) -> Http
         return page(409, problem=str(error.message))
     except (LoadError, AccordValidationError) as error:
         return page(400, problem=_("Nothing was saved: %(reason)s") % {"reason": str(error)})
-    messages.success(request, _("Saved and checked."))
+    messages.success(request, fix.done if fix and fix.done else _("Saved and checked."))
     return HttpResponseRedirect(
         reverse("protocols:guided_decision", args=[version.number, decision.id])
     )
@@ -385,3 +410,32 @@ def _with_policy(decision: Decision, policy: HitPolicy) -> Decision:
     from dataclasses import replace
 
     return replace(decision, hit_policy=policy, aggregation=None)
+
+
+def _add_fixes(
+    context: dict[str, Any],
+    version: ProtocolVersion,
+    decision: Decision,
+    rows: list[editor.Row],
+    choices: Mapping[str, Sequence[editor.Choice]],
+    findings: Sequence[Finding],
+    words: ProtocolWords,
+) -> None:
+    """Fix it from the finding: overlaps side by side, directory and law findings on rows."""
+    protocol = version.protocol
+    context["overlaps"] = editor_fixes.overlap_blocks(
+        protocol,
+        decision,
+        findings,
+        words=words,
+        choices=choices,
+        describe=lambda box: _situation(words, protocol, decision, box),
+        region_part=lambda factor_id, part: _region_part(words, protocol, factor_id, part),
+    )
+    fixes = editor_directory.row_fixes(
+        task_force=version.task_force, protocol=protocol, decision=decision, rows=rows, words=words
+    )
+    for row in context["rows"]:
+        row["fixes"] = fixes.get(row["row"].rule_id, []) if row["row"].rule_id else []
+    context["error_count"] += editor_directory.error_count(fixes)
+    context["width"] = len(context["columns"]) + len(context["outputs"]) + 2

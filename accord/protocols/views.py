@@ -25,7 +25,7 @@ from accord.errors import ConflictError, NotFound
 from accord.errors import ValidationError as AccordValidationError
 from accord.web.access import member
 
-from . import selectors, services
+from . import editor_directory, selectors, services
 from .diff import diff_protocols
 from .drills import Scenario, compare_drill, run_drill
 from .forms import (
@@ -348,19 +348,32 @@ def _confirm(
 def version_circulate(request: HttpRequest, number: int) -> HttpResponse:
     version = selectors.version_get(viewer=_user(request), number=number)
     if request.method == "GET":
+        if version.status == ProtocolStatus.DRAFT:
+            circulation = editor_directory.circulation(version)
+            if circulation["blocked"]:
+                # Say why before anyone confirms: the law's findings first, with their reason.
+                return render(
+                    request,
+                    "protocols/circulate_refused.html",
+                    {"version": version, "circulation": circulation},
+                )
         return _confirm(
             request,
             version,
-            heading=f"Circulate version {version.number}",
-            explanation="Every member agency's signatory will be asked to approve or object. "
-            "The text cannot be edited while it circulates.",
-            button="Circulate for sign-off",
+            heading=_("Circulate version %(number)s") % {"number": version.number},
+            explanation=str(
+                _(
+                    "Every member agency's signatory will be asked to approve or object. "
+                    "The text cannot be edited while it circulates."
+                )
+            ),
+            button=str(_("Circulate for sign-off")),
         )
     try:
         services.protocol_version_circulate(actor=_user(request), version=version)
-    except AccordValidationError as error:
-        messages.error(request, error.message)
-        return HttpResponseRedirect(reverse("protocols:report", args=[version.number]))
+    except AccordValidationError:
+        messages.error(request, _("The draft was not circulated: see why below."))
+        return HttpResponseRedirect(reverse("protocols:circulate", args=[version.number]))
     messages.success(
         request,
         _("Version %(number)s circulated to every member agency's signatory.")
