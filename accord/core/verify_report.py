@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
+from accord.core.gap_cover import cover_gaps
 from accord.core.findings import MAX_FINDINGS, Finding, FindingKind, severity_of
 from accord.core.model import Decision, FactorKind, HitPolicy, OutputKind, Protocol, Rule, Scalar
 from accord.core.space import Box, MergeStopped, box_is_empty, mask_runs, merge_boxes
@@ -51,6 +52,14 @@ def _gap_findings(
         largest = max(gaps, key=_box_size, default=None)
         merged = [] if largest is None else [_first_runs(largest, table.ordered)]
         return _gap_list(table, merged), len(gaps) - len(merged)
+    # Each merged gap grown as far as no rule reaches (fewer, larger boxes; see gap_cover).
+    merged = cover_gaps(
+        merged,
+        table.boxes,
+        sizes=[axis.size for axis in table.axes],
+        ordered=table.ordered,
+        should_stop=budget.spent if budget is not None else None,
+    )
     # The largest gaps first: when the list is cut, what is shown matters most.
     merged.sort(key=lambda box: -_box_size(box))
     for box in merged[:MAX_FINDINGS]:
