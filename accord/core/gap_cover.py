@@ -28,73 +28,114 @@ from accord.core.space import Box, box_is_empty
 __all__ = ["cover_gaps"]
 
 
-def _columns(rule_boxes: Sequence[Box], sizes: Sequence[int]) -> list[list[int]]:
-    """``columns[axis][atom]``: bit ``i`` set when rule ``i`` accepts that atom."""
-    columns = [[0] * size for size in sizes]
-    for index, box in enumerate(rule_boxes):
-        if box_is_empty(box):
-            continue
-        bit = 1 << index
-        for axis, mask in enumerate(box):
-            column = columns[axis]
-            while mask:
-                low = mask & -mask
-                column[low.bit_length() - 1] |= bit
-                mask ^= low
-    return columns
+class _Rules:
+    """The rules' masks arranged for quick questions about one box at a time."""
 
+    def __init__(self, rule_boxes: Sequence[Box], sizes: Sequence[int], ordered: Sequence[bool]):
+        live = [box for box in rule_boxes if not box_is_empty(box)]
+        self.masks = [[box[axis] for box in live] for axis in range(len(sizes))]
+        self.everyone = (1 << len(live)) - 1
+        self.ordered = ordered
+        self.sizes = sizes
+        # Per axis: atom -> rules accepting it (unordered inputs, a few values each), or
+        # first atom <= x / last atom >= x prefix sets (ordered inputs: runs).
+        self.columns: list[list[int]] = []
+        self.starts: list[list[int]] = []
+        self.ends: list[list[int]] = []
+        for axis, size in enumerate(sizes):
+            column = [0] * size
+            starts = [0] * size
+            ends = [0] * size
+            for index, mask in enumerate(self.masks[axis]):
+                bit = 1 << index
+                if ordered[axis]:
+                    starts[(mask & -mask).bit_length() - 1] |= bit
+                    ends[mask.bit_length() - 1] |= bit
+                else:
+                    remaining = mask
+                    while remaining:
+                        low = remaining & -remaining
+                        column[low.bit_length() - 1] |= bit
+                        remaining ^= low
+            if ordered[axis]:
+                for atom in range(1, size):
+                    starts[atom] |= starts[atom - 1]
+                for atom in range(size - 2, -1, -1):
+                    ends[atom] |= ends[atom + 1]
+            self.columns.append(column)
+            self.starts.append(starts)
+            self.ends.append(ends)
 
-def _touching(column: list[int], mask: int) -> int:
-    """Rules that accept some atom of ``mask`` on this axis."""
-    rules = 0
-    while mask:
-        low = mask & -mask
-        rules |= column[low.bit_length() - 1]
-        mask ^= low
-    return rules
+    def touching(self, axis: int, mask: int) -> int:
+        """Rules that may accept an atom of ``mask`` on ``axis`` (never fewer than do).
 
-
-def _grow(
-    box: Box, columns: list[list[int]], ordered: Sequence[bool], everyone: int
-) -> tuple[int, ...]:
-    """``box`` widened on each input in turn as far as no rule is met.
-
-    A rule can only be met by widening input ``a`` if it already touches the box
-    on every other input (its "blockers" for ``a``). Widening one input only adds
-    blockers for the others, so one pass over the inputs gives a box that no
-    single input can widen further.
-    """
-    masks = list(box)
-    touching = [_touching(columns[axis], mask) for axis, mask in enumerate(masks)]
-    for axis, column in enumerate(columns):
-        blockers = everyone
-        for other, rules in enumerate(touching):
-            if other != axis:
-                blockers &= rules
-                if not blockers:
-                    break
-        mask = masks[axis]
-        if ordered[axis]:
+        On a number input a rule counts when its first atom is at or before the end of
+        ``mask`` and its last atom at or after its start: exact for rules that are one
+        interval, more than exact for the rare ``not(...)`` rule, which only makes a box
+        grow less.
+        """
+        if self.ordered[axis]:
             low = (mask & -mask).bit_length() - 1
-            high = mask.bit_length() - 1
-            while low > 0 and not column[low - 1] & blockers:
-                low -= 1
-                mask |= 1 << low
-            while high + 1 < len(column) and not column[high + 1] & blockers:
-                high += 1
-                mask |= 1 << high
-        else:
-            for atom, rules in enumerate(column):
-                if not rules & blockers:
-                    mask |= 1 << atom
-        if mask != masks[axis]:
-            masks[axis] = mask
-            touching[axis] = _touching(column, mask)
-    return tuple(masks)
+            return self.starts[axis][mask.bit_length() - 1] & self.ends[axis][low]
+        column = self.columns[axis]
+        rules = 0
+        while mask:
+            low = mask & -mask
+            rules |= column[low.bit_length() - 1]
+            mask ^= low
+        return rules
+
+    def accepted(self, axis: int, rules: int) -> int:
+        """The atoms of ``axis`` some rule of ``rules`` accepts."""
+        masks = self.masks[axis]
+        atoms = 0
+        while rules:
+            low = rules & -rules
+            atoms |= masks[low.bit_length() - 1]
+            rules ^= low
+        return atoms
+
+    def grow(self, box: Box) -> Box:
+        """``box`` widened on each input in turn as far as no rule is met.
+
+        Widening input ``a`` can only meet a rule that already touches the box on every
+        other input (a "blocker" for ``a``); the widened input takes every atom no
+        blocker accepts (numbers: the interval around the current one up to the nearest
+        such atom). Widening one input only adds blockers for the others, so one pass
+        gives a box no single input can widen further.
+        """
+        masks = list(box)
+        touching = [self.touching(axis, mask) for axis, mask in enumerate(masks)]
+        for axis, size in enumerate(self.sizes):
+            blockers = self.everyone
+            for other, rules in enumerate(touching):
+                if other != axis:
+                    blockers &= rules
+                    if not blockers:
+                        break
+            blocked = self.accepted(axis, blockers)
+            mask = masks[axis]
+            if self.ordered[axis]:
+                low = (mask & -mask).bit_length() - 1
+                high = mask.bit_length() - 1
+                new_low = (blocked & ((1 << low) - 1)).bit_length()
+                above = blocked >> (high + 1)
+                new_high = high + (above & -above).bit_length() - 1 if above else size - 1
+                grown = ((1 << (new_high + 1)) - 1) & ~((1 << new_low) - 1)
+            else:
+                grown = mask | (((1 << size) - 1) & ~blocked)
+            if grown != mask:
+                masks[axis] = grown
+                touching[axis] = self.touching(axis, grown)
+        return tuple(masks)
 
 
-def _inside(inner: Box, outer: Box) -> bool:
-    return all(a & ~b == 0 for a, b in zip(inner, outer, strict=True))
+def _flat(box: Box, offsets: Sequence[int]) -> int:
+    """All of a box's masks in one integer: containment is then one operation."""
+    flat = 0
+    for mask, offset in zip(box, offsets, strict=True):
+        flat |= mask << offset
+    return flat
 
 
 def _size(box: Box) -> int:
@@ -120,23 +161,31 @@ def cover_gaps(
     """
     if not gaps:
         return []
-    columns = _columns(rule_boxes, sizes)
-    everyone = (1 << len(rule_boxes)) - 1
+    rules = _Rules(rule_boxes, sizes, ordered)
+    offsets = [sum(sizes[:axis]) for axis in range(len(sizes))]
     pending = sorted(set(gaps), key=lambda box: (-_size(box), box))
-    grown: list[Box] = []
+    grown: dict[Box, int] = {}  # box -> the complement of its flat form
+    everything = (1 << sum(sizes)) - 1
+
+    def inside_grown(box: Box) -> bool:
+        flat = _flat(box, offsets)
+        return any(not flat & outside for outside in grown.values())
+
     for position, box in enumerate(pending):
-        if any(_inside(box, bigger) for bigger in grown):
+        if inside_grown(box):
             continue
         if should_stop is not None and should_stop():
-            grown.extend(
-                rest
-                for rest in pending[position:]
-                if not any(_inside(rest, bigger) for bigger in grown)
-            )
+            for rest in pending[position:]:
+                if not inside_grown(rest):
+                    grown[rest] = everything & ~_flat(rest, offsets)
             break
-        grown.append(_grow(box, columns, ordered, everyone))
+        bigger = rules.grow(box)
+        grown[bigger] = everything & ~_flat(bigger, offsets)
     kept: list[Box] = []
-    for box in sorted(set(grown), key=lambda box: (-_size(box), box)):
-        if not any(_inside(box, bigger) for bigger in kept):
+    kept_outside: list[int] = []
+    for box in sorted(grown, key=lambda box: (-_size(box), box)):
+        flat = _flat(box, offsets)
+        if not any(not flat & outside for outside in kept_outside):
             kept.append(box)
+            kept_outside.append(everything & ~flat)
     return kept
