@@ -7,9 +7,9 @@ staircase is cut into pieces no pairwise merge can join, although a reader would
 describe it with two or three boxes. Here every piece is *expanded*: each input in
 turn is widened to every value (numbers: the widest interval around the current one)
 that no rule matching the rest of the box accepts, so the grown box still holds only
-unanswered situations. Pieces inside a box already grown are skipped, and grown
-boxes inside another are dropped. This is the "expand, then drop the redundant"
-step of two-level logic minimisation (Espresso), on boxes over atoms.
+unanswered situations; pieces that grow into the same box give it once. A grown
+box cannot be widened on any input, so none lies inside another. This is the
+"expand" step of two-level logic minimisation (Espresso), on boxes over atoms.
 
 The result may overlap (two gaps can share situations); it covers the same
 unanswered situations as the pieces it started from (every piece lies in some
@@ -130,14 +130,6 @@ class _Rules:
         return tuple(masks)
 
 
-def _flat(box: Box, offsets: Sequence[int]) -> int:
-    """All of a box's masks in one integer: containment is then one operation."""
-    flat = 0
-    for mask, offset in zip(box, offsets, strict=True):
-        flat |= mask << offset
-    return flat
-
-
 def _size(box: Box) -> int:
     size = 1
     for mask in box:
@@ -153,7 +145,7 @@ def cover_gaps(
     ordered: Sequence[bool],
     should_stop: Callable[[], bool] | None = None,
 ) -> list[Box]:
-    """Gap boxes grown as large as no rule allows, the redundant ones dropped.
+    """Gap boxes grown as large as no rule allows, each grown box once.
 
     ``gaps`` are boxes no rule of ``rule_boxes`` touches (ordered inputs as single
     runs); ``sizes`` the atoms per input. Largest first. When ``should_stop``
@@ -162,30 +154,14 @@ def cover_gaps(
     if not gaps:
         return []
     rules = _Rules(rule_boxes, sizes, ordered)
-    offsets = [sum(sizes[:axis]) for axis in range(len(sizes))]
     pending = sorted(set(gaps), key=lambda box: (-_size(box), box))
-    grown: dict[Box, int] = {}  # box -> the complement of its flat form
-    everything = (1 << sum(sizes)) - 1
-
-    def inside_grown(box: Box) -> bool:
-        flat = _flat(box, offsets)
-        return any(not flat & outside for outside in grown.values())
-
+    grown: dict[Box, None] = {}  # insertion-ordered set
     for position, box in enumerate(pending):
-        if inside_grown(box):
-            continue
         if should_stop is not None and should_stop():
-            for rest in pending[position:]:
-                if not inside_grown(rest):
-                    grown[rest] = everything & ~_flat(rest, offsets)
+            grown.update(dict.fromkeys(pending[position:]))
             break
-        bigger = rules.grow(box)
-        grown[bigger] = everything & ~_flat(bigger, offsets)
-    kept: list[Box] = []
-    kept_outside: list[int] = []
-    for box in sorted(grown, key=lambda box: (-_size(box), box)):
-        flat = _flat(box, offsets)
-        if not any(not flat & outside for outside in kept_outside):
-            kept.append(box)
-            kept_outside.append(everything & ~flat)
-    return kept
+        grown[rules.grow(box)] = None
+    # A grown box cannot be widened on any input (when every rule is one interval per number
+    # input; a rare not(...) only makes it grow less), so no grown box lies inside another
+    # (only equal ones, which the set removed): nothing else is redundant.
+    return sorted(grown, key=lambda box: (-_size(box), box))
