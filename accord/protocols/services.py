@@ -206,7 +206,9 @@ def protocol_decision_update(
     # The text is written from the model; the model is kept as what the text loads to,
     # once the loader has read the changed decision back equal (no reload of the whole
     # text: see accord/core/recheck.py for why that is the same guarantee).
-    check_decision_reads_back(edited, decision, filename=version.filename)
+    check_decision_reads_back(
+        edited, decision, filename=version.filename, previous=protocol.decisions[decision.id]
+    )
     text = dump_protocol(edited)
     return _draft_text_save(
         actor=actor,
