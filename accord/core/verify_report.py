@@ -11,8 +11,8 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from accord.core.gap_cover import cover_gaps
 from accord.core.findings import MAX_FINDINGS, Finding, FindingKind, severity_of
+from accord.core.gap_cover import cover_gaps
 from accord.core.model import Decision, FactorKind, HitPolicy, OutputKind, Protocol, Rule, Scalar
 from accord.core.space import Box, MergeStopped, box_is_empty, mask_runs, merge_boxes
 from accord.core.verify_search import (
