@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from accord.core.errors import FactError, LoadError, ProtocolError
+from accord.core.grouping import group_findings
 from accord.core.limits import InputLimits, json_too_deep, too_deep_message, too_large_message
-from accord.core.model import Protocol
+from accord.core.model import FactorKind, Interval, Protocol
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -162,14 +163,27 @@ def _write_check_text(protocol: Protocol, report: Any, out: TextIO, style: _Styl
             out.write(f"  {style('ok', '32')}  {label}\n")
             continue
         out.write(f"  {style(str(len(findings)), '31')}   {style(label, '1')}\n")
-        for finding in findings:
-            colour = "31" if getattr(finding, "severity", "error") == "error" else "33"
-            kind = style(f"{finding.kind}", colour)
-            rules = f" [{', '.join(finding.rules)}]" if finding.rules else ""
-            out.write(f"      {kind}{rules}: {finding.message}\n")
-            if finding.example:
-                example = ", ".join(f"{k}={_text(v)}" for k, v in finding.example.items())
-                out.write(f"        e.g. {example}\n")
+        # Grouped by the factor values most findings share; a few of each group listed
+        # (--format json gives every one).
+        for group in group_findings(findings, is_whole=lambda f, v: _is_whole(protocol, f, v)):
+            colour = "31" if findings[group.members[0]].severity == "error" else "33"
+            kind = style(f"{group.count} {group.kind}", colour)
+            where = ", ".join(f"{f} {_region_text(v)}" for f, v in group.common.items())
+            out.write(
+                f"    {kind}"
+                + (f" — all where {where}" if where and group.count > 1 else "")
+                + "\n"
+            )
+            for index in group.members[:GROUP_LISTED]:
+                finding = findings[index]
+                rules = f" [{', '.join(finding.rules)}]" if finding.rules else ""
+                out.write(f"      -{rules} {finding.message}\n")
+                if finding.example:
+                    example = ", ".join(f"{k}={_text(v)}" for k, v in finding.example.items())
+                    out.write(f"        e.g. {example}\n")
+            if group.count > GROUP_LISTED:
+                more = group.count - GROUP_LISTED
+                out.write(f"      … and {more} more like these (--format json lists all)\n")
     if "" in by_decision and "" not in protocol.decisions:
         pass
     summary = (
@@ -192,6 +206,33 @@ def _write_check_text(protocol: Protocol, report: Any, out: TextIO, style: _Styl
     if not report.complete:
         summary += style(" (time budget ran out: the report is incomplete)", "33")
     out.write(summary + "\n")
+
+
+#: Findings listed per group in the text report (the JSON report lists every one).
+GROUP_LISTED = 5
+
+
+def _is_whole(protocol: Protocol, factor_id: str, value: Any) -> bool:
+    factor = protocol.factors.get(factor_id)
+    if factor is None:
+        return False
+    domain = factor.domain
+    if isinstance(value, Interval):
+        return (value.low <= domain.minimum if domain.minimum is not None else True) and (
+            value.high >= domain.maximum if domain.maximum is not None else True
+        )
+    if isinstance(value, tuple | list | frozenset | set):
+        everything = (True, False) if domain.kind is FactorKind.BOOLEAN else domain.values
+        return bool(everything) and set(value) >= set(everything)
+    return False
+
+
+def _region_text(value: Any) -> str:
+    if isinstance(value, Interval):
+        return f"{'(' if value.low_open else '['}{value.low}..{value.high}{')' if value.high_open else ']'}"
+    if isinstance(value, tuple | list | frozenset | set):
+        return "in " + ", ".join(_text(item) for item in value)
+    return _text(value)
 
 
 def _text(value: Any) -> str:

@@ -7,14 +7,11 @@ stays readable and diffs stay small.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.representer import RoundTripRepresenter
-
+from accord.core.emit import emit_yaml
 from accord.core.model import (
     Condition,
     Decision,
@@ -25,10 +22,6 @@ from accord.core.model import (
     Protocol,
     Rule,
 )
-
-
-def _represent_decimal(representer: RoundTripRepresenter, value: Decimal) -> Any:
-    return representer.represent_scalar("tag:yaml.org,2002:float", str(value))
 
 
 def _duration(minutes: int) -> str:
@@ -254,14 +247,8 @@ def _plain(value: Any) -> Any:
 
 
 def dump_protocol(protocol: Protocol) -> str:
-    """The protocol as YAML text in the documented format."""
-    yaml = YAML(typ="rt", pure=True)
-    yaml.width = 100
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.representer.add_representer(Decimal, _represent_decimal)
-    stream = io.StringIO()
-    yaml.dump(_plain(protocol_to_data(protocol)), stream)
-    return stream.getvalue()
+    """The protocol as YAML text in the documented format (written by :mod:`.emit`)."""
+    return emit_yaml(_plain(protocol_to_data(protocol)))
 
 
 __all__ = ["dump_protocol", "protocol_to_data"]

@@ -27,7 +27,7 @@ from accord.errors import ValidationError as AccordValidationError
 from accord.web.access import member, member_user
 from accord.web.labels import ProtocolWords
 
-from . import editor, editor_directory, editor_fixes, selectors, services
+from . import editor, editor_directory, editor_fixes, editor_render, selectors, services
 from .models import ProtocolStatus, ProtocolVersion
 
 
@@ -209,6 +209,7 @@ def _table_context(
             }
         )
     outputs = []
+    blocks: list[str] = []  # each output's options, rendered once for every row
     for output in decision.outputs:
         listed = [(c.value, c.name) for c in choices.get(output.name, ())]
         if output.kind is OutputKind.BOOLEAN:
@@ -221,6 +222,8 @@ def _table_context(
                 "choices": listed,
             }
         )
+        free = output.kind in (OutputKind.TEXT, OutputKind.NUMBER)
+        blocks.append("" if free else editor_render.option_block(listed))
     pinned: dict[str, list[str]] = {}
     for finding in findings:
         if finding.kind is FindingKind.GAP:
@@ -247,18 +250,21 @@ def _table_context(
         }
         for index, finding in enumerate(editor.gap_findings(findings))
     ]
-    table_rows = [
-        {
+    table_rows: list[dict[str, Any]] = []
+    for index, row in enumerate(rows):
+        shown: dict[str, Any] = {
             "index": index,
             "row": row,
             "cells": list(zip(columns, row.cells, strict=True)),
-            "outputs": list(zip(outputs, row.outputs, strict=True)),
+            "outputs": [
+                (output, cell, editor_render.options_for(block, cell.value) if block else "")
+                for output, cell, block in zip(outputs, row.outputs, blocks, strict=True)
+            ],
             "findings": pinned.get(row.rule_id, []),
             "first": index == 0,
             "last": index == len(rows) - 1,
         }
-        for index, row in enumerate(rows)
-    ]
+        table_rows.append(shown)
     policy = decision.hit_policy
     context = {
         "version": version,
@@ -278,6 +284,8 @@ def _table_context(
         "lock_version": version.lock_version,
     }
     _add_fixes(context, version, decision, rows, choices, findings, words)
+    for shown in table_rows:  # after the fixes: a row whose suggestions change is sent again
+        shown["digest"] = editor_render.row_digest(shown)
     return context
 
 
@@ -367,12 +375,20 @@ def guided_decision(request: HttpRequest, number: int, decision_id: str) -> Http
     except ValueError:
         lock_version = version.lock_version
 
+    htmx = bool(getattr(request, "htmx", False))
+
     def page(status: int, **extra: str) -> HttpResponse:
         shown = decision if policy is decision.hit_policy else _with_policy(decision, policy)
         stored = findings or editor.decision_findings(protocol, decision)
         context = _table_context(version, shown, rows, choices, stored)
         context.update(lock_version=lock_version, **extra)
-        return render(request, "protocols/guided_decision.html", context, status=status)
+        if htmx and action == "save":
+            # Through htmx a save answers with the rows that changed on the page only.
+            return _changed_rows(request, context)
+        # htmx swaps only successful answers: the page with its problem comes back as 200.
+        return render(
+            request, "protocols/guided_decision.html", context, status=200 if htmx else status
+        )
 
     if fix and fix.problem:
         return page(fix.status, problem=fix.problem)
@@ -387,7 +403,7 @@ def guided_decision(request: HttpRequest, number: int, decision_id: str) -> Http
         edited = editor.rows_to_decision(
             protocol, decision, rows, hit_policy=policy, choices=choices
         )
-        services.protocol_decision_update(
+        saved = services.protocol_decision_update(
             actor=member_user(request),
             version=version,
             decision=edited,
@@ -400,6 +416,20 @@ def guided_decision(request: HttpRequest, number: int, decision_id: str) -> Http
         return page(409, problem=str(error.message))
     except (LoadError, AccordValidationError) as error:
         return page(400, problem=_("Nothing was saved: %(reason)s") % {"reason": str(error)})
+    if htmx and action == "save":
+        # The saved decision (the model the text was written from), verified and shown;
+        # other saved actions move rows, and the page they redirect to is swapped whole.
+        new_protocol = saved.protocol
+        new_decision = new_protocol.decisions[decision.id]
+        context = _table_context(
+            saved,
+            new_decision,
+            editor.rows_from_decision(new_protocol, new_decision),
+            choices,
+            editor.decision_findings(new_protocol, new_decision),
+        )
+        context.update(notice=fix.done if fix and fix.done else _("Saved and checked."))
+        return _changed_rows(request, context)
     messages.success(request, fix.done if fix and fix.done else _("Saved and checked."))
     return HttpResponseRedirect(
         reverse("protocols:guided_decision", args=[version.number, decision.id])
@@ -439,3 +469,12 @@ def _add_fixes(
         row["fixes"] = fixes.get(row["row"].rule_id, []) if row["row"].rule_id else []
     context["error_count"] += editor_directory.error_count(fixes)
     context["width"] = len(context["columns"]) + len(context["outputs"]) + 2
+
+
+def _changed_rows(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    """The answer to a save made through htmx: the verdict, messages, lock and gaps, and
+    only the rows whose digest differs from the one the page posted, each swapped in place."""
+    context["changed"] = editor_render.rows_to_send(context["rows"], request.POST)
+    response = render(request, "protocols/_guided_changed.html", context)
+    response["HX-Reswap"] = "none"  # everything comes out of band, by id
+    return response

@@ -24,6 +24,7 @@ from accord.audit.services import audit_record
 from accord.core import LoadError, LoadIssue, load_protocol
 from accord.core.dump import dump_protocol
 from accord.core.model import Decision, DirectoryReference, Protocol
+from accord.core.recheck import check_decision_reads_back
 from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 
 from .models import (
@@ -207,13 +208,19 @@ def protocol_decision_update(
         for key, value in protocol.decisions.items()
     }
     merged_directory = {**protocol.directory, **(directory or {})}
-    text = dump_protocol(
-        dataclasses.replace(protocol, decisions=decisions, directory=merged_directory)
+    edited = dataclasses.replace(protocol, decisions=decisions, directory=merged_directory)
+    # The text is written from the model; the model is kept as what the text loads to,
+    # once the loader has read the changed decision back equal (no reload of the whole
+    # text: see accord/core/recheck.py for why that is the same guarantee).
+    check_decision_reads_back(
+        edited, decision, filename=version.filename, previous=protocol.decisions[decision.id]
     )
+    text = dump_protocol(edited)
     return _draft_text_save(
         actor=actor,
         version=version,
         yaml_text=text,
+        loaded=edited,
         expected_lock_version=expected_lock_version,
         title=None,
         event=AuditEventType.PROTOCOL_DECISION_EDITED,
@@ -234,11 +241,25 @@ def _draft_text_save(
     title: str | None,
     event: AuditEventType,
     detail: Mapping[str, Any] | None = None,
+    loaded: Protocol | None = None,
 ) -> ProtocolVersion:
-    """The one write path of a draft's text (YAML editor, guided editor, DMN import)."""
+    """The one write path of a draft's text (YAML editor, guided editor, DMN import).
+
+    ``loaded``: the model ``yaml_text`` was written from by ``dump_protocol``, its changed
+    part already read back by the loader (the guided editor); any other text is loaded.
+    """
     _require_coordinator(actor, version.task_force_id)
     _require_status(version, ProtocolStatus.DRAFT, doing="edited")
-    loaded = load_checked(yaml_text, filename=version.filename)
+    if loaded is None:
+        loaded = load_checked(yaml_text, filename=version.filename)
+    elif len(yaml_text.encode("utf-8", errors="replace")) > MAX_PROTOCOL_BYTES:
+        raise LoadError(
+            [
+                LoadIssue(
+                    version.filename, 1, 1, f"the file is larger than {MAX_PROTOCOL_BYTES} bytes"
+                )
+            ]
+        )
     new_title = (title or version.title)[:200]
     with transaction.atomic():
         changed = ProtocolVersion.objects.filter(
@@ -300,7 +321,9 @@ def protocol_section_update(
     _require_coordinator(actor, version.task_force_id)
     _require_status(version, ProtocolStatus.DRAFT, doing="edited")
     if section not in EDITABLE_SECTIONS:
-        raise ValidationError(gettext("No such section of the protocol."), data={"field": "section"})
+        raise ValidationError(
+            gettext("No such section of the protocol."), data={"field": "section"}
+        )
     protocol = version.protocol
     changes: dict[str, Any] = {
         section: tuple(entries),

@@ -58,6 +58,8 @@ class ReportItem:
     accepted_note: str = ""
     #: Why no accepted-risk note can waive it ("" when one can): the law fixes it.
     not_waivable_because: str = ""
+    #: The region (factor id -> values or interval) of a gap or overlap, for grouping.
+    box: Mapping[str, Any] | None = None
 
     @property
     def is_error(self) -> bool:
@@ -157,6 +159,7 @@ def _core_items(protocol: Protocol, report: VerificationReport) -> list[ReportIt
                 situation=describe_region(protocol, finding.box) if finding.box else "",
                 example=describe_facts(protocol, example),
                 example_facts=finding_to_json(finding)["example"],
+                box=finding.box,
             )
         )
     return items

@@ -25,7 +25,7 @@ from accord.errors import ConflictError, NotFound
 from accord.errors import ValidationError as AccordValidationError
 from accord.web.access import member
 
-from . import editor_directory, selectors, services
+from . import editor_directory, report_groups, selectors, services
 from .diff import diff_protocols
 from .drills import Scenario, compare_drill, run_drill
 from .forms import (
@@ -247,14 +247,19 @@ def version_report(request: HttpRequest, number: int) -> HttpResponse:
     version = selectors.version_get(viewer=user, number=number)
     report = selectors.version_report(version=version)
     if request.GET.get("format") == "json":
-        return JsonResponse({"version": version.number, **report.to_json()})
+        response = JsonResponse({"version": version.number, **report.to_json()})
+        if request.GET.get("download"):
+            response["Content-Disposition"] = (
+                f'attachment; filename="verification-version-{version.number}.json"'
+            )
+        return response
     return render(
         request,
         "protocols/version_report.html",
         {
             "version": version,
             "report": report,
-            "grouped": sorted(report.by_decision().items()),
+            "sections": report_groups.grouped_items(version.protocol, report.items),
             "can_accept": user.has_role(Role.COORDINATOR)
             and version.status == ProtocolStatus.DRAFT,
         },

@@ -5,6 +5,7 @@ Shared by the YAML loader and the DMN importer. Pure Python.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -299,7 +300,15 @@ def parse_condition(text: str, domain: Domain) -> Condition:
     """Read one DMN simple unary test (``text``) over ``domain``.
 
     Raises :class:`ConditionProblem` naming what is wrong and what was expected.
+    Conditions are immutable and a pure function of (text, domain), so the ones read
+    recently are remembered: a 200-rule table saved from the guided editor is read
+    again cell by cell, and all but the edited cells were read before.
     """
+    return _parse_condition_cached(text, domain)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_condition_cached(text: str, domain: Domain) -> Condition:
     stripped = text.strip()
     if stripped == "-":
         return ANY

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accord.core import verify
+from accord.core import verify, verify_report
 from accord.core.model import Interval
 from accord.core.space import Axis, MergeStopped, mask_runs, merge_boxes
 from accord.core.tests.conftest import REPO
@@ -87,7 +87,7 @@ def test_findings_beyond_the_cap_are_counted_not_listed(monkeypatch: pytest.Monk
     key = (table.decision.id, "gap")
     total = sum(f.kind == verify.FindingKind.GAP for f in full.findings) + full.omitted.get(key, 0)
     assert full.complete and total > 5
-    monkeypatch.setattr(verify, "MAX_FINDINGS", 5)
+    monkeypatch.setattr(verify_report, "MAX_FINDINGS", 5)
     capped = verify.verify_decision(table.decision, table.factors, time_budget=60)
     listed = [f for f in capped.findings if f.kind == verify.FindingKind.GAP]
     assert len(listed) == 5
@@ -132,7 +132,7 @@ def test_out_of_time_gaps_are_listed_without_merging(monkeypatch: pytest.MonkeyP
     def no_merging(*_args: object, **_kwargs: object) -> list:
         raise AssertionError("merged although the budget was spent")
 
-    monkeypatch.setattr(verify, "merge_boxes", no_merging)
+    monkeypatch.setattr(verify_report, "merge_boxes", no_merging)
     spent = verify._Budget(clock=lambda: 10.0, deadline=0.0)
     findings, omitted = verify._gap_findings(compiled, gaps, budget=spent)
     assert len(findings) == 1
@@ -149,6 +149,6 @@ def test_the_merge_is_told_about_the_budget(monkeypatch: pytest.MonkeyPatch) -> 
         seen.append(should_stop)
         return merge_boxes(boxes, ordered=ordered)
 
-    monkeypatch.setattr(verify, "merge_boxes", recording)
+    monkeypatch.setattr(verify_report, "merge_boxes", recording)
     verify._gap_findings(compiled, gaps, budget=verify._Budget(clock=lambda: 0.0, seconds=1))
     assert seen and callable(seen[0])
