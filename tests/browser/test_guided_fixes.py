@@ -182,7 +182,7 @@ def test_a_minor_sent_to_an_adult_shelter_is_pinned_and_the_draft_cannot_circula
         "button", name="Use Riverside emergency youth shelter"
     ).click()
     page.wait_for_load_state()
-    assert page.locator("#fixes-1").count() == 0
+    assert page.locator("#fixes-1").is_hidden()
     assert page.get_by_text("every situation gets an answer").is_visible()
     page.goto(f"/protocols/{version.number}/guided/")
     assert page.get_by_text("the draft can go to every member agency").is_visible()
