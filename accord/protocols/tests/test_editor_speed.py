@@ -175,3 +175,21 @@ def test_a_decision_that_would_not_read_back_equal_is_not_saved(coordinator, dra
             expected_lock_version=1,
         )
     assert ProtocolVersion.objects.get(pk=draft.pk).lock_version == 1
+
+
+def test_a_save_through_htmx_that_makes_an_overlap_sends_the_overlap_and_its_fixes(
+    coordinator_client, draft
+):
+    """The overlap blocks and each changed row's suggestions come with the changed rows."""
+    page = coordinator_client.get(_url(draft)).content.decode()
+    assert '<div id="overlaps">' in page  # there, empty, so a save can fill it
+
+    def widen(rows):
+        rows[1].cells[0].high = "30"  # P2: minors 12-17 becomes 12-30, over the adults' rule
+
+    data = _form(draft, change=widen, action="save")
+    data.update(_shown(page))
+    text = coordinator_client.post(_url(draft), data, **HTMX).content.decode()
+    assert '<div id="overlaps" hx-swap-oob="true">' in text
+    assert "Rules that overlap" in text and "Narrow rule" in text
+    assert re.search(r'<tr class="row-fixes" id="fixes-1" hx-swap-oob="true"', text)
