@@ -37,7 +37,7 @@ ATTACKER_KEY = b"not-the-audit-key"
 
 def _write_events(count: int) -> list[AuditEvent]:
     return [
-        audit_record(event=AuditEventType.RECORD_READ, username=f"user{n}", object_id=n)
+        audit_record(event=AuditEventType.RECORD_UPDATED, username=f"user{n}", object_id=n)
         for n in range(1, count + 1)
     ]
 

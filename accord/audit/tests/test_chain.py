@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _write_events(count: int = 5) -> list[AuditEvent]:
     return [
         audit_record(
-            event=AuditEventType.RECORD_READ,
+            event=AuditEventType.RECORD_UPDATED,
             username=f"user{n}",
             object_type="case",
             object_id=n,
@@ -126,7 +126,7 @@ def test_audit_write_failure_raises_audit_unavailable(monkeypatch):
 
     monkeypatch.setattr(AuditEvent.objects, "create", broken)
     with pytest.raises(AuditUnavailable):
-        audit_record(event=AuditEventType.RECORD_READ, outcome=Outcome.SUCCESS)
+        audit_record(event=AuditEventType.RECORD_UPDATED, outcome=Outcome.SUCCESS)
     assert AuditChainHead.objects.filter(seq__gt=0).count() == 0
 
 

@@ -43,7 +43,7 @@ def _refused(action) -> None:
 
 def _write(count: int) -> None:
     for n in range(count):
-        audit_record(event=AuditEventType.RECORD_READ, username="u", object_id=n)
+        audit_record(event=AuditEventType.RECORD_UPDATED, username="u", object_id=n)
 
 
 def test_migrations_leave_every_append_only_trigger_in_place():
