@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from accord.errors import AuditUnavailable
@@ -181,9 +181,13 @@ def _next_seq() -> int:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT nextval(%s)", [EVENT_SEQUENCE])
         else:
-            cursor.execute(
-                "SELECT MAX(COALESCE((SELECT MAX(seq) FROM audit_auditevent), 0), "
-                "COALESCE((SELECT MAX(seq) FROM audit_auditreadevent), 0)) + 1"
-            )
+            try:
+                with transaction.atomic():
+                    cursor.execute(
+                        "SELECT MAX(COALESCE((SELECT MAX(seq) FROM audit_auditevent), 0), "
+                        "COALESCE((SELECT MAX(seq) FROM audit_auditreadevent), 0)) + 1"
+                    )
+            except OperationalError:  # a data migration writing before audit 0006 ran
+                cursor.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_auditevent")
         row = cursor.fetchone()
     return int(row[0])

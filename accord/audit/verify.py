@@ -16,13 +16,14 @@ machine are what catch that.
 from __future__ import annotations
 
 import hmac
+import json
 import multiprocessing
 import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, connections
@@ -36,8 +37,8 @@ from .chain import (
     event_hash_of_row,
     head_mac,
     purge_mac,
+    derived_key,
     read_entry,
-    read_mac,
 )
 from .checkpoint import Checkpoint
 from .events import AuditEventType
@@ -302,6 +303,44 @@ _READ_LANE, _READ_LANE_SEQ, _READ_SEQ, _READ_OCCURRED_AT = (
 )
 
 
+_TIME_AT = ROW_COLUMNS.index("occurred_at")
+_JSON_AT = (ROW_COLUMNS.index("fields"), ROW_COLUMNS.index("detail"))
+_READ_TIME_AT = 3 + READ_FIELDS.index("occurred_at")
+_READ_JSON_AT = (3 + READ_FIELDS.index("fields"), 3 + READ_FIELDS.index("detail"))
+
+
+def _iso(value: Any) -> str:
+    """A stored time as ``isoformat(timespec="microseconds")`` of the aware UTC datetime Django
+    would read: PostgreSQL hands a datetime (the connection is in UTC), SQLite the text Django
+    wrote (``str()`` of the naive UTC datetime, without a fraction when it is zero)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    text = str(value).replace(" ", "T")
+    if len(text) == 19:
+        text += ".000000"
+    return text + "+00:00"
+
+
+def _raw_rows(
+    rows: Any, *, batch_size: int, time_at: int, json_at: tuple[int, ...]
+) -> Iterator[list[Any]]:
+    """The rows of a ``values_list`` query without Django's per-value converters (the fast path:
+    a server-side cursor on PostgreSQL), times as ISO text and JSON columns decoded."""
+    sql, params = rows.query.sql_with_params()
+    loads = json.loads
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(batch_size):
+            for raw in chunk:
+                row = list(raw)
+                row[time_at] = _iso(row[time_at])
+                for i in json_at:
+                    value = row[i]
+                    if value.__class__ is str:
+                        row[i] = loads(value)
+                yield row
+
+
 class _Walk:
     """One chain's verification pass; raises ``_Broken`` at the first problem."""
 
@@ -344,7 +383,7 @@ class _Walk:
             .values_list(*ROW_COLUMNS)
         )
         check = self._check_event
-        for row in rows.iterator(chunk_size=batch_size):
+        for row in _raw_rows(rows, batch_size=batch_size, time_at=_TIME_AT, json_at=_JSON_AT):
             check(row)
         expected = head_mac(key=self.key, seq=head.seq, hash=head.hash, chain=self.chain)
         if not hmac.compare_digest(head.mac, expected):
@@ -463,24 +502,26 @@ class _Walk:
             .order_by(F("batch").asc(nulls_last=True), "leaf_index", "seq")
             .values_list("batch", "leaf_index", "mac", *READ_FIELDS)
         )
-        key = self.key
+        key = derived_key(self.key, "read-event")
         group: list[bytes] = []
         group_lanes: dict[int, list[int]] = defaultdict(list)
         group_batch: int | None = None
         seen_batches: dict[int, dict[int, tuple[int, int]]] = {}
         pending: dict[int, list[int]] = defaultdict(list)
-        oldest: datetime | None = None
+        oldest: str | None = None
 
         def close_group() -> None:
             if group_batch is None:
                 return
             seen_batches[group_batch] = self._check_batch(group_batch, group, group_lanes)
 
-        for row in rows.iterator(chunk_size=batch_size):
+        for row in _raw_rows(
+            rows, batch_size=batch_size, time_at=_READ_TIME_AT, json_at=_READ_JSON_AT
+        ):
             batch, leaf_index, mac = row[0], row[1], row[2]
             entry = read_entry(row[3:])
             lane, lane_seq = row[_READ_LANE], row[_READ_LANE_SEQ]
-            if not hmac.compare_digest(read_mac(key, entry), mac):
+            if not hmac.compare_digest(hmac.digest(key, entry, "sha256").hex(), mac):
                 raise self.broken(
                     batch,
                     f"record read #{row[_READ_SEQ]} (lane {lane}, #{lane_seq}) does not match "
@@ -489,7 +530,7 @@ class _Walk:
             self.reads += 1
             if batch is None or batch > head_seq:  # pending when this check started
                 pending[lane].append(lane_seq)
-                occurred_at = row[_READ_OCCURRED_AT]
+                occurred_at = row[_READ_OCCURRED_AT]  # ISO text in UTC: sorts as time does
                 if oldest is None or occurred_at < oldest:
                     oldest = occurred_at
                 continue
@@ -512,8 +553,9 @@ class _Walk:
                 missing[0], f"the reads sealed by event #{missing[0]} are gone (deleted)"
             )
         self._check_lanes(seen_batches, pending, counters, purged=purged)
-        if oldest is not None and (now - oldest).total_seconds() > PENDING_WARN_SECONDS:
-            minutes = int((now - oldest).total_seconds() // 60)
+        waited = (now - datetime.fromisoformat(oldest)).total_seconds() if oldest else 0.0
+        if waited > PENDING_WARN_SECONDS:
+            minutes = int(waited // 60)
             self.notes.append(
                 f"{self.name}: a record read has waited {minutes} minutes to be sealed: "
                 "is the background worker (audit.seal_reads) running?"

@@ -50,9 +50,13 @@ def test_migrations_leave_every_append_only_trigger_in_place():
     _migrate_audit_from_zero()
     installed = installed_triggers(connection)  # read from sqlite_master / pg_trigger
     assert installed == expected_triggers(connection.vendor)
-    assert {"audit_auditevent", "audit_auditpurge", "audit_auditchainhead"} == set(
-        installed.values()
-    )
+    assert {
+        "audit_auditevent",
+        "audit_auditpurge",
+        "audit_auditchainhead",
+        "audit_auditreadevent",
+        "audit_auditreadcounter",
+    } == set(installed.values())
 
 
 def test_after_migrating_from_zero_the_database_refuses_changes_to_audit_rows():
