@@ -86,7 +86,9 @@ def _writes(args: argparse.Namespace, *, task_forces: list[int]) -> float:
     from accord.audit.services import audit_record
 
     for task_force in task_forces:  # chains started outside the timed run
-        audit_record(event=AuditEventType.RECORD_UPDATED, username="warm-up", task_force_id=task_force)
+        audit_record(
+            event=AuditEventType.RECORD_UPDATED, username="warm-up", task_force_id=task_force
+        )
     barrier = threading.Barrier(args.writers)
 
     def writer(index: int) -> None:

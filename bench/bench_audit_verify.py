@@ -17,7 +17,6 @@ SQLite: a fresh file under var/. PostgreSQL: the database in the URL is emptied 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import sys
@@ -132,15 +131,13 @@ def generate(*, events: int, chains: int, reads: float, batch: int) -> int:
         lane_last = 0
         every = max(round(1 / reads), 1) if reads else 0
 
-        def append_event(content: dict) -> None:
+        def append_event(content: dict, chain: int = chain, event_rows: list = event_rows) -> None:
             nonlocal chain_seq, digest, seq
             seq += 1
             chain_seq += 1
             content.update(seq=seq, chain=chain, chain_seq=chain_seq)
             new = event_hash(key=key, prev_hash=digest, content=content)
-            event_rows.append(
-                tuple(content[c] for c in EVENT_COLUMNS[:-2]) + (digest, new)
-            )
+            event_rows.append((*tuple(content[c] for c in EVENT_COLUMNS[:-2]), digest, new))
             digest = new
 
         for n in range(per_chain - 1):
@@ -182,7 +179,9 @@ def generate(*, events: int, chains: int, reads: float, batch: int) -> int:
             read_rows.append((*entry_row, read_mac(key, read_entry(entry_row)), None, None))
         written += _flush(event_rows, read_rows, connection)
         AuditChainHead.objects.filter(chain=chain).update(
-            seq=chain_seq, hash=digest, mac=head_mac(key=key, seq=chain_seq, hash=digest, chain=chain)
+            seq=chain_seq,
+            hash=digest,
+            mac=head_mac(key=key, seq=chain_seq, hash=digest, chain=chain),
         )
         with connection.cursor() as cursor:
             cursor.execute(
@@ -192,7 +191,9 @@ def generate(*, events: int, chains: int, reads: float, batch: int) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT setval('audit_event_seq', %s)", [seq + 1])
-    return written + chains + AuditChainHead.objects.filter(chain=0).values_list("seq", flat=True)[0]
+    return (
+        written + chains + AuditChainHead.objects.filter(chain=0).values_list("seq", flat=True)[0]
+    )
 
 
 READ_COLUMNS = (
@@ -234,7 +235,8 @@ def _flush(event_rows: list[tuple], read_rows: list[tuple], connection) -> int:
             else:
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(
-                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", prepared
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608 (constants)
+                    prepared,
                 )
         rows.clear()
     return count

@@ -123,4 +123,3 @@ def audit_batches_seal(*, chains: Sequence[int] | None = None) -> SealResult:
 def seal_job(now: datetime) -> str:
     """The periodic job: what ``accord jobs`` records for the run."""
     return str(audit_batches_seal())
-

@@ -75,13 +75,13 @@ _ESCAPE = json.encoder.encode_basestring_ascii  # what json.dumps does to a str 
 def _json(value: Any) -> str:
     """``json.dumps`` of one value with the hash's options, fast for the common scalar types."""
     if value.__class__ is str:
-        return _ESCAPE(value)  # type: ignore[no-any-return]
+        return _ESCAPE(value)
     if value is None:
         return "null"
     if value.__class__ is int:
         return int.__repr__(value)
     if isinstance(value, datetime):
-        return _ESCAPE(value.isoformat(timespec="microseconds"))  # type: ignore[no-any-return]
+        return _ESCAPE(value.isoformat(timespec="microseconds"))
     return _ENCODER.encode(value)
 
 

@@ -140,7 +140,9 @@ class AuditReadEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     mac = models.CharField(max_length=64)
     batch = models.BigIntegerField(
-        null=True, blank=True, help_text="The chain_seq of the AUDIT_BATCH_SEALED event; empty while pending."
+        null=True,
+        blank=True,
+        help_text="The chain_seq of the AUDIT_BATCH_SEALED event; empty while pending.",
     )
     leaf_index = models.IntegerField(null=True, blank=True)
 
@@ -150,7 +152,9 @@ class AuditReadEvent(models.Model):
             models.UniqueConstraint(
                 fields=["chain", "lane", "lane_seq"], name="audit_read_lane_seq"
             ),
-            models.UniqueConstraint(fields=["chain", "batch", "leaf_index"], name="audit_read_leaf"),
+            models.UniqueConstraint(
+                fields=["chain", "batch", "leaf_index"], name="audit_read_leaf"
+            ),
         ]
         indexes = [
             models.Index(fields=["seq"], name="audit_read_seq"),

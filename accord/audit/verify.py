@@ -34,10 +34,10 @@ from .chain import (
     GENESIS_HASH,
     READ_FIELDS,
     ROW_COLUMNS,
+    derived_key,
     event_hash_of_row,
     head_mac,
     purge_mac,
-    derived_key,
     read_entry,
 )
 from .checkpoint import Checkpoint
@@ -222,7 +222,7 @@ def verify_chain(
             started |= result.started
             ends.append((result.chain, result.last_seq, result.prev_hash))
         _check_chains_complete(heads=set(heads), started=started)
-        _check_reads_counted(walked={item["walk"]["chain"] for item in work})
+        _check_reads_counted(walked={result.chain for result in results})
     except _Broken as broken:
         return ChainReport(
             ok=False,
@@ -589,7 +589,8 @@ class _Walk:
             low, high = min(numbers), max(numbers)
             if recorded.get(str(lane)) != [low, high] or high - low + 1 != len(numbers):
                 raise self.broken(
-                    batch, f"the record reads sealed by event #{batch} do not number lane {lane} "
+                    batch,
+                    f"the record reads sealed by event #{batch} do not number lane {lane} "
                     "as the event says",
                 )
             ranges[lane] = (low, high)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from accord.accounts.models import Role
-from accord.audit.models import AuditEvent, AuditReadEvent
+from accord.audit.models import AuditReadEvent
 from accord.cases.tests.conftest import open_case
 from accord.sharing.door import case_detail
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -16,7 +18,7 @@ from accord.errors import AuditUnavailable
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _write_events(count: int = 5) -> list[AuditEvent]:
+def _write_events(count: int = 5) -> list[Any]:  # chain events (AuditEvent)
     return [
         audit_record(
             event=AuditEventType.RECORD_UPDATED,

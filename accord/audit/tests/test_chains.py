@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -33,7 +34,7 @@ on_postgresql = pytest.mark.skipif(
 NORTH, SOUTH = 7, 12  # two task forces' ids
 
 
-def _write(task_force: int | None, count: int) -> list[AuditEvent]:
+def _write(task_force: int | None, count: int) -> list[Any]:  # chain events (AuditEvent)
     return [
         audit_record(
             event=AuditEventType.RECORD_UPDATED,
@@ -61,7 +62,11 @@ def test_each_task_force_writes_its_own_chain_and_chain_0_records_its_start():
     _write(NORTH, 1)
     assert _chain(NORTH) == [(1, "record_updated"), (2, "record_updated"), (3, "record_updated")]
     assert _chain(SOUTH) == [(1, "record_updated")]
-    assert _chain(0) == [(1, "audit_chain_started"), (2, "record_updated"), (3, "audit_chain_started")]
+    assert _chain(0) == [
+        (1, "audit_chain_started"),
+        (2, "record_updated"),
+        (3, "audit_chain_started"),
+    ]
     started = AuditEvent.objects.filter(event="audit_chain_started").order_by("seq")
     assert [event.object_id for event in started] == [str(NORTH), str(SOUTH)]
     assert sorted(AuditChainHead.objects.values_list("chain", "seq")) == [

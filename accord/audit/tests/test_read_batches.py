@@ -13,8 +13,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, connections
-from django.test import Client
-from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -344,7 +342,7 @@ def test_the_root_is_rfc_6962s():
 def test_the_batch_detail_names_each_lanes_range():
     reads = _reads(6)
     detail = batch_detail([[getattr(r, name) for name in READ_FIELDS] for r in reads])
-    lanes = {}
+    lanes: dict[str, list[int]] = {}
     for read in reads:
         lanes.setdefault(str(read.lane), []).append(read.lane_seq)
     assert detail["lanes"] == {lane: [min(n), max(n)] for lane, n in sorted(lanes.items())}

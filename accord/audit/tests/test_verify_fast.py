@@ -61,7 +61,7 @@ contents = st.fixed_dictionaries(
 def test_the_fast_row_hash_is_the_writers_hash(content, legacy, prev):
     if legacy:  # an event written before chains: chain 0, chain_seq == seq
         content = {**content, "chain": 0, "chain_seq": content["seq"]}
-    row = [content[name] if name in content else None for name in ROW_COLUMNS]
+    row = [content.get(name) for name in ROW_COLUMNS]
     expected = event_hash(key=KEY, prev_hash=prev, content=content)
     assert event_hash_of_row(KEY, prev, row) == expected
     iso = content["occurred_at"].isoformat(timespec="microseconds")

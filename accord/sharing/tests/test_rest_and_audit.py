@@ -142,9 +142,7 @@ def test_the_case_page_answers_503_when_the_audit_cannot_be_written(people, prov
     assert "Canary" not in response.content.decode()
 
 
-def test_the_case_page_answers_503_when_the_reads_lane_cannot_be_numbered(
-    people, provider_case
-):
+def test_the_case_page_answers_503_when_the_reads_lane_cannot_be_numbered(people, provider_case):
     """The lane counter and the pending read are one write: either failing refuses the page."""
     from django.db.backends.utils import CursorWrapper
 
