@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-import secrets
+import os
+import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -101,9 +102,15 @@ def audit_record(
     return audit_event
 
 
-#: Each chain numbers its reads in this many lanes, each without gaps: two readers wait for one
-#: another only when they draw the same lane, and then only for one INSERT.
-READ_LANES = 8
+#: Each chain numbers its reads in this many lanes, each without gaps. A thread always uses the
+#: same lane (``_lane``), so two readers wait for one another only when their threads share a
+#: lane, and then only until the reader's transaction ends (in a page view: its one INSERT); and
+#: a transaction that records several reads takes one lane's lock, never two in some order.
+READ_LANES = 64
+
+
+def _lane() -> int:
+    return hash((os.getpid(), threading.get_ident())) % READ_LANES
 
 _NEXT_IN_LANE = (
     "INSERT INTO audit_auditreadcounter (chain, lane, last) VALUES (%s, %s, 1) "
@@ -121,7 +128,7 @@ def _record_read(*, chain: int, content: dict[str, Any]) -> AuditReadEvent:
     try:
         key = audit_key()
         with transaction.atomic():
-            lane = secrets.randbelow(READ_LANES)
+            lane = _lane()
             with connection.cursor() as cursor:
                 cursor.execute(_NEXT_IN_LANE, [chain, lane])
                 lane_seq = int(cursor.fetchone()[0])
