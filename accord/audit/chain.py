@@ -69,46 +69,26 @@ def event_hash(*, key: bytes, prev_hash: str, content: Mapping[str, Any]) -> str
 ROW_COLUMNS = ("chain", "chain_seq", "prev_hash", "hash", *HASHED_FIELDS)
 _OCCURRED_AT = ROW_COLUMNS.index("occurred_at")
 _SEQ = ROW_COLUMNS.index("seq")
-_ESCAPE = json.encoder.encode_basestring_ascii  # what json.dumps does to a str (ensure_ascii)
-
-
-def _json(value: Any) -> str:
-    """``json.dumps`` of one value with the hash's options, fast for the common scalar types."""
-    if value.__class__ is str:
-        return _ESCAPE(value)
-    if value is None:
-        return "null"
-    if value.__class__ is int:
-        return int.__repr__(value)
-    if isinstance(value, datetime):
-        return _ESCAPE(value.isoformat(timespec="microseconds"))
-    return _ENCODER.encode(value)
-
-
-def _object(names: Sequence[str], values: Sequence[Any]) -> str:
-    """The compact sorted JSON object of ``names`` (sorted already) and their values."""
-    return "{" + ",".join(f'"{n}":{_json(v)}' for n, v in zip(names, values, strict=True)) + "}"
-
-
-_CHAINED = tuple(sorted((*HASHED_FIELDS, "chain", "chain_seq")))
-_LEGACY = tuple(sorted(HASHED_FIELDS))
+_CHAINED = (*HASHED_FIELDS, "chain", "chain_seq")
 _CHAINED_AT = tuple(ROW_COLUMNS.index(name) for name in _CHAINED)
-_LEGACY_AT = tuple(ROW_COLUMNS.index(name) for name in _LEGACY)
+_LEGACY_AT = tuple(ROW_COLUMNS.index(name) for name in HASHED_FIELDS)
 
 
 def event_message_of_row(prev_hash: str, row: Sequence[Any]) -> bytes:
     """The message ``event_hash`` keys, for a row read as a tuple of ``ROW_COLUMNS`` — byte for
-    byte the same (a property test holds them together), built without a dict per event.
-    ``occurred_at`` may be a datetime or already its ISO text with microseconds."""
+    byte the same (a property test holds them together), without a function call per field:
+    the dict is built by ``zip`` and encoded, keys sorted, by the C encoder. ``occurred_at`` may
+    be a datetime or already its ISO text with microseconds."""
     chain, chain_seq = row[0] or 0, row[1]
     if chain == 0 and chain_seq in (None, row[_SEQ]):
-        names, at = _LEGACY, _LEGACY_AT
+        payload = dict(zip(HASHED_FIELDS, [row[i] for i in _LEGACY_AT], strict=True))
     else:
-        names, at = _CHAINED, _CHAINED_AT
-    values = [row[i] for i in at]
-    if chain == 0 and "chain" in names:
-        values[names.index("chain")] = 0
-    return f'{{"event":{_object(names, values)},"prev":{_ESCAPE(prev_hash)}}}'.encode()
+        payload = dict(zip(_CHAINED, [row[i] for i in _CHAINED_AT], strict=True))
+        payload["chain"] = chain
+    occurred_at = row[_OCCURRED_AT]
+    if isinstance(occurred_at, datetime):
+        payload["occurred_at"] = occurred_at.isoformat(timespec="microseconds")
+    return _ENCODER.encode({"prev": prev_hash, "event": payload}).encode()
 
 
 def event_hash_of_row(key: bytes, prev_hash: str, row: Sequence[Any]) -> str:
@@ -118,14 +98,17 @@ def event_hash_of_row(key: bytes, prev_hash: str, row: Sequence[Any]) -> str:
 
 #: The columns of a read event covered by its MAC and its Merkle leaf, in this order.
 READ_FIELDS = (*HASHED_FIELDS, "chain", "lane", "lane_seq")
-_READ_SORTED = tuple(sorted(READ_FIELDS))
-_READ_SORTED_AT = tuple(READ_FIELDS.index(name) for name in _READ_SORTED)
+_READ_OCCURRED_AT = READ_FIELDS.index("occurred_at")
 
 
 def read_entry(row: Sequence[Any]) -> bytes:
     """The canonical bytes of a read event (a tuple of ``READ_FIELDS``): what its MAC keys and
     what its Merkle leaf hashes. Compact JSON, keys sorted; ``occurred_at`` as ISO text."""
-    return _object(_READ_SORTED, [row[i] for i in _READ_SORTED_AT]).encode()
+    payload = dict(zip(READ_FIELDS, row, strict=True))
+    occurred_at = row[_READ_OCCURRED_AT]
+    if isinstance(occurred_at, datetime):
+        payload["occurred_at"] = occurred_at.isoformat(timespec="microseconds")
+    return _ENCODER.encode(payload).encode()
 
 
 def read_mac(key: bytes, entry: bytes) -> str:

@@ -112,6 +112,7 @@ READ_LANES = 64
 def _lane() -> int:
     return hash((os.getpid(), threading.get_ident())) % READ_LANES
 
+
 _NEXT_IN_LANE = (
     "INSERT INTO audit_auditreadcounter (chain, lane, last) VALUES (%s, %s, 1) "
     "ON CONFLICT (chain, lane) DO UPDATE SET last = audit_auditreadcounter.last + 1 "
