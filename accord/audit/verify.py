@@ -314,7 +314,11 @@ def _iso(value: Any) -> str:
     would read: PostgreSQL hands a datetime (the connection is in UTC), SQLite the text Django
     wrote (``str()`` of the naive UTC datetime, without a fraction when it is zero)."""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
+        if value.tzinfo is None:  # SQLite's converter: naive, in UTC (the connection's zone)
+            return value.isoformat(timespec="microseconds") + "+00:00"
+        if value.utcoffset():
+            value = value.astimezone(UTC)
+        return value.isoformat(timespec="microseconds")
     text = str(value).replace(" ", "T")
     if len(text) == 19:
         text += ".000000"
@@ -328,16 +332,22 @@ def _raw_rows(
     a server-side cursor on PostgreSQL), times as ISO text and JSON columns decoded."""
     sql, params = rows.query.sql_with_params()
     loads = json.loads
+    decoded: dict[str, Any] = {}  # field lists and details repeat: decode each text once
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(batch_size):
+            if len(decoded) > 50_000:
+                decoded.clear()
             for raw in chunk:
                 row = list(raw)
                 row[time_at] = _iso(row[time_at])
                 for i in json_at:
                     value = row[i]
                     if value.__class__ is str:
-                        row[i] = loads(value)
+                        known = decoded.get(value)
+                        if known is None:
+                            known = decoded[value] = loads(value)
+                        row[i] = known  # only encoded again, never changed
                 yield row
 
 

@@ -88,3 +88,9 @@ def test_a_stored_sqlite_time_reads_as_the_writers_iso_text():
     assert _iso("2026-12-07 13:00:00") == moment.isoformat(timespec="microseconds")
     assert _iso("2026-12-07 13:00:00.120000") == "2026-12-07T13:00:00.120000+00:00"
     assert _iso(moment) == moment.isoformat(timespec="microseconds")
+    naive = moment.replace(tzinfo=None)  # what SQLite's converter hands back: UTC, naive
+    assert _iso(naive) == moment.isoformat(timespec="microseconds")
+    from zoneinfo import ZoneInfo
+
+    elsewhere = moment.astimezone(ZoneInfo("America/Chicago"))
+    assert _iso(elsewhere) == moment.isoformat(timespec="microseconds")
