@@ -165,7 +165,8 @@ def verify_chain(
     and the read events (sealed batches' roots, pending reads' MACs and numbers).
 
     ``jobs`` > 1 verifies that many chains at once, each in its own process (forked; each opens
-    its own database connection, so not for an in-memory database)."""
+    its own database connection, so not for an in-memory database nor inside a transaction:
+    then the chains are verified one after the other here)."""
     key = audit_key()
     notes = tuple(_trigger_notes())
     # The lanes' counters, then the heads: what is committed after this moment is left to the
@@ -198,7 +199,9 @@ def verify_chain(
         }
         for chain in sorted({0, *heads, *purges, *marks, *counters})
     ]
-    if jobs > 1 and len(work) > 1 and not _in_memory():
+    # Forked workers read what is committed, on their own connections: not from inside a
+    # transaction (its rows are invisible to them), nor from an in-memory database.
+    if jobs > 1 and len(work) > 1 and not _in_memory() and not connection.in_atomic_block:
         connections.close_all()
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(

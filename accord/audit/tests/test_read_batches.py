@@ -397,3 +397,26 @@ def test_on_postgresql_readers_do_not_wait_for_a_writer_holding_the_chain_head()
     assert finished == 20  # every reader recorded while the head was held
     audit_batches_seal()
     assert verify_chain().ok
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_chains_verified_in_parallel_processes_find_what_one_process_finds():
+    for task_force in (NORTH, NORTH + 1, NORTH + 2):
+        _reads(3, task_force=task_force)
+        audit_record(event=AuditEventType.RECORD_UPDATED, username="w", task_force_id=task_force)
+    audit_batches_seal()
+    _reads(2, task_force=NORTH + 1)  # pending
+    single, parallel = verify_chain(jobs=1), verify_chain(jobs=3)
+    assert single.ok and parallel.ok, (single, parallel)
+    assert (parallel.events_checked, parallel.reads_checked, parallel.ends) == (
+        single.events_checked,
+        single.reads_checked,
+        single.ends,
+    )
+    victim = AuditReadEvent.objects.filter(chain=NORTH + 2).first()
+    assert victim is not None
+    _update(AuditReadEvent, {"pk": victim.pk}, purpose="edited")
+    report = verify_chain(jobs=3)
+    assert not report.ok and report.broken_chain == NORTH + 2 and "MAC" in report.problem
