@@ -42,7 +42,11 @@ class SealResult:
     reads: int
 
     def __str__(self) -> str:
-        return f"{self.reads} read event(s) sealed in {self.batches} batch(es)"
+        if not self.reads:
+            return "No record reads were waiting"
+        reads = "1 record read" if self.reads == 1 else f"{self.reads} record reads"
+        batches = "1 batch" if self.batches == 1 else f"{self.batches} batches"
+        return f"{reads} sealed in {batches}"
 
 
 def batch_detail(rows: Sequence[Sequence[Any]]) -> dict[str, Any]:

@@ -107,9 +107,7 @@ def test_the_periodic_job_is_registered_and_seals():
     from accord.jobs.registry import job_named
 
     _reads(2)
-    assert job_named("audit.seal_reads").run(timezone_now()) == (
-        "2 read event(s) sealed in 1 batch(es)"
-    )
+    assert job_named("audit.seal_reads").run(timezone_now()) == ("2 record reads sealed in 1 batch")
 
 
 def timezone_now():
