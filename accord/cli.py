@@ -20,6 +20,7 @@ COMMANDS: dict[tuple[str, str], str] = {
     ("audit", "purge"): "audit_purge",
     ("audit", "checkpoint"): "audit_checkpoint",
     ("audit", "triggers"): "audit_triggers",
+    ("audit", "seal"): "audit_seal",
     ("directory", "import"): "directory_import",
     ("directory", "export"): "directory_export",
     ("directory", "stale"): "directory_stale",
@@ -40,8 +41,9 @@ USAGE = """usage: accord COMMAND [ARGS]
   demo code USERNAME                       print a demo user's current second-factor code
   serve [--host H] [--port N] [--no-worker]  serve Accord (web server + background worker)
   migrate                                  create or update the database
-  audit verify [--checkpoint FILE ...]     check the audit trail's hash chain (0 intact,
-                                           1 broken, 2 bad usage or checkpoint file)
+  audit verify [--checkpoint FILE ...] [--jobs N]  check the audit trail's hash chains
+                                           (0 intact, 1 broken, 2 bad usage or checkpoint file)
+  audit seal                               seal pending record reads into the chains now
   audit checkpoint [-o FILE]               sign where the verified chain ends; keep it elsewhere
   audit triggers [--install]               check (or put back) the append-only triggers
   audit purge --before YYYY-MM-DD          remove events older than the retention period

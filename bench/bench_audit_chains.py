@@ -86,7 +86,9 @@ def _writes(args: argparse.Namespace, *, task_forces: list[int]) -> float:
     from accord.audit.services import audit_record
 
     for task_force in task_forces:  # chains started outside the timed run
-        audit_record(event=AuditEventType.RECORD_READ, username="warm-up", task_force_id=task_force)
+        audit_record(
+            event=AuditEventType.RECORD_UPDATED, username="warm-up", task_force_id=task_force
+        )
     barrier = threading.Barrier(args.writers)
 
     def writer(index: int) -> None:
@@ -96,7 +98,7 @@ def _writes(args: argparse.Namespace, *, task_forces: list[int]) -> float:
             for n in range(args.per_writer):
                 with transaction.atomic():
                     audit_record(
-                        event=AuditEventType.RECORD_READ,
+                        event=AuditEventType.RECORD_UPDATED,
                         username=f"writer{index}",
                         object_type="case",
                         object_id=n,
@@ -124,7 +126,7 @@ def _verify(args: argparse.Namespace, *, first: int) -> tuple[float, int]:
     key = audit_key()
     per_chain = max(args.events // args.chains, 1)
     for chain in range(first, first + args.chains):
-        audit_record(event=AuditEventType.RECORD_READ, username="bench", task_force_id=chain)
+        audit_record(event=AuditEventType.RECORD_UPDATED, username="bench", task_force_id=chain)
         head = AuditChainHead.objects.get(chain=chain)
         seq, digest = head.seq, head.hash
         batch: list[AuditEvent] = []
@@ -136,7 +138,7 @@ def _verify(args: argparse.Namespace, *, first: int) -> tuple[float, int]:
                 "chain": chain,
                 "chain_seq": seq,
                 "occurred_at": now,
-                "event": "record_read",
+                "event": "record_updated",
                 "outcome": "success",
                 "actor_id": None,
                 "actor_username": "bench",

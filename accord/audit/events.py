@@ -122,12 +122,18 @@ class AuditEventType(enum.StrEnum):
     AUDIT_PURGED = "audit_purged"
     AUDIT_CHECKPOINT_WRITTEN = "audit_checkpoint_written"
     AUDIT_CHAIN_STARTED = "audit_chain_started"
+    AUDIT_BATCH_SEALED = "audit_batch_sealed"
     KEYS_ROTATED = "keys_rotated"
     # Periodic jobs and the mail outbox
     PERIODIC_JOB_FAILED = "periodic_job_failed"
     EMAIL_GIVEN_UP = "email_given_up"
     EMAIL_TEST_SENT = "email_test_sent"
     EMAIL_RETRY_REQUESTED = "email_retry_requested"
+
+
+#: Read-access events: written to the pending reads table without the chain's lock and sealed
+#: into the chain in Merkle batches (``accord.audit.batches``); every other event is a chain event.
+READ_EVENTS = frozenset({AuditEventType.RECORD_READ, AuditEventType.CASE_FIELD_RELEASED})
 
 
 class Outcome(enum.StrEnum):

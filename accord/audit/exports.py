@@ -8,13 +8,12 @@ writer, which neutralizes formula prefixes (S21): user names and purposes are ty
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from accord.csv_safe import write_csv
 
 from .events import AuditEventType, event_label
-from .models import AuditEvent
 from .selectors import AuditFilter, audit_events_for_agency
 from .services import audit_record
 
@@ -34,21 +33,22 @@ HEADER = (
 )
 
 
-def event_rows(events: Iterable[AuditEvent]) -> list[list[Any]]:
+def event_rows(events: Iterable[Mapping[str, Any]]) -> list[list[Any]]:
+    """CSV rows for events given as dicts of ``DISPLAY_FIELDS`` (chain events and reads)."""
     rows: list[list[Any]] = [list(HEADER)]
     for event in events:
         rows.append(
             [
-                event.seq,
-                f"{event.occurred_at:%Y-%m-%d %H:%M:%S}",
-                event_label(event.event),
-                event_label(event.outcome),
-                event.actor_username,
-                event.object_type,
-                event.object_id,
-                ", ".join(event.fields or ()),
-                event.purpose,
-                event.request_id,
+                event["seq"],
+                f"{event['occurred_at']:%Y-%m-%d %H:%M:%S}",
+                event_label(event["event"]),
+                event_label(event["outcome"]),
+                event["actor_username"],
+                event["object_type"],
+                event["object_id"],
+                ", ".join(event["fields"] or ()),
+                event["purpose"],
+                event["request_id"],
             ]
         )
     return rows

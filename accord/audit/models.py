@@ -108,3 +108,81 @@ class AuditPurge(models.Model):
 
     def __str__(self) -> str:
         return f"purge through #{self.through_seq}"
+
+
+class AuditReadEvent(models.Model):
+    """A read-access event (``RECORD_READ``, ``CASE_FIELD_RELEASED``), kept outside the chain.
+
+    Reads are by far the most frequent events, and appending each to its task force's chain
+    would make every page view of a task force wait for that chain's head. Instead a read is
+    inserted here (pending: ``batch`` is empty) before the page is shown, with ``mac`` keying
+    its content; the sequencer (``accord.audit.batches``) later seals the pending reads of a
+    chain into a batch: one ``AUDIT_BATCH_SEALED`` event in the chain carries the Merkle root
+    of the batch's entries (RFC 6962), and each entry gets the batch's ``chain_seq`` and its
+    ``leaf_index``. Each of the ``READ_LANES`` lanes of a chain numbers its reads without gaps
+    (``lane_seq``, from ``AuditReadCounter``), so a pending read deleted is a missing number.
+
+    The content columns are those of ``AuditEvent`` (same names), so a reader of the trail
+    sees reads whether pending or sealed.
+    """
+
+    seq = models.BigIntegerField(help_text="Orders every event of the deployment.")
+    chain = models.BigIntegerField(default=0, help_text="The task force's id; 0 for none.")
+    lane = models.SmallIntegerField(default=0)
+    lane_seq = models.BigIntegerField(help_text="The read's place in its lane, from 1.")
+    occurred_at = models.DateTimeField(db_index=True)
+    event = models.CharField(max_length=60, db_index=True)
+    outcome = models.CharField(max_length=20, default=Outcome.SUCCESS)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_agency_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_roles = models.CharField(max_length=300, blank=True)
+    task_force_id = models.BigIntegerField(null=True, blank=True)
+    subject_agency_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.CharField(max_length=64, blank=True)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=80, blank=True)
+    fields = models.JSONField(default=list, blank=True)
+    purpose = models.CharField(max_length=200, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    mac = models.CharField(max_length=64)
+    batch = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The chain_seq of the AUDIT_BATCH_SEALED event; empty while pending.",
+    )
+    leaf_index = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain", "lane", "lane_seq"], name="audit_read_lane_seq"
+            ),
+            models.UniqueConstraint(
+                fields=["chain", "batch", "leaf_index"], name="audit_read_leaf"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["seq"], name="audit_read_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"read #{self.seq} {self.event} {self.actor_username or '-'}"
+
+
+class AuditReadCounter(models.Model):
+    """The last ``lane_seq`` handed out in one lane of one chain (never moves back: a trigger)."""
+
+    chain = models.BigIntegerField()
+    lane = models.SmallIntegerField()
+    last = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "lane"], name="audit_read_counter_lane")
+        ]
+
+    def __str__(self) -> str:
+        return f"read counter {self.chain}/{self.lane} at {self.last}"

@@ -14,7 +14,7 @@ from accord.errors import ValidationError
 
 from .chain import purge_mac
 from .events import AuditEventType
-from .models import AuditEvent, AuditPurge
+from .models import AuditEvent, AuditPurge, AuditReadEvent
 from .services import audit_key, audit_record
 from .triggers import install_triggers, remove_triggers
 
@@ -67,6 +67,8 @@ def audit_purge(*, before: datetime, operator: str, now: datetime | None = None)
                 prefix = AuditEvent.objects.filter(chain=last.chain, chain_seq__lte=last.chain_seq)
                 removed[last.chain] = prefix.count()
                 prefix.delete()
+                # the reads those events sealed go with them (pending reads stay)
+                AuditReadEvent.objects.filter(chain=last.chain, batch__lte=last.chain_seq).delete()
         finally:
             install_triggers(connection)
         for last in cuts:

@@ -4,11 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any, TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
-from .models import AuditEvent
+from .models import AuditEvent, AuditReadEvent
+
+#: What the trail page and its CSV show of an event (chain event or record read alike).
+DISPLAY_FIELDS = (
+    "seq",
+    "occurred_at",
+    "event",
+    "outcome",
+    "actor_username",
+    "object_type",
+    "object_id",
+    "fields",
+    "purpose",
+    "request_id",
+)
+
+_M = TypeVar("_M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -22,11 +39,23 @@ class AuditFilter:
     until: date | None = None
 
 
-def audit_events_for_agency(*, agency_id: int, filters: AuditFilter) -> QuerySet[AuditEvent]:
-    """Events by the agency's users or about the agency's data, newest first."""
-    events = AuditEvent.objects.filter(
-        Q(actor_agency_id=agency_id) | Q(subject_agency_id=agency_id)
+def audit_events_for_agency(
+    *, agency_id: int, filters: AuditFilter
+) -> QuerySet[Any, dict[str, Any]]:
+    """Events by the agency's users or about the agency's data, newest first, as dicts of
+    ``DISPLAY_FIELDS``: the chain's events and the record reads, pending or sealed alike."""
+    chain_events = _filtered(AuditEvent.objects.all(), agency_id=agency_id, filters=filters)
+    reads = _filtered(AuditReadEvent.objects.all(), agency_id=agency_id, filters=filters)
+    return (
+        chain_events.order_by()
+        .values(*DISPLAY_FIELDS)
+        .union(reads.order_by().values(*DISPLAY_FIELDS), all=True)
+        .order_by("-seq")
     )
+
+
+def _filtered(events: QuerySet[_M], *, agency_id: int, filters: AuditFilter) -> QuerySet[_M]:
+    events = events.filter(Q(actor_agency_id=agency_id) | Q(subject_agency_id=agency_id))
     if filters.event:
         events = events.filter(event=filters.event)
     if filters.outcome:
@@ -43,4 +72,4 @@ def audit_events_for_agency(*, agency_id: int, filters: AuditFilter) -> QuerySet
         events = events.filter(occurred_at__gte=datetime.combine(filters.since, time.min, zone))
     if filters.until:
         events = events.filter(occurred_at__lte=datetime.combine(filters.until, time.max, zone))
-    return events.order_by("-seq")
+    return events

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.errors import AuditUnavailable
 
 from . import context
-from .chain import GENESIS_HASH, event_hash, head_mac
-from .events import AuditEventType, Outcome
-from .models import AuditChainHead, AuditEvent
+from .chain import GENESIS_HASH, READ_FIELDS, event_hash, head_mac, read_entry, read_mac
+from .events import READ_EVENTS, AuditEventType, Outcome
+from .models import AuditChainHead, AuditEvent, AuditReadEvent
 
 if TYPE_CHECKING:
     from accord.accounts.models import User
@@ -44,12 +46,14 @@ def audit_record(
     detail: Mapping[str, Any] | None = None,
     subject_agency_id: int | None = None,
     task_force_id: int | None = None,
-) -> AuditEvent:
+) -> AuditEvent | AuditReadEvent:
     """Append one event to the chain, or raise ``AuditUnavailable`` so the caller's work fails.
 
     ``fields`` are field *names* disclosed or changed, never values. Runs in its
     own atomic block (a savepoint inside a caller's transaction, so a rolled-back
-    action takes its event with it).
+    action takes its event with it). A read event (``READ_EVENTS``) is not appended to the
+    chain but stored pending, keyed, without the chain's lock (``_record_read``): it is just
+    as durable before the caller goes on, and the sequencer seals it into the chain later.
     """
     request = context.current()
     member = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
@@ -76,6 +80,8 @@ def audit_record(
         "detail": dict(detail or {}),
     }
     chain = content["task_force_id"] or 0
+    if event in READ_EVENTS:
+        return _record_read(chain=chain, content=content)
     try:
         key = audit_key()
         with transaction.atomic():
@@ -95,6 +101,49 @@ def audit_record(
             _("The audit trail cannot be written; the action was not carried out.")
         ) from exc
     return audit_event
+
+
+#: Each chain numbers its reads in this many lanes, each without gaps. A thread always uses the
+#: same lane (``_lane``), so two readers wait for one another only when their threads share a
+#: lane, and then only until the reader's transaction ends (in a page view: its one INSERT); and
+#: a transaction that records several reads takes one lane's lock, never two in some order.
+READ_LANES = 64
+
+
+def _lane() -> int:
+    return hash((os.getpid(), threading.get_ident())) % READ_LANES
+
+
+_NEXT_IN_LANE = (
+    "INSERT INTO audit_auditreadcounter (chain, lane, last) VALUES (%s, %s, 1) "
+    "ON CONFLICT (chain, lane) DO UPDATE SET last = audit_auditreadcounter.last + 1 "
+    "RETURNING last"
+)
+
+
+def _record_read(*, chain: int, content: dict[str, Any]) -> AuditReadEvent:
+    """Store a read event pending (no chain lock), keyed with the audit key; fail closed.
+
+    The lane's counter and the row are written in one transaction, so a number that a reader
+    of the counter can see belongs to a row it can see: a missing number is a deleted read.
+    """
+    try:
+        key = audit_key()
+        with transaction.atomic():
+            lane = _lane()
+            with connection.cursor() as cursor:
+                cursor.execute(_NEXT_IN_LANE, [chain, lane])
+                lane_seq = int(cursor.fetchone()[0])
+            content.update(chain=chain, lane=lane, lane_seq=lane_seq, seq=_next_seq())
+            entry = read_entry([content[name] for name in READ_FIELDS])
+            return AuditReadEvent.objects.create(mac=read_mac(key, entry), **content)
+    except AuditUnavailable:
+        raise
+    except DatabaseError as exc:
+        logger.error("audit read write failed: %s", exc.__class__.__name__)
+        raise AuditUnavailable(
+            "The audit trail cannot be written; the record is not shown."
+        ) from exc
 
 
 def _locked_head(chain: int) -> AuditChainHead:
@@ -135,12 +184,19 @@ def _next_seq() -> int:
 
     PostgreSQL: a sequence (never blocks; a rolled-back write leaves a gap, which is harmless:
     each chain's ``chain_seq`` is what must be contiguous). SQLite has one writer at a time, so
-    the highest number plus one is safe there.
+    the highest number plus one (of chain events and read events) is safe there.
     """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT nextval(%s)", [EVENT_SEQUENCE])
         else:
-            cursor.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_auditevent")
+            try:
+                with transaction.atomic():
+                    cursor.execute(
+                        "SELECT MAX(COALESCE((SELECT MAX(seq) FROM audit_auditevent), 0), "
+                        "COALESCE((SELECT MAX(seq) FROM audit_auditreadevent), 0)) + 1"
+                    )
+            except OperationalError:  # a data migration writing before audit 0006 ran
+                cursor.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_auditevent")
         row = cursor.fetchone()
     return int(row[0])

@@ -14,18 +14,21 @@ from collections.abc import Iterable
 from typing import Any
 
 from .events import AuditEventType
-from .models import AuditEvent
+from .models import AuditEvent, AuditReadEvent
 
 __all__ = ["assert_audited", "audit_mark"]
 
 
 def audit_mark() -> int:
     """The sequence number of the newest event so far; pass it as ``since`` to look only later."""
-    last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
-    return int(last or 0)
+    marks = [
+        model.objects.order_by("-seq").values_list("seq", flat=True).first()
+        for model in (AuditEvent, AuditReadEvent)
+    ]
+    return int(max(mark or 0 for mark in marks))
 
 
-def _describe(event: AuditEvent) -> str:
+def _describe(event: AuditEvent | AuditReadEvent) -> str:
     parts = [f"#{event.seq} {event.event}"]
     if event.outcome != "success":
         parts.append(f"outcome={event.outcome}")
@@ -46,21 +49,24 @@ def assert_audited(
     fields: Iterable[str] | None = None,
     outcome: str | None = None,
     since: int | None = None,
-) -> AuditEvent:
+) -> AuditEvent | AuditReadEvent:
     """The newest audit event of type ``event`` matching every criterion given; fails otherwise.
 
     ``object_id`` is compared as text (the column is text); ``actor`` is a user (or its pk);
     ``fields`` must be exactly the field names recorded (order ignored); ``since`` is an
     :func:`audit_mark` taken before the action, so events of the test's set-up do not count.
     """
-    events = AuditEvent.objects.order_by("seq")
-    if since is not None:
-        events = events.filter(seq__gt=since)
-    written = list(events)
+    written: list[AuditEvent | AuditReadEvent] = []
+    for model in (AuditEvent, AuditReadEvent):  # chain events and record reads alike
+        events = model.objects.order_by("seq")
+        if since is not None:
+            events = events.filter(seq__gt=since)
+        written.extend(events)
+    written.sort(key=lambda candidate: candidate.seq)
     wanted_fields = sorted(fields) if fields is not None else None
     actor_id = getattr(actor, "pk", actor)
 
-    def matches(candidate: AuditEvent) -> bool:
+    def matches(candidate: AuditEvent | AuditReadEvent) -> bool:
         return (
             candidate.event == str(event)
             and (object_type is None or candidate.object_type == object_type)

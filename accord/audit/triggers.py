@@ -2,6 +2,9 @@
 
 * events (``audit_auditevent``): no UPDATE, no DELETE (and no TRUNCATE on PostgreSQL);
 * purge records (``audit_auditpurge``): the same — a purge is recorded once, never edited;
+* read events (``audit_auditreadevent``): never deleted; updated only to seal a pending read
+  (its batch set once, its MAC unchanged); the lanes' counters (``audit_auditreadcounter``):
+  never deleted, never moved back;
 * the chain heads (``audit_auditchainhead``, one per chain): updated by every write, so UPDATE
   stays allowed, but never to a lower sequence number (no rollback), and never deleted. (Moving
   a head to another chain is caught by its MAC, which covers the chain; migrations before 0005
@@ -20,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 EVENTS, HEAD, PURGES = "audit_auditevent", "audit_auditchainhead", "audit_auditpurge"
+READS, READ_COUNTERS = "audit_auditreadevent", "audit_auditreadcounter"
 
 #: trigger name -> (table, timing/event clause, SQLite WHEN condition or "")
 _ROW_TRIGGERS: dict[str, tuple[str, str, str]] = {
@@ -29,12 +33,23 @@ _ROW_TRIGGERS: dict[str, tuple[str, str, str]] = {
     "audit_purge_no_delete": (PURGES, "BEFORE DELETE", ""),
     "audit_head_no_delete": (HEAD, "BEFORE DELETE", ""),
     "audit_head_no_rollback": (HEAD, "BEFORE UPDATE", "NEW.seq < OLD.seq"),
+    # read events (0006): sealed once (batch set from empty, the MAC unchanged), never deleted
+    "audit_read_no_delete": (READS, "BEFORE DELETE", ""),
+    "audit_read_sealed_once": (
+        READS,
+        "BEFORE UPDATE",
+        "OLD.batch IS NOT NULL OR NEW.batch IS NULL OR NEW.mac <> OLD.mac",
+    ),
+    "audit_read_counter_no_delete": (READ_COUNTERS, "BEFORE DELETE", ""),
+    "audit_read_counter_no_rollback": (READ_COUNTERS, "BEFORE UPDATE", "NEW.last < OLD.last"),
 }
 #: PostgreSQL only: TRUNCATE bypasses row triggers, so each table refuses it too.
 _TRUNCATE_TRIGGERS: dict[str, str] = {
     "audit_event_no_truncate": EVENTS,
     "audit_purge_no_truncate": PURGES,
     "audit_head_no_truncate": HEAD,
+    "audit_read_no_truncate": READS,
+    "audit_read_counter_no_truncate": READ_COUNTERS,
 }
 
 
@@ -108,34 +123,45 @@ def _statements(vendor: str, *, install: bool) -> tuple[str, ...]:
     return ()
 
 
+def _absent_tables(connection: Any) -> set[str]:
+    """Audit tables a later migration creates (earlier migrations install triggers too)."""
+    return {READS, READ_COUNTERS} - set(connection.introspection.table_names())
+
+
 def install_triggers(connection: Any) -> None:
-    """Create every append-only trigger that is missing (idempotent)."""
+    """Create every append-only trigger that is missing (idempotent); a table that does not
+    exist yet (an earlier migration is running) gets its triggers from a later one."""
+    absent = _absent_tables(connection)
     with connection.cursor() as cursor:
         for statement in _statements(connection.vendor, install=True):
-            cursor.execute(statement)
+            if not any(f" ON {table}" in statement for table in absent):
+                cursor.execute(statement)
 
 
 def remove_triggers(connection: Any) -> None:
+    absent = _absent_tables(connection)
     with connection.cursor() as cursor:
         for statement in _statements(connection.vendor, install=False):
-            cursor.execute(statement)
+            if not any(f" ON {table}" in statement for table in absent):
+                cursor.execute(statement)
 
 
 def installed_triggers(connection: Any) -> dict[str, str]:
     """Trigger name -> table of the *enabled* triggers on the audit tables, read from the catalog."""
-    tables = (EVENTS, HEAD, PURGES)
+    tables = (EVENTS, HEAD, PURGES, READS, READ_COUNTERS)
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(
                 "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' "
-                "AND tbl_name IN (%s, %s, %s)",
+                "AND tbl_name IN (%s, %s, %s, %s, %s)",
                 tables,
             )
         elif connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT t.tgname, c.relname FROM pg_trigger t "
                 "JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND c.relname IN (%s, %s, %s) "
+                "WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' "
+                "AND c.relname IN (%s, %s, %s, %s, %s) "
                 "AND pg_table_is_visible(c.oid)",
                 tables,
             )

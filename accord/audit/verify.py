@@ -16,19 +16,38 @@ machine are what catch that.
 from __future__ import annotations
 
 import hmac
+import json
+import multiprocessing
+import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
-from django.db import connection
-from django.db.models import Max
-from django.forms.models import model_to_dict
+from django.db import connection, connections
+from django.db.models import F, Max
+from django.utils import timezone
 
-from .chain import GENESIS_HASH, HASHED_FIELDS, event_hash, head_mac, purge_mac
+from .chain import (
+    GENESIS_HASH,
+    READ_FIELDS,
+    ROW_COLUMNS,
+    derived_key,
+    event_hash_of_row,
+    head_mac,
+    purge_mac,
+    read_entry,
+)
 from .checkpoint import Checkpoint
 from .events import AuditEventType
-from .models import AuditChainHead, AuditEvent, AuditPurge
+from .merkle import leaf_hash, root_from_leaves
+from .models import AuditChainHead, AuditEvent, AuditPurge, AuditReadCounter, AuditReadEvent
 from .services import audit_key
+
+#: ``verify`` notes a read that has waited longer than this to be sealed (the sequencer stopped).
+PENDING_WARN_SECONDS = 10 * 60
 
 
 @dataclass(frozen=True)
@@ -50,6 +69,7 @@ class ChainReport:
     notes: tuple[str, ...] = field(default=())
     broken_chain: int = 0
     ends: tuple[tuple[int, int, str], ...] = field(default=())
+    reads_checked: int = 0
 
     def __str__(self) -> str:
         if self.ok:
@@ -59,6 +79,8 @@ class ChainReport:
             others = sum(1 for chain, _, _ in self.ends if chain)
             if others:
                 text += f", and {others} task force chain(s)"
+            if self.reads_checked:
+                text += f"; {self.reads_checked} record reads verified"
             if self.checkpoints_matched:
                 text += f"; {self.checkpoints_matched} checkpoint(s) matched"
         else:
@@ -95,11 +117,63 @@ class _Mark:
         return self.checkpoint.label
 
 
-def verify_chain(*, checkpoints: Sequence[Checkpoint] = (), batch_size: int = 5000) -> ChainReport:
-    """Walk every chain up to its head recomputing hashes; check heads, purges, checkpoints."""
+@dataclass
+class _ChainResult:
+    """What one chain's walk found (returned from a worker process when verifying in parallel)."""
+
+    chain: int
+    checked: int = 0
+    reads: int = 0
+    matched: int = 0
+    notes: list[str] = field(default_factory=list)
+    started: set[int] = field(default_factory=set)
+    last_seq: int = 0
+    prev_hash: str = GENESIS_HASH
+    broken: tuple[int | None, str, int] | None = None
+
+
+def _walk_chain(job: dict[str, Any]) -> _ChainResult:
+    """Verify one chain: its events, head, purges, checkpoints, and its sealed and pending reads."""
+    walk = _Walk(**job["walk"])
+    result = _ChainResult(chain=walk.chain)
+    try:
+        walk.run(batch_size=job["batch_size"])
+        walk.check_reads(counters=job["counters"], now=job["now"], batch_size=job["batch_size"])
+    except _Broken as broken:
+        result.broken = (broken.seq, broken.problem, broken.chain)
+    result.checked, result.reads, result.matched = walk.checked, walk.reads, walk.matched
+    result.notes, result.started = walk.notes, walk.started
+    result.last_seq, result.prev_hash = walk.last_seq, walk.prev_hash
+    return result
+
+
+def _worker_start() -> None:
+    """A forked worker never uses the parent's database connection: it opens its own."""
+    for conn in connections.all(initialized_only=True):
+        conn.connection = None  # inherited socket: drop it without closing it for the parent
+        conn.close()
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
+
+
+def verify_chain(
+    *, checkpoints: Sequence[Checkpoint] = (), batch_size: int = 5000, jobs: int = 1
+) -> ChainReport:
+    """Walk every chain up to its head recomputing hashes; check heads, purges, checkpoints,
+    and the read events (sealed batches' roots, pending reads' MACs and numbers).
+
+    ``jobs`` > 1 verifies that many chains at once, each in its own process (forked; each opens
+    its own database connection, so not for an in-memory database nor inside a transaction:
+    then the chains are verified one after the other here)."""
     key = audit_key()
     notes = tuple(_trigger_notes())
-    # The heads first: events committed after this moment are left to the next run.
+    # The lanes' counters, then the heads: what is committed after this moment is left to the
+    # next run (a counter read first numbers only reads already committed with it).
+    counters: dict[int, dict[int, int]] = defaultdict(dict)
+    for chain, lane, last in AuditReadCounter.objects.values_list("chain", "lane", "last"):
+        counters[chain][lane] = last
     heads = {head.chain: head for head in AuditChainHead.objects.all()}
     purges: dict[int, list[AuditPurge]] = defaultdict(list)
     for purge in AuditPurge.objects.order_by("chain", "through_seq"):
@@ -108,29 +182,50 @@ def verify_chain(*, checkpoints: Sequence[Checkpoint] = (), batch_size: int = 50
     for checkpoint in checkpoints:
         for chain, seq, digest in checkpoint.ends:
             marks[chain].append(_Mark(checkpoint, seq, digest))
-    checked = matched = 0
+    now = timezone.now()
+    work = [
+        {
+            "walk": {
+                "key": key,
+                "chain": chain,
+                "head": heads.get(chain),
+                "others": len(heads) - (chain in heads),
+                "purges": purges.get(chain, []),
+                "marks": marks.get(chain, []),
+            },
+            "counters": counters.get(chain, {}),
+            "now": now,
+            "batch_size": batch_size,
+        }
+        for chain in sorted({0, *heads, *purges, *marks, *counters})
+    ]
+    # Forked workers read what is committed, on their own connections: not from inside a
+    # transaction (its rows are invisible to them), nor from an in-memory database.
+    if jobs > 1 and len(work) > 1 and not _in_memory() and not connection.in_atomic_block:
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(work)), mp_context=context, initializer=_worker_start
+        ) as pool:
+            results = list(pool.map(_walk_chain, work))
+    else:
+        results = [_walk_chain(item) for item in work]
+    checked = reads = matched = 0
     walk_notes: list[str] = []
     ends: list[tuple[int, int, str]] = []
     started: set[int] = set()
     try:
-        for chain in sorted({0, *heads, *purges, *marks}):
-            walk = _Walk(
-                key=key,
-                chain=chain,
-                head=heads.get(chain),
-                others=len(heads) - (chain in heads),
-                purges=purges.get(chain, []),
-                marks=marks.get(chain, []),
-            )
-            try:
-                walk.run(batch_size=batch_size)
-            finally:
-                checked += walk.checked
-            matched += walk.matched
-            walk_notes.extend(walk.notes)
-            started |= walk.started
-            ends.append((chain, walk.last_seq, walk.prev_hash))
+        for result in results:  # in chain order: the first broken chain is the one reported
+            checked += result.checked
+            reads += result.reads
+            if result.broken is not None:
+                raise _Broken(*result.broken)
+            matched += result.matched
+            walk_notes.extend(result.notes)
+            started |= result.started
+            ends.append((result.chain, result.last_seq, result.prev_hash))
         _check_chains_complete(heads=set(heads), started=started)
+        _check_reads_counted(walked={result.chain for result in results})
     except _Broken as broken:
         return ChainReport(
             ok=False,
@@ -139,6 +234,7 @@ def verify_chain(*, checkpoints: Sequence[Checkpoint] = (), batch_size: int = 50
             problem=broken.problem,
             notes=notes,
             broken_chain=broken.chain,
+            reads_checked=reads,
         )
     last_seq, last_hash = next(((s, h) for c, s, h in ends if c == 0), (0, GENESIS_HASH))
     return ChainReport(
@@ -149,7 +245,26 @@ def verify_chain(*, checkpoints: Sequence[Checkpoint] = (), batch_size: int = 50
         checkpoints_matched=matched,
         notes=(*notes, *walk_notes),
         ends=tuple((c, s, h) for c, s, h in ends if s or c == 0),
+        reads_checked=reads,
     )
+
+
+def _in_memory() -> bool:
+    name = str(connection.settings_dict.get("NAME") or "")
+    return connection.vendor == "sqlite" and (
+        not name or ":memory:" in name or "mode=memory" in name
+    )
+
+
+def _check_reads_counted(*, walked: set[int]) -> None:
+    """No record reads in a chain that has no lane counter (deleted with its counters)."""
+    current = set(AuditReadCounter.objects.values_list("chain", flat=True).distinct())
+    orphan = AuditReadEvent.objects.exclude(chain__in=walked | current).values_list(
+        "chain", flat=True
+    )
+    chain = orphan.first()
+    if chain is not None:
+        raise _Broken(None, "record reads of this chain have no counter (deleted)", chain)
 
 
 def _check_chains_complete(*, heads: set[int], started: set[int]) -> None:
@@ -184,6 +299,61 @@ def _trigger_notes() -> list[str]:
     return [f"{problem} Reinstall them: accord audit triggers --install"] if problem else []
 
 
+_CHAIN_SEQ, _PREV_HASH, _HASH = (ROW_COLUMNS.index(n) for n in ("chain_seq", "prev_hash", "hash"))
+_EVENT, _OBJECT_ID, _DETAIL = (ROW_COLUMNS.index(n) for n in ("event", "object_id", "detail"))
+_READ_LANE, _READ_LANE_SEQ, _READ_SEQ, _READ_OCCURRED_AT = (
+    3 + READ_FIELDS.index(n) for n in ("lane", "lane_seq", "seq", "occurred_at")
+)
+
+
+_TIME_AT = ROW_COLUMNS.index("occurred_at")
+_JSON_AT = (ROW_COLUMNS.index("fields"), ROW_COLUMNS.index("detail"))
+_READ_TIME_AT = 3 + READ_FIELDS.index("occurred_at")
+_READ_JSON_AT = (3 + READ_FIELDS.index("fields"), 3 + READ_FIELDS.index("detail"))
+
+
+def _iso(value: Any) -> str:
+    """A stored time as ``isoformat(timespec="microseconds")`` of the aware UTC datetime Django
+    would read: PostgreSQL hands a datetime (the connection is in UTC), SQLite the text Django
+    wrote (``str()`` of the naive UTC datetime, without a fraction when it is zero)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:  # SQLite's converter: naive, in UTC (the connection's zone)
+            return value.isoformat(timespec="microseconds") + "+00:00"
+        if value.utcoffset():
+            value = value.astimezone(UTC)
+        return value.isoformat(timespec="microseconds")
+    text = str(value).replace(" ", "T")
+    if len(text) == 19:
+        text += ".000000"
+    return text + "+00:00"
+
+
+def _raw_rows(
+    rows: Any, *, batch_size: int, time_at: int, json_at: tuple[int, ...]
+) -> Iterator[list[Any]]:
+    """The rows of a ``values_list`` query without Django's per-value converters (the fast path:
+    a server-side cursor on PostgreSQL), times as ISO text and JSON columns decoded."""
+    sql, params = rows.query.sql_with_params()
+    loads = json.loads
+    decoded: dict[str, Any] = {}  # field lists and details repeat: decode each text once
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(batch_size):
+            if len(decoded) > 50_000:
+                decoded.clear()
+            for raw in chunk:
+                row = list(raw)
+                row[time_at] = _iso(row[time_at])
+                for i in json_at:
+                    value = row[i]
+                    if value.__class__ is str:
+                        known = decoded.get(value)
+                        if known is None:
+                            known = decoded[value] = loads(value)
+                        row[i] = known  # only encoded again, never changed
+                yield row
+
+
 class _Walk:
     """One chain's verification pass; raises ``_Broken`` at the first problem."""
 
@@ -200,8 +370,10 @@ class _Walk:
         self.key, self.chain, self.head, self.others = key, chain, head, others
         self.purges = purges
         self.marks = sorted(marks, key=lambda mark: mark.seq)
-        self.checked = self.matched = 0
+        self.checked = self.matched = self.reads = 0
         self.last_seq, self.prev_hash = 0, GENESIS_HASH
+        #: chain_seq -> detail of each AUDIT_BATCH_SEALED event walked (the batches to check)
+        self.batches: dict[int, dict[str, Any]] = {}
         self.notes: list[str] = []
         self.started: set[int] = set()
         self.name = _chain_name(chain)
@@ -218,11 +390,14 @@ class _Walk:
         if head.seq < start_seq - 1:
             raise self.broken(head.seq + 1, "the chain head lies before the last purge")
         self.last_seq = start_seq - 1
-        events = AuditEvent.objects.filter(chain=self.chain, chain_seq__lte=head.seq).order_by(
-            "chain_seq"
+        rows = (
+            AuditEvent.objects.filter(chain=self.chain, chain_seq__lte=head.seq)
+            .order_by("chain_seq")
+            .values_list(*ROW_COLUMNS)
         )
-        for audit_event in events.iterator(chunk_size=batch_size):
-            self._check_event(audit_event)
+        check = self._check_event
+        for row in _raw_rows(rows, batch_size=batch_size, time_at=_TIME_AT, json_at=_JSON_AT):
+            check(row)
         expected = head_mac(key=self.key, seq=head.seq, hash=head.hash, chain=self.chain)
         if not hmac.compare_digest(head.mac, expected):
             raise self.broken(
@@ -298,45 +473,181 @@ class _Walk:
             )
         self.notes.append("the audit trail is empty (a new installation)")
 
-    def _check_event(self, audit_event: AuditEvent) -> None:
+    def _check_event(self, row: Sequence[Any]) -> None:
+        chain_seq, prev_hash, digest = row[_CHAIN_SEQ], row[_PREV_HASH], row[_HASH]
         expected_seq = self.last_seq + 1
-        if audit_event.chain_seq != expected_seq:
-            kind = (
-                "missing (deleted)"
-                if audit_event.chain_seq > expected_seq
-                else "duplicated or reordered"
-            )
+        if chain_seq != expected_seq:
+            kind = "missing (deleted)" if chain_seq > expected_seq else "duplicated or reordered"
             raise self.broken(
-                expected_seq,
-                f"event #{expected_seq} is {kind}; found #{audit_event.chain_seq} next",
+                expected_seq, f"event #{expected_seq} is {kind}; found #{chain_seq} next"
             )
-        if audit_event.prev_hash != self.prev_hash:
+        if prev_hash != self.prev_hash:
             raise self.broken(
-                audit_event.chain_seq,
+                chain_seq,
                 "its link to the previous event does not match (inserted, deleted or reordered)",
             )
-        content = model_to_dict(audit_event, fields=HASHED_FIELDS)
-        content["seq"] = audit_event.seq
-        content["occurred_at"] = audit_event.occurred_at
-        content["chain"], content["chain_seq"] = audit_event.chain, audit_event.chain_seq
-        if event_hash(key=self.key, prev_hash=self.prev_hash, content=content) != audit_event.hash:
-            raise self.broken(audit_event.chain_seq, "its content does not match its hash (edited)")
-        self.prev_hash, self.last_seq, self.checked = (
-            audit_event.hash,
-            audit_event.chain_seq,
-            self.checked + 1,
-        )
-        if audit_event.event == AuditEventType.AUDIT_CHAIN_STARTED and not self.chain:
-            self.started.add(int(audit_event.object_id))
+        if event_hash_of_row(self.key, self.prev_hash, row) != digest:
+            raise self.broken(chain_seq, "its content does not match its hash (edited)")
+        self.prev_hash, self.last_seq, self.checked = digest, chain_seq, self.checked + 1
+        event = row[_EVENT]
+        if event == AuditEventType.AUDIT_CHAIN_STARTED and not self.chain:
+            self.started.add(int(row[_OBJECT_ID]))
+        elif event == AuditEventType.AUDIT_BATCH_SEALED:
+            detail = row[_DETAIL]
+            self.batches[chain_seq] = detail if isinstance(detail, dict) else {}
         for mark in self.marks:
-            if mark.seq == audit_event.chain_seq:
-                if mark.hash != audit_event.hash:
+            if mark.seq == chain_seq:
+                if mark.hash != digest:
                     raise self.broken(
-                        audit_event.chain_seq,
+                        chain_seq,
                         f"it is not the event {mark.label} saw: the history up to it "
                         "was rewritten or the database replaced",
                     )
                 self.matched += 1
+
+    def check_reads(self, *, counters: dict[int, int], now: datetime, batch_size: int) -> None:
+        """The chain's read events: each one's MAC; each sealed batch's root, count and lanes
+        against its sealing event; each lane numbered without a gap up to its counter."""
+        head_seq = self.last_seq
+        purged = bool(self.purges)
+        rows = (
+            AuditReadEvent.objects.filter(chain=self.chain)
+            .order_by(F("batch").asc(nulls_last=True), "leaf_index", "seq")
+            .values_list("batch", "leaf_index", "mac", *READ_FIELDS)
+        )
+        key = derived_key(self.key, "read-event")
+        group: list[bytes] = []
+        group_lanes: dict[int, list[int]] = defaultdict(list)
+        group_batch: int | None = None
+        seen_batches: dict[int, dict[int, tuple[int, int]]] = {}
+        pending: dict[int, list[int]] = defaultdict(list)
+        oldest: str | None = None
+
+        def close_group() -> None:
+            if group_batch is None:
+                return
+            seen_batches[group_batch] = self._check_batch(group_batch, group, group_lanes)
+
+        for row in _raw_rows(
+            rows, batch_size=batch_size, time_at=_READ_TIME_AT, json_at=_READ_JSON_AT
+        ):
+            batch, leaf_index, mac = row[0], row[1], row[2]
+            entry = read_entry(row[3:])
+            lane, lane_seq = row[_READ_LANE], row[_READ_LANE_SEQ]
+            if not hmac.compare_digest(hmac.digest(key, entry, "sha256").hex(), mac):
+                raise self.broken(
+                    batch,
+                    f"record read #{row[_READ_SEQ]} (lane {lane}, #{lane_seq}) does not match "
+                    "its MAC (edited)",
+                )
+            self.reads += 1
+            if batch is None or batch > head_seq:  # pending when this check started
+                pending[lane].append(lane_seq)
+                occurred_at = row[_READ_OCCURRED_AT]  # ISO text in UTC: sorts as time does
+                if oldest is None or occurred_at < oldest:
+                    oldest = occurred_at
+                continue
+            if batch != group_batch:
+                close_group()
+                group, group_lanes, group_batch = [], defaultdict(list), batch
+            if leaf_index != len(group):
+                raise self.broken(
+                    batch,
+                    f"the reads sealed by event #{batch} are not in their sealed order "
+                    f"(found leaf {leaf_index} where {len(group)} was expected): reordered or "
+                    "deleted",
+                )
+            group.append(leaf_hash(entry))
+            group_lanes[lane].append(lane_seq)
+        close_group()
+        missing = sorted(set(self.batches) - set(seen_batches))
+        if missing:
+            raise self.broken(
+                missing[0], f"the reads sealed by event #{missing[0]} are gone (deleted)"
+            )
+        self._check_lanes(seen_batches, pending, counters, purged=purged)
+        waited = (now - datetime.fromisoformat(oldest)).total_seconds() if oldest else 0.0
+        if waited > PENDING_WARN_SECONDS:
+            minutes = int(waited // 60)
+            self.notes.append(
+                f"{self.name}: a record read has waited {minutes} minutes to be sealed: "
+                "is the background worker (audit.seal_reads) running?"
+            )
+
+    def _check_batch(
+        self, batch: int, leaves: list[bytes], lanes: dict[int, list[int]]
+    ) -> dict[int, tuple[int, int]]:
+        detail = self.batches.get(batch)
+        if detail is None:
+            raise self.broken(
+                batch,
+                f"reads are sealed by event #{batch}, which is not a sealing event of this chain "
+                "(moved or inserted)",
+            )
+        if len(leaves) != detail.get("count"):
+            raise self.broken(
+                batch,
+                f"event #{batch} sealed {detail.get('count')} record reads but {len(leaves)} "
+                "are there (deleted or inserted)",
+            )
+        if root_from_leaves(leaves).hex() != detail.get("root"):
+            raise self.broken(
+                batch,
+                f"the record reads sealed by event #{batch} do not match its Merkle root "
+                "(edited, reordered or replaced)",
+            )
+        ranges: dict[int, tuple[int, int]] = {}
+        recorded = detail.get("lanes") or {}
+        for lane, numbers in lanes.items():
+            low, high = min(numbers), max(numbers)
+            if recorded.get(str(lane)) != [low, high] or high - low + 1 != len(numbers):
+                raise self.broken(
+                    batch,
+                    f"the record reads sealed by event #{batch} do not number lane {lane} "
+                    "as the event says",
+                )
+            ranges[lane] = (low, high)
+        return ranges
+
+    def _check_lanes(
+        self,
+        batches: dict[int, dict[int, tuple[int, int]]],
+        pending: dict[int, list[int]],
+        counters: dict[int, int],
+        *,
+        purged: bool,
+    ) -> None:
+        """Each lane: batches continue one another, pending reads continue the last batch, and
+        every number up to the lane's counter is there (a deleted pending read is a gap)."""
+        following: dict[int, int] = {}
+        for batch in sorted(batches):
+            for lane, (low, high) in batches[batch].items():
+                expected = following.get(lane, low if purged else 1)
+                if low != expected:
+                    raise self.broken(
+                        batch,
+                        f"lane {lane}'s record reads jump from #{expected - 1} to #{low} "
+                        f"at the batch sealed by event #{batch} (deleted)",
+                    )
+                following[lane] = high + 1
+        for lane in sorted(set(pending) | set(counters)):
+            numbers = sorted(pending.get(lane, []))
+            start = following.get(lane, numbers[0] if purged and numbers else 1)
+            last = counters.get(lane)
+            if last is None:
+                if numbers:
+                    raise self.broken(
+                        None, f"record reads of lane {lane} have no counter (deleted)"
+                    )
+                continue
+            wanted = list(range(start, last + 1))
+            present = [n for n in numbers if n <= last]
+            if present != wanted:
+                gap = next((n for n in wanted if n not in set(present)), last)
+                raise self.broken(
+                    None,
+                    f"record read #{gap} of lane {lane} is missing (deleted before it was sealed)",
+                )
 
     def _check_checkpoints_within(self, *, up_to: int) -> None:
         for mark in self.marks:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accord.accounts.models import Role
 from accord.web.access import member
 
-from .events import AuditEventType, event_label
+from .events import AuditEventType
 from .exports import audit_log_csv
 from .forms import AuditFilterForm
 from .selectors import AuditFilter, audit_events_for_agency
@@ -36,9 +36,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "page": page.number,
         },
     )
-    for event in page:
-        event.event_label = event_label(event.event)  # type: ignore[attr-defined]
-        event.outcome_label = event_label(event.outcome)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
     return render(

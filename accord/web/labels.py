@@ -177,6 +177,7 @@ EVENTS: Mapping[str, StrPromise] = {
     "audit_purged": _("Old audit events removed"),
     "audit_checkpoint_written": _("Audit checkpoint written"),
     "audit_chain_started": _("Audit trail started for a task force"),
+    "audit_batch_sealed": _("Record reads sealed into the audit trail"),
     "keys_rotated": _("Encryption keys rotated"),
     "consent_text_added": _("Release wording added"),
     "task_force_time_zone_changed": _("Task force time zone changed"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from accord.accounts.models import Role
-from accord.audit.models import AuditEvent
+from accord.audit.models import AuditReadEvent
 from accord.cases.tests.conftest import open_case
 from accord.sharing.door import case_detail
 
@@ -116,6 +116,8 @@ def test_the_case_list_shows_the_visible_cases(case, people):
 
 def test_reading_a_case_is_audited_with_field_names_only(case, people):
     get(signed_in(people["hsi"]), f"/cases/{case.pk}")
-    event = AuditEvent.objects.filter(event="case_field_released", purpose="api case read").get()
+    event = AuditReadEvent.objects.filter(
+        event="case_field_released", purpose="api case read"
+    ).get()
     assert "potentialvictim.legal_name" in event.fields
     assert LEGAL_NAME not in str(event.detail)

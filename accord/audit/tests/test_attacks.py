@@ -14,6 +14,7 @@ import hashlib
 import hmac
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -35,9 +36,9 @@ on_postgresql = pytest.mark.skipif(
 ATTACKER_KEY = b"not-the-audit-key"
 
 
-def _write_events(count: int) -> list[AuditEvent]:
+def _write_events(count: int) -> list[Any]:  # chain events (AuditEvent)
     return [
-        audit_record(event=AuditEventType.RECORD_READ, username=f"user{n}", object_id=n)
+        audit_record(event=AuditEventType.RECORD_UPDATED, username=f"user{n}", object_id=n)
         for n in range(1, count + 1)
     ]
 

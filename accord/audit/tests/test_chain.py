@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -16,10 +18,10 @@ from accord.errors import AuditUnavailable
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _write_events(count: int = 5) -> list[AuditEvent]:
+def _write_events(count: int = 5) -> list[Any]:  # chain events (AuditEvent)
     return [
         audit_record(
-            event=AuditEventType.RECORD_READ,
+            event=AuditEventType.RECORD_UPDATED,
             username=f"user{n}",
             object_type="case",
             object_id=n,
@@ -126,7 +128,7 @@ def test_audit_write_failure_raises_audit_unavailable(monkeypatch):
 
     monkeypatch.setattr(AuditEvent.objects, "create", broken)
     with pytest.raises(AuditUnavailable):
-        audit_record(event=AuditEventType.RECORD_READ, outcome=Outcome.SUCCESS)
+        audit_record(event=AuditEventType.RECORD_UPDATED, outcome=Outcome.SUCCESS)
     assert AuditChainHead.objects.filter(seq__gt=0).count() == 0
 
 

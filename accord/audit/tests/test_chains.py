@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -33,10 +34,10 @@ on_postgresql = pytest.mark.skipif(
 NORTH, SOUTH = 7, 12  # two task forces' ids
 
 
-def _write(task_force: int | None, count: int) -> list[AuditEvent]:
+def _write(task_force: int | None, count: int) -> list[Any]:  # chain events (AuditEvent)
     return [
         audit_record(
-            event=AuditEventType.RECORD_READ,
+            event=AuditEventType.RECORD_UPDATED,
             username=f"user{n}",
             object_type="case",
             object_id=n,
@@ -59,9 +60,13 @@ def test_each_task_force_writes_its_own_chain_and_chain_0_records_its_start():
     _write(None, 1)
     _write(SOUTH, 1)
     _write(NORTH, 1)
-    assert _chain(NORTH) == [(1, "record_read"), (2, "record_read"), (3, "record_read")]
-    assert _chain(SOUTH) == [(1, "record_read")]
-    assert _chain(0) == [(1, "audit_chain_started"), (2, "record_read"), (3, "audit_chain_started")]
+    assert _chain(NORTH) == [(1, "record_updated"), (2, "record_updated"), (3, "record_updated")]
+    assert _chain(SOUTH) == [(1, "record_updated")]
+    assert _chain(0) == [
+        (1, "audit_chain_started"),
+        (2, "record_updated"),
+        (3, "audit_chain_started"),
+    ]
     started = AuditEvent.objects.filter(event="audit_chain_started").order_by("seq")
     assert [event.object_id for event in started] == [str(NORTH), str(SOUTH)]
     assert sorted(AuditChainHead.objects.values_list("chain", "seq")) == [
@@ -191,7 +196,7 @@ def test_a_purge_cuts_every_chain_and_each_restarts_after_its_record():
         result = audit_purge(before=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), operator="ops")
     assert result.events_removed == 5 and result.chains == 2  # 3 of NORTH, 2 of chain 0
     assert sorted(AuditPurge.objects.values_list("chain", "through_seq")) == [(0, 2), (NORTH, 3)]
-    assert _chain(NORTH) == [(4, "record_read")]
+    assert _chain(NORTH) == [(4, "record_updated")]
     report = verify_chain()
     assert report.ok, report
     # The started-chain record was purged with chain 0's start: NORTH still verifies on its own.

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _write_events(count: int) -> None:
     for n in range(count):
-        audit_record(event=AuditEventType.RECORD_READ, username="u", object_id=n)
+        audit_record(event=AuditEventType.RECORD_UPDATED, username="u", object_id=n)
 
 
 def _accord(capsys, *args: str) -> tuple[int, str, str]:

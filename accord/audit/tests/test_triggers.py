@@ -43,16 +43,20 @@ def _refused(action) -> None:
 
 def _write(count: int) -> None:
     for n in range(count):
-        audit_record(event=AuditEventType.RECORD_READ, username="u", object_id=n)
+        audit_record(event=AuditEventType.RECORD_UPDATED, username="u", object_id=n)
 
 
 def test_migrations_leave_every_append_only_trigger_in_place():
     _migrate_audit_from_zero()
     installed = installed_triggers(connection)  # read from sqlite_master / pg_trigger
     assert installed == expected_triggers(connection.vendor)
-    assert {"audit_auditevent", "audit_auditpurge", "audit_auditchainhead"} == set(
-        installed.values()
-    )
+    assert {
+        "audit_auditevent",
+        "audit_auditpurge",
+        "audit_auditchainhead",
+        "audit_auditreadevent",
+        "audit_auditreadcounter",
+    } == set(installed.values())
 
 
 def test_after_migrating_from_zero_the_database_refuses_changes_to_audit_rows():

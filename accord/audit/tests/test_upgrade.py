@@ -66,12 +66,12 @@ def test_a_trail_written_before_chains_verifies_and_grows_after_the_upgrade():
             "VALUES (1, 3, %s, %s, %s)",
             [digest, head_mac(key=key, seq=3, hash=digest), when],
         )
-    _migrate("0005_one_chain_per_task_force")
+    _migrate("0006_read_events_in_batches")  # through 0005 (chains) and 0006 (read batches)
     assert list(AuditEvent.objects.values_list("chain", "chain_seq")) == [(0, 1), (0, 2), (0, 3)]
     assert verify_chain().ok
     # The old head kept id 1: the first task force chain's head must not collide with it.
-    audit_record(event=AuditEventType.RECORD_READ, username="new", task_force_id=5)
-    audit_record(event=AuditEventType.RECORD_READ, username="new")
+    audit_record(event=AuditEventType.RECORD_UPDATED, username="new", task_force_id=5)
+    audit_record(event=AuditEventType.RECORD_UPDATED, username="new")
     report = verify_chain()
     assert report.ok and report.events_checked == 6, report
     assert list(AuditEvent.objects.order_by("seq").values_list("chain", "chain_seq"))[3:] == [

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accord.accounts.models import User
 from accord.audit.events import AuditEventType
-from accord.audit.models import AuditEvent
+from accord.audit.models import AuditEvent, AuditReadEvent
 from accord.cases.models import CaseEvent, InterpreterRequest
 from accord.cases.services import (
     SuspectInput,
@@ -82,7 +82,7 @@ def test_a_user_who_sees_the_suspects_takes_the_attestation_at_booking(people, c
     url = reverse("cases:interpreter_book", args=[request.pk])
     page = client.get(url)
     assert SUSPECT in page.content.decode() and "knows_no_suspect" in page.context["form"].fields
-    released = AuditEvent.objects.filter(
+    released = AuditReadEvent.objects.filter(
         event=AuditEventType.CASE_FIELD_RELEASED, purpose="interpreter conflict attestation"
     )
     assert any("suspect.name" in event.fields for event in released)  # S15

@@ -31,7 +31,7 @@ def test_backup_then_restore_into_an_empty_database_loses_nothing(tmp_path, make
     make_member("sam.okafor", roles=["investigator", "auditor"], agency_slug="sheriff")
     for n in range(3):
         audit_record(
-            event=AuditEventType.RECORD_READ, username="x", object_id=n, fields=["legal_name"]
+            event=AuditEventType.RECORD_UPDATED, username="x", object_id=n, fields=["legal_name"]
         )
     before = _counts()
     target = tmp_path / "accord.backup"

@@ -60,6 +60,7 @@ def test_every_duty_of_the_issue_is_registered():
         "relief.remind",
         "mail.deliver",
         "reports.case_counts",
+        "audit.seal_reads",
     }
     assert registry.JOBS["tasks.escalate"].every == timedelta(minutes=5)
     assert registry.JOBS["training.expiry"].every == timedelta(days=1)

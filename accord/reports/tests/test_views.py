@@ -128,7 +128,7 @@ def test_the_funder_page_and_csv_hold_no_count_from_1_to_4(dataset, coordinator_
 
 
 def test_downloads_need_reauthentication_and_are_audited(dataset, coordinator_client) -> None:
-    from accord.audit.models import AuditEvent
+    from accord.audit.models import AuditEvent, AuditReadEvent
 
     response = coordinator_client.get(CSV_URL)
     assert response.status_code == 302
@@ -150,7 +150,7 @@ def test_downloads_need_reauthentication_and_are_audited(dataset, coordinator_cl
         for fmt in ("csv", "pdf")
     ]
     assert all(e.object_type == "reports.funder_report" and e.fields == [] for e in exported)
-    reads = AuditEvent.objects.filter(event="record_read", purpose="aggregate report")
+    reads = AuditReadEvent.objects.filter(event="record_read", purpose="aggregate report")
     assert reads.filter(seq__gt=before).count() == 2
 
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accord.accounts.tests.factories import reauthenticate
-from accord.audit.models import AuditEvent
+from accord.audit.models import AuditEvent, AuditReadEvent
 from accord.cases.tests.conftest import LABOR_MINOR, open_case
 from accord.cases.tests.test_views import client_for
 from accord.sharing import door
@@ -394,13 +394,13 @@ def test_recording_reading_and_revoking_are_audited_by_field_name(
     )
     changes = AuditEvent.objects.filter(event="consent_changed", object_id=str(release.pk))
     assert sorted(e.detail["action"] for e in changes) == ["recorded", "revoked"]
-    listed = AuditEvent.objects.get(
+    listed = AuditReadEvent.objects.get(
         event="record_read", object_type="cases.potentialvictim", object_id=str(victim.pk)
     )
     assert "release.purpose" in listed.fields
-    read = AuditEvent.objects.get(
+    read = AuditReadEvent.objects.get(
         event="record_read", object_type="sharing.release", object_id=str(release.pk)
     )
     assert "release.signer_typed_name" in read.fields
-    for event in AuditEvent.objects.all():
+    for event in [*AuditEvent.objects.all(), *AuditReadEvent.objects.all()]:
         assert "Canary" not in str(event.detail) and "Canary" not in str(event.fields)

@@ -14,7 +14,7 @@ from django.db import DatabaseError, connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accord.audit.models import AuditEvent
+from accord.audit.models import AuditEvent, AuditReadEvent
 from accord.cases.tests.test_views import client_for
 
 CANARIES = (
@@ -97,10 +97,10 @@ def test_a_case_page_read_is_audited_once_with_field_names_only(
     people, provider_case, record_release
 ):
     _write_canaries(people, provider_case, record_release)
-    before = AuditEvent.objects.filter(event="case_field_released").count()
+    before = AuditReadEvent.objects.filter(event="case_field_released").count()
     page = client_for(people["harbor"]).get(reverse("cases:detail", args=[provider_case.pk]))
     assert page.status_code == 200 and "Canary Legalname1" in page.content.decode()
-    events = AuditEvent.objects.filter(event="case_field_released").order_by("seq")[before:]
+    events = AuditReadEvent.objects.filter(event="case_field_released").order_by("seq")[before:]
     assert len(events) == 1
     event = events[0]
     assert "potentialvictim.legal_name" in event.fields
@@ -131,11 +131,31 @@ def test_immigration_disclosure_is_audited_and_alerts_the_agency_auditors(
 
 
 def test_the_case_page_answers_503_when_the_audit_cannot_be_written(people, provider_case):
-    """S17: no audit, no PII: the response carrying it is not sent."""
+    """S17: no audit, no PII: the response carrying it is not sent. The case page's read is
+    stored pending (issue #15), so it is the pending insert that fails here."""
     client = client_for(people["harbor"])
     with mock.patch(
-        "accord.audit.models.AuditEvent.objects.create", side_effect=DatabaseError("disk full")
+        "accord.audit.models.AuditReadEvent.objects.create", side_effect=DatabaseError("disk full")
     ):
         response = client.get(reverse("cases:detail", args=[provider_case.pk]))
     assert response.status_code == 503
     assert "Canary" not in response.content.decode()
+
+
+def test_the_case_page_answers_503_when_the_reads_lane_cannot_be_numbered(people, provider_case):
+    """The lane counter and the pending read are one write: either failing refuses the page."""
+    from django.db.backends.utils import CursorWrapper
+
+    execute = CursorWrapper.execute
+
+    def failing(self, sql, params=None):
+        if "audit_auditreadcounter" in str(sql):
+            raise DatabaseError("lock timeout")
+        return execute(self, sql, params)
+
+    client = client_for(people["harbor"])
+    with mock.patch.object(CursorWrapper, "execute", failing):
+        response = client.get(reverse("cases:detail", args=[provider_case.pk]))
+    assert response.status_code == 503
+    assert "Canary" not in response.content.decode()
+    assert not AuditReadEvent.objects.filter(event="case_field_released").exists()

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from accord.audit.checkpoint import CheckpointInvalid, checkpoint_read
 from accord.audit.services import audit_key
-from accord.audit.verify import verify_chain
+from accord.audit.verify import default_jobs, verify_chain
 from accord.errors import AccordError
 
 from ._usage import EXIT_BROKEN, EXIT_USAGE, AuditCommand
@@ -31,6 +31,13 @@ class Command(AuditCommand):
             metavar="FILE",
             help="a checkpoint written by `accord audit checkpoint` (repeatable)",
         )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=default_jobs(),
+            metavar="N",
+            help="verify N chains at once, each in its own process (default: the number of cores)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -40,7 +47,9 @@ class Command(AuditCommand):
             raise CommandError(error.message, returncode=EXIT_USAGE) from None
         except AccordError as error:
             raise CommandError(error.message, returncode=EXIT_USAGE) from None
-        report = verify_chain(checkpoints=checkpoints)
+        if options["jobs"] < 1:
+            raise CommandError("--jobs must be at least 1", returncode=EXIT_USAGE)
+        report = verify_chain(checkpoints=checkpoints, jobs=options["jobs"])
         if not report.ok:
             raise CommandError(str(report), returncode=EXIT_BROKEN)
         self.stdout.write(str(report))
