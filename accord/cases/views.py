@@ -15,13 +15,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accord.accounts.access import member, member_agency, member_user
 from accord.accounts.models import Agency, Role
 from accord.core.model import Sector
 from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from accord.protocols.selectors import protocol_in_force
+from accord.protocols.words import ProtocolWords
 from accord.sharing import door
-from accord.web.access import member, member_agency, member_user
-from accord.web.labels import ProtocolWords
 
 from . import forms, selectors, services
 from .models import SafetyInstrument

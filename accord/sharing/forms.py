@@ -14,8 +14,8 @@ from django import forms
 from django.utils import timezone
 
 from accord.accounts.models import Agency
-from accord.accounts.zones import zone_label
 from accord.errors import ValidationError as AccordValidationError
+from accord.zones import zone_label
 
 from .categories import CONSENT_CATEGORIES
 from .models import ConsentText, SignatureMethod

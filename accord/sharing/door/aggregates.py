@@ -28,10 +28,10 @@ from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from accord.accounts.models import Role
-from accord.accounts.zones import zone_of
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.sharing import viewers
+from accord.zones import zone_of
 
 from . import rollups
 from .registry import m

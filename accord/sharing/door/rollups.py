@@ -48,7 +48,7 @@ def _tz(task_force_id: int) -> ZoneInfo:
     """The task force's own zone: months are its local months, whoever reads (a request, the
     periodic job or a background report run outside any request)."""
     from accord.accounts.models import TaskForce
-    from accord.accounts.zones import zone_of
+    from accord.zones import zone_of
 
     return zone_of(TaskForce.objects.filter(pk=task_force_id).only("time_zone").first())
 
