@@ -33,10 +33,12 @@ class JobStatus:
     by_command: bool
     late: bool
     failed: bool
+    #: The last run never ended (its runner stopped or lost the database mid-run).
+    interrupted: bool = False
 
     @property
     def needs_attention(self) -> bool:
-        return self.late or self.failed
+        return self.late or self.failed or self.interrupted
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ def _status(job: Job, row: JobRun | None, now: datetime, late_after: timedelta) 
             failed=False,
         )
     running = bool(row.holder) and row.lease_until is not None and row.lease_until > now
+    interrupted = row.outcome == JobOutcome.RUNNING and not running
     late = row.next_due_at is not None and not running and row.next_due_at + late_after < now
     return JobStatus(
         name=job.name,
@@ -122,6 +125,7 @@ def _status(job: Job, row: JobRun | None, now: datetime, late_after: timedelta) 
         by_command=row.last_trigger == "command",
         late=late,
         failed=row.outcome == JobOutcome.FAILED,
+        interrupted=interrupted,
     )
 
 
