@@ -24,7 +24,7 @@ class JobStatus:
     name: str
     label: str
     every: str
-    state: str  # words: "Succeeded", "Failed", "Running", "Not run yet"
+    state: str  # words: "Succeeded", "Failed", "Running", "Interrupted", "Not run yet"
     summary: str
     error: str
     last_started_at: datetime | None
@@ -116,7 +116,13 @@ def _status(job: Job, row: JobRun | None, now: datetime, late_after: timedelta) 
         name=job.name,
         label=job.label,
         every=every_words(interval_of(job)),
-        state=JobOutcome.RUNNING.label if running else JobOutcome(row.outcome).label,
+        state=(
+            JobOutcome.RUNNING.label
+            if running
+            else "Interrupted"
+            if interrupted
+            else JobOutcome(row.outcome).label
+        ),
         summary=row.summary,
         error=row.error,
         last_started_at=row.last_started_at,

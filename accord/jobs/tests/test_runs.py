@@ -203,7 +203,9 @@ def test_an_interrupted_run_is_run_again_once_then_waits_for_its_due_time(jobs):
     job = registry.JOBS["test.daily"]
     assert job_claim(job=job, holder="machine-1", now=T0)  # machine 1 dies mid-run
     expired = T0 + job.lease + timedelta(seconds=1)
-    assert [s.interrupted for s in jobs_status(now=expired) if s.name == job.name] == [True]
+    assert [(s.interrupted, s.state) for s in jobs_status(now=expired) if s.name == job.name] == [
+        (True, "Interrupted")
+    ]
     assert job_claim(job=job, holder="machine-2", now=expired)  # run again once; it dies too
     again = expired + job.lease + timedelta(seconds=1)
     assert "test.daily" not in [r.name for r in jobs_run_due(holder="machine-3", now=again)]
