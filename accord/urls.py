@@ -1,4 +1,4 @@
-"""Root URL configuration. Every view is declared in ``accord.web.access`` (S8)."""
+"""Root URL configuration. Every view is declared in ``accord.accounts.access`` (S8)."""
 
 from django.urls import include, path
 
@@ -7,7 +7,7 @@ from accord.api.api import api
 urlpatterns = [
     path("", include("accord.web.urls")),
     path("accounts/", include("accord.accounts.urls")),
-    path("audit/", include("accord.audit.urls")),
+    path("audit/", include("accord.trail.urls")),
     path("directory/", include("accord.directory.urls")),
     path("protocols/", include("accord.protocols.urls")),
     path("cases/", include("accord.cases.urls")),
@@ -15,6 +15,6 @@ urlpatterns = [
     path("conflicts/", include("accord.conflicts.urls")),
     path("training/", include("accord.training.urls")),
     path("reports/", include("accord.reports.urls")),
-    path("jobs/", include("accord.jobs.urls")),
+    path("jobs/", include("accord.duties.urls")),
     path("api/v1/", api.urls),
 ]

@@ -9,10 +9,12 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from accord.web.context_processors import NavItem, register
+        from accord.ui.labels import register_choices
+        from accord.ui.nav import NavItem, register
 
         from .models import Role
 
+        register_choices(Role)
         register(NavItem(_("Users"), "accounts:user_list", roles=frozenset({Role.COORDINATOR})))
         register(NavItem(_("Your sessions"), "accounts:sessions"))
         register(

@@ -27,7 +27,7 @@ def task_force_create(
     *, operator: str, slug: str, name: str, jurisdiction: str = "", time_zone: str = ""
 ) -> TaskForce:
     """A new task force; ``time_zone`` (an IANA name) defaults to the deployment's."""
-    from .zones import valid_zone_names
+    from accord.zones import valid_zone_names
 
     if TaskForce.objects.filter(slug=slug).exists():
         raise ValidationError(

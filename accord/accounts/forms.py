@@ -149,7 +149,7 @@ class TimeZoneForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from .zones import zone_choices
+        from accord.zones import zone_choices
 
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = zone_choices()  # type: ignore[attr-defined]

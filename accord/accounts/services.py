@@ -442,7 +442,7 @@ def task_force_time_zone_set(*, actor: User, time_zone: str) -> TaskForce:
     """Set the zone the actor's task force works in (coordinators only): every time is shown
     and read in it from the next request on. An unknown IANA name is refused naming the
     field; the same zone again changes nothing and writes nothing."""
-    from .zones import valid_zone_names
+    from accord.zones import valid_zone_names
 
     if actor.agency is None or not actor.has_role(Role.COORDINATOR):
         raise PermissionDenied(gettext("Only the task force's coordinators change its settings."))

@@ -36,9 +36,9 @@ from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.errors import NotFound
 from accord.errors import ValidationError as AccordValidationError
-from accord.web.access import member, password_step, public
 
 from . import services
+from .access import member, password_step, public
 from .authentication import (
     CODE_FAILURE,
     GENERIC_FAILURE,

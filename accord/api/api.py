@@ -31,10 +31,10 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
+from accord.accounts.access import ATTRIBUTE, Access
 from accord.core.errors import FactError
 from accord.core.limits import json_too_deep, size_text, too_deep_message
 from accord.errors import AccordError, ValidationError
-from accord.web.access import ATTRIBUTE, Access
 from accord.web.middleware import status_for
 
 from . import cases, directory, me, protocol, tasks

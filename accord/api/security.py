@@ -3,7 +3,7 @@
 Every operation carries exactly one declaration, ``@for_members(*roles)``, which
 
 - marks the view function with the same ``Access`` value the pages use
-  (``accord.web.access``), so a test can enumerate every operation of the
+  (``accord.accounts.access``), so a test can enumerate every operation of the
   ``NinjaAPI`` and fail on one without it, and
 - installs ``MemberSession(access)`` as the operation's only authentication:
   the page session, fully authenticated (password AND second factor), of a user
@@ -27,9 +27,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf, contribute_operation_callback
 
+from accord.accounts.access import ATTRIBUTE, Access, access_of
 from accord.audit.events import AuditEventType, Outcome
 from accord.errors import PermissionDenied
-from accord.web.access import ATTRIBUTE, Access, access_of
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI

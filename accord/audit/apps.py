@@ -8,13 +8,13 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self) -> None:
-        from django.utils.translation import gettext_lazy as _
-
-        from accord.web.context_processors import NavItem, register
+        from accord.ui.labels import register_table
 
         from .checks import check_append_only_triggers
+        from .events import EVENTS, OUTCOMES
 
-        register(NavItem(_("Audit trail"), "audit:log", roles=frozenset({"auditor"})))
+        register_table(OUTCOMES)
+        register_table(EVENTS)
         checks.register(check_append_only_triggers, checks.Tags.database)
 
         from datetime import timedelta

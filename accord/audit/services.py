@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
@@ -20,10 +20,24 @@ from .chain import GENESIS_HASH, READ_FIELDS, event_hash, head_mac, read_entry, 
 from .events import READ_EVENTS, AuditEventType, Outcome
 from .models import AuditChainHead, AuditEvent, AuditReadEvent
 
-if TYPE_CHECKING:
-    from accord.accounts.models import User
-
 logger = logging.getLogger("accord.audit")
+
+
+class Actor(Protocol):
+    """Who acted, as the audit log reads them (``accord.accounts.models.User`` is one): the log
+    needs no import of the accounts app, which records its own events here."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def is_authenticated(self) -> bool: ...
+    @property
+    def agency_id(self) -> int | None: ...
+    @property
+    def role_set(self) -> frozenset[str]: ...
+    @property
+    def task_force_id(self) -> int | None: ...
+    def get_username(self) -> str: ...
 
 
 def audit_key() -> bytes:
@@ -36,7 +50,7 @@ def audit_key() -> bytes:
 def audit_record(
     *,
     event: AuditEventType,
-    actor: User | None = None,
+    actor: Actor | None = None,
     outcome: Outcome = Outcome.SUCCESS,
     username: str = "",
     object_type: str = "",

@@ -462,9 +462,9 @@ class _Walk:
             return
         if self.others:
             raise self.broken(None, "the chain head is missing (deleted)")
-        from accord.accounts.models import User
+        from django.contrib.auth import get_user_model
 
-        users = User.objects.count()
+        users = get_user_model().objects.count()
         if users:
             raise self.broken(
                 1,

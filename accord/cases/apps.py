@@ -13,9 +13,17 @@ class CasesConfig(AppConfig):
         from . import fields, models
 
         register_case_data(models=models, fields=fields.REGISTRY)
+        from accord.ui.labels import register_choices
+
+        register_choices(models.ParticipantPart, models.JoinedVia)
+        from accord.protocols.signals import version_circulated
+
+        from .notifications import protocol_circulated_notify
+
+        version_circulated.connect(protocol_circulated_notify, dispatch_uid="cases.circulated")
         from django.utils.translation import gettext_lazy as _
 
-        from accord.web.context_processors import NavItem, register
+        from accord.ui.nav import NavItem, register
 
         working = frozenset(
             {

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accord.core.model import UNKNOWN, FactorKind, Protocol
-from accord.web.pickers import date_field, datetime_field, future_error
+from accord.ui.pickers import date_field, datetime_field, future_error
 
 from .models import (
     PLACE_FACTOR,

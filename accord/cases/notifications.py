@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from accord.accounts.models import User
+from accord.accounts.models import Role, User
 from accord.mail import email_queue
 
 from .models import Case, Notification
@@ -245,3 +245,25 @@ def _mark_read(*, user: User, now: datetime | None, only_id: int | None) -> int:
             task_force_id=user.task_force_id,
         )
     return len(ids)
+
+
+def protocol_circulated_notify(*, version: Any, actor: User, **_: Any) -> None:
+    """Tell every active member agency's signatory a version awaits their decision: in-app now,
+    e-mail by the django-tasks worker once the circulation commits (``version_circulated``)."""
+    signatories = User.objects.filter(
+        agency__task_force_id=version.task_force_id,
+        agency__is_active=True,
+        is_active=True,
+        role_grants__role=Role.SIGNATORY,
+    ).distinct()
+    notify(
+        recipients=signatories,
+        kind="protocol_circulated",
+        subject=f"Protocol version {version.number} awaits your agency's sign-off",
+        body=(
+            f"{actor} circulated version {version.number} of the task force protocol "
+            f"({version.title}) for sign-off. Sign in to Accord, read the version and its "
+            "verification report, and record your agency's approval or objection."
+        ),
+        now=version.circulated_at,
+    )

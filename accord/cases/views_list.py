@@ -9,9 +9,9 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 
+from accord.accounts.access import member
 from accord.accounts.models import Role
 from accord.sharing import door
-from accord.web.access import member
 
 from . import forms
 from .exports import case_list_csv, trafficking_type

@@ -11,7 +11,7 @@ class ConflictsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from accord.web.context_processors import NavItem, register
+        from accord.ui.nav import NavItem, register
 
         register(NavItem(_("Disagreements"), "conflicts:index"))
 

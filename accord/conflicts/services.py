@@ -16,13 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.accounts.models import Agency, Role, User
-from accord.accounts.zones import local_time, zone_of
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from accord.mail import email_on_commit
 from accord.protocols.models import ProtocolStatus, ProtocolVersion
 from accord.protocols.selectors import protocol_in_force
+from accord.zones import local_time, zone_of
 
 from .case_links import case_linkable
 from .deciders import deciders_for, party_leads

@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accord.accounts.access import member
 from accord.accounts.models import Role
 from accord.errors import ConflictError, NotFound
 from accord.errors import ValidationError as AccordValidationError
-from accord.web.access import member
 
 from . import selectors, services
 from .case_links import case_glimpse

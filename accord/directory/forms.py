@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Agency
 from accord.core.limits import size_text
-from accord.web import labels
+from accord.ui import labels
 
 from .hsds import import_limits
 from .models import ServiceStatus

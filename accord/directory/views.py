@@ -21,9 +21,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accord.accounts.access import member
 from accord.accounts.models import Role, User
 from accord.errors import AccordError, ConflictError, NotFound, PermissionDenied, ValidationError
-from accord.web.access import member
 
 from . import forms, imports, selectors, services
 from .forms import CapacityForm, ImportForm, SearchForm, VersionForm

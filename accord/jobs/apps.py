@@ -12,14 +12,10 @@ class JobsConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
-        from accord.web.context_processors import NavItem, register
+        from accord.mail import outbox_job
 
         from .registry import Job
         from .registry import register as register_job
-
-        register(NavItem("Background duties", "jobs:status", roles=frozenset({"coordinator"})))
-
-        from accord.mail import outbox_job
 
         register_job(
             Job(

@@ -24,7 +24,7 @@ class JobStatus:
     name: str
     label: str
     every: str
-    state: str  # words: "Succeeded", "Failed", "Running", "Not run yet"
+    state: str  # words: "Succeeded", "Failed", "Running", "Interrupted", "Not run yet"
     summary: str
     error: str
     last_started_at: datetime | None
@@ -33,10 +33,12 @@ class JobStatus:
     by_command: bool
     late: bool
     failed: bool
+    #: The last run never ended (its runner stopped or lost the database mid-run).
+    interrupted: bool = False
 
     @property
     def needs_attention(self) -> bool:
-        return self.late or self.failed
+        return self.late or self.failed or self.interrupted
 
 
 @dataclass(frozen=True)
@@ -108,12 +110,19 @@ def _status(job: Job, row: JobRun | None, now: datetime, late_after: timedelta) 
             failed=False,
         )
     running = bool(row.holder) and row.lease_until is not None and row.lease_until > now
+    interrupted = row.outcome == JobOutcome.RUNNING and not running
     late = row.next_due_at is not None and not running and row.next_due_at + late_after < now
     return JobStatus(
         name=job.name,
         label=str(job.label),
         every=every_words(interval_of(job)),
-        state=JobOutcome.RUNNING.label if running else JobOutcome(row.outcome).label,
+        state=(
+            JobOutcome.RUNNING.label
+            if running
+            else "Interrupted"
+            if interrupted
+            else JobOutcome(row.outcome).label
+        ),
         summary=row.summary,
         error=row.error,
         last_started_at=row.last_started_at,
@@ -122,6 +131,7 @@ def _status(job: Job, row: JobRun | None, now: datetime, late_after: timedelta) 
         by_command=row.last_trigger == "command",
         late=late,
         failed=row.outcome == JobOutcome.FAILED,
+        interrupted=interrupted,
     )
 
 

@@ -10,7 +10,7 @@ class ProtocolsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from accord.accounts.models import Role
-        from accord.web.context_processors import NavItem, register
+        from accord.ui.nav import NavItem, register
 
         register(NavItem(_("Protocol"), "protocols:index"))
         register(NavItem(_("Drills"), "protocols:drills", frozenset({Role.COORDINATOR})))

@@ -18,17 +18,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accord.accounts.access import member, member_user
 from accord.accounts.models import Role
 from accord.core import LoadError
 from accord.core.model import Decision, FactorKind, HitPolicy, Interval, OutputKind, Protocol
 from accord.core.verify import Finding, FindingKind
 from accord.errors import ConflictError, NotFound
 from accord.errors import ValidationError as AccordValidationError
-from accord.web.access import member, member_user
-from accord.web.labels import ProtocolWords
 
 from . import editor, editor_directory, editor_fixes, editor_render, selectors, services
 from .models import ProtocolStatus, ProtocolVersion
+from .words import ProtocolWords
 
 
 def _hit_words() -> list[tuple[str, str]]:

@@ -28,7 +28,7 @@ from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.core.model import Decision, FactorKind, Protocol, Sector
 from accord.errors import ValidationError
-from accord.web import labels
+from accord.ui import labels
 
 from .models import ProtocolVersion
 from .selectors import signatures

@@ -37,6 +37,7 @@ from .models import (
     remember_loaded,
 )
 from .selectors import protocol_in_force, version_report
+from .signals import version_circulated
 
 #: Upload size limit for protocol and DMN files (S21).
 MAX_PROTOCOL_BYTES = 1_000_000
@@ -465,32 +466,8 @@ def protocol_version_circulate(*, actor: User, version: ProtocolVersion) -> Prot
             version=version,
             detail={"accepted_risks": len([i for i in report.items if i.accepted_note])},
         )
-        _notify_signatories(actor=actor, version=version)
+        version_circulated.send(sender=ProtocolVersion, version=version, actor=actor)
     return version
-
-
-def _notify_signatories(*, actor: User, version: ProtocolVersion) -> None:
-    """Tell every active member agency's signatory a version awaits their decision: in-app now,
-    e-mail by the django-tasks worker once the circulation commits."""
-    from accord.cases.notifications import notify
-
-    signatories = User.objects.filter(
-        agency__task_force_id=version.task_force_id,
-        agency__is_active=True,
-        is_active=True,
-        role_grants__role=Role.SIGNATORY,
-    ).distinct()
-    notify(
-        recipients=signatories,
-        kind="protocol_circulated",
-        subject=f"Protocol version {version.number} awaits your agency's sign-off",
-        body=(
-            f"{actor} circulated version {version.number} of the task force protocol "
-            f"({version.title}) for sign-off. Sign in to Accord, read the version and its "
-            "verification report, and record your agency's approval or objection."
-        ),
-        now=version.circulated_at,
-    )
 
 
 # -- sign-off ---------------------------------------------------------------------------

@@ -18,12 +18,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accord.accounts.access import member
 from accord.accounts.models import Role
 from accord.core import LoadError, LoadIssue
 from accord.core.model import Sector
 from accord.errors import ConflictError, NotFound
 from accord.errors import ValidationError as AccordValidationError
-from accord.web.access import member
 
 from . import editor_directory, report_groups, selectors, services
 from .diff import diff_protocols

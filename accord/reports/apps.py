@@ -12,6 +12,6 @@ class ReportsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from accord.accounts.models import Role
-        from accord.web.context_processors import NavItem, register
+        from accord.ui.nav import NavItem, register
 
         register(NavItem(_("Reports"), "reports:dashboard", frozenset({Role.COORDINATOR})))

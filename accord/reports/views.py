@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from accord.accounts.access import member
 from accord.accounts.models import Role, User
 from accord.errors import ValidationError
-from accord.web.access import member
 
 from .aggregates import report_view
 from .background import needs_background, prepared_csv_export, report_run_request, run_for

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "accord.encryption",
     "accord.accounts",
     "accord.audit",
+    "accord.trail",
     "accord.directory",
     "accord.protocols",
     "accord.cases",
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "accord.training",
     "accord.reports",
     "accord.jobs",
+    "accord.duties",
     "accord.api",
 ]
 
@@ -56,7 +58,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "accord.accounts.zones.TaskForceTimeZoneMiddleware",
+    "accord.zones.TaskForceTimeZoneMiddleware",
     "accord.accounts.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -10,7 +10,7 @@ class SharingConfig(AppConfig):
 
     def ready(self) -> None:
         from accord.accounts.models import Role
-        from accord.web.context_processors import NavItem, register
+        from accord.ui.nav import NavItem, register
 
         register(NavItem("Releases", "sharing:releases", roles=frozenset({Role.ADVOCATE})))
         register(NavItem("Release wording", "sharing:wording", roles=frozenset({Role.COORDINATOR})))

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accord.accounts.models import Agency
-from accord.accounts.zones import zone_label
 from accord.errors import ValidationError as AccordValidationError
+from accord.zones import zone_label
 
 from .categories import CONSENT_CATEGORIES
 from .models import ConsentText, SignatureMethod

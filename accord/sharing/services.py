@@ -20,12 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.accounts.models import Agency
-from accord.accounts.zones import local_time, zone_of
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.core.model import Sector
 from accord.errors import NotFound, PermissionDenied, ValidationError
 from accord.mail import email_on_commit
+from accord.zones import local_time, zone_of
 
 from . import wording
 from .categories import CONSENT_CATEGORIES

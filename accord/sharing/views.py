@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accord.accounts.access import member
 from accord.accounts.models import Role, User
-from accord.accounts.zones import local_time
 from accord.errors import NotFound
 from accord.errors import ValidationError as AccordValidationError
-from accord.web.access import member
+from accord.zones import local_time
 
 from . import door, selectors, wording
 from .forms import (

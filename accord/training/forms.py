@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import TaskForce, User
 from accord.protocols.selectors import protocol_in_force
-from accord.web.pickers import datetime_field, future_error
+from accord.ui.pickers import datetime_field, future_error
 
 from .models import Course, Topic, TrainingSession
 from .uploads import max_bytes

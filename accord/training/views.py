@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accord.accounts.access import member
 from accord.accounts.models import Agency, Role, User
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.errors import NotFound
 from accord.errors import ValidationError as AccordValidationError
-from accord.web.access import member
 
 from . import selectors, services
 from .forms import AttendanceForm, CourseForm, MaterialForm, RegisterOtherForm, SessionForm

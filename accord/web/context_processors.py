@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrOrPromise
 
-
-@dataclass(frozen=True)
-class NavItem:
-    label: StrOrPromise  # gettext_lazy: read in the language of each request
-    url_name: str
-    roles: frozenset[str] = frozenset()  # empty: every member
-
-
-#: Apps append their entries here (in their AppConfig.ready) so the layout never hard-codes them.
-NAVIGATION: list[NavItem] = [NavItem(_("Dashboard"), "web:dashboard")]
-
-
-def register(item: NavItem) -> None:
-    if all(existing.url_name != item.url_name for existing in NAVIGATION):
-        NAVIGATION.append(item)
+from accord.ui.nav import NAVIGATION
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -56,6 +38,6 @@ def time_zone(request: HttpRequest) -> dict[str, object]:
     """The zone every time on the page is written in, named in words for the footer."""
     from django.utils import timezone
 
-    from accord.accounts.zones import zone_label
+    from accord.zones import zone_label
 
     return {"time_zone_label": zone_label(timezone.get_current_timezone())}

@@ -16,12 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accord.accounts.access import access_of
 from accord.audit import context
 from accord.audit.events import AuditEventType, Outcome
 from accord.errors import AccordError, AuditUnavailable, ConflictError, NotFound, PermissionDenied
 from accord.errors import ValidationError as AccordValidationError
-
-from .access import access_of
 
 logger = logging.getLogger("accord.web")
 

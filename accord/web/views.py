@@ -6,10 +6,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 
+from accord.accounts.access import member, public
 from accord.accounts.selectors import logon_summary
 from accord.sharing import door
 
-from .access import member, public
 from .work import work_for
 
 

@@ -17,8 +17,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
+from accord.accounts.access import access_of
 from accord.accounts.models import Role
-from accord.web.access import access_of
 
 from .factories import login_password_only, make_user
 

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 
 from accord.accounts import services
 from accord.accounts.models import TaskForce, User
-from accord.accounts.zones import local_time, zone_choices, zone_label, zone_of
 from accord.audit.events import AuditEventType
 from accord.audit.models import AuditEvent
 from accord.audit.testing import assert_audited, audit_mark
 from accord.errors import PermissionDenied, ValidationError
+from accord.zones import local_time, zone_choices, zone_label, zone_of
 
 pytestmark = pytest.mark.django_db
 

@@ -7,12 +7,12 @@ from django.http import HttpRequest
 from django.urls import path
 from ninja import Router
 
+from accord.accounts.access import access_of
 from accord.accounts.models import Role
 from accord.api.api import api, build_api
 from accord.api.security import api_operations, for_members, undeclared_operations
 from accord.audit.models import AuditEvent
 from accord.urls import urlpatterns as site_urlpatterns
-from accord.web.access import access_of
 from accord.web.urlwalk import iter_routes
 
 

@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.accounts.models import Agency, Role, User
-from accord.accounts.zones import local_time, zone_of
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.core.model import FieldClass
 from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from accord.sharing.door import CaseAccess, case_access
+from accord.zones import local_time, zone_of
 
 from ..models import Case, CaseEvent, CaseParticipant
 

@@ -13,7 +13,6 @@ from django.utils.translation import gettext
 
 from accord.accounts.counters import case_series, counter_next
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Agency, Role, User
-from accord.accounts.zones import local_time, zone_of
 from accord.audit.events import AuditEventType
 from accord.core.errors import FactError
 from accord.core.evaluate import json_value, validate_facts
@@ -21,6 +20,7 @@ from accord.core.model import UNKNOWN, FieldClass, Sector
 from accord.core.victims import CaseEvaluation
 from accord.errors import ConflictError, PermissionDenied, ValidationError
 from accord.protocols.selectors import protocol_in_force
+from accord.zones import local_time, zone_of
 
 from ..evaluation import case_evaluation
 from ..models import (

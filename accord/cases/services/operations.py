@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from accord.accounts.models import LAW_ENFORCEMENT_SECTORS, Committee, Role, User
-from accord.accounts.zones import local_time, zone_of
 from accord.audit.events import AuditEventType
 from accord.core.model import FieldClass
 from accord.errors import NotFound, PermissionDenied, ValidationError
 from accord.schedule import refuse_past
+from accord.zones import local_time, zone_of
 
 from ..models import Case, Operation, OperationStatus, Task, TaskStatus
 from ..notifications import notify

@@ -8,11 +8,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accord.accounts.models import Agency, Role, User
-from accord.accounts.zones import local_time, zone_of
 from accord.audit.events import AuditEventType
 from accord.core.model import FieldClass
 from accord.errors import NotFound, PermissionDenied, ValidationError
 from accord.sharing.door import case_access, task_visible
+from accord.zones import local_time, zone_of
 
 from ..models import CaseParticipant, Task, TaskStatus
 from ..notifications import notifications_resolve, notify, notify_task

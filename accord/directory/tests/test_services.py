@@ -10,13 +10,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accord.accounts.access import access_of
 from accord.audit.events import AuditEventType
 from accord.audit.models import AuditEvent
 from accord.audit.testing import assert_audited, audit_mark
 from accord.directory.models import Organization, Service
 from accord.directory.services import bed_reserve, capacity_update, entry_verify, service_update
 from accord.errors import ConflictError, PermissionDenied, ValidationError
-from accord.web.access import access_of
 
 from .conftest import verified_client
 

@@ -82,6 +82,20 @@ def test_a_failed_duty_a_late_duty_and_failing_mail_are_flagged_and_counted_on_t
     assert '<span class="number">3</span>' in dashboard.replace("\n", "")
 
 
+def test_a_duty_whose_runner_stopped_mid_run_is_shown_as_interrupted(member_client):
+    now = timezone.now()
+    jobs_ensure_rows(names=["directory.stale"], now=now)
+    JobRun.objects.filter(name="directory.stale").update(  # its runner died an hour ago
+        outcome=JobOutcome.RUNNING,
+        holder="web-1:4711:1",
+        last_started_at=now - timedelta(hours=1),
+        lease_until=now - timedelta(minutes=30),
+        next_due_at=now + timedelta(hours=23),
+    )
+    page = _text(member_client("coord", roles=["coordinator"]).get(reverse("jobs:status")))
+    assert "Interrupted" in page and "It started but never finished" in page
+
+
 def test_only_coordinators_open_the_page(member_client):
     response = member_client("inv", roles=["investigator"]).get(reverse("jobs:status"))
     assert response.status_code == 403

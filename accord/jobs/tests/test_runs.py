@@ -7,13 +7,15 @@ from datetime import datetime, timedelta
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import DatabaseError
 from django.test import override_settings
 
 from accord.audit.events import AuditEventType
 from accord.audit.testing import assert_audited, audit_mark
-from accord.jobs import registry
+from accord.jobs import registry, services
 from accord.jobs.models import JobOutcome, JobRun
 from accord.jobs.registry import Job
+from accord.jobs.selectors import jobs_status
 from accord.jobs.services import job_claim, job_recorded, jobs_run_due
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +156,63 @@ def test_a_cron_command_refuses_while_a_runner_holds_the_job():
     assert job_claim(job=job, holder="web-2:4711:1", now=datetime.now().astimezone())
     with pytest.raises(CommandError, match="running in another process \\(web-2:4711:1\\)"):
         call_command("conflicts_escalate")
+
+
+class DatabaseAway:
+    """``job_finish`` refusing while ``away`` (the database dropped after the work was done)."""
+
+    def __init__(self, finish) -> None:
+        self.finish = finish
+        self.away = True
+
+    def __call__(self, **kwargs):
+        if self.away:
+            raise DatabaseError("server closed the connection unexpectedly")
+        return self.finish(**kwargs)
+
+
+def test_a_run_whose_end_cannot_be_recorded_is_not_run_again_for_its_due_time(jobs, monkeypatch):
+    _quick, daily = jobs
+    jobs_run_due(holder="setup", now=T0 - timedelta(days=2))
+    daily.calls.clear()
+    fault = DatabaseAway(services.job_finish)
+    monkeypatch.setattr(services, "job_finish", fault)
+    assert [r.name for r in jobs_run_due(holder="a", now=T0)] == ["test.daily", "test.quick"]
+    row = JobRun.objects.get(name="test.daily")
+    assert row.outcome == JobOutcome.RUNNING and row.next_due_at == T0 + timedelta(days=1)
+    assert jobs_run_due(holder="a", now=T0 + timedelta(minutes=1)) == []  # still away
+    fault.away = False
+    jobs_run_due(holder="a", now=T0 + timedelta(minutes=2))  # the kept end is recorded first
+    row.refresh_from_db()
+    assert (row.outcome, row.summary, row.runs) == (JobOutcome.SUCCEEDED, "1 done", 2)
+    assert row.lease_until is None and row.next_due_at == T0 + timedelta(days=1)
+    # long after the lease would have expired, another runner does not run it again
+    later = T0 + registry.JOBS["test.daily"].lease + timedelta(minutes=1)
+    assert "test.daily" not in [r.name for r in jobs_run_due(holder="b", now=later)]
+    assert daily.calls == [T0]
+    assert [r.name for r in jobs_run_due(holder="b", now=T0 + timedelta(days=1))] == [
+        "test.daily",
+        "test.quick",
+    ]
+    assert daily.calls == [T0, T0 + timedelta(days=1)]
+
+
+def test_an_interrupted_run_is_run_again_once_then_waits_for_its_due_time(jobs):
+    _quick, daily = jobs
+    jobs_run_due(holder="setup", now=T0 - timedelta(days=2))
+    daily.calls.clear()
+    job = registry.JOBS["test.daily"]
+    assert job_claim(job=job, holder="machine-1", now=T0)  # machine 1 dies mid-run
+    expired = T0 + job.lease + timedelta(seconds=1)
+    assert [(s.interrupted, s.state) for s in jobs_status(now=expired) if s.name == job.name] == [
+        (True, "Interrupted")
+    ]
+    assert job_claim(job=job, holder="machine-2", now=expired)  # run again once; it dies too
+    again = expired + job.lease + timedelta(seconds=1)
+    assert "test.daily" not in [r.name for r in jobs_run_due(holder="machine-3", now=again)]
+    assert daily.calls == []
+    due = expired + job.every
+    assert "test.daily" in [r.name for r in jobs_run_due(holder="machine-3", now=due)]
+    row = JobRun.objects.get(name=job.name)
+    assert row.outcome == JobOutcome.SUCCEEDED and row.failures_in_a_row == 0
+    assert [s.interrupted for s in jobs_status(now=due) if s.name == job.name] == [False]

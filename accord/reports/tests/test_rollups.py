@@ -52,7 +52,7 @@ def _fresh_count(viewer, immigration: bool):
     parts = []
     for month in MONTHS:
         piece = (month, rollups.next_month(month) - timedelta(days=1))
-        (part,), _ = aggregates._count_live(viewer.task_force_id, [piece], NOW, immigration)
+        (part,), _ = aggregates._count_live(viewer.task_force_id, [piece], NOW, immigration, ZONE)
         parts.append(part)
     return parts
 
@@ -286,7 +286,9 @@ def test_open_tasks_turn_overdue_as_time_passes_without_a_write(people) -> None:
                 viewer=coordinator, period_start=Q1.start, period_end=Q1.end, now=now, by_month=True
             )
             piece = (date(2025, 2, 1), date(2025, 2, 28))
-            (fresh,), _ = aggregates._count_live(coordinator.task_force_id, [piece], now, False)
+            (fresh,), _ = aggregates._count_live(
+                coordinator.task_force_id, [piece], now, False, ZONE
+            )
             assert counted.parts[1].tasks == fresh.tasks
 
 

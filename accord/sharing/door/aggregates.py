@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Case as SqlCase
 from django.db.models import (
@@ -29,10 +30,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accord.accounts.models import Role
-from accord.accounts.zones import zone_of
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
 from accord.sharing import viewers
+from accord.zones import zone_of
 
 from . import rollups
 from .registry import m
@@ -178,17 +179,20 @@ def case_aggregate_counts(
     policy_viewer = viewers.viewer_for(viewer)
     immigration = bool(policy_viewer and policy_viewer.immigration_authorized)
     task_force_id = int(viewer.task_force_id)
+    zone = rollups.task_force_zone(task_force_id)  # once: every step counts in its months
     pieces = _parts(period_start, period_end, True)
     whole = [piece for piece in pieces if _is_whole_month(piece)]
     counted: dict[tuple[date, date], CaseCounts] = {}
     minutes: dict[int, int] = {}
     if whole:
-        rolled, rolled_minutes = _rolled_up(task_force_id, [s for s, _ in whole], now, immigration)
+        rolled, rolled_minutes = _rolled_up(
+            task_force_id, [s for s, _ in whole], now, immigration, zone
+        )
         counted.update(zip(whole, rolled, strict=True))
         _add_into(minutes, rolled_minutes)
     for piece in pieces:
         if piece not in counted:
-            (live,), live_minutes = _count_live(task_force_id, [piece], now, immigration)
+            (live,), live_minutes = _count_live(task_force_id, [piece], now, immigration, zone)
             counted[piece] = live
             _add_into(minutes, live_minutes)
     if by_month:
@@ -239,13 +243,13 @@ def _sum_counts(start: date, end: date, parts: list[CaseCounts], immigration: bo
 
 
 def _rolled_up(
-    task_force_id: int, months: list[date], now: datetime, immigration: bool
+    task_force_id: int, months: list[date], now: datetime, immigration: bool, zone: ZoneInfo
 ) -> tuple[list[CaseCounts], dict[int, int]]:
     """Whole months from the roll-ups (counted again first where a case changed)."""
-    stored = rollups.fresh_months(task_force_id, months)
+    stored = rollups.fresh_months(task_force_id, months, zone)
     hidden = rollups.hidden_classes(immigration)
     today = now.astimezone(UTC).date()
-    due_today = rollups.open_tasks_due_on(task_force_id, months, today, now, hidden)
+    due_today = rollups.open_tasks_due_on(task_force_id, months, today, now, hidden, zone)
     minutes: dict[int, int] = {}
     result = []
     for month in months:
@@ -295,10 +299,13 @@ def _rolled_up(
 
 
 def _count_live(
-    task_force_id: int, parts: list[tuple[date, date]], now: datetime, immigration: bool
+    task_force_id: int,
+    parts: list[tuple[date, date]],
+    now: datetime,
+    immigration: bool,
+    zone: ZoneInfo,
 ) -> tuple[list[CaseCounts], dict[int, int]]:
     """The cases opened in ``parts`` (contiguous) counted from the case tables."""
-    zone = rollups._tz(task_force_id)
     start = _local_midnight(parts[0][0], zone)
     end = _local_midnight(parts[-1][1] + timedelta(days=1), zone)
     cases = m.Case.objects.filter(

@@ -75,7 +75,7 @@ CASE_POLICY_ROLES: frozenset[str] = policy.CASE_ROLES
 
 def local_zone(task_force: Any) -> tzinfo:
     """The task force's time zone (its own setting where it has one, else the deployment's)."""
-    from accord.accounts.zones import zone_of
+    from accord.zones import zone_of
 
     return zone_of(task_force)
 

@@ -44,11 +44,12 @@ from accord.sharing.models import CaseCountChange, CaseCountMonth
 from .registry import m
 
 
-def _tz(task_force_id: int) -> ZoneInfo:
+def task_force_zone(task_force_id: int) -> ZoneInfo:
     """The task force's own zone: months are its local months, whoever reads (a request, the
-    periodic job or a background report run outside any request)."""
+    periodic job or a background report run outside any request). One query: callers look it
+    up once and pass it down."""
     from accord.accounts.models import TaskForce
-    from accord.accounts.zones import zone_of
+    from accord.zones import zone_of
 
     return zone_of(TaskForce.objects.filter(pk=task_force_id).only("time_zone").first())
 
@@ -65,12 +66,11 @@ def _zone_name(zone: ZoneInfo) -> str:
     return str(zone.key)
 
 
-def count_month(task_force_id: int, month: date) -> dict[str, Any]:
+def count_month(task_force_id: int, month: date, zone: ZoneInfo) -> dict[str, Any]:
     """The raw counts of the cases of a task force opened in a local month (five grouped
     queries, the door's queries restricted to one month). JSON: codes and numbers only."""
     from .aggregates import MATCH_WITHIN_MINUTES, _trafficking_type, gender_code
 
-    zone = _tz(task_force_id)
     start, end = _local_midnight(month, zone), _local_midnight(next_month(month), zone)
     cases = m.Case.objects.filter(
         task_force_id=task_force_id, opened_at__gte=start, opened_at__lt=end
@@ -174,9 +174,8 @@ def _month_of(moment: datetime, zone: tzinfo) -> date:
     return date(local.year, local.month, 1)
 
 
-def _recount(task_force_id: int, month: date) -> dict[str, Any]:
+def _recount(task_force_id: int, month: date, tz: ZoneInfo) -> dict[str, Any]:
     """Count one month again under a lock on its row; delete the changes it saw."""
-    tz = _tz(task_force_id)
     zone = _zone_name(tz)
     CaseCountMonth.objects.get_or_create(
         task_force_id=task_force_id,
@@ -196,7 +195,7 @@ def _recount(task_force_id: int, month: date) -> dict[str, Any]:
         )
         if row.zone == zone and row.counts and not changes:
             return dict(row.counts)  # another request counted it meanwhile
-        row.counts = count_month(task_force_id, month)
+        row.counts = count_month(task_force_id, month, tz)
         row.zone = zone
         row.as_of = max(changes, default=row.as_of)
         row.counted_at = timezone.now()
@@ -206,11 +205,13 @@ def _recount(task_force_id: int, month: date) -> dict[str, Any]:
         return dict(row.counts)
 
 
-def fresh_months(task_force_id: int, months: list[date]) -> dict[date, dict[str, Any]]:
-    """The counts of each (contiguous, ascending) month, counted again where a case changed."""
+def fresh_months(
+    task_force_id: int, months: list[date], tz: ZoneInfo
+) -> dict[date, dict[str, Any]]:
+    """The counts of each (contiguous, ascending) month of the task force (whose zone is
+    ``tz``), counted again where a case changed."""
     if not months:
         return {}
-    tz = _tz(task_force_id)
     zone = _zone_name(tz)
     other_zones = CaseCountMonth.objects.filter(task_force_id=task_force_id).exclude(
         zone__in=(zone, "")
@@ -236,18 +237,22 @@ def fresh_months(task_force_id: int, months: list[date]) -> dict[date, dict[str,
     }
     for month in months:
         if month not in rows or month in changed:
-            rows[month] = _recount(task_force_id, month)
+            rows[month] = _recount(task_force_id, month, tz)
     return rows
 
 
 def open_tasks_due_on(
-    task_force_id: int, months: list[date], day: date, now: datetime, hidden: Iterable[str]
+    task_force_id: int,
+    months: list[date],
+    day: date,
+    now: datetime,
+    hidden: Iterable[str],
+    tz: ZoneInfo,
 ) -> dict[date, tuple[int, int]]:
     """Open tasks falling due on ``day`` (UTC) of the cases opened in ``months``: month ->
     (overdue, not yet due) at ``now``. The roll-up keeps open tasks by day; today's are split
     here, off the (status, due_at) index."""
     start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
-    tz = _tz(task_force_id)
     result: dict[date, tuple[int, int]] = {}
     rows = (
         m.Task.objects.filter(
@@ -286,11 +291,12 @@ def rebuild(task_force_id: int | None = None) -> int:
     if task_force_id is not None:
         cases = cases.filter(task_force_id=task_force_id)
     task_forces = cases.order_by().values_list("task_force_id", flat=True).distinct()
+    zones = {each: task_force_zone(each) for each in task_forces}
     months = [
         (each, month)
         for each in task_forces
         for month in cases.filter(task_force_id=each)
-        .annotate(month=TruncMonth("opened_at", tzinfo=_tz(each)))  # the task force's months
+        .annotate(month=TruncMonth("opened_at", tzinfo=zones[each]))  # the task force's months
         .order_by()
         .values_list("month", flat=True)
         .distinct()
@@ -301,7 +307,7 @@ def rebuild(task_force_id: int | None = None) -> int:
     stale.delete()
     counted = 0
     for task_force, month in sorted(set(months)):
-        _recount(task_force, date(month.year, month.month, 1))
+        _recount(task_force, date(month.year, month.month, 1), zones[task_force])
         counted += 1
     return counted
 
@@ -311,12 +317,15 @@ def recount_changed() -> int:
     recount); returns the number of months counted. Reads do not depend on it."""
     marked = CaseCountChange.objects.order_by().values_list("task_force_id", "opened_at").distinct()
     zones: dict[int, ZoneInfo] = {}
+    for task_force_id, _moment in marked:
+        if task_force_id not in zones:
+            zones[task_force_id] = task_force_zone(task_force_id)
     months = sorted(
         {
-            (task_force_id, _month_of(moment, zones.setdefault(task_force_id, _tz(task_force_id))))
+            (task_force_id, _month_of(moment, zones[task_force_id]))
             for task_force_id, moment in marked
         }
     )
     for task_force_id, month in months:
-        _recount(task_force_id, month)
+        _recount(task_force_id, month, zones[task_force_id])
     return len(months)

@@ -1,4 +1,4 @@
-"""Template filters that show codes as words (``accord.web.labels``); loaded as builtins.
+"""Template filters that show codes as words (``accord.ui.labels``); loaded as builtins.
 
 ``{{ code|label }}`` a role, sector, part, enum value or yes/no; ``{{ code|reason }}`` a
 withheld field's reason as a sentence; ``{{ codes|reasons }}`` a comma-separated list of
@@ -11,7 +11,9 @@ from typing import Any
 
 from django import template
 
-from accord.web import labels
+from accord.audit.events import event_label
+from accord.protocols.words import ProtocolWords
+from accord.ui import labels
 
 register = template.Library()
 
@@ -34,7 +36,7 @@ def reasons(value: Any) -> str:
 
 @register.filter(name="event")
 def event(value: Any) -> str:
-    return labels.event_label(value)
+    return event_label(value)
 
 
 @register.filter(name="labels")
@@ -43,18 +45,18 @@ def labels_of(values: Any) -> str:
     return ", ".join(labels.label(v) for v in values or ())
 
 
-def _words(context: template.Context) -> labels.ProtocolWords:
+def _words(context: template.Context) -> ProtocolWords:
     """The viewer's task force's names and protocol in force, looked up once per request."""
     request = context.get("request")
     agency = getattr(getattr(request, "user", None), "agency", None)
     if request is None or agency is None:
-        return labels.ProtocolWords()
+        return ProtocolWords()
     words = getattr(request, "_accord_words", None)
     if words is None:
         from accord.protocols.selectors import protocol_in_force
 
         version = protocol_in_force(task_force=agency.task_force)
-        words = labels.ProtocolWords.for_task_force(
+        words = ProtocolWords.for_task_force(
             agency.task_force_id, version.protocol if version else None
         )
         request._accord_words = words

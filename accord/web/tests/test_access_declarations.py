@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 from django.urls import path
 
+from accord.accounts.access import access_of
 from accord.audit.models import AuditEvent
 from accord.urls import urlpatterns as root_urlpatterns
-from accord.web.access import access_of
 from accord.web.urlwalk import iter_routes
 
 
@@ -62,9 +62,9 @@ def test_member_user_and_agency_refuse_who_a_member_view_must_never_see():
     from django.contrib.auth.models import AnonymousUser
     from django.test import RequestFactory
 
+    from accord.accounts.access import member_agency, member_user
     from accord.accounts.models import Agency, User
     from accord.errors import PermissionDenied
-    from accord.web.access import member_agency, member_user
 
     request = RequestFactory().get("/")
     request.user = AnonymousUser()

@@ -6,19 +6,20 @@ from types import SimpleNamespace
 
 import pytest
 
-from accord.audit.events import AuditEventType
+from accord.audit.events import EVENTS, AuditEventType
 from accord.core.model import Audience, FieldClass, Sector
+from accord.protocols.words import ProtocolWords
 from accord.sharing.policy import Reason
-from accord.web import labels
+from accord.ui import labels
 
 
 def test_every_audit_event_type_has_a_label():
-    missing = [e.value for e in AuditEventType if e.value not in labels.EVENTS]
-    assert not missing, f"audit event types without a label in accord/web/labels.py: {missing}"
+    missing = [e.value for e in AuditEventType if e.value not in EVENTS]
+    assert not missing, f"audit event types without a label in accord/audit/events.py: {missing}"
 
 
 def test_the_audit_filter_lists_event_types_in_words():
-    from accord.audit.forms import AuditFilterForm
+    from accord.trail.forms import AuditFilterForm
 
     shown = [text for value, text in AuditFilterForm().fields["event"].choices if value]
     assert len(shown) == len(AuditEventType)
@@ -64,9 +65,7 @@ def _protocol():
 
 
 def test_a_plan_answer_names_agencies_and_speaks_of_yes_and_no():
-    words = labels.ProtocolWords(
-        protocol=_protocol(), names={"riverton-pd": "Riverton Police Department"}
-    )
+    words = ProtocolWords(protocol=_protocol(), names={"riverton-pd": "Riverton Police Department"})
     answer = words.answer(
         {
             "decision": "lec",
@@ -92,7 +91,7 @@ def test_a_plan_answer_names_agencies_and_speaks_of_yes_and_no():
 
 
 def test_an_audience_reads_as_who_gets_it():
-    words = labels.ProtocolWords()
+    words = ProtocolWords()
     assert words.row("x", {"audience": "serving_provider"}) == [
         ("Audience", "the serving provider only")
     ]

@@ -63,4 +63,4 @@ def test_the_page_speaks_the_language_the_browser_asks_for(client):
 def test_form_labels_and_the_label_tables_go_through_gettext_too(pseudo, member_client):
     page = member_client(roles=["auditor"]).get("/audit/").content.decode()
     assert "⟦Person (user name)⟧" in page  # a form label (gettext_lazy)
-    assert "⟦Any event⟧" in page and "⟦Signed in⟧" in page  # accord/web/labels.py's events
+    assert "⟦Any event⟧" in page and "⟦Signed in⟧" in page  # accord/audit/events.py's events

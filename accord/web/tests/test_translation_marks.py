@@ -150,7 +150,7 @@ TEMPLATES = list(templates())
 def test_the_scan_sees_the_templates_of_every_app() -> None:
     apps = {path.relative_to(ACCORD).parts[0] for path in TEMPLATES}
     every_app = {path.parent.name for path in ACCORD.glob("*/templates")}
-    assert {"web", "accounts", "cases", "sharing", "jobs"} <= every_app
+    assert {"web", "accounts", "cases", "sharing", "duties", "trail"} <= every_app
     assert apps == every_app
 
 

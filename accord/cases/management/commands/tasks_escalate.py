@@ -18,8 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--now", help="ISO time to use as 'now' (drills and tests)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from accord.accounts.zones import local_time, zone_of
         from accord.cases.services import tasks_escalate_overdue
+        from accord.zones import local_time, zone_of
 
         now = datetime.fromisoformat(options["now"]) if options.get("now") else timezone.now()
         if timezone.is_naive(now):

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accord.web.labels import event_choices, outcome_choices
+from accord.audit.events import event_choices, outcome_choices
 
 
 class AuditFilterForm(forms.Form):

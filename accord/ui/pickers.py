@@ -16,8 +16,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.text import format_lazy
 
-from accord.accounts.zones import local_time
 from accord.schedule import in_past_message
+from accord.zones import local_time
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise

@@ -9,12 +9,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accord.accounts.access import member, member_user
 from accord.accounts.models import Role
+from accord.jobs.selectors import jobs_status, outbox_counts
 from accord.mail import outbox_retry_given_up
-from accord.sharing import door
-from accord.web.access import member, member_user
-
-from .selectors import jobs_status, outbox_counts
+from accord.zones import zone_of
 
 
 @member(Role.COORDINATOR)
@@ -26,7 +25,7 @@ def status(request: HttpRequest) -> HttpResponse:
         {
             "jobs": jobs_status(),
             "mail": outbox_counts(),
-            "zone": door.local_zone(user.agency.task_force) if user.agency else None,
+            "zone": zone_of(user.agency.task_force) if user.agency else None,
         },
     )
 

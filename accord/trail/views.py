@@ -7,14 +7,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from accord.accounts.access import member
 from accord.accounts.models import Role
-from accord.web.access import member
+from accord.audit.events import AuditEventType
+from accord.audit.exports import audit_log_csv
+from accord.audit.selectors import AuditFilter, audit_events_for_agency
+from accord.audit.services import audit_record
 
-from .events import AuditEventType
-from .exports import audit_log_csv
 from .forms import AuditFilterForm
-from .selectors import AuditFilter, audit_events_for_agency
-from .services import audit_record
 
 
 def _filters(form: AuditFilterForm) -> AuditFilter:
