@@ -17,13 +17,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accord.accounts.access import member, member_agency, member_user
 from accord.accounts.models import Role
 from accord.core.model import Sector
 from accord.errors import ConflictError, ValidationError
 from accord.protocols.selectors import protocol_in_force
+from accord.protocols.words import ProtocolWords
 from accord.sharing import door
-from accord.web.access import member, member_agency, member_user
-from accord.web.labels import ProtocolWords
 
 from . import forms, selectors, services
 from .services.immigration_relief import relief_offers

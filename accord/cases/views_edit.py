@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accord.accounts.access import member, member_user
 from accord.accounts.models import Role
 from accord.errors import ConflictError, PermissionDenied, ValidationError
-from accord.web.access import member, member_user
 
 from . import forms, selectors, services
 from .views_base import _form_error

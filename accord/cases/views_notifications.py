@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from accord.accounts.access import member, member_user
 from accord.accounts.models import Role
 from accord.sharing import door
-from accord.web.access import member, member_user
 
 from .notifications import notification_mark_read, notifications_mark_all_read
 from .views_base import _int

@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accord.accounts.access import member, member_user
 from accord.accounts.models import Role
 from accord.core.model import Sector
 from accord.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from accord.sharing import door
-from accord.web.access import member, member_user
 
 from . import forms, services
 from .models import SafetyInstrument

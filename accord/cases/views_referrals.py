@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accord.accounts.access import member, member_agency, member_user
 from accord.accounts.models import Agency, Role
 from accord.core.model import Sector
 from accord.errors import ConflictError, NotFound, ValidationError
 from accord.sharing import door
-from accord.web.access import member, member_agency, member_user
 
 from . import forms, services
 from .views_base import _form_error, _int

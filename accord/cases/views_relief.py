@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accord.accounts.access import member, member_user
 from accord.accounts.models import Agency, Role
 from accord.errors import PermissionDenied, ValidationError
-from accord.web.access import member, member_user
 
 from . import forms
 from .services.immigration_relief import relief_access_change, relief_access_rows

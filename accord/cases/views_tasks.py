@@ -10,10 +10,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accord.accounts.access import member, member_user
 from accord.accounts.models import Agency, Role
 from accord.errors import NotFound
 from accord.sharing import door
-from accord.web.access import member, member_user
 
 from . import services
 from .views_base import CASE_ROLES, _int, _page_url

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from accord.core.model import Protocol
-from accord.web.labels import SECTORS, ProtocolWords
+from accord.protocols.words import ProtocolWords
+from accord.ui.labels import SECTORS
 
 from .section_forms import data_categories
 

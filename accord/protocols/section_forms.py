@@ -33,7 +33,8 @@ from accord.core.model import (
     Stage,
     TrainingRequirement,
 )
-from accord.web.labels import AUDIENCES, FIELD_CLASSES, SECTORS, ProtocolWords, label
+from accord.protocols.words import ProtocolWords
+from accord.ui.labels import AUDIENCES, FIELD_CLASSES, SECTORS, label
 
 #: The events a deadline counts from, as a coordinator says them.
 ANCHOR_WORDS: Mapping[str, Any] = {

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from accord.accounts.access import member, member_user
 from accord.accounts.models import Role
 from accord.core import LoadError
 from accord.core.model import (
@@ -36,8 +37,8 @@ from accord.core.model import (
 )
 from accord.errors import ConflictError, NotFound
 from accord.errors import ValidationError as AccordValidationError
-from accord.web.access import member, member_user
-from accord.web.labels import AUDIENCES, FIELD_CLASSES, SECTORS, ProtocolWords
+from accord.protocols.words import ProtocolWords
+from accord.ui.labels import AUDIENCES, FIELD_CLASSES, SECTORS
 
 from . import section_checks, section_forms, selectors, services
 from .models import ProtocolStatus, ProtocolVersion
