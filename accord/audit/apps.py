@@ -16,20 +16,3 @@ class AuditConfig(AppConfig):
         register_table(OUTCOMES)
         register_table(EVENTS)
         checks.register(check_append_only_triggers, checks.Tags.database)
-
-        from datetime import timedelta
-
-        from accord.jobs.registry import Job
-        from accord.jobs.registry import register as register_job
-
-        from .batches import seal_job
-
-        register_job(
-            Job(
-                name="audit.seal_reads",
-                label="Seal record reads into the audit trail",
-                every=timedelta(minutes=1),
-                run=seal_job,
-                lease=timedelta(minutes=10),
-            )
-        )

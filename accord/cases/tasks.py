@@ -13,30 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from accord.accounts.models import Agency, Role
+from accord.accounts.models import Agency
 from accord.core.evaluate import ProtocolEvaluation, json_value
 from accord.core.model import Deadline, OutputKind, Protocol, title_placeholders
 from accord.core.victims import CaseEvaluation
+from accord.protocols.roles import account_role
 
 from .evaluation import as_case_evaluation
 from .models import Case, CaseEvent, JoinedVia, Task, TaskStatus
-
-#: Protocol owner roles -> the account role that acts on them.
-OWNER_ROLES: Mapping[str, str] = {
-    "case_agent": Role.INVESTIGATOR,
-    "investigator": Role.INVESTIGATOR,
-    "federal_case_agent": Role.INVESTIGATOR,
-    "investigating_officer": Role.INVESTIGATOR,
-    "advocate": Role.ADVOCATE,
-    "case_manager": Role.ADVOCATE,
-    "prosecutor": Role.PROSECUTOR,
-    "coordinator": Role.COORDINATOR,
-    "interpreter_coordinator": Role.INTERPRETER_COORDINATOR,
-}
-
-
-def account_role(owner_role: str) -> str:
-    return OWNER_ROLES.get(owner_role, owner_role)
 
 
 def _outputs_match(when_output: Mapping[str, Any], evaluation: ProtocolEvaluation) -> bool:

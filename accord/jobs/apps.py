@@ -12,6 +12,7 @@ class JobsConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
+        from accord.audit.batches import seal_job
         from accord.mail import outbox_job
 
         from .registry import Job
@@ -23,5 +24,15 @@ class JobsConfig(AppConfig):
                 label=_("Send waiting e-mail"),
                 every=timedelta(minutes=1),
                 run=outbox_job,
+            )
+        )
+        # The audit sequencer: the jobs layer sits above the audit log, so it is scheduled here.
+        register_job(
+            Job(
+                name="audit.seal_reads",
+                label=_("Seal record reads into the audit trail"),
+                every=timedelta(minutes=1),
+                run=seal_job,
+                lease=timedelta(minutes=10),
             )
         )

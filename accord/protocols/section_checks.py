@@ -18,6 +18,7 @@ from accord.core.model import Protocol
 from accord.protocols.words import ProtocolWords
 from accord.ui.labels import SECTORS
 
+from .roles import account_role
 from .section_forms import data_categories
 
 
@@ -58,12 +59,6 @@ class TaskForceFacts:
         )
 
 
-def _account_role(owner_role: str) -> str:
-    from accord.cases.tasks import account_role  # read at call time: cases imports protocols
-
-    return account_role(owner_role)
-
-
 def _sector_words(sector: str) -> str:
     return str(SECTORS.get(sector, sector)).lower()
 
@@ -73,7 +68,7 @@ def deadline_findings(
 ) -> list[SectionFinding]:
     found = []
     for index, deadline in enumerate(protocol.deadlines):
-        role = _account_role(deadline.owner_role) if deadline.owner_role else ""
+        role = account_role(deadline.owner_role) if deadline.owner_role else ""
         if role and role not in facts.held_roles:
             found.append(
                 SectionFinding(
@@ -147,10 +142,7 @@ def escalation_findings(
     known = set(protocol.committees) | facts.committees | {"party_leads"}
     previous = 0
     for index, level in enumerate(protocol.escalation):
-        if (
-            level.decided_by not in known
-            and _account_role(level.decided_by) not in facts.held_roles
-        ):
+        if level.decided_by not in known and account_role(level.decided_by) not in facts.held_roles:
             found.append(
                 SectionFinding(
                     index,
@@ -179,7 +171,7 @@ def training_findings(
         if not requirement.roles:
             found.append(SectionFinding(index, "error", _("No role must complete this course.")))
         for role in sorted(requirement.roles):
-            if _account_role(role) not in facts.held_roles:
+            if account_role(role) not in facts.held_roles:
                 found.append(
                     SectionFinding(
                         index,

@@ -137,10 +137,11 @@ class SectionChoices:
 
 
 def _data_categories() -> list[str]:
-    """Every data category a stored case field belongs to (``accord.cases.fields``)."""
-    from accord.cases.fields import REGISTRY  # read at call time: cases imports protocols
+    """Every data category a stored case field belongs to (the cases app registers its
+    fields with the read door at start-up)."""
+    from accord.sharing.door.registry import field_specs
 
-    return sorted({spec.category for fields in REGISTRY.values() for spec in fields.values()})
+    return sorted({spec.category for fields in field_specs().values() for spec in fields.values()})
 
 
 def data_categories() -> frozenset[str]:

@@ -359,5 +359,11 @@ def test_a_taken_task_due_today_counts_as_open(people) -> None:
                 viewer=coordinator, period_start=Q1.start, period_end=Q1.end, now=now, by_month=True
             )
             piece = (date(2025, 2, 1), date(2025, 2, 28))
-            (fresh,), _ = aggregates._count_live(coordinator.task_force_id, [piece], now, False)
+            (fresh,), _ = aggregates._count_live(
+                coordinator.task_force_id,
+                [piece],
+                now,
+                False,
+                rollups.task_force_zone(coordinator.task_force_id),
+            )
             assert counted.parts[1].tasks == fresh.tasks

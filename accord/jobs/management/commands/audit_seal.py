@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from accord.audit.batches import audit_batches_seal
+from accord.audit.management.commands._usage import AuditCommand
 from accord.jobs.commands import command_run
-
-from ._usage import AuditCommand
 
 
 class Command(AuditCommand):
