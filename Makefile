@@ -21,10 +21,11 @@ demo: $(STAMP)
 	$(BIN)/accord demo
 
 ## test: the whole suite (browser tests run when Chromium is installed; CI makes them required),
-## one pytest worker per core (pytest-xdist; TEST_WORKERS=0 runs in one process)
+## one pytest worker per core (pytest-xdist; TEST_WORKERS=0 runs in one process); each worker
+## takes the next whole test file, the longest files first (conftest.py SLOW_FIRST)
 TEST_WORKERS ?= auto
 test: $(STAMP) axe-core
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 serve: $(STAMP)
 	$(BIN)/accord serve

@@ -6,10 +6,89 @@ TOTP device each), so browser journeys can sign them in for real.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
 
 import pytest
 from django.test import Client
+
+#: The longest test files (measured with ``--durations``), run first: ``make test`` hands each
+#: worker the next whole file (pytest-xdist ``--dist loadfile``), so a long file started last
+#: would leave the other workers idle while it finishes.
+SLOW_FIRST = (
+    "accord/sharing/tests/test_s9_channels.py",
+    "tests/browser/test_accessibility.py",
+    "accord/web/tests/test_human_words.py",
+    "accord/reports/tests/test_differencing.py",
+    "accord/sharing/tests/test_policy_properties.py",
+    "tests/test_readme_commands.py",
+    "tests/browser/test_case_travels.py",
+    "tests/test_cli.py",
+    "accord/reports/tests/test_rollups.py",
+    "accord/cases/tests/test_concurrent_intake.py",
+    "tests/test_serve.py",
+    "accord/sharing/tests/test_decision_cache.py",
+    "accord/sharing/tests/test_advocate_notes.py",
+    "accord/core/tests/test_dump.py",
+    "tests/browser/test_dashboards.py",
+    "accord/cases/tests/test_escalation_runner.py",
+    "accord/core/tests/test_verify_limits.py",
+    "accord/directory/tests/test_hsds.py",
+    "accord/training/tests/test_pages.py",
+    "accord/protocols/tests/test_diff.py",
+    "accord/reports/tests/test_suppression.py",
+    "accord/web/tests/test_deployment.py",
+    "accord/core/tests/test_feel.py",
+    "accord/cases/tests/test_case_team.py",
+)
+
+#: Fixtures through which a test reaches the test database.
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+    }
+)
+
+
+#: Tests of the command line, the server and the browser journeys: they start processes.
+PROCESS_TESTS = Path(__file__).resolve().parent / "tests"
+
+
+@cache
+def _starts_processes(path: Path) -> bool:
+    """A test module that runs commands or processes, which reach whichever database is set."""
+    if path.is_relative_to(PROCESS_TESTS):
+        return True
+    text = path.read_text(encoding="utf-8")
+    return "subprocess" in text or "call_command" in text
+
+
+def touches_database(item: pytest.Item) -> bool:
+    """Whether ``item`` can behave differently on another database engine."""
+    if item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(
+        getattr(item, "fixturenames", ())
+    ):
+        return True
+    return _starts_processes(Path(str(item.path)))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {path: position for position, path in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+    if os.environ.get("ACCORD_DATABASE_TESTS_ONLY"):
+        # CI's second run (PostgreSQL) repeats only what a database engine can change: a test
+        # that neither opens the database nor starts a process ran the same on SQLite.
+        kept = [item for item in items if touches_database(item)]
+        if len(kept) < len(items):
+            dropped = [item for item in items if not touches_database(item)]
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
 
 
 @pytest.fixture
