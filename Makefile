@@ -22,10 +22,11 @@ demo: $(STAMP)
 
 ## test: the whole suite (browser tests run when Chromium is installed; CI makes them required),
 ## one pytest worker per core (pytest-xdist; TEST_WORKERS=0 runs in one process); each worker
-## takes the next whole test file, the longest files first (conftest.py SLOW_FIRST)
+## takes the next whole test file in collection order, the longest files first (conftest.py
+## SLOW_FIRST; xdist would otherwise start the files with most tests first)
 TEST_WORKERS ?= auto
 test: $(STAMP) axe-core
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 serve: $(STAMP)
 	$(BIN)/accord serve

@@ -126,10 +126,14 @@ class AuditReadEvent(models.Model):
     sees reads whether pending or sealed.
     """
 
-    seq = models.BigIntegerField(help_text="Orders every event of the deployment.")
-    chain = models.BigIntegerField(default=0, help_text="The task force's id; 0 for none.")
+    seq = models.BigIntegerField(help_text=gettext_lazy("Orders every event of the deployment."))
+    chain = models.BigIntegerField(
+        default=0, help_text=gettext_lazy("The task force's id; 0 for none.")
+    )
     lane = models.SmallIntegerField(default=0)
-    lane_seq = models.BigIntegerField(help_text="The read's place in its lane, from 1.")
+    lane_seq = models.BigIntegerField(
+        help_text=gettext_lazy("The read's place in its lane, from 1.")
+    )
     occurred_at = models.DateTimeField(db_index=True)
     event = models.CharField(max_length=60, db_index=True)
     outcome = models.CharField(max_length=20, default=Outcome.SUCCESS)
@@ -150,7 +154,9 @@ class AuditReadEvent(models.Model):
     batch = models.BigIntegerField(
         null=True,
         blank=True,
-        help_text="The chain_seq of the AUDIT_BATCH_SEALED event; empty while pending.",
+        help_text=gettext_lazy(
+            "The chain_seq of the AUDIT_BATCH_SEALED event; empty while pending."
+        ),
     )
     leaf_index = models.IntegerField(null=True, blank=True)
 

@@ -156,7 +156,7 @@ def _record_read(*, chain: int, content: dict[str, Any]) -> AuditReadEvent:
     except DatabaseError as exc:
         logger.error("audit read write failed: %s", exc.__class__.__name__)
         raise AuditUnavailable(
-            "The audit trail cannot be written; the record is not shown."
+            _("The audit trail cannot be written; the record is not shown.")
         ) from exc
 
 

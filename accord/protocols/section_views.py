@@ -94,7 +94,9 @@ def _describe_deadline(
         key = f"{reference}={section_forms.value_key(value)}"
         lines.append((_("Only when"), answers.get(key, f"{reference}: {value}")))
     for factor_id, condition in entry.when.items():
-        lines.append((_("Only when"), f"{words.factor(factor_id)}: {condition.text}"))
+        lines.append(
+            (_("Only when"), f"{words.factor(factor_id)}: {words.sentence(condition.text)}")
+        )
     if entry.for_each and entry.for_each in protocol.decisions:
         decision = protocol.decisions[entry.for_each]
         lines.append(

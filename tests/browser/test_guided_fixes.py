@@ -50,9 +50,19 @@ def _fits_390(page) -> None:  # type: ignore[no-untyped-def]
     assert width <= 390, f"the page is {width} pixels wide"
 
 
+def _post(page, button) -> None:  # type: ignore[no-untyped-def]
+    """Click a button of the guided editor's form, which htmx posts, and wait until the answer
+    is swapped in (htmx swaps before it signals the request's end)."""
+    page.evaluate(
+        "() => { window.accordAnswered = false; document.body.addEventListener("
+        "'htmx:afterRequest', () => { window.accordAnswered = true; }, { once: true }); }"
+    )
+    button.click()
+    page.wait_for_function("() => window.accordAnswered === true")
+
+
 def _save(page) -> None:  # type: ignore[no-untyped-def]
-    page.get_by_role("button", name="Save changes").first.click()
-    page.wait_for_load_state()
+    _post(page, page.get_by_role("button", name="Save changes").first)
 
 
 def test_the_coordinator_fixes_a_gap_and_an_overlap_and_circulates(page, task_force, make_member):
@@ -72,8 +82,7 @@ def test_the_coordinator_fixes_a_gap_and_an_overlap_and_circulates(page, task_fo
     _save(page)
     gap = page.locator("tr.gap")
     assert gap.count() == 1 and "16 to 17" in gap.inner_text()
-    gap.get_by_role("button", name="Answer this situation").click()
-    page.wait_for_load_state()
+    _post(page, gap.get_by_role("button", name="Answer this situation"))
     page.locator("tr#row-5").get_by_label("Service").select_option(
         label="Riverside emergency youth shelter"
     )
@@ -82,8 +91,7 @@ def test_the_coordinator_fixes_a_gap_and_an_overlap_and_circulates(page, task_fo
     assert page.get_by_text("every situation gets an answer").is_visible()
 
     # Create an overlap: copy P2 and make the copy 14-15, answered by emergency foster care.
-    page.locator('tr[data-rule="P2"]').get_by_role("button", name="Copy").click()
-    page.wait_for_load_state()
+    _post(page, page.locator('tr[data-rule="P2"]').get_by_role("button", name="Copy"))
     copy = page.locator('tr[data-rule="P7"]')
     copy.get_by_label("from", exact=True).fill("14")
     copy.get_by_label("Service").select_option(label="Emergency foster placement")
@@ -105,10 +113,10 @@ def test_the_coordinator_fixes_a_gap_and_an_overlap_and_circulates(page, task_fo
     page.set_viewport_size({"width": 1280, "height": 900})
 
     # Narrow P2 so it leaves 14-15 to P7: P2 becomes 12-13, checked again at once.
-    block.get_by_role(
-        "button", name="Narrow rule P2 so it leaves this situation to rule P7"
-    ).click()
-    page.wait_for_load_state()
+    _post(
+        page,
+        block.get_by_role("button", name="Narrow rule P2 so it leaves this situation to rule P7"),
+    )
     assert page.get_by_text(
         "Rule P2 now leaves Victim age (years): 14 to 15 to rule P7"
     ).is_visible()
@@ -178,10 +186,12 @@ def test_a_minor_sent_to_an_adult_shelter_is_pinned_and_the_draft_cannot_circula
 
     # One click on the service that fits: the finding goes, and the draft can circulate.
     page.goto(f"/protocols/{version.number}/guided/placement/")
-    page.locator("#fixes-1").get_by_role(
-        "button", name="Use Riverside emergency youth shelter"
-    ).click()
-    page.wait_for_load_state()
+    _post(
+        page,
+        page.locator("#fixes-1").get_by_role(
+            "button", name="Use Riverside emergency youth shelter"
+        ),
+    )
     assert page.locator("#fixes-1").is_hidden()
     assert page.get_by_text("every situation gets an answer").is_visible()
     page.goto(f"/protocols/{version.number}/guided/")

@@ -101,8 +101,8 @@ def test_the_coordinator_adds_a_deadline_and_an_escalation_level_with_forms(page
     # Both read back in the YAML view, as the same model the forms built.
     page.goto(f"/protocols/{version.number}/edit/")
     text = page.get_by_label("Protocol text (YAML)", exact=True).input_value()
-    assert "task: Call the advocate back" in text and "within: 3h" in text
-    assert "name: Agency heads" in text and "within: 5d" in text
+    assert "Call the advocate back" in text and 'within: "3h"' in text
+    assert "Agency heads" in text and 'within: "5d"' in text
     stored = ProtocolVersion.objects.get(pk=version.pk)
     protocol = load_protocol(text)
     assert protocol == load_protocol(stored.yaml_text)
