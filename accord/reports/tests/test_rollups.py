@@ -342,6 +342,24 @@ def test_the_periodic_job_counts_marked_months_before_anyone_reads(people) -> No
         assert "Two-Spirit" not in json.dumps(row.counts)
 
 
+def test_the_periodic_job_forgets_the_marks_of_a_deleted_task_force(people) -> None:
+    """Deleting a task force deletes its cases, whose triggers mark their months: the job drops
+    those marks instead of writing a month row for a task force that no longer exists (on
+    PostgreSQL a foreign-key error every five minutes)."""
+    from accord.accounts.models import TaskForce
+    from accord.jobs.registry import job_named
+
+    with timezone.override(ZONE):
+        open_case(people["hsi"], title="A", now=_at(40, 12))
+    gone = TaskForce.objects.create(slug="tf-gone", name="Dissolved Task Force")
+    CaseCountChange.objects.create(task_force_id=gone.pk, opened_at=_at(40, 12))
+    TaskForce.objects.filter(pk=gone.pk).delete()
+    summary = job_named("reports.case_counts").run(NOW)
+    assert summary == "1 month of report counts brought up to date"  # the living task force's
+    assert not CaseCountChange.objects.exists()
+    assert not CaseCountMonth.objects.filter(task_force_id=gone.pk).exists()
+
+
 def test_a_taken_task_due_today_counts_as_open(people) -> None:
     """The day's open tasks are read by their state's name (open or taken, so an index finds
     them at any size): a taken task falling due today splits like an open one, as counting

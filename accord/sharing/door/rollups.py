@@ -315,6 +315,13 @@ def rebuild(task_force_id: int | None = None) -> int:
 def recount_changed() -> int:
     """Count again every month a write marked (the periodic job, so reports rarely pay for a
     recount); returns the number of months counted. Reads do not depend on it."""
+    from accord.accounts.models import TaskForce
+
+    # A task force deleted with its cases leaves the marks its delete triggers wrote: nothing is
+    # left to count, and a month row for it would point at no task force.
+    gone = CaseCountChange.objects.exclude(task_force_id__in=TaskForce.objects.values("pk"))
+    if gone.exists():
+        gone.delete()
     marked = CaseCountChange.objects.order_by().values_list("task_force_id", "opened_at").distinct()
     zones: dict[int, ZoneInfo] = {}
     for task_force_id, _moment in marked:
