@@ -119,6 +119,106 @@ def _normal_language(code: str) -> str:
     return normalize_language(code) or code
 
 
+@dataclasses.dataclass(frozen=True)
+class _Candidate:
+    """A directory entry a rule could send people to instead."""
+
+    slug: str
+    name: str
+    open_24_7: bool
+    languages: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()
+
+
+@dataclasses.dataclass(frozen=True)
+class _Entries:
+    """The task force's active services and organizations, read once per page."""
+
+    services: tuple[_Candidate, ...]
+    organizations: tuple[_Candidate, ...]
+
+    @classmethod
+    def read(cls, task_force: Any) -> _Entries:
+        from accord.directory import selectors
+
+        return cls(
+            services=tuple(
+                _Candidate(
+                    slug=service.slug,
+                    name=service.name or service.slug,
+                    open_24_7=service.is_24_7,
+                    languages=frozenset(language.code for language in service.languages.all()),
+                    kinds=service.service_type_set,
+                )
+                for service in selectors.services_for(task_force_id=task_force.pk)
+            ),
+            organizations=tuple(
+                _Candidate(slug=organization.slug, name=organization.name, open_24_7=True)
+                for organization in selectors.organizations_for(task_force_id=task_force.pk)
+                .filter(is_active=True)
+                .order_by("name", "pk")
+            ),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Wanted:
+    """What one finding asks of its replacement."""
+
+    reference: RuleReference
+    need_24_7: bool
+    kinds: frozenset[str] = frozenset()
+    among: frozenset[str] = frozenset()
+
+
+def _candidates(entries: _Entries, wanted: _Wanted) -> list[_Candidate]:
+    """The entries of the right kind, language and hours (eligibility not yet checked)."""
+    from accord.directory import eligibility
+
+    reference = wanted.reference
+    if eligibility.ReferenceKind(reference.kind) is eligibility.ReferenceKind.SERVICE:
+        found = [c for c in entries.services if not wanted.kinds or c.kinds & wanted.kinds]
+        if reference.languages:
+            languages = {_normal_language(code) for code in reference.languages}
+            found = [c for c in found if languages <= c.languages]
+    else:
+        found = [c for c in entries.organizations if not wanted.among or c.slug in wanted.among]
+    found = [c for c in found if c.slug != reference.target]
+    if wanted.need_24_7:
+        found = [c for c in found if c.open_24_7]
+    return found
+
+
+def _fitting_all(
+    *, task_force: Any, wanted: Sequence[_Wanted], entries: _Entries | None = None
+) -> list[list[tuple[str, str, bool]]]:
+    """For each of ``wanted``: (id, name, open 24/7) of the directory entries that fit the
+    rule's situation. The directory is read once and its eligibility check runs once for
+    all of them (a 200-rule decision had a hundred findings, each reading it again)."""
+    from accord.directory import eligibility
+
+    entries = entries if entries is not None else _Entries.read(task_force)
+    candidates = [_candidates(entries, one) for one in wanted]
+    uses = [
+        eligibility.ReferenceUse(
+            directory_id=candidate.slug,
+            kind=eligibility.ReferenceKind(one.reference.kind),
+            rule=str(position),  # which of ``wanted`` the use is for
+            **one.reference.region(),
+        )
+        for position, (one, found) in enumerate(zip(wanted, candidates, strict=True))
+        for candidate in found
+    ]
+    refused = {
+        (finding.rule, finding.directory_id)
+        for finding in eligibility.check_references(task_force=task_force, references=uses)
+    }
+    return [
+        [(c.slug, c.name, c.open_24_7) for c in found if (str(position), c.slug) not in refused]
+        for position, found in enumerate(candidates)
+    ]
+
+
 def _fitting(
     *,
     task_force: Any,
@@ -130,45 +230,11 @@ def _fitting(
     """(id, name, open 24/7) of the directory entries that fit the rule's situation;
     services only of ``kinds`` (service types), organizations only ``among`` these, when
     given."""
-    from accord.directory import eligibility, selectors
-
-    kind = eligibility.ReferenceKind(reference.kind)
-    candidates: list[tuple[str, str, bool, frozenset[str]]]
-    if kind is eligibility.ReferenceKind.SERVICE:
-        candidates = [
-            (
-                service.slug,
-                service.name or service.slug,
-                service.is_24_7,
-                frozenset(language.code for language in service.languages.all()),
-            )
-            for service in selectors.services_for(task_force_id=task_force.pk)
-            if not kinds or service.service_type_set & kinds
-        ]
-    else:
-        candidates = [
-            (organization.slug, organization.name, True, frozenset())
-            for organization in selectors.organizations_for(task_force_id=task_force.pk)
-            .filter(is_active=True)
-            .order_by("name", "pk")
-            if not among or organization.slug in among
-        ]
-    region = reference.region()
-    candidates = [c for c in candidates if c[0] != reference.target]
-    if kind is eligibility.ReferenceKind.SERVICE and reference.languages:
-        wanted = {_normal_language(code) for code in reference.languages}
-        candidates = [c for c in candidates if wanted <= c[3]]
-    if need_24_7:
-        candidates = [c for c in candidates if c[2]]
-    uses = [
-        eligibility.ReferenceUse(directory_id=slug, kind=kind, rule=reference.rule, **region)
-        for slug, _name, _open, _languages in candidates
-    ]
-    refused = {
-        finding.directory_id
-        for finding in eligibility.check_references(task_force=task_force, references=uses)
-    }
-    return [(slug, name, open_) for slug, name, open_, _l in candidates if slug not in refused]
+    (fitting,) = _fitting_all(
+        task_force=task_force,
+        wanted=[_Wanted(reference=reference, need_24_7=need_24_7, kinds=kinds, among=among)],
+    )
+    return fitting
 
 
 def row_fixes(
@@ -201,7 +267,8 @@ def row_fixes(
         for output in decision.outputs
         if output.kind is OutputKind.SERVICE
     }
-    targets = _services(task_force, answered | {f.target for f in found})
+    entries = _Entries.read(task_force)
+    targets = {c.slug: (c.open_24_7, c.kinds) for c in entries.services}
     organizations = frozenset(
         str(rule.outputs.get(output.name))
         for rule in decision.rules
@@ -212,7 +279,7 @@ def row_fixes(
         kind for slug in answered if slug in targets for kind in targets[slug][1]
     )
     fixes: dict[str, list[dict[str, Any]]] = {}
-    offered: set[tuple[str, str]] = set()
+    offered: dict[tuple[str, str], tuple[dict[str, Any], RuleReference, _Wanted]] = {}
     for finding in found:
         item: dict[str, Any] = {
             "message": finding_words(finding, words=words),
@@ -227,40 +294,33 @@ def row_fixes(
             and kinds.get(reference.output) in (OutputKind.SERVICE, OutputKind.ORGANIZATION)
             and (finding.rule, reference.output) not in offered
         ):
-            offered.add((finding.rule, reference.output))
             target = targets.get(finding.target, (False, frozenset()))
             need = finding.check == "no_24_7_contact" or target[0]
             # the same kind of service as the one it replaces (else as this question's answers)
-            fitting = _fitting(
-                task_force=task_force,
+            wanted = _Wanted(
                 reference=reference,
                 need_24_7=need,
                 kinds=target[1] or answered_kinds,
                 among=organizations,
             )
+            offered[(finding.rule, reference.output)] = (item, reference, wanted)
             item["offer"] = True
             item["output"] = words.output(decision.id, reference.output)
             item["need_24_7"] = need
-            item["suggestions"] = [
-                {
-                    "name": name,
-                    "open_24_7": open_,
-                    "action": f"use-{positions[finding.rule]}-{outputs[reference.output]}-{slug}",
-                }
-                for slug, name, open_ in fitting[:MAX_SUGGESTIONS]
-            ]
         fixes.setdefault(finding.rule, []).append(item)
+    fitting_all = _fitting_all(
+        task_force=task_force, wanted=[w for _i, _r, w in offered.values()], entries=entries
+    )
+    for (item, reference, _w), fitting in zip(offered.values(), fitting_all, strict=True):
+        item["suggestions"] = [
+            {
+                "name": name,
+                "open_24_7": open_,
+                "action": f"use-{positions[reference.rule]}-{outputs[reference.output]}-{slug}",
+            }
+            for slug, name, open_ in fitting[:MAX_SUGGESTIONS]
+        ]
     return fixes
-
-
-def _services(task_force: Any, slugs: set[str]) -> dict[str, tuple[bool, frozenset[str]]]:
-    """Per service id: whether it is open 24/7, and its service types."""
-    from accord.directory import selectors
-
-    return {
-        service.slug: (service.is_24_7, service.service_type_set)
-        for service in selectors.services_for(task_force_id=task_force.pk).filter(slug__in=slugs)
-    }
 
 
 def error_count(fixes: Mapping[str, Sequence[Mapping[str, Any]]]) -> int:
