@@ -19,9 +19,16 @@ from typing import Any
 
 from accord.accounts.models import TaskForce
 
-from .models import Organization, Service, ServiceStatus
-from .selectors import organization_24_7_phones
-from .vocabulary import AGE_DOMAIN, CITIZENSHIP, GENDERS, TRAFFICKING_TYPES, normalize_language
+from .models import Language, Organization, Service, ServiceArea, ServiceStatus
+from .selectors import organizations_reachable_24_7
+from .vocabulary import (
+    AGE_DOMAIN,
+    CITIZENSHIP,
+    GENDERS,
+    TRAFFICKING_TYPES,
+    normalize_language,
+    unpack,
+)
 
 
 class ReferenceKind(enum.StrEnum):
@@ -71,31 +78,147 @@ class ReferenceFinding:
         return f"{where}{self.message}"
 
 
+@dataclass(frozen=True)
+class OrganizationEntry:
+    """What the checks read of an organization."""
+
+    slug: str
+    name: str
+    is_active: bool = True
+
+
+@dataclass(frozen=True)
+class ServiceEntry:
+    """What the checks read of a service: its eligibility, hours, languages and areas."""
+
+    slug: str
+    name: str
+    status: str = ServiceStatus.ACTIVE
+    organization_active: bool = True
+    minimum_age: int | None = None
+    maximum_age: int | None = None
+    gender_set: frozenset[str] = frozenset()
+    citizenship_set: frozenset[str] = frozenset()
+    trafficking_type_set: frozenset[str] = frozenset()
+    service_type_set: frozenset[str] = frozenset()
+    is_24_7: bool = False
+    languages: frozenset[str] = frozenset()
+    jurisdictions: frozenset[str] = frozenset()
+
+
+_SERVICE_FIELDS = (
+    "pk",
+    "slug",
+    "name",
+    "status",
+    "organization__is_active",
+    "minimum_age",
+    "maximum_age",
+    "genders",
+    "citizenship",
+    "trafficking_types",
+    "service_types",
+    "is_24_7",
+)
+
+
+@dataclass(frozen=True)
+class DirectoryEntries:
+    """The organizations and services the checks read, read once as plain values: a page
+    that checks many references (a 200-rule decision, then what could replace each
+    ineligible target) reads the directory once instead of once per question.
+    Organizations come by name, services 24/7 first, then by name (the order in which
+    they are offered)."""
+
+    organizations: Mapping[str, OrganizationEntry]
+    services: Mapping[str, ServiceEntry]
+    #: Slugs of the organizations with a phone answered 24/7.
+    reachable_24_7: frozenset[str]
+
+    @classmethod
+    def read(
+        cls,
+        *,
+        task_force: TaskForce,
+        organization_slugs: Iterable[str] | None = None,
+        service_slugs: Iterable[str] | None = None,
+    ) -> DirectoryEntries:
+        """The task force's entries, only those of the slugs given (all when ``None``)."""
+        organizations = Organization.objects.filter(task_force=task_force).order_by("name", "pk")
+        services = Service.objects.filter(task_force=task_force).order_by("-is_24_7", "name", "pk")
+        languages = Language.objects.filter(service__task_force=task_force)
+        areas = ServiceArea.objects.filter(service__task_force=task_force).exclude(jurisdiction="")
+        if organization_slugs is not None:
+            organization_slugs = set(organization_slugs)
+            organizations = organizations.filter(slug__in=organization_slugs)
+        if service_slugs is not None:
+            service_slugs = set(service_slugs)
+            services = services.filter(slug__in=service_slugs)
+            languages = languages.filter(service__slug__in=service_slugs)
+            areas = areas.filter(service__slug__in=service_slugs)
+        spoken: dict[int, set[str]] = {}
+        for service_id, code in languages.order_by().values_list("service_id", "code"):
+            spoken.setdefault(service_id, set()).add(code)
+        covered: dict[int, set[str]] = {}
+        for service_id, jurisdiction in areas.order_by().values_list("service_id", "jurisdiction"):
+            covered.setdefault(service_id, set()).add(jurisdiction)
+        return cls(
+            organizations={
+                slug: OrganizationEntry(slug=slug, name=name, is_active=is_active)
+                for slug, name, is_active in organizations.values_list("slug", "name", "is_active")
+            },
+            services={
+                row[1]: ServiceEntry(
+                    slug=row[1],
+                    name=row[2],
+                    status=row[3],
+                    organization_active=row[4],
+                    minimum_age=row[5],
+                    maximum_age=row[6],
+                    gender_set=unpack(row[7]),
+                    citizenship_set=unpack(row[8]),
+                    trafficking_type_set=unpack(row[9]),
+                    service_type_set=unpack(row[10]),
+                    is_24_7=row[11],
+                    languages=frozenset(spoken.get(row[0], ())),
+                    jurisdictions=frozenset(covered.get(row[0], ())),
+                )
+                for row in services.values_list(*_SERVICE_FIELDS)
+            },
+            reachable_24_7=organizations_reachable_24_7(
+                task_force_id=task_force.pk, slugs=organization_slugs
+            )
+            if organization_slugs is None or organization_slugs
+            else frozenset(),
+        )
+
+
 def check_references(
-    *, task_force: TaskForce, references: Iterable[ReferenceUse]
+    *,
+    task_force: TaskForce,
+    references: Iterable[ReferenceUse],
+    entries: DirectoryEntries | None = None,
 ) -> list[ReferenceFinding]:
-    """Findings for every reference that is unknown, inactive, unreachable or ineligible."""
+    """Findings for every reference that is unknown, inactive, unreachable or ineligible.
+
+    ``entries`` is the directory already read (by :meth:`DirectoryEntries.read`, for every
+    slug the references name); without it, the entries the references name are read."""
     references = list(references)
-    org_slugs = {r.directory_id for r in references if r.kind == ReferenceKind.ORGANIZATION}
-    service_slugs = {r.directory_id for r in references if r.kind == ReferenceKind.SERVICE}
-    organizations = {
-        o.slug: o for o in Organization.objects.filter(task_force=task_force, slug__in=org_slugs)
-    }
-    services = {
-        s.slug: s
-        for s in Service.objects.filter(task_force=task_force, slug__in=service_slugs)
-        .select_related("organization")
-        .prefetch_related("languages", "service_areas")
-    }
+    if entries is None:
+        entries = DirectoryEntries.read(
+            task_force=task_force,
+            organization_slugs={
+                r.directory_id for r in references if r.kind == ReferenceKind.ORGANIZATION
+            },
+            service_slugs={r.directory_id for r in references if r.kind == ReferenceKind.SERVICE},
+        )
     findings: list[ReferenceFinding] = []
-    checked_24_7: dict[str, bool] = {}
     for use in references:
         if use.kind == ReferenceKind.ORGANIZATION:
-            findings.extend(
-                _check_organization(use, organizations.get(use.directory_id), checked_24_7)
-            )
+            organization = entries.organizations.get(use.directory_id)
+            findings.extend(_check_organization(use, organization, entries.reachable_24_7))
         else:
-            findings.extend(_check_service(use, services.get(use.directory_id)))
+            findings.extend(_check_service(use, entries.services.get(use.directory_id)))
     return findings
 
 
@@ -113,7 +236,7 @@ def _finding(
 
 
 def _check_organization(
-    use: ReferenceUse, organization: Organization | None, checked_24_7: dict[str, bool]
+    use: ReferenceUse, organization: OrganizationEntry | None, reachable_24_7: frozenset[str]
 ) -> list[ReferenceFinding]:
     if organization is None:
         return [
@@ -130,9 +253,7 @@ def _check_organization(
                 use, FindingCode.INACTIVE, f"organization {organization.name} is marked inactive"
             )
         )
-    if organization.slug not in checked_24_7:
-        checked_24_7[organization.slug] = bool(organization_24_7_phones(organization))
-    if not checked_24_7[organization.slug]:
+    if organization.slug not in reachable_24_7:
         findings.append(
             _finding(
                 use,
@@ -143,7 +264,7 @@ def _check_organization(
     return findings
 
 
-def _check_service(use: ReferenceUse, service: Service | None) -> list[ReferenceFinding]:
+def _check_service(use: ReferenceUse, service: ServiceEntry | None) -> list[ReferenceFinding]:
     if service is None:
         return [
             _finding(
@@ -151,7 +272,7 @@ def _check_service(use: ReferenceUse, service: Service | None) -> list[Reference
             )
         ]
     findings = []
-    if service.status != ServiceStatus.ACTIVE or not service.organization.is_active:
+    if service.status != ServiceStatus.ACTIVE or not service.organization_active:
         state = (
             service.status if service.status != ServiceStatus.ACTIVE else "organization inactive"
         )
@@ -184,7 +305,7 @@ def _check_service(use: ReferenceUse, service: Service | None) -> list[Reference
                 )
             )
     if use.languages:
-        served_languages = {language.code for language in service.languages.all()}
+        served_languages = service.languages
         wanted = {normalize_language(code) or code for code in use.languages}
         missing = sorted(wanted - served_languages)
         if served_languages and missing:
@@ -197,7 +318,7 @@ def _check_service(use: ReferenceUse, service: Service | None) -> list[Reference
                 )
             )
     if use.jurisdictions:
-        areas = {a.jurisdiction for a in service.service_areas.all() if a.jurisdiction}
+        areas = service.jurisdictions
         missing = sorted(set(use.jurisdictions) - areas)
         if areas and missing:
             findings.append(
@@ -216,7 +337,7 @@ def _words(values: list[str]) -> str:
     return ", ".join(v.replace("_", " ") for v in values)
 
 
-def _age_findings(use: ReferenceUse, service: Service) -> list[ReferenceFinding]:
+def _age_findings(use: ReferenceUse, service: ServiceEntry | Service) -> list[ReferenceFinding]:
     low = service.minimum_age if service.minimum_age is not None else AGE_DOMAIN[0]
     high = service.maximum_age if service.maximum_age is not None else AGE_DOMAIN[1]
     intervals = use.ages if use.ages is not None else (AGE_DOMAIN,)

@@ -354,6 +354,34 @@ def organization_24_7_phones(organization: Organization) -> list[Phone]:
     )
 
 
+def organizations_reachable_24_7(
+    *, task_force_id: int, slugs: Iterable[str] | None = None
+) -> frozenset[str]:
+    """The slugs of the task force's organizations (of ``slugs``, when given) that have a
+    round-the-clock number, their own, a contact's or a service's (as
+    :func:`organization_24_7_phones` finds them), in one query."""
+    phones = (
+        Phone.objects.filter(is_24_7=True)
+        .filter(
+            Q(organization__task_force_id=task_force_id)
+            | Q(contact__organization__task_force_id=task_force_id)
+            | Q(service__organization__task_force_id=task_force_id)
+        )
+        .order_by()
+    )  # a phone has exactly one parent, so each row names at most one organization
+    reachable = {
+        slug
+        for row in phones.values_list(
+            "organization__slug", "contact__organization__slug", "service__organization__slug"
+        )
+        for slug in row
+        if slug
+    }
+    if slugs is not None:
+        reachable &= set(slugs)
+    return frozenset(reachable)
+
+
 # --- staleness ------------------------------------------------------------------------------
 
 

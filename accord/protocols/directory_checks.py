@@ -177,10 +177,11 @@ def directory_checks_available() -> bool:
 
 
 def check_protocol_references(
-    *, task_force: Any, protocol: Protocol
+    *, task_force: Any, protocol: Protocol, entries: Any = None
 ) -> list[DirectoryFinding] | None:
     """Directory findings for every rule reference, or None when the directory
-    checker is not installed (the report then says so instead of claiming success)."""
+    checker is not installed (the report then says so instead of claiming success).
+    ``entries``: the directory already read (``eligibility.DirectoryEntries``), if any."""
     checker = _checker()
     if checker is None:
         return None
@@ -203,7 +204,8 @@ def check_protocol_references(
         for r in references
     ]
     findings = []
-    for result in checker(task_force=task_force, references=uses):
+    read = {"entries": entries} if entries is not None else {}
+    for result in checker(task_force=task_force, references=uses, **read):
         reference = by_label.get(result.rule)
         findings.append(
             DirectoryFinding(

@@ -41,11 +41,14 @@ def _agency_sectors(task_force_id: int) -> dict[str, str]:
 
 
 def decision_findings(
-    *, task_force: Any, protocol: Protocol, decision: Decision
+    *, task_force: Any, protocol: Protocol, decision: Decision, entries: Any = None
 ) -> list[DirectoryFinding]:
-    """The directory's and the law's findings on the rules of one decision."""
+    """The directory's and the law's findings on the rules of one decision (``entries``:
+    the directory already read, if any)."""
     alone = dataclasses.replace(protocol, decisions={decision.id: decision}, deadlines=())
-    found = list(check_protocol_references(task_force=task_force, protocol=alone) or ())
+    found = list(
+        check_protocol_references(task_force=task_force, protocol=alone, entries=entries) or ()
+    )
     found.extend(
         legal_constants.continued_presence_findings(
             protocol=alone, agency_sectors=_agency_sectors(task_force.pk)
@@ -132,31 +135,41 @@ class _Candidate:
 
 @dataclasses.dataclass(frozen=True)
 class _Entries:
-    """The task force's active services and organizations, read once per page."""
+    """The directory read once per page: all of it (for the checks), and the active
+    services (24/7 ones first, then by name) and organizations (by name) that could be
+    offered instead."""
 
+    directory: Any  # accord.directory.eligibility.DirectoryEntries
     services: tuple[_Candidate, ...]
     organizations: tuple[_Candidate, ...]
 
     @classmethod
     def read(cls, task_force: Any) -> _Entries:
-        from accord.directory import selectors
+        from accord.directory import eligibility
+        from accord.directory.models import ServiceStatus
 
+        directory = eligibility.DirectoryEntries.read(task_force=task_force)
+        services = [  # in the directory's order: 24/7 first, then by name
+            service
+            for service in directory.services.values()
+            if service.status == ServiceStatus.ACTIVE and service.organization_active
+        ]
+        organizations = [o for o in directory.organizations.values() if o.is_active]
         return cls(
+            directory=directory,
             services=tuple(
                 _Candidate(
                     slug=service.slug,
                     name=service.name or service.slug,
                     open_24_7=service.is_24_7,
-                    languages=frozenset(language.code for language in service.languages.all()),
+                    languages=service.languages,
                     kinds=service.service_type_set,
                 )
-                for service in selectors.services_for(task_force_id=task_force.pk)
+                for service in services
             ),
             organizations=tuple(
                 _Candidate(slug=organization.slug, name=organization.name, open_24_7=True)
-                for organization in selectors.organizations_for(task_force_id=task_force.pk)
-                .filter(is_active=True)
-                .order_by("name", "pk")
+                for organization in organizations
             ),
         )
 
@@ -211,7 +224,9 @@ def _fitting_all(
     ]
     refused = {
         (finding.rule, finding.directory_id)
-        for finding in eligibility.check_references(task_force=task_force, references=uses)
+        for finding in eligibility.check_references(
+            task_force=task_force, references=uses, entries=entries.directory
+        )
     }
     return [
         [(c.slug, c.name, c.open_24_7) for c in found if (str(position), c.slug) not in refused]
@@ -247,8 +262,11 @@ def row_fixes(
     findings: Iterable[DirectoryFinding] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Per rule id: its directory and law findings in words, each with what fits instead."""
+    entries = _Entries.read(task_force)
     if findings is None:
-        findings = decision_findings(task_force=task_force, protocol=protocol, decision=decision)
+        findings = decision_findings(
+            task_force=task_force, protocol=protocol, decision=decision, entries=entries.directory
+        )
     found = [f for f in findings if f.decision == decision.id]
     if not found:
         return {}
@@ -267,7 +285,6 @@ def row_fixes(
         for output in decision.outputs
         if output.kind is OutputKind.SERVICE
     }
-    entries = _Entries.read(task_force)
     targets = {c.slug: (c.open_24_7, c.kinds) for c in entries.services}
     organizations = frozenset(
         str(rule.outputs.get(output.name))
