@@ -317,3 +317,51 @@ def test_a_sound_draft_is_circulated_from_the_guided_editor(coordinator_client, 
     assert "Circulate version" in client.get(url).content.decode()
     client.post(url)
     assert ProtocolVersion.objects.get(pk=overlapping.pk).status == ProtocolStatus.CIRCULATED
+
+
+def _sending_minors_to_adults(extra_rules: int) -> str:
+    """The example with P2 sending minors to an adults-only house, and ``extra_rules`` more
+    rules doing the same for narrower ages."""
+    sent = """        when: {victim_age: "[12..17]"}
+        then: {service: harbor-light-safe-house}"""
+    more = "".join(
+        f"""
+      - id: X{n}
+        when: {{victim_age: "[{12 + n}..17]"}}
+        then: {{service: harbor-light-safe-house}}"""
+        for n in range(extra_rules)
+    )
+    return TEENS_TO_ADULT_SHELTER.replace(sent, sent + more, 1)
+
+
+def test_the_fixes_read_the_directory_as_often_for_many_rules_as_for_one(coordinator, task_force):
+    """A decision where many rules send people where they do not fit answers as quickly as
+    one with one such rule: the directory is read once per page, not once per finding (a
+    200-rule table took seconds per save when it was)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accord.protocols.editor import rows_from_decision
+    from accord.protocols.editor_directory import row_fixes
+    from accord.protocols.words import ProtocolWords
+
+    queries = []
+    for extra in (0, 4):
+        version = services.protocol_version_create(
+            actor=coordinator, task_force=task_force, yaml_text=_sending_minors_to_adults(extra)
+        )
+        protocol = version.protocol
+        decision = protocol.decisions["placement"]
+        words = ProtocolWords.for_task_force(task_force.pk, protocol)
+        with CaptureQueriesContext(connection) as captured:
+            fixes = row_fixes(
+                task_force=task_force,
+                protocol=protocol,
+                decision=decision,
+                rows=rows_from_decision(protocol, decision),
+                words=words,
+            )
+        offered = [item for items in fixes.values() for item in items if item["suggestions"]]
+        assert len(offered) == 1 + extra  # each rule is offered what fits instead
+        queries.append(len(captured))
+    assert queries[0] == queries[1], queries
