@@ -246,7 +246,9 @@ def agency_recipients(agency: Agency, *, role: str | None = None) -> list[User]:
     users = []
     if role:
         users = list(
-            User.objects.filter(agency=agency, role_grants__role=role, is_active=True).distinct()
+            User.objects.select_related("agency")
+            .filter(agency=agency, role_grants__role=role, is_active=True)
+            .distinct()
         )
     if not users and agency.lead is not None:
         users = [agency.lead]
