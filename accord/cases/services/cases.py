@@ -457,11 +457,14 @@ def _notify_task_owners(*, case: Case, tasks: Sequence[Task], now: datetime) -> 
     from ._common import agency_recipients
 
     recipients: dict[tuple[int, str], list[User]] = {}
-    owned = [task for task in tasks if task.owner_agency is not None]
-    for task in owned:
+    owned: list[tuple[Task, tuple[int, str]]] = []
+    for task in tasks:
+        if task.owner_agency is None:
+            continue
         who = (task.owner_agency.pk, task.owner_role)
         if who not in recipients:
             recipients[who] = agency_recipients(task.owner_agency, role=task.owner_role)
+        owned.append((task, who))
     if not owned:
         return
     accesses: dict[tuple[int, int], Any] = case_standings(
@@ -469,11 +472,11 @@ def _notify_task_owners(*, case: Case, tasks: Sequence[Task], now: datetime) -> 
     )
     notices: list[tuple[User, str, str]] = []
     items: list[Task] = []
-    for task in owned:
+    for task, who in owned:
         before = len(notices)
         notices += task_notices(
             task=task,
-            recipients=recipients[(task.owner_agency.pk, task.owner_role)],
+            recipients=recipients[who],
             accesses=accesses,
             compose=lambda title, task=task: (
                 f"New task on case {case.number}",
