@@ -454,19 +454,18 @@ def _notify_task_owners(*, case: Case, tasks: Sequence[Task], now: datetime) -> 
     from accord.sharing.door import case_standings
 
     from ..notifications import notify_notices, task_notices
-    from ._common import agency_recipients
+    from ._common import owners_recipients
 
-    recipients: dict[tuple[int, str], list[User]] = {}
     owned: list[tuple[Task, tuple[int, str]]] = []
+    owners: list[tuple[Agency, str]] = []
     for task in tasks:
         if task.owner_agency is None:
             continue
-        who = (task.owner_agency.pk, task.owner_role)
-        if who not in recipients:
-            recipients[who] = agency_recipients(task.owner_agency, role=task.owner_role)
-        owned.append((task, who))
+        owned.append((task, (task.owner_agency.pk, task.owner_role)))
+        owners.append((task.owner_agency, task.owner_role))
     if not owned:
         return
+    recipients = owners_recipients(owners)
     accesses: dict[tuple[int, int], Any] = case_standings(
         users=[user for users in recipients.values() for user in users], case_id=case.pk, now=now
     )
