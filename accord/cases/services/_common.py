@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -239,6 +239,34 @@ def coordinators(task_force_id: int) -> list[User]:
             is_active=True,
         ).distinct()
     )
+
+
+def owners_recipients(
+    owners: Sequence[tuple[Agency, str]],
+) -> dict[tuple[int, str], list[User]]:
+    """``agency_recipients`` of several (agency, role) owners at once, keyed (agency id, role):
+    the role holders of all of them read in one query, with their agencies and role grants
+    (each one's standing is decided next), the agency lead where an agency has none."""
+    wanted = {(agency.pk, role): agency for agency, role in owners}
+    holders: list[User] = []
+    roles = {role for _, role in wanted if role}
+    if roles:
+        holders = list(
+            User.objects.select_related("agency")
+            .prefetch_related("role_grants")
+            .filter(
+                agency_id__in={pk for pk, _ in wanted}, role_grants__role__in=roles, is_active=True
+            )
+            .distinct()
+            .order_by("pk")
+        )
+    found: dict[tuple[int, str], list[User]] = {}
+    for (agency_id, role), agency in wanted.items():
+        users = [u for u in holders if role and u.agency_id == agency_id and role in u.role_set]
+        if not users and agency.lead is not None:
+            users = [agency.lead]
+        found[(agency_id, role)] = users
+    return found
 
 
 def agency_recipients(agency: Agency, *, role: str | None = None) -> list[User]:

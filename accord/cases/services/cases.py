@@ -448,20 +448,30 @@ def _tasks_follow(*, actor: User, case: Case, evaluation: CaseEvaluation, now: d
 
 def _notify_task_owners(*, case: Case, tasks: Sequence[Task], now: datetime) -> None:
     """Tell each owning agency of its new tasks: composed per recipient (a relief task is named
-    only to those authorized), stored in one insert, e-mailed by one background job."""
-    from ..notifications import notify_notices, task_notices
-    from ._common import agency_recipients
+    only to those authorized), stored in one insert, e-mailed by one background job. Every
+    recipient's standing on the case is decided once for all the tasks, the case read once for
+    all the recipients (``case_standings``)."""
+    from accord.sharing.door import case_standings
 
-    accesses: dict[tuple[int, int], Any] = {}  # each recipient's standing, read once
-    recipients: dict[tuple[int, str], list[User]] = {}
-    notices: list[tuple[User, str, str]] = []
-    items: list[Task] = []
+    from ..notifications import notify_notices, task_notices
+    from ._common import owners_recipients
+
+    owned: list[tuple[Task, tuple[int, str]]] = []
+    owners: list[tuple[Agency, str]] = []
     for task in tasks:
         if task.owner_agency is None:
             continue
-        who = (task.owner_agency.pk, task.owner_role)
-        if who not in recipients:
-            recipients[who] = agency_recipients(task.owner_agency, role=task.owner_role)
+        owned.append((task, (task.owner_agency.pk, task.owner_role)))
+        owners.append((task.owner_agency, task.owner_role))
+    if not owned:
+        return
+    recipients = owners_recipients(owners)
+    accesses: dict[tuple[int, int], Any] = case_standings(
+        users=[user for users in recipients.values() for user in users], case_id=case.pk, now=now
+    )
+    notices: list[tuple[User, str, str]] = []
+    items: list[Task] = []
+    for task, who in owned:
         before = len(notices)
         notices += task_notices(
             task=task,

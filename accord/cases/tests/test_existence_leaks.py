@@ -301,3 +301,49 @@ def test_never_shared_material_leaves_no_trace_for_other_agencies(people, relief
     missing = reverse("sharing:why", args=[relief_case.pk, "sensitivematerial", 999999, "kind"])
     assert da.get(why).status_code == da.get(missing).status_code == 404
     assert _page(da.get(why)) == _page(da.get(missing))
+
+
+# --- standings of many recipients, read once --------------------------------------------------
+
+
+def test_standings_read_once_tell_each_recipient_what_case_access_would(
+    people, relief_case, hsi_colleague, make_member, task_force
+):
+    """The intake's notices decide every recipient's standing from one read of the case: each
+    recipient still gets exactly the answer of their own ``case_access`` (the authorized agent
+    the title, the unauthorized colleague "Restricted task", an agency off the case and another
+    task force nothing), and more recipients do not read the case again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accord.accounts.models import TaskForce
+    from accord.sharing.door import case_access, case_standings, task_title_for
+
+    elsewhere = TaskForce.objects.create(slug="tf-elsewhere", name="Elsewhere")
+    stranger = make_member(
+        "investigator.elsewhere",
+        roles=[Role.INVESTIGATOR],
+        agency_slug="elsewhere-pd",
+        task_force_obj=elsewhere,
+    )
+    users = [*people.values(), hsi_colleague, stranger]
+    with CaptureQueriesContext(connection) as queries:
+        standings = case_standings(users=users, case_id=relief_case.pk)
+    case_reads = [q for q in queries.captured_queries if 'FROM "cases_case"' in q["sql"]]
+    assert len(case_reads) == 1
+    task = _cp_task(relief_case)
+    told = {}
+    for user in users:
+        try:
+            case_access(viewer=user, case_id=relief_case.pk)
+            opens = True
+        except NotFound:
+            opens = False
+        assert (standings[(user.pk, relief_case.pk)] is not None) == opens, user.username
+        title = task_title_for(viewer=user, task=task, accesses=standings)
+        assert title == task_title_for(viewer=user, task=task), user.username
+        told[user.username] = title
+    assert told["investigator.hsi"].startswith(CP_TITLE)
+    assert told["investigator.hsi2"] == RESTRICTED_TASK
+    assert told["investigator.elsewhere"] is None
+    assert told["advocate.cps"] is None  # an agency off the case

@@ -40,6 +40,7 @@ __all__ = [
     "access_for",
     "case_access",
     "case_protocol",
+    "case_standings",
     "cji_cleared",
     "field_visible",
     "fields_released_to_agency",
@@ -333,6 +334,55 @@ def case_access(*, viewer: User, case_id: int) -> tuple[Any, CaseAccess]:
     if not isinstance(CASE_POLICY.decision(access), policy.Released):
         raise NotFound(gettext("No such case."))
     return case, access
+
+
+def case_standings(
+    *, users: Iterable[User], case_id: int, now: datetime | None = None
+) -> dict[tuple[int, int], CaseAccess | None]:
+    """Each user's standing on one case, keyed ``(user id, case id)`` as ``task_title_for``
+    keeps them; None for a viewer who may not open the case (as ``case_access``'s NotFound).
+
+    For a write that tells several people of one case (an intake's task owners): the case, its
+    participants, its victims' releases, the task force's agencies and the protocol's rules are
+    read once for all of them; each viewer's own standing (agency, roles, authorizations) is
+    still decided by the same policy as ``case_access``, with a decision cache of its own."""
+    people = {user.pk: user for user in users if user is not None}
+    standings: dict[tuple[int, int], CaseAccess | None] = {(pk, case_id): None for pk in people}
+    if not people:
+        return standings
+    case = m.Case.objects.select_related("protocol_version").filter(pk=case_id).first()
+    if case is None:
+        return standings
+    rows = list(case.participants.values_list("agency_id", "is_serving_provider"))
+    consents = consent_views_for(
+        task_force_id=case.task_force_id,
+        victim_ids=case.potentialvictims.values_list("pk", flat=True),
+    )
+    sectors = dict(
+        Agency.objects.filter(task_force_id=case.task_force_id).values_list("pk", "sector")
+    )
+    rules = tuple(case.protocol_version.protocol.sharing)
+    now = now or timezone.now()
+    for pk, user in people.items():
+        if user.task_force_id != case.task_force_id:
+            continue  # another task force's case looks exactly like a missing one
+        found = viewers.viewer_for(user, on=timezone.localdate(now))
+        if found is None:
+            continue
+        access = CaseAccess(
+            case_id=case.pk,
+            task_force_id=case.task_force_id,
+            stage=case.stage,
+            viewer=found,
+            participants=policy.Participants(rows),
+            rules=rules,
+            rules_version=case.protocol_version_id,
+            agency_sectors=sectors,
+            cache=DecisionCache(viewer=found, consents=consents, now=now),
+        )
+        if isinstance(CASE_POLICY.decision(access), policy.Released):
+            standings[(pk, case_id)] = access
+    return standings
 
 
 def case_protocol(*, viewer: User, case_id: int) -> Protocol:
