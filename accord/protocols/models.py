@@ -99,6 +99,13 @@ def _load_cached(digest: str, text: str, filename: str) -> Protocol:
     return protocol
 
 
+def load_text_cached(text: str, filename: str) -> Protocol:
+    """The protocol ``text`` loads to (the loader's LoadError if it does not), loaded once per
+    text: drafts are created and re-saved with text already loaded (a copy of the version in
+    force, a form that changed nothing)."""
+    return _load_cached(hashlib.sha256(text.encode()).hexdigest(), text, filename)
+
+
 def remember_loaded(digest: str, filename: str, protocol: Protocol) -> None:
     """Keep a protocol the services just loaded from this text, so the page that follows a
     save does not load it again (a large protocol takes most of a second to load)."""

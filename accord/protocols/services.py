@@ -21,7 +21,7 @@ from accord.accounts.counters import PROTOCOL_VERSION_SERIES, counter_next
 from accord.accounts.models import Agency, Role, TaskForce, User
 from accord.audit.events import AuditEventType
 from accord.audit.services import audit_record
-from accord.core import LoadError, LoadIssue, load_protocol
+from accord.core import LoadError, LoadIssue
 from accord.core.dump import dump_protocol
 from accord.core.model import Decision, DirectoryReference, Protocol
 from accord.core.recheck import check_decision_reads_back
@@ -34,6 +34,7 @@ from .models import (
     ProtocolVersion,
     SignOff,
     SignOffDecision,
+    load_text_cached,
     remember_loaded,
 )
 from .selectors import protocol_in_force, version_report
@@ -77,7 +78,7 @@ def load_checked(yaml_text: str, *, filename: str = "protocol.yaml") -> Protocol
         )
     if not yaml_text.strip():
         raise LoadError([LoadIssue(filename, 1, 1, "the protocol text is empty")])
-    return load_protocol(yaml_text, filename=filename)
+    return load_text_cached(yaml_text, filename)
 
 
 def _audit(
