@@ -43,6 +43,16 @@ class CheckContext:
     slugs: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, slug) -> hsds id
     location_ids: set[str] = field(default_factory=set)
     records: int = 0
+    stored: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> slug -> hsds id
+
+    def stored_slugs(self, kind: str) -> dict[str, str]:
+        """The task force's stored slugs of a kind, read once per import (not once a record)."""
+        if kind not in self.stored:
+            model = Organization if kind == "organization" else Service
+            self.stored[kind] = dict(
+                model.objects.filter(task_force=self.task_force).values_list("slug", "hsds_id")
+            )
+        return self.stored[kind]
 
     def problem(self, record: str, field_name: str, message: str) -> None:
         self.problems.append(ImportProblem(record, field_name, message))
@@ -198,14 +208,8 @@ def _check_slug(
         ctx.problem(label, where, f"duplicate {kind} slug {slug!r} (also record {other})")
         return
     ctx.slugs[(kind, slug)] = ident
-    model = Organization if kind == "organization" else Service
-    clash = (
-        model.objects.filter(task_force=ctx.task_force, slug=slug)
-        .exclude(hsds_id=ident)
-        .values_list("hsds_id", flat=True)
-        .first()
-    )
-    if clash:
+    clash = ctx.stored_slugs(kind).get(slug)
+    if clash and clash != ident:
         ctx.problem(label, where, f"{kind} slug {slug!r} already belongs to record {clash}")
 
 

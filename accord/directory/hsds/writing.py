@@ -116,14 +116,13 @@ def write_organization(
         ).first()
     _save_counted(organization, kind="organization", created=created, before=before, ctx=ctx)
     ctx.done_organizations[ident] = organization
-    if "contacts" in record:
-        organization.contacts.all().delete()
-        for contact in record["contacts"] or []:
-            _write_contact(contact, parent={"organization": organization}, ctx=ctx)
-    if "phones" in record:
-        organization.phones.all().delete()
-        for phone in record["phones"] or []:
-            _write_phone(phone, parent={"organization": organization}, ctx=ctx)
+    _replace_children(
+        record,
+        parent={"organization": organization},
+        ctx=ctx,
+        keys=("contacts", "phones"),
+        fresh=created,
+    )
     for location in record.get("locations") or []:
         _write_location(location, organization=organization, ctx=ctx)
     if with_services:
@@ -172,6 +171,7 @@ def _write_location(
     location = Location.objects.filter(
         organization__task_force=ctx.task_force, hsds_id=ident
     ).first()
+    fresh = location is None
     if location is None:
         location = Location(organization=organization, hsds_id=ident)
     _set_present(
@@ -191,9 +191,10 @@ def _write_location(
     ctx.done_locations[ident] = location
     parent = {"location": location}
     if "addresses" in record:
-        location.addresses.all().delete()
-        for address in record["addresses"] or []:
-            Address.objects.create(
+        if not fresh:
+            location.addresses.all().delete()
+        Address.objects.bulk_create(
+            Address(
                 location=location,
                 hsds_id=str(address["id"]),
                 **{
@@ -211,44 +212,75 @@ def _write_location(
                     )
                 },
             )
-    _replace_children(
-        record, parent=parent, ctx=ctx, keys=("contacts", "phones", "schedules", "languages")
-    )
+            for address in record["addresses"] or []
+        )
+    keys = ("contacts", "phones", "schedules", "languages")
+    _replace_children(record, parent=parent, ctx=ctx, keys=keys, fresh=fresh)
     return location
 
 
 def _replace_children(
-    record: Mapping[str, Any], *, parent: dict[str, Any], ctx: WriteContext, keys: Sequence[str]
+    record: Mapping[str, Any],
+    *,
+    parent: dict[str, Any],
+    ctx: WriteContext,
+    keys: Sequence[str],
+    fresh: bool = False,
 ) -> None:
+    """Replace the contacts, phones, schedules and languages the record brings (a key it leaves
+    out keeps what is stored), each kind in one insert, in the order the record gives them.
+    ``fresh``: the owner was created by this import, so there is nothing stored to delete."""
     (owner,) = parent.values()
-    writers = {
-        "contacts": (owner.contacts, _write_contact),
-        "phones": (owner.phones, _write_phone),
-        "schedules": (getattr(owner, "schedules", None), _write_schedule),
-        "languages": (getattr(owner, "languages", None), _write_language),
+    managers = {
+        "contacts": owner.contacts,
+        "phones": owner.phones,
+        "schedules": getattr(owner, "schedules", None),
+        "languages": getattr(owner, "languages", None),
     }
-    for key in keys:
-        if key not in record:
-            continue
-        manager, writer = writers[key]
-        manager.all().delete()
-        for child in record[key] or []:
-            writer(child, parent=parent, ctx=ctx)
+    present = [key for key in keys if key in record]
+    for key in [] if fresh else present:
+        managers[key].all().delete()
+    contacts = [
+        (_contact(child, parent=parent), child.get("phones") or [])
+        for child in (record["contacts"] or [] if "contacts" in present else [])
+    ]
+    Contact.objects.bulk_create([contact for contact, _ in contacts])
+    phones = [
+        _phone(child, parent={"contact": contact})
+        for contact, children in contacts
+        for child in children
+    ]
+    if "phones" in present:
+        phones += [_phone(child, parent=parent) for child in record["phones"] or []]
+    Phone.objects.bulk_create([phone for phone, _ in phones])
+    languages = [
+        _language(child, parent={"phone": phone})
+        for phone, children in phones
+        for child in children
+    ]
+    if "languages" in present:
+        languages += [_language(child, parent=parent) for child in record["languages"] or []]
+    if "schedules" in present:
+        Schedule.objects.bulk_create(
+            _schedule(child, parent=parent) for child in record["schedules"] or []
+        )
+    Language.objects.bulk_create(languages)
 
 
-def _write_contact(record: Mapping[str, Any], *, parent: dict[str, Any], ctx: WriteContext) -> None:
-    contact = Contact.objects.create(
+def _contact(record: Mapping[str, Any], *, parent: dict[str, Any]) -> Contact:
+    return Contact(
         hsds_id=str(record["id"]),
         **parent,
         **{name: _text(record, name) for name in ("name", "title", "department", "email")},
     )
-    for phone in record.get("phones") or []:
-        _write_phone(phone, parent={"contact": contact}, ctx=ctx)
 
 
-def _write_phone(record: Mapping[str, Any], *, parent: dict[str, Any], ctx: WriteContext) -> None:
+def _phone(
+    record: Mapping[str, Any], *, parent: dict[str, Any]
+) -> tuple[Phone, list[Mapping[str, Any]]]:
+    """The phone (unsaved) and the language records it brings."""
     extension = record.get("extension")
-    phone = Phone.objects.create(
+    phone = Phone(
         hsds_id=str(record["id"]),
         number=_text(record, "number"),
         extension="" if extension is None else _number_text(extension),
@@ -257,8 +289,7 @@ def _write_phone(record: Mapping[str, Any], *, parent: dict[str, Any], ctx: Writ
         is_24_7=accord_values(record, "available_24_7") == ["true"],
         **parent,
     )
-    for language in record.get("languages") or []:
-        _write_language(language, parent={"phone": phone}, ctx=ctx)
+    return phone, list(record.get("languages") or [])
 
 
 def _number_text(value: Any) -> str:
@@ -285,10 +316,8 @@ SCHEDULE_TEXT = [
 ]
 
 
-def _write_schedule(
-    record: Mapping[str, Any], *, parent: dict[str, Any], ctx: WriteContext
-) -> None:
-    Schedule.objects.create(
+def _schedule(record: Mapping[str, Any], *, parent: dict[str, Any]) -> Schedule:
+    return Schedule(
         hsds_id=str(record["id"]),
         timezone=record.get("timezone"),
         count=record.get("count"),
@@ -298,11 +327,9 @@ def _write_schedule(
     )
 
 
-def _write_language(
-    record: Mapping[str, Any], *, parent: dict[str, Any], ctx: WriteContext
-) -> None:
+def _language(record: Mapping[str, Any], *, parent: dict[str, Any]) -> Language:
     code = normalize_language(_text(record, "code")) or ""
-    Language.objects.create(
+    return Language(
         hsds_id=str(record["id"]),
         code=code,
         name=_text(record, "name") or (language_name(code) or ""),
@@ -365,11 +392,11 @@ def write_service(
         service.capacity_updated_at = _parse_when(updated[0]) if updated else None
     _save_counted(service, kind="service", created=created, before=before, ctx=ctx)
     parent = {"service": service}
-    _replace_children(
-        record, parent=parent, ctx=ctx, keys=("contacts", "phones", "schedules", "languages")
-    )
+    keys = ("contacts", "phones", "schedules", "languages")
+    _replace_children(record, parent=parent, ctx=ctx, keys=keys, fresh=created)
     if "service_areas" in record:
-        service.service_areas.all().delete()
+        if not created:
+            service.service_areas.all().delete()
         for area in record["service_areas"] or []:
             jurisdiction = accord_values(area, "jurisdiction")
             ServiceArea.objects.create(
@@ -382,7 +409,8 @@ def write_service(
                 },
             )
     if "service_at_locations" in record:
-        service.at_locations.all().delete()
+        if not created:
+            service.at_locations.all().delete()
         for link in record["service_at_locations"] or []:
             if isinstance(link.get("location"), dict):
                 location = _write_location(link["location"], organization=organization, ctx=ctx)
@@ -401,5 +429,6 @@ def write_service(
                 parent={"service_at_location": at_location},
                 ctx=ctx,
                 keys=("contacts", "phones", "schedules"),
+                fresh=True,
             )
     return service
