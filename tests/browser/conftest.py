@@ -67,15 +67,20 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     return target
 
 
-def axe_violations(page) -> list[dict]:  # type: ignore[no-untyped-def]
-    """Run axe-core (WCAG 2.x A/AA rules) on the current page; return the violations."""
+def axe_violations(page, *, without: tuple[str, ...] = ()) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Run axe-core (WCAG 2.x A/AA rules, less the rule ids ``without``) on the current page;
+    return the violations."""
     if not AXE.exists():
         _unavailable(f"axe-core is not installed at {AXE}: run `make axe-core` (needs npm)")
     # evaluate() runs through the DevTools protocol, outside the page's CSP (an injected
     # <script> tag would rightly be blocked by it).
     page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
     result = page.evaluate(
-        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+        """async (without) => await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+            rules: Object.fromEntries(without.map(id => [id, {enabled: false}])),
+        })""",
+        list(without),
     )
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
