@@ -196,7 +196,7 @@ def protocols(draw) -> Protocol:
     )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(protocol=protocols())
 def test_generated_sections_survive_dump_and_load(protocol: Protocol) -> None:
     dumped = dump_protocol(protocol)

@@ -93,7 +93,7 @@ def _plain(located: Located) -> Any:
     return located.value
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.dictionaries(KEYS, DATA, min_size=1, max_size=5))
 def test_the_loader_reads_back_exactly_what_was_written(data):
     text = emit_yaml(data)

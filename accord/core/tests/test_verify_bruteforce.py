@@ -136,7 +136,7 @@ def winners(decision: Decision, hits: list[Rule]) -> set[str]:
     return {rule.id for rule in hits if OUTPUT_VALUES.index(rule.outputs["level"]) == best}
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(tables())
 def test_findings_equal_brute_force(table: tuple[Decision, dict[str, Factor]]) -> None:
     decision, columns = table

@@ -78,7 +78,7 @@ def years_of_tables(draw) -> list[CountTable]:
     ]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=75, deadline=None)
 @given(years_of_tables())
 def test_no_small_count_is_recovered_from_any_reports_of_a_year(monthly) -> None:
     published = publish(monthly)

@@ -66,7 +66,7 @@ def recoverable(table: CountTable, hidden: set) -> list:
     return found
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(tables())
 def test_no_small_count_survives_and_none_can_be_worked_back(table: CountTable) -> None:
     protected = protect(table)

@@ -111,7 +111,7 @@ def test_participants_are_hashable_and_equal_by_content() -> None:
     consent_list=st.lists(consents(), max_size=4),
     order=st.randoms(use_true_random=False),
 )
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_cached_decisions_equal_uncached_ones(
     viewer, recs, spec_list, rules, consent_list, order
 ) -> None:
