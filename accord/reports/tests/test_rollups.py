@@ -385,3 +385,15 @@ def test_a_taken_task_due_today_counts_as_open(people) -> None:
                 rollups.task_force_zone(coordinator.task_force_id),
             )
             assert counted.parts[1].tasks == fresh.tasks
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_between_tests_leaves_no_count_marks(people) -> None:
+    """SQLite's flush empties tables with DELETE, which fires the cases' count triggers: the
+    marks they write must not outlive the flush (they broke a later test's report)."""
+    from django.core.management import call_command
+
+    with timezone.override(ZONE):
+        open_case(people["hsi"], title="A", now=_at(40, 12))
+    call_command("flush", interactive=False, verbosity=0)
+    assert not CaseCountChange.objects.exists()
