@@ -26,7 +26,7 @@ demo: $(STAMP)
 ## SLOW_FIRST; xdist would otherwise start the files with most tests first)
 TEST_WORKERS ?= auto
 test: $(STAMP) axe-core
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=30
 
 serve: $(STAMP)
 	$(BIN)/accord serve
