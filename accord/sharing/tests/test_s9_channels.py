@@ -8,8 +8,8 @@ exists: the case page, the timeline, the referral form, the "why" htmx fragments
 notifications page, the task boards, the e-mails in the outbox and the captured logs.
 A canary the law says the viewer must not see must be absent from all of them.
 
-Examples: ``ACCORD_S9_EXAMPLES`` (default 500; CI draws 120 on SQLite and 50 on PostgreSQL to fit
-its 25 minutes, with the policy's own 600 generated worlds besides; 2,000 for this test alone
+Examples: ``ACCORD_S9_EXAMPLES`` (default 500; CI draws 100 on SQLite and 50 on PostgreSQL to fit
+its 25 minutes, with the policy's own 400 generated worlds besides; 2,000 for this test alone
 took 11 minutes on one idle core on 2026-12-07).
 """
 
