@@ -27,6 +27,7 @@ from .boards import (
     TaskRow,
     _accesses,
     agency_tasks,
+    count_open_tasks,
     count_open_tasks_by_agency,
     open_task_rows,
     parse_board_cursor,
@@ -200,12 +201,23 @@ def count_tasks(
     cap: int | None = None,
 ) -> tuple[int, bool]:
     """How many open tasks of ``query`` the filtered board lists, up to ``cap``, and whether
-    there are more: the rows of the board's own first pages, decided by the same policy."""
+    there are more: the rows of the board's own first pages, decided by the same policy
+    (a filter of the task's own columns is decided on the tasks, no row released)."""
+    limit = COUNT_CAP if cap is None else cap
+    if not task_filter.unassigned:
+        return count_open_tasks(
+            viewer,
+            query,
+            now=now,
+            limit=limit,
+            narrow=lambda q: task_filter.narrow(q, now=now, zone=zone),
+            keep_task=lambda task: task_filter.keeps_task(task, now=now, zone=zone),
+        )
     rows, more = open_task_rows(
         viewer,
         query,
         now=now,
-        limit=COUNT_CAP if cap is None else cap,
+        limit=limit,
         narrow=lambda q: task_filter.narrow(q, now=now, zone=zone),
         keep=lambda row: task_filter.keeps(row, now=now, zone=zone),
     )
