@@ -270,12 +270,6 @@ def owners_recipients(
 
 
 def agency_recipients(agency: Agency, *, role: str | None = None) -> list[User]:
-    """Who hears about an agency's work: holders of the role there, else the agency lead."""
-    users = []
-    if role:
-        users = list(
-            User.objects.filter(agency=agency, role_grants__role=role, is_active=True).distinct()
-        )
-    if not users and agency.lead is not None:
-        users = [agency.lead]
-    return users
+    """Who hears about an agency's work: holders of the role there, else the agency lead
+    (``owners_recipients`` of one owner: the rule lives there)."""
+    return owners_recipients([(agency, role or "")])[(agency.pk, role or "")]
