@@ -12,6 +12,12 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+
+# NumPy's OpenBLAS (the report tests' attacker solves linear systems) starts a thread per core
+# and spins them between calls: with a test worker per core the threads fight the workers for
+# the cores (the differencing test took 21.5 s of CPU with them, 6.4 s with one thread). Set
+# before anything imports NumPy; a worker inherits it.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from django.test import Client
 
 #: The longest test files, longest first (measured 2026-12-07 with ``--junitxml``: every file of
