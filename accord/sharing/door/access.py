@@ -284,6 +284,33 @@ def policy_viewer(user: User) -> policy.Viewer:
     return found
 
 
+def standing_on(
+    case: Any,
+    viewer: policy.Viewer,
+    participant_rows: Iterable[tuple[int, bool]],
+    *,
+    rules: tuple[SharingRule, ...],
+    agency_sectors: Mapping[int, str],
+    cache: DecisionCache,
+    stage: str | None = None,
+) -> CaseAccess:
+    """The one way a standing on a case is built (``access_for``, ``case_standings``, a
+    prospective advocate's view), so what a standing holds cannot differ between them: the
+    case's stage (or the one asked about), its participants, the rules of its protocol version
+    and the task force's agencies."""
+    return CaseAccess(
+        case_id=case.pk,
+        task_force_id=case.task_force_id,
+        stage=case.stage if stage is None else stage,
+        viewer=viewer,
+        participants=policy.Participants(participant_rows),
+        rules=rules,
+        rules_version=case.protocol_version_id,
+        agency_sectors=agency_sectors,
+        cache=cache,
+    )
+
+
 def access_for(
     viewer: User,
     case: Any,
@@ -304,14 +331,11 @@ def access_for(
         )
     elif cache.viewer != found:
         raise ValueError("A decision cache serves one viewer only.")
-    return CaseAccess(
-        case_id=case.pk,
-        task_force_id=case.task_force_id,
-        stage=case.stage,
-        viewer=found,
-        participants=policy.Participants(participant_rows),
+    return standing_on(
+        case,
+        found,
+        participant_rows,
         rules=_sharing_rules(viewer, case),
-        rules_version=case.protocol_version_id,
         agency_sectors=_agency_sectors(viewer, case.task_force_id),
         cache=cache,
     )
@@ -369,14 +393,11 @@ def case_standings(
         found = viewers.viewer_for(user, on=timezone.localdate(now))
         if found is None:
             continue
-        access = CaseAccess(
-            case_id=case.pk,
-            task_force_id=case.task_force_id,
-            stage=case.stage,
-            viewer=found,
-            participants=policy.Participants(rows),
+        access = standing_on(
+            case,
+            found,
+            rows,
             rules=rules,
-            rules_version=case.protocol_version_id,
             agency_sectors=sectors,
             cache=DecisionCache(viewer=found, consents=consents, now=now),
         )
@@ -407,14 +428,12 @@ def fields_released_to_agency(
         roles=frozenset({Role.ADVOCATE}),
         task_force_id=case.task_force_id,
     )
-    access = CaseAccess(
-        case_id=case.pk,
-        task_force_id=case.task_force_id,
+    access = standing_on(
+        case,
+        prospective,
+        participants.items(),
         stage=stage,
-        viewer=prospective,
-        participants=policy.Participants(participants),
         rules=tuple(case.protocol_version.protocol.sharing),
-        rules_version=case.protocol_version_id,
         agency_sectors=dict(
             Agency.objects.filter(task_force_id=case.task_force_id).values_list("pk", "sector")
         ),
