@@ -120,6 +120,7 @@ def run() -> None:
     from accord.accounts.tests.factories import make_agency, make_task_force, make_user
     from accord.directory.selectors import Operator
     from accord.directory.services import ImportSource, directory_import
+    from accord.memory import prepare_to_serve
     from accord.protocols import editor, services
     from accord.protocols.models import ProtocolVersion
 
@@ -140,6 +141,13 @@ def run() -> None:
     session["otp_device_id"] = TOTPDevice.objects.get(user=coordinator).persistent_id
     session.save()
     url = f"/protocols/{version.number}/guided/placement/"
+    # Set up as the web server is before its first request (accord/wsgi.py), its database
+    # already there: ACCORD_GC_FREEZE=false ACCORD_GC_THRESHOLD= (empty) keep Python's own.
+    collector = prepare_to_serve()
+    print(
+        f"garbage collector: {collector.frozen:,} start-up objects frozen, "
+        f"thresholds {collector.threshold}"
+    )
     assert client.get(url).status_code == 200
 
     import re
