@@ -216,8 +216,15 @@ def _interval_text(interval: Interval) -> str:
 # -- from posted fields to rows -------------------------------------------------------
 
 
+#: Posted instead of a row's fields when the page left them out of a save because the row
+#: still shows the saved rule unchanged (``r<index>-kept``, with ``r<index>-id``): the rule
+#: is then read from the saved table, which the lock proves is the one the page showed.
+KEPT_FIELD = "r{index}-kept"
+
+
 def rows_from_post(data: Any, protocol: Protocol, decision: Decision) -> list[Row]:
-    """The rows as posted (``data`` a QueryDict): strings only, checked later."""
+    """The rows as posted (``data`` a QueryDict): strings only, checked later. A row
+    posted as kept is the saved rule's row (an error on it if that rule is gone)."""
     try:
         count = int(data.get("rows", "0"))
     except ValueError:
@@ -225,8 +232,27 @@ def rows_from_post(data: Any, protocol: Protocol, decision: Decision) -> list[Ro
     count = max(0, min(count, 2000))
     rows = []
     inputs = [f for f in decision.inputs if f in protocol.factors]
+    saved = {rule.id: rule for rule in decision.rules}
     for index in range(count):
         prefix = f"r{index}-"
+        if data.get(KEPT_FIELD.format(index=index)):
+            rule_id = (data.get(prefix + "id") or "").strip()
+            rule = saved.get(rule_id)
+            if rule is not None:
+                rows.append(row_from_rule(protocol, decision, rule))
+                continue
+            rows.append(
+                Row(
+                    rule_id=rule_id,
+                    cells=[Cell(factor=factor_id) for factor_id in inputs],
+                    outputs=[OutputCell(output.name) for output in decision.outputs],
+                    error=_(
+                        "This rule is no longer in the saved table: reload the page and "
+                        "make your change again."
+                    ),
+                )
+            )
+            continue
         cells = []
         for factor_id in inputs:
             key = f"{prefix}c-{factor_id}-"
@@ -385,6 +411,7 @@ def rows_to_decision(
     seen: set[str] = set()
     failed = False
     for row in rows:
+        failed = failed or bool(row.error)
         original = originals.get(row.rule_id) if row.rule_id not in seen else None
         source = original or originals.get(row.copied_from)
         conditions: dict[str, Condition] = {}
