@@ -1,10 +1,10 @@
 """The garbage collector of a serving process: the objects of start-up frozen.
 
 Python's cyclic garbage collector now and then walks every tracked object of the process
-(a full collection). After Django starts, a web process holds about 170,000 such objects
-(modules, classes, URL patterns, templates' nodes, translations) that live as long as the
-process; walking them cost 130-150 ms of CPU and fell on about one request in three of the
-guided editor's save (``bench/bench_editor.py``). :func:`prepare_to_serve`, called once
+(a full collection). After Django starts, a web process holds about 115,000 such objects
+(modules, classes, URL patterns, translations) that live as long as the process; walking
+them cost 120-160 ms of CPU and fell on about one in seven of the guided editor's saves
+(``bench/bench_editor.py``). :func:`prepare_to_serve`, called once
 after start-up and before the first request, does what Instagram's write-up on Django
 under uWSGI/gunicorn describes:
 
