@@ -20,6 +20,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrPromise
 
 from accord.core.load import ConditionProblem, parse_condition
 from accord.core.model import (
@@ -289,7 +291,13 @@ def rows_from_post(data: Any, protocol: Protocol, decision: Decision) -> list[Ro
 # -- from rows to the model -----------------------------------------------------------
 
 
-def _number(text: str, domain: Domain, side: str) -> Decimal:
+#: The two ends of a from-to cell, named in its errors (translated only when one is shown:
+#: a 200-rule table has 400 of them on every save).
+_FROM = gettext_lazy("From")
+_TO = gettext_lazy("To")
+
+
+def _number(text: str, domain: Domain, side: StrPromise) -> Decimal:
     try:
         number = Decimal(text)
     except InvalidOperation:
@@ -330,8 +338,8 @@ def cell_condition(factor: Factor, cell: Cell) -> Condition:
     if cell.mode == "range":
         if not domain.is_numeric:
             raise ConditionProblem(_("this question is not a number"))
-        low = _number(cell.low, domain, _("From")) if cell.low else None
-        high = _number(cell.high, domain, _("To")) if cell.high else None
+        low = _number(cell.low, domain, _FROM) if cell.low else None
+        high = _number(cell.high, domain, _TO) if cell.high else None
         if low is not None and high is not None:
             if low > high:
                 raise ConditionProblem(
