@@ -1,11 +1,14 @@
 """Benchmark: the guided editor's round trip on a 200-rule decision (issue 14).
 
 One round trip is what a coordinator waits for after a change. With JavaScript the save
-goes through htmx: rows read, conditions checked, the changed decision read back by the
-loader, the draft written as YAML, saved with its lock and audited, the decision verified,
-and only the rows whose digest changed rendered and sent back. Without JavaScript the form
-posts and the whole page comes back after the redirect (also measured). Wall and CPU time
-of this process are printed (the machine is shared). Target: under 100 ms at p95.
+goes through htmx and the page's script posts only the changed row's fields (the others as
+"kept", as accord.js does): rows read, conditions checked, the changed decision read back
+by the loader, the draft written as YAML, saved with its lock and audited, the decision
+verified, and only the rows whose digest changed rendered and sent back. Without
+JavaScript the form posts and the whole page comes back after the redirect (also
+measured). Wall and CPU time of this process are printed (the machine is shared); the
+form is encoded before the clock starts (the browser's work). The garbage collector is prepared as the web server prepares
+it (``accord.memory``). Target: under 100 ms at p95.
 Prints figures; never fails.
 
     .venv/bin/python bench/bench_editor.py
@@ -120,6 +123,7 @@ def run() -> None:
     from accord.accounts.tests.factories import make_agency, make_task_force, make_user
     from accord.directory.selectors import Operator
     from accord.directory.services import ImportSource, directory_import
+    from accord.memory import prepare_to_serve
     from accord.protocols import editor, services
     from accord.protocols.models import ProtocolVersion
 
@@ -140,6 +144,13 @@ def run() -> None:
     session["otp_device_id"] = TOTPDevice.objects.get(user=coordinator).persistent_id
     session.save()
     url = f"/protocols/{version.number}/guided/placement/"
+    # Set up as the web server is before its first request (accord/wsgi.py), its database
+    # already there: ACCORD_GC_FREEZE=false ACCORD_GC_THRESHOLD= (empty) keep Python's own.
+    collector = prepare_to_serve()
+    print(
+        f"garbage collector: {collector.frozen:,} start-up objects frozen, "
+        f"thresholds {collector.threshold}"
+    )
     assert client.get(url).status_code == 200
 
     import re
@@ -147,9 +158,30 @@ def run() -> None:
     def digests(html: str) -> dict[str, list[str]]:
         return {n: [v] for n, v in re.findall(r'name="(r\d+-shown)" value="([0-9a-f]+)"', html)}
 
+    def drawn_saved(html: str) -> dict[str, bool]:
+        return {
+            i: " data-saved" in tag for i, tag in re.findall(r'<tr id="row-(\d+)"([^>]*)>', html)
+        }
+
     first = client.get(url)
     assert first.status_code == 200
     shown = digests(first.content.decode())  # what the browser holds, row by row
+    saved = drawn_saved(first.content.decode())  # rows drawn as saved (data-saved)
+
+    def as_the_page_posts(data: dict[str, list[str]], changed: set[str]) -> dict[str, list[str]]:
+        """What the page's script (accord.js) posts on a save: the fields of a row drawn as
+        saved and not changed since are left out, and "r<i>-kept" stands for them."""
+        kept = {i for i, is_saved in saved.items() if is_saved and i not in changed}
+        posted = {
+            name: value
+            for name, value in data.items()
+            if not (
+                (found := re.match(r"r(\d+)-(.+)$", name))
+                and found[1] in kept
+                and found[2] not in ("id", "shown")
+            )
+        }
+        return posted | {f"r{i}-kept": ["1"] for i in kept}
 
     def change(round_: int):  # type: ignore[no-untyped-def]
         version_now = ProtocolVersion.objects.get(pk=version.pk)
@@ -178,10 +210,10 @@ def run() -> None:
     cpu: list[float] = []
     collected: list[float] = []
     for round_ in range(ROUNDS):
-        data = {**change(round_), **shown}
+        body = _encoded(as_the_page_posts({**change(round_), **shown}, changed={"0"}))
         paused["total"] = 0.0
         started, started_cpu = time.perf_counter(), time.process_time()
-        response = client.post(url, _encoded(data), content_type=FORM, HTTP_HX_REQUEST="true")
+        response = client.post(url, body, content_type=FORM, HTTP_HX_REQUEST="true")
         wall.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
         collected.append(paused["total"])
@@ -189,16 +221,18 @@ def run() -> None:
         html = response.content.decode()
         assert ('id="gap-0"' in html) == (round_ % 2 == 0)
         shown.update(digests(html))
+        saved.update(drawn_saved(html))
     sent = html.count('<tr id="row-')
+    posted_fields = body.count("&") + 1
 
     # Without JavaScript: the form posts, the page after the redirect comes back whole.
     full_rounds = max(4, ROUNDS // 4)
     nojs_wall: list[float] = []
     nojs_cpu: list[float] = []
     for round_ in range(full_rounds):
-        data = change(round_)
+        body = _encoded(change(round_))
         started, started_cpu = time.perf_counter(), time.process_time()
-        response = client.post(url, _encoded(data), content_type=FORM)
+        response = client.post(url, body, content_type=FORM)
         assert response.status_code == 302, response.status_code
         page = client.get(url)
         nojs_wall.append(time.perf_counter() - started)
@@ -219,11 +253,9 @@ def run() -> None:
         import cProfile
         import pstats
 
-        data = {**change(0), **shown}
+        body = _encoded(as_the_page_posts({**change(0), **shown}, changed={"0"}))
         profile = cProfile.Profile()
-        profile.runcall(
-            lambda: client.post(url, _encoded(data), content_type=FORM, HTTP_HX_REQUEST="true")
-        )
+        profile.runcall(lambda: client.post(url, body, content_type=FORM, HTTP_HX_REQUEST="true"))
         pstats.Stats(profile).sort_stats("cumulative").print_stats(
             int(os.environ.get("BENCH_LINES", "40"))
         )
@@ -233,7 +265,10 @@ def run() -> None:
     line("htmx save → changed rows back: CPU of this process", cpu)
     line("  of which garbage collection pauses (CPU)", collected)
     line("  CPU without those pauses", [c - g for c, g in zip(cpu, collected, strict=True)])
-    print(f"  (rows sent back in the last answer: {sent} of {RULES})")
+    print(
+        f"  (fields posted: {posted_fields:,}; rows sent back in the last answer: {sent} of "
+        f"{RULES})"
+    )
     line(f"no-JS post + whole page ({full_rounds} changes): wall", nojs_wall)
     line(f"no-JS post + whole page ({full_rounds} changes): CPU", nojs_cpu)
     print(

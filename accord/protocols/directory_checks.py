@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,17 +177,23 @@ def directory_checks_available() -> bool:
 
 
 def check_protocol_references(
-    *, task_force: Any, protocol: Protocol, entries: Any = None
+    *,
+    task_force: Any,
+    protocol: Protocol,
+    entries: Any = None,
+    references: Sequence[RuleReference] | None = None,
 ) -> list[DirectoryFinding] | None:
     """Directory findings for every rule reference, or None when the directory
     checker is not installed (the report then says so instead of claiming success).
-    ``entries``: the directory already read (``eligibility.DirectoryEntries``), if any."""
+    ``entries``: the directory already read (``eligibility.DirectoryEntries``), if any;
+    ``references``: ``rule_references(protocol)`` when the caller has them already."""
     checker = _checker()
     if checker is None:
         return None
     from accord.directory.eligibility import ReferenceKind, ReferenceUse
 
-    references = rule_references(protocol)
+    if references is None:
+        references = rule_references(protocol)
     by_label = {f"{r.decision}/{r.rule}": r for r in references}
     uses = [
         ReferenceUse(

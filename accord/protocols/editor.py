@@ -20,6 +20,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrPromise
 
 from accord.core.load import ConditionProblem, parse_condition
 from accord.core.model import (
@@ -216,8 +218,15 @@ def _interval_text(interval: Interval) -> str:
 # -- from posted fields to rows -------------------------------------------------------
 
 
+#: Posted instead of a row's fields when the page left them out of a save because the row
+#: still shows the saved rule unchanged (``r<index>-kept``, with ``r<index>-id``): the rule
+#: is then read from the saved table, which the lock proves is the one the page showed.
+KEPT_FIELD = "r{index}-kept"
+
+
 def rows_from_post(data: Any, protocol: Protocol, decision: Decision) -> list[Row]:
-    """The rows as posted (``data`` a QueryDict): strings only, checked later."""
+    """The rows as posted (``data`` a QueryDict): strings only, checked later. A row
+    posted as kept is the saved rule's row (an error on it if that rule is gone)."""
     try:
         count = int(data.get("rows", "0"))
     except ValueError:
@@ -225,8 +234,27 @@ def rows_from_post(data: Any, protocol: Protocol, decision: Decision) -> list[Ro
     count = max(0, min(count, 2000))
     rows = []
     inputs = [f for f in decision.inputs if f in protocol.factors]
+    saved = {rule.id: rule for rule in decision.rules}
     for index in range(count):
         prefix = f"r{index}-"
+        if data.get(KEPT_FIELD.format(index=index)):
+            rule_id = (data.get(prefix + "id") or "").strip()
+            rule = saved.get(rule_id)
+            if rule is not None:
+                rows.append(row_from_rule(protocol, decision, rule))
+                continue
+            rows.append(
+                Row(
+                    rule_id=rule_id,
+                    cells=[Cell(factor=factor_id) for factor_id in inputs],
+                    outputs=[OutputCell(output.name) for output in decision.outputs],
+                    error=_(
+                        "This rule is no longer in the saved table: reload the page and "
+                        "make your change again."
+                    ),
+                )
+            )
+            continue
         cells = []
         for factor_id in inputs:
             key = f"{prefix}c-{factor_id}-"
@@ -263,7 +291,13 @@ def rows_from_post(data: Any, protocol: Protocol, decision: Decision) -> list[Ro
 # -- from rows to the model -----------------------------------------------------------
 
 
-def _number(text: str, domain: Domain, side: str) -> Decimal:
+#: The two ends of a from-to cell, named in its errors (translated only when one is shown:
+#: a 200-rule table has 400 of them on every save).
+_FROM = gettext_lazy("From")
+_TO = gettext_lazy("To")
+
+
+def _number(text: str, domain: Domain, side: StrPromise) -> Decimal:
     try:
         number = Decimal(text)
     except InvalidOperation:
@@ -304,8 +338,8 @@ def cell_condition(factor: Factor, cell: Cell) -> Condition:
     if cell.mode == "range":
         if not domain.is_numeric:
             raise ConditionProblem(_("this question is not a number"))
-        low = _number(cell.low, domain, _("From")) if cell.low else None
-        high = _number(cell.high, domain, _("To")) if cell.high else None
+        low = _number(cell.low, domain, _FROM) if cell.low else None
+        high = _number(cell.high, domain, _TO) if cell.high else None
         if low is not None and high is not None:
             if low > high:
                 raise ConditionProblem(
@@ -385,6 +419,7 @@ def rows_to_decision(
     seen: set[str] = set()
     failed = False
     for row in rows:
+        failed = failed or bool(row.error)
         original = originals.get(row.rule_id) if row.rule_id not in seen else None
         source = original or originals.get(row.copied_from)
         conditions: dict[str, Condition] = {}

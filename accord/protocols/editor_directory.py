@@ -41,13 +41,21 @@ def _agency_sectors(task_force_id: int) -> dict[str, str]:
 
 
 def decision_findings(
-    *, task_force: Any, protocol: Protocol, decision: Decision, entries: Any = None
+    *,
+    task_force: Any,
+    protocol: Protocol,
+    decision: Decision,
+    entries: Any = None,
+    references: Sequence[RuleReference] | None = None,
 ) -> list[DirectoryFinding]:
     """The directory's and the law's findings on the rules of one decision (``entries``:
-    the directory already read, if any)."""
+    the directory already read, ``references``: the decision's rule references, if any)."""
     alone = dataclasses.replace(protocol, decisions={decision.id: decision}, deadlines=())
     found = list(
-        check_protocol_references(task_force=task_force, protocol=alone, entries=entries) or ()
+        check_protocol_references(
+            task_force=task_force, protocol=alone, entries=entries, references=references
+        )
+        or ()
     )
     found.extend(
         legal_constants.continued_presence_findings(
@@ -263,9 +271,16 @@ def row_fixes(
 ) -> dict[str, list[dict[str, Any]]]:
     """Per rule id: its directory and law findings in words, each with what fits instead."""
     entries = _Entries.read(task_force)
+    rule_references = all_rule_references(
+        dataclasses.replace(protocol, decisions={decision.id: decision})
+    )
     if findings is None:
         findings = decision_findings(
-            task_force=task_force, protocol=protocol, decision=decision, entries=entries.directory
+            task_force=task_force,
+            protocol=protocol,
+            decision=decision,
+            entries=entries.directory,
+            references=rule_references,
         )
     found = [f for f in findings if f.decision == decision.id]
     if not found:
@@ -273,12 +288,7 @@ def row_fixes(
     positions = {row.rule_id: index for index, row in enumerate(rows) if row.rule_id}
     outputs = {output.name: index for index, output in enumerate(decision.outputs)}
     kinds = {output.name: output.kind for output in decision.outputs}
-    references = {
-        (reference.rule, reference.target): reference
-        for reference in all_rule_references(
-            dataclasses.replace(protocol, decisions={decision.id: decision})
-        )
-    }
+    references = {(reference.rule, reference.target): reference for reference in rule_references}
     answered = {
         str(rule.outputs.get(output.name))
         for rule in decision.rules

@@ -60,6 +60,7 @@ def row_digest(row: Mapping[str, Any]) -> str:
     shown: editor.Row = row["row"]
     parts = [
         row["index"],
+        row.get("saved", False),
         row["first"],
         row["last"],
         shown.rule_id,

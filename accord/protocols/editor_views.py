@@ -7,6 +7,7 @@ verified again at once so its findings show on the rows they concern.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -184,9 +185,13 @@ def _table_context(
     rows: list[editor.Row],
     choices: Mapping[str, Sequence[editor.Choice]],
     findings: Sequence[Finding],
+    words: ProtocolWords,
+    saved_rows: Mapping[str, editor.Row] | None = None,
 ) -> dict[str, Any]:
+    """The table's context. ``saved_rows``: the saved table's rows by rule id, when ``rows``
+    are not all as saved (posted ones); a row equal to its saved one is marked ``saved``,
+    and the page may leave such a row out of its next save (``editor.KEPT_FIELD``)."""
     protocol = version.protocol
-    words = _words(version)
     columns: list[dict[str, Any]] = []
     for factor_id in decision.inputs:
         factor = protocol.factors.get(factor_id)
@@ -261,6 +266,8 @@ def _table_context(
                 for output, cell, block in zip(outputs, row.outputs, blocks, strict=True)
             ],
             "findings": pinned.get(row.rule_id, []),
+            "saved": bool(row.rule_id)
+            and (saved_rows is None or saved_rows.get(row.rule_id) == row),
             "first": index == 0,
             "last": index == len(rows) - 1,
         }
@@ -346,7 +353,7 @@ def guided_decision(request: HttpRequest, number: int, decision_id: str) -> Http
     if request.method == "GET":
         rows = editor.rows_from_decision(protocol, decision)
         context = _table_context(
-            version, decision, rows, choices, editor.decision_findings(protocol, decision)
+            version, decision, rows, choices, editor.decision_findings(protocol, decision), words
         )
         return render(request, "protocols/guided_decision.html", context)
 
@@ -380,7 +387,8 @@ def guided_decision(request: HttpRequest, number: int, decision_id: str) -> Http
     def page(status: int, **extra: str) -> HttpResponse:
         shown = decision if policy is decision.hit_policy else _with_policy(decision, policy)
         stored = findings or editor.decision_findings(protocol, decision)
-        context = _table_context(version, shown, rows, choices, stored)
+        saved_rows = {row.rule_id: row for row in editor.rows_from_decision(protocol, decision)}
+        context = _table_context(version, shown, rows, choices, stored, words, saved_rows)
         context.update(lock_version=lock_version, **extra)
         if htmx and action == "save":
             # Through htmx a save answers with the rows that changed on the page only.
@@ -427,6 +435,9 @@ def guided_decision(request: HttpRequest, number: int, decision_id: str) -> Http
             editor.rows_from_decision(new_protocol, new_decision),
             choices,
             editor.decision_findings(new_protocol, new_decision),
+            # The same names: the save changed one decision and added directory entries
+            # named from the task force's directory, which ``words`` already read.
+            dataclasses.replace(words, protocol=new_protocol),
         )
         context.update(notice=fix.done if fix and fix.done else _("Saved and checked."))
         return _changed_rows(request, context)
@@ -474,7 +485,12 @@ def _add_fixes(
 def _changed_rows(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
     """The answer to a save made through htmx: the verdict, messages, lock and gaps, and
     only the rows whose digest differs from the one the page posted, each swapped in place."""
-    context["changed"] = editor_render.rows_to_send(context["rows"], request.POST)
-    response = render(request, "protocols/_guided_changed.html", context)
+    changed = editor_render.rows_to_send(context["rows"], request.POST)
+    # Not the other rows: a template's context ends in a reference cycle (Django's
+    # ContextDict points back to its Context), so whatever it holds waits for the garbage
+    # collector; the whole table there made each save leave ~6,000 objects for a full
+    # collection to walk.
+    shown = {key: value for key, value in context.items() if key != "rows"}
+    response = render(request, "protocols/_guided_changed.html", {**shown, "changed": changed})
     response["HX-Reswap"] = "none"  # everything comes out of band, by id
     return response

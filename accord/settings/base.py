@@ -217,6 +217,36 @@ def _env_seconds(name: str, default: float) -> timedelta:
 ACCORD_JOBS_TICK = _env_seconds("ACCORD_JOBS_TICK_SECONDS", 60)
 ACCORD_JOB_INTERVALS: dict[str, timedelta] = {}
 
+
+# The garbage collector of a serving process (accord/memory.py, docs/operations.md): the
+# objects of start-up frozen, never walked again by a full collection (ACCORD_GC_FREEZE,
+# default on), and optionally other thresholds for gc.set_threshold (ACCORD_GC_THRESHOLD,
+# e.g. "700,10,10"; unset: Python's own, which measured best for the guided editor).
+def _env_threshold(name: str) -> tuple[int, int, int] | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        parts = tuple(int(part) for part in raw.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 3 or min(parts) < 1:
+        from accord.errors import ConfigurationError
+
+        raise ConfigurationError(
+            f"{name} must be three positive whole numbers such as 700,10,10, not {raw!r}."
+        )
+    return (parts[0], parts[1], parts[2])
+
+
+ACCORD_GC_FREEZE = os.environ.get("ACCORD_GC_FREEZE", "true").strip().lower() not in (
+    "false",
+    "0",
+    "no",
+    "off",
+)
+ACCORD_GC_THRESHOLD = _env_threshold("ACCORD_GC_THRESHOLD")
+
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = "accord@example.invalid"
 

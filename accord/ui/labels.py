@@ -150,8 +150,10 @@ _TABLES: list[Mapping[str, StrPromise]] = [
     FIELD_CLASSES,
     PROTOCOL_VALUES,
 ]
-#: Django choices (``TextChoices``) the apps register: a value reads as its choice's label.
-_CHOICES: list[Any] = []
+#: Django choices (``TextChoices``) the apps register, with their values (a value reads as
+#: its choice's label). The values are kept: ``TextChoices.values`` builds its list again on
+#: every call, and ``label`` runs a few hundred times on a page of findings.
+_CHOICES: list[tuple[Any, frozenset[str]]] = []
 
 
 def register_table(table: Mapping[str, StrPromise]) -> None:
@@ -163,8 +165,8 @@ def register_table(table: Mapping[str, StrPromise]) -> None:
 def register_choices(*choices: Any) -> None:
     """Let ``label`` read the values of Django ``TextChoices`` as their labels."""
     for each in choices:
-        if each not in _CHOICES:
-            _CHOICES.append(each)
+        if all(registered is not each for registered, _values in _CHOICES):
+            _CHOICES.append((each, frozenset(str(value) for value in each.values)))
 
 
 def humanize(code: str) -> str:
@@ -182,8 +184,8 @@ def label(value: Any) -> str:
     for table in _TABLES:
         if text in table:
             return str(table[text])
-    for choices in _CHOICES:
-        if text in choices.values:
+    for choices, values in _CHOICES:
+        if text in values:
             return str(choices(text).label)
     if re.fullmatch(r"[a-z0-9_]+(?:\.[a-z0-9_]+)+", text):  # a field path: case.facts.stage
         parts = [str(MODELS.get(part, part)) for part in text.split(".") if part != "facts"]

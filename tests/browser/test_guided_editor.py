@@ -62,7 +62,12 @@ def test_the_coordinator_answers_a_gap_from_the_guided_editor(page, draft):
     row = page.locator('tr[data-rule="P2"]')
     row.get_by_label("to", exact=True).fill("15")
     # The save goes through htmx: the changed row, the gap and the verdict are swapped in.
-    page.get_by_role("button", name="Save changes").first.click()
+    # Only the changed row's fields are posted; the others go as kept (accord.js).
+    with page.expect_request(lambda request: request.method == "POST") as saving:
+        page.get_by_role("button", name="Save changes").first.click()
+    posted = saving.value.post_data or ""
+    assert "r1-c-victim_age-to=15" in posted and "r1-kept" not in posted
+    assert "r0-kept=1" in posted and "r0-c-victim_age" not in posted
     page.get_by_text("1 problem to fix").wait_for()
     gap = page.locator("tr.gap")
     assert gap.count() == 1

@@ -79,8 +79,52 @@ def test_a_save_through_htmx_with_a_wrong_field_marks_that_row_and_saves_nothing
     text = response.content.decode()
     assert response.status_code == 200  # htmx swaps only successful answers
     assert "Nothing was saved" in text and "is above" in text
-    assert re.search(r'<tr id="row-2" hx-swap-oob="true"', text)
+    # the row with the unsaved change is no longer drawn as saved, so the page's script
+    # posts it in full with the next save instead of leaving the change out
+    assert re.search(r'<tr id="row-2" hx-swap-oob="true" data-rule="P3" class="flagged">', text)
     assert 'id="row-1"' not in text
+    assert ProtocolVersion.objects.get(pk=draft.pk).lock_version == draft.lock_version
+
+
+def _as_the_page_posts(data, *, changed):
+    """What accord.js posts on a save: rows other than ``changed`` as "kept" (their rule id
+    and digest only)."""
+    kept = {str(index) for index in range(int(data["rows"][0]))} - {str(i) for i in changed}
+    posted = {
+        name: value
+        for name, value in data.items()
+        if not (
+            (found := re.match(r"r(\d+)-(.+)$", name))
+            and found[1] in kept
+            and found[2] not in ("id", "shown")
+        )
+    }
+    return posted | {f"r{index}-kept": ["1"] for index in kept}
+
+
+def test_a_save_posting_only_the_changed_row_keeps_every_other_rule_as_saved(
+    coordinator_client, draft
+):
+    page = coordinator_client.get(_url(draft)).content.decode()
+    assert page.count(" data-saved") == len(draft.protocol.decisions["placement"].rules)
+    before = draft.protocol.decisions["placement"].rules
+    data = _as_the_page_posts(
+        {**_form(draft, change=_narrow_p2, action="save"), **_shown(page)}, changed=[1]
+    )
+    assert "r0-c-victim_age-from" not in data and "r1-c-victim_age-to" in data
+    response = coordinator_client.post(_url(draft), data, **HTMX)
+    assert response.status_code == 200 and "Saved and checked." in response.content.decode()
+    after = ProtocolVersion.objects.get(pk=draft.pk).protocol.decisions["placement"].rules
+    assert after[1].condition("victim_age").text == "[12..15]"
+    assert [r for i, r in enumerate(after) if i != 1] == [r for i, r in enumerate(before) if i != 1]
+
+
+def test_a_kept_row_whose_rule_is_gone_is_refused_and_nothing_is_saved(coordinator_client, draft):
+    data = _as_the_page_posts(_form(draft, change=_narrow_p2, action="save"), changed=[1])
+    data["r0-id"] = ["P99"]  # the page showed a rule the saved table no longer has
+    response = coordinator_client.post(_url(draft), data, **HTMX)
+    text = response.content.decode()
+    assert "Nothing was saved" in text and "no longer in the saved table" in text
     assert ProtocolVersion.objects.get(pk=draft.pk).lock_version == draft.lock_version
 
 
