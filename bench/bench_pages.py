@@ -16,7 +16,9 @@ victim, the team, the timeline, a release, a protocol version, a session ...). E
 requested through Django's test client (the whole middleware stack, view and template) once to
 warm up and count its queries, then ``--runs`` times, timing the server's CPU (process time:
 SQLite runs in the process, so its work is counted, and other load on the machine is not)
-and the wall clock. Pages answering anything but 200 are left out of the table.
+and the wall clock. Pages answering anything but 200 are left out of the table. Before the
+walk the garbage collector is prepared as a web process of ``accord serve`` prepares it
+(``accord.memory.prepare_to_serve``: the start-up objects frozen).
 
 It prints role, page, CPU p50 and p95, wall p95 and queries, and flags a page over 300 ms at
 p95 (150 ms for the case list with a search or filter). ``--compare`` measures the same pages
@@ -386,6 +388,11 @@ def main() -> None:
     else:
         open_demo_database(args.cases, rebuild=args.rebuild)
     logging.getLogger("django.request").setLevel(logging.ERROR)  # 403/405 of the walk are expected
+    # as a web process of `accord serve` starts (accord/wsgi.py): start-up objects frozen
+    from accord.memory import prepare_to_serve
+
+    collector = prepare_to_serve()
+    print(f"garbage collector: {collector.frozen} start-up objects frozen, as the server does")
     results = run(args)
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(r) for r in results]))
