@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from accord.accounts.models import Agency, Committee, Role
 
@@ -100,8 +101,6 @@ def county(db, task_force):
 @pytest.fixture
 def people(county, make_member):
     """One user per working role, CJIS-cleared where law enforcement."""
-    from django.utils import timezone
-
     today = timezone.localdate()
 
     def make(username, role, agency, **extra):
@@ -174,3 +173,13 @@ def open_case(actor, *, facts=None, token=None, victims=1, **kwargs):
         ],
         **kwargs,
     )
+
+
+@pytest.fixture
+def usao(make_member, county):
+    user = make_member("prosecutor.usao", roles=[Role.PROSECUTOR], agency_slug="usao-example")
+    today = timezone.localdate()
+    user.cjis_training_on = today
+    user.background_check_passed_on = today
+    user.save()
+    return user
