@@ -15,7 +15,9 @@ at 1 million cases, intake under 100 ms at p95 (issue 15).
 ``bench/benchdb.py`` keeps (shared with ``bench_pages.py``; built once), the intakes made by the
 demo's Riverton PD investigator; ``--demo-db FILE`` works on a copy of that file instead (a
 demo database made elsewhere, e.g. a snapshot of a build). Each p95 is printed with its CPU time (process time: SQLite
-runs in the process) beside the wall time, which other load on the machine inflates.
+runs in the process) beside the wall time, which other load on the machine inflates. The
+garbage collector is prepared as a web process of ``accord serve`` prepares it
+(``accord.memory.prepare_to_serve``).
 """
 
 from __future__ import annotations
@@ -64,6 +66,12 @@ def main() -> None:
         print(f"generated {args.cases} cases in {time.perf_counter() - started:.1f} s")
     from accord.cases.models import Case
     from accord.cases.services import VictimInput, case_open
+    from accord.memory import prepare_to_serve
+
+    # as a web process of `accord serve` starts (accord/wsgi.py): start-up objects frozen
+    print(
+        f"garbage collector: {prepare_to_serve().frozen} start-up objects frozen, as the server does"
+    )
 
     facts = {
         "imminent_danger": False,
