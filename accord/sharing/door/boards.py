@@ -147,7 +147,7 @@ class _OpenStatus(Lookup):
         return f"{lhs} IN ({states})", tuple(params)
 
 
-def _open_tasks(query: QuerySet[Any]) -> QuerySet[Any]:
+def open_tasks(query: QuerySet[Any]) -> QuerySet[Any]:
     """The open tasks of ``query`` (see ``_OpenStatus``)."""
     status = query.model._meta.get_field("status")
     if "is_open_state" not in status.get_lookups():
@@ -251,7 +251,7 @@ def open_task_rows(
     after the row ``after`` names; and whether there are more. Reads ``limit + 1`` tasks at a
     time and stops as soon as it has one more row than it shows, so the cost follows the
     page, not the number of open tasks."""
-    base = _board_query(_open_tasks(query))
+    base = _board_query(open_tasks(query))
     if narrow is not None:
         base = narrow(base)
     base = base.order_by("due_at", "pk")
@@ -288,7 +288,7 @@ def count_open_tasks(
     are more, for a filter decided on the task itself (``keep_task``): the same tasks in the
     same order, decided by the same policy, but read only as far as deciding them needs and
     never released. ``past`` and ``kept`` continue a count already made up to that task."""
-    base = _open_tasks(query)
+    base = open_tasks(query)
     if narrow is not None:
         base = narrow(base)
     base = _decided_query(base).order_by("due_at", "pk")
@@ -331,7 +331,7 @@ def count_open_tasks_by_agency(
     no row is released just to be counted; ``keep`` still decides the rows of a list read on. An agency whose head was full but lost rows to the policy
     or the filter reads on with ``open_task_rows`` (rare: a relief task withheld from a
     coordinator), so every count is that of its own list."""
-    base = _board_query(_open_tasks(query))
+    base = _board_query(open_tasks(query))
     if narrow is not None:
         base = narrow(base)
     agencies = list(dict.fromkeys(agency_ids))
