@@ -377,10 +377,12 @@ def _examine(
         victims[victim.case_id].append(victim)
     tasks: dict[int, list[Any]] = {pk: [] for pk in ids}
     if query.overdue:
-        for task in m.Task.objects.filter(
-            case_id__in=ids, status__in=OPEN_TASK_STATES, due_at__lt=now
-        ):
-            tasks[task.case_id].append(task)
+        # the tasks of these cases, along the case's index, the late open ones kept here: with
+        # the state and due time in SQL, SQLite walked every late task of the task force
+        # instead (0.1 s at 1 million cases)
+        for task in m.Task.objects.filter(case_id__in=ids).order_by():
+            if task.status in OPEN_TASK_STATES and task.due_at < now:
+                tasks[task.case_id].append(task)
     plans: dict[int, Any] = {}
     if query.unanswered:
         plan_rows = (
