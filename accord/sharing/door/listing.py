@@ -142,7 +142,12 @@ def _candidates(
         if search is None:
             search = _search_condition(query.search, _search_ids(viewer, query.search))
         cases = cases.filter(search)
-    if query.overdue:
+    if query.overdue and _long_walk(viewer, query):
+        # the late tasks read once, as a set: cheaper than a probe for each case of a long walk
+        # (a restricted viewer's combined filters: 70 against 210 ms of SQL at 1 million cases)
+        late = m.Task.objects.filter(status__in=OPEN_TASK_STATES, due_at__lt=now).order_by()
+        cases = cases.filter(pk__in=Subquery(late.values("case_id")))
+    elif query.overdue:
         # each case walked is asked for a late open task along its own open-task index
         # (``task_open_case_due``, whose condition ``open_tasks`` names as literals), so the walk
         # stops at the page; reading every late task of the task force first cost 0.3 s at
@@ -157,6 +162,14 @@ def _candidates(
         ).exclude(Exists(newer))
         cases = cases.filter(Exists(open_question))
     return cases
+
+
+def _long_walk(viewer: User, query: CaseQuery) -> bool:
+    """Whether the overdue filter's walk of the list is long: a viewer who may open only her
+    agency's cases (a seventh of the bench's) with another filter narrowing it, so a page of
+    late cases is found only after thousands of cases."""
+    narrowed = query.stage or query.trafficking_type or query.my_part or query.unanswered
+    return bool(narrowed) and CASE_POLICY.participations_of(viewer) is not None
 
 
 #: The trigram tables of migration ``cases 0012`` (SQLite), by the column they hold.
