@@ -78,6 +78,12 @@ class Case(models.Model):
             models.Index(fields=["task_force", "opened_at", "id"], name="case_tf_opened"),
             # the list sorted by title walks this index too (SQLite otherwise sorts every case)
             models.Index(fields=["task_force", "title", "id"], name="case_tf_title"),
+            # the list filtered by stage walks that stage's cases in its default order (a
+            # quarter of the walk along ``case_tf_opened``; a restricted viewer's combined
+            # filters walk many cases to fill a page)
+            models.Index(
+                fields=["task_force", "stage", "opened_at", "id"], name="case_tf_stage_opened"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -320,6 +326,21 @@ class Task(CaseRecord):
                 fields=["owner_agency", "due_at", "id"],
                 condition=models.Q(status__in=["open", "taken"]),
                 name="task_open_agency_due",
+            ),
+            # a case's open tasks by due time: the case list's overdue filter asks each case
+            # it walks whether it has a late one (without it, every late task of the task force
+            # was read first: 0.3 s at 1 million cases). Written as the agency index above.
+            models.Index(
+                fields=["case", "due_at"],
+                condition=models.Q(status__in=["open", "taken"]),
+                name="task_open_case_due",
+            ),
+            # a person's open tasks by due time: the first half of "my tasks" (the other, not
+            # taken, walks the agency's open-task index), each walked to the page
+            models.Index(
+                fields=["assignee", "due_at", "id"],
+                condition=models.Q(status__in=["open", "taken"], assignee__isnull=False),
+                name="task_open_assignee_due",
             ),
         ]
 

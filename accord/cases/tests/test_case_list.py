@@ -195,16 +195,25 @@ def test_pages_follow_each_other_without_gaps_or_repeats(people, cases):
     for _ in range(4):
         open_case(people["rpd"])
     Case.objects.update(opened_at=timezone.now())  # ties on the sort column: the id decides
-    seen: list[str] = []
-    after = None
-    while True:
-        page = door.case_list_page(viewer=coordinator, query=door.CaseQuery(), after=after, limit=2)
-        seen += numbers(page.rows)
-        if page.next_after is None:
-            break
-        after = page.next_after
+
+    def pages(viewer, query: door.CaseQuery) -> list[str]:
+        seen: list[str] = []
+        after = None
+        while True:
+            page = door.case_list_page(viewer=viewer, query=query, after=after, limit=2)
+            seen += numbers(page.rows)
+            if page.next_after is None:
+                return seen
+            after = page.next_after
+
+    seen = pages(coordinator, door.CaseQuery())
     assert sorted(seen) == sorted(Case.objects.values_list("number", flat=True))
     assert len(seen) == len(set(seen)) == 7
+    # a search matching a few cases reads them by id and sorts them: the same pages
+    for viewer, count in ((coordinator, 7), (people["rpd"], 6)):
+        found = pages(viewer, door.CaseQuery(search="TT-2026", descending=False))
+        assert found == [n for n in seen[::-1] if n in listed(viewer)]
+        assert len(found) == count
 
 
 def test_a_cursor_naming_a_case_the_viewer_may_not_open_starts_from_the_top(people, cases):

@@ -243,6 +243,16 @@ class CasePolicy:
             return query
         return query.filter(participants__agency_id=user.agency_id)
 
+    def participations_of(self, user: User) -> int | None:
+        """The agency whose participations hold every case ``queryset`` gives the viewer (a
+        set far smaller than the task force's cases, for a list to start from); None for a
+        coordinator, who may open every case of the task force, and for a viewer who may open
+        none (``queryset`` is empty)."""
+        roles = frozenset(user.role_set) if user.agency_id else frozenset()
+        if Role.COORDINATOR in roles or not roles & CASE_ROLES:
+            return None
+        return user.agency_id
+
 
 CASE_POLICY = CasePolicy()
 

@@ -7,7 +7,7 @@ exactly as on the case page; titles and owners shown are released fields, never 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -147,7 +147,7 @@ class _OpenStatus(Lookup):
         return f"{lhs} IN ({states})", tuple(params)
 
 
-def _open_tasks(query: QuerySet[Any]) -> QuerySet[Any]:
+def open_tasks(query: QuerySet[Any]) -> QuerySet[Any]:
     """The open tasks of ``query`` (see ``_OpenStatus``)."""
     status = query.model._meta.get_field("status")
     if "is_open_state" not in status.get_lookups():
@@ -246,12 +246,14 @@ def open_task_rows(
     after: str = "",
     narrow: Narrow | None = None,
     keep: Keep | None = None,
+    parts: Sequence[Q] = (),
 ) -> tuple[list[TaskRow], bool]:
     """Up to ``limit`` open tasks the viewer may see (and ``keep`` keeps), oldest due first,
     after the row ``after`` names; and whether there are more. Reads ``limit + 1`` tasks at a
     time and stops as soon as it has one more row than it shows, so the cost follows the
-    page, not the number of open tasks."""
-    base = _board_query(_open_tasks(query))
+    page, not the number of open tasks. ``parts``: conditions whose union ``query`` is (its
+    own OR), each read along its own index (see ``_heads``)."""
+    base = _board_query(open_tasks(query))
     if narrow is not None:
         base = narrow(base)
     base = base.order_by("due_at", "pk")
@@ -262,6 +264,10 @@ def open_task_rows(
         if cursor is not None:
             due, pk = cursor
             chunk_query = base.filter(Q(due_at__gt=due) | Q(due_at=due, pk__gt=pk))
+        if parts:
+            # the heads hold the base's conditions already: their rows are read by key
+            heads = _heads(chunk_query, parts, limit + 1)
+            chunk_query = _board_query(query.model.objects.filter(heads)).order_by("due_at", "pk")
         chunk = list(chunk_query[: limit + 1])
         for row in _board_rows(viewer, chunk, now=now):
             if keep is None or keep(row):
@@ -283,12 +289,14 @@ def count_open_tasks(
     narrow: Narrow | None = None,
     past: tuple[datetime, int] | None = None,
     kept: int = 0,
+    parts: Sequence[Q] = (),
 ) -> tuple[int, bool]:
     """How many rows ``open_task_rows`` gives for ``query`` (up to ``limit``) and whether there
     are more, for a filter decided on the task itself (``keep_task``): the same tasks in the
     same order, decided by the same policy, but read only as far as deciding them needs and
-    never released. ``past`` and ``kept`` continue a count already made up to that task."""
-    base = _open_tasks(query)
+    never released. ``past`` and ``kept`` continue a count already made up to that task;
+    ``parts`` as for ``open_task_rows``."""
+    base = open_tasks(query)
     if narrow is not None:
         base = narrow(base)
     base = _decided_query(base).order_by("due_at", "pk")
@@ -298,6 +306,9 @@ def count_open_tasks(
         if cursor is not None:
             due, pk = cursor
             chunk_query = base.filter(Q(due_at__gt=due) | Q(due_at=due, pk__gt=pk))
+        if parts:
+            heads = _heads(chunk_query, parts, limit + 1)
+            chunk_query = _decided_query(query.model.objects.filter(heads)).order_by("due_at", "pk")
         chunk = list(chunk_query[: limit + 1])
         for task, _access, _visible in _board_tasks(viewer, chunk, now=now):
             if keep_task(task):
@@ -307,6 +318,18 @@ def count_open_tasks(
         if len(chunk) <= limit:
             return kept, False
         cursor = (chunk[-1].due_at, chunk[-1].pk)
+
+
+def _heads(ordered: QuerySet[Any], parts: Sequence[Q], size: int) -> Q:
+    """The first ``size`` rows of ``ordered`` meeting each of ``parts``, by key: so the first
+    ``size`` rows of ``ordered`` (whose condition is the parts' OR) are read from the parts'
+    heads, each walked along the index that serves it and stopped at ``size``. With the OR
+    itself, which no one index serves, SQLite walked every late open task of the task force
+    (the viewer's "my tasks": assigned to me, or to my agency for my role and not taken)."""
+    heads = Q()
+    for part in parts:
+        heads |= Q(pk__in=ordered.filter(part).values("pk")[:size])
+    return heads
 
 
 def count_open_tasks_by_agency(
@@ -331,7 +354,7 @@ def count_open_tasks_by_agency(
     no row is released just to be counted; ``keep`` still decides the rows of a list read on. An agency whose head was full but lost rows to the policy
     or the filter reads on with ``open_task_rows`` (rare: a relief task withheld from a
     coordinator), so every count is that of its own list."""
-    base = _board_query(_open_tasks(query))
+    base = _board_query(open_tasks(query))
     if narrow is not None:
         base = narrow(base)
     agencies = list(dict.fromkeys(agency_ids))
@@ -401,12 +424,20 @@ def task_board(
     after: str = "",
     narrow: Narrow | None = None,
     keep: Keep | None = None,
+    parts: Sequence[Q] = (),
 ) -> TaskBoard:
     """A page of a task board, released through the policy as on the case page: up to
     ``BOARD_LIMIT`` open tasks (oldest due first, after ``after``) and, on the first page
-    ``with_done``, the latest done ones."""
+    ``with_done``, the latest done ones. ``parts`` as for ``open_task_rows``."""
     open_rows, more = open_task_rows(
-        viewer, query, now=now, limit=BOARD_LIMIT, after=after, narrow=narrow, keep=keep
+        viewer,
+        query,
+        now=now,
+        limit=BOARD_LIMIT,
+        after=after,
+        narrow=narrow,
+        keep=keep,
+        parts=parts,
     )
     done: list[TaskRow] = []
     if with_done and parse_board_cursor(after) is None:
@@ -420,18 +451,21 @@ def task_board(
     )
 
 
+def user_task_parts(viewer: User) -> tuple[Q, Q]:
+    """The two halves of ``user_tasks``: the viewer's own tasks (read along the assignee's
+    index) and their agency's for one of their roles nobody took (along the agency's open-task
+    index)."""
+    mine = Q(assignee=viewer)
+    agency = Q(assignee__isnull=True, owner_agency_id=viewer.agency_id)
+    return mine, agency & Q(owner_role__in=viewer.role_set)
+
+
 def user_tasks(viewer: User) -> QuerySet[Any]:
     """The viewer's own tasks and the tasks of their agency for one of their roles nobody took."""
+    mine, agency = user_task_parts(viewer)
     return (
         m.Task.objects.filter(case__task_force_id=viewer.task_force_id)
-        .filter(
-            Q(assignee=viewer)
-            | Q(
-                assignee__isnull=True,
-                owner_agency_id=viewer.agency_id,
-                owner_role__in=viewer.role_set,
-            )
-        )
+        .filter(mine | agency)
         .exclude(status=m.TaskStatus.CANCELLED)
     )
 
@@ -460,6 +494,7 @@ def tasks_for_user(
         after=after,
         narrow=narrow,
         keep=keep,
+        parts=user_task_parts(viewer),
     )
 
 

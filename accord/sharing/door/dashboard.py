@@ -9,7 +9,7 @@ zone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -32,6 +32,7 @@ from .boards import (
     open_task_rows,
     parse_board_cursor,
     task_board,
+    user_task_parts,
     user_tasks,
 )
 from .registry import field_specs, m
@@ -172,14 +173,17 @@ def filtered_board(
     optionally one ``agency_id``) with only the rows ``task_filter`` keeps, 50 a page: the
     filter is applied while reading, so a page is full whenever there are more rows."""
     now = now or timezone.now()
+    parts: tuple[Q, ...] = ()
     if which == "mine":
-        query = user_tasks(viewer)
+        query, parts = user_tasks(viewer), user_task_parts(viewer)
     elif which == "task force":
         query = _task_force_tasks(viewer, agency_id)
     else:
         query = agency_tasks(viewer)
     if not task_filter.active:
-        return task_board(viewer, query, now=now, with_done=which != "task force", after=after)
+        return task_board(
+            viewer, query, now=now, with_done=which != "task force", after=after, parts=parts
+        )
     return task_board(
         viewer,
         query,
@@ -188,6 +192,7 @@ def filtered_board(
         after=after,
         narrow=lambda q: task_filter.narrow(q, now=now, zone=zone),
         keep=lambda row: task_filter.keeps(row, now=now, zone=zone),
+        parts=parts,
     )
 
 
@@ -199,10 +204,12 @@ def count_tasks(
     now: datetime,
     zone: tzinfo,
     cap: int | None = None,
+    parts: Sequence[Q] = (),
 ) -> tuple[int, bool]:
     """How many open tasks of ``query`` the filtered board lists, up to ``cap``, and whether
     there are more: the rows of the board's own first pages, decided by the same policy
-    (a filter of the task's own columns is decided on the tasks, no row released)."""
+    (a filter of the task's own columns is decided on the tasks, no row released; ``parts``
+    as for ``open_task_rows``)."""
     limit = COUNT_CAP if cap is None else cap
     if not task_filter.unassigned:
         return count_open_tasks(
@@ -212,6 +219,7 @@ def count_tasks(
             limit=limit,
             narrow=lambda q: task_filter.narrow(q, now=now, zone=zone),
             keep_task=lambda task: task_filter.keeps_task(task, now=now, zone=zone),
+            parts=parts,
         )
     rows, more = open_task_rows(
         viewer,
@@ -220,6 +228,7 @@ def count_tasks(
         limit=limit,
         narrow=lambda q: task_filter.narrow(q, now=now, zone=zone),
         keep=lambda row: task_filter.keeps(row, now=now, zone=zone),
+        parts=parts,
     )
     return len(rows), more
 
@@ -490,18 +499,20 @@ def dashboard_counts(*, viewer: User, now: datetime | None = None) -> DashboardC
     zone = local_zone(viewer.agency.task_force)
     capped: set[str] = set()
 
-    def count(name: str, query: QuerySet[Any], task_filter: TaskFilter) -> int:
-        n, more = count_tasks(viewer, query, task_filter, now=now, zone=zone)
+    def count(
+        name: str, query: QuerySet[Any], task_filter: TaskFilter, parts: Sequence[Q] = ()
+    ) -> int:
+        n, more = count_tasks(viewer, query, task_filter, now=now, zone=zone, parts=parts)
         if more:
             capped.add(name)
         return n
 
     referrals = referral_inbox(viewer=viewer, now=now)
-    mine = user_tasks(viewer)
+    mine, halves = user_tasks(viewer), user_task_parts(viewer)
     fields: dict[str, Any] = {
         "works_cases": True,
-        "tasks_due_today": count("tasks_due_today", mine, TaskFilter(due="today")),
-        "tasks_overdue": count("tasks_overdue", mine, TaskFilter(due="overdue")),
+        "tasks_due_today": count("tasks_due_today", mine, TaskFilter(due="today"), halves),
+        "tasks_overdue": count("tasks_overdue", mine, TaskFilter(due="overdue"), halves),
         "agency_unassigned": count(
             "agency_unassigned", agency_tasks(viewer), TaskFilter(unassigned=True)
         ),

@@ -12,7 +12,7 @@ import pytest
 
 from accord.accounts.models import Agency, TaskForce
 from accord.accounts.tests.factories import make_user
-from accord.cases.models import Case
+from accord.cases.models import Case, CaseParticipant
 from accord.errors import NotFound
 from accord.sharing.door import CASE_POLICY, case_access
 from accord.sharing.door.registry import field_specs, model_for
@@ -55,6 +55,11 @@ def test_the_list_and_the_case_page_agree_for_every_user_and_case(grid) -> None:
             except NotFound:
                 opens = False
             assert (case.pk in listed) == opens, (user.username, case.title)
+        # a restricted viewer's lists start from her agency's participations: exactly hers
+        agency_id = CASE_POLICY.participations_of(user)
+        if agency_id is not None:
+            theirs = CaseParticipant.objects.filter(agency_id=agency_id, case__in=cases)
+            assert set(theirs.values_list("case_id", flat=True)) == listed, user.username
 
 
 def test_the_grid_exercises_both_answers(grid, people) -> None:
