@@ -351,9 +351,10 @@ def count_open_tasks_by_agency(
     first, each along the agency's open-task index), and one policy pass decides them all, by
     ``_board_tasks`` as ``_board_rows`` does one list at a time. ``keep_task``, when given, is
     ``keep`` decided on the task itself (for filters that read only the task's own columns), so
-    no row is released just to be counted; ``keep`` still decides the rows of a list read on. An agency whose head was full but lost rows to the policy
-    or the filter reads on with ``open_task_rows`` (rare: a relief task withheld from a
-    coordinator), so every count is that of its own list."""
+    no row is released just to be counted. An agency whose head was full but lost rows to the
+    policy or the filter (a relief task withheld from a coordinator) counts on past its head
+    (``count_open_tasks``), or with ``keep`` reads its list with ``open_task_rows``, so every
+    count is that of its own list."""
     base = _board_query(open_tasks(query))
     if narrow is not None:
         base = narrow(base)
