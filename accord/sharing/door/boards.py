@@ -7,7 +7,7 @@ exactly as on the case page; titles and owners shown are released fields, never 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -256,26 +256,46 @@ def open_task_rows(
     base = _board_query(open_tasks(query))
     if narrow is not None:
         base = narrow(base)
-    base = base.order_by("due_at", "pk")
-    cursor = parse_board_cursor(after)
     kept: list[TaskRow] = []
+    chunks = _chunks(
+        query, base, read=_board_query, limit=limit, past=parse_board_cursor(after), parts=parts
+    )
+    for chunk in chunks:
+        for row in _board_rows(viewer, chunk, now=now):
+            if keep is None or keep(row):
+                kept.append(row)
+                if len(kept) > limit:
+                    return kept[:limit], True
+    return kept, False
+
+
+def _chunks(
+    query: QuerySet[Any],
+    base: QuerySet[Any],
+    *,
+    read: Callable[[QuerySet[Any]], QuerySet[Any]],
+    limit: int,
+    past: tuple[datetime, int] | None,
+    parts: Sequence[Q],
+) -> Iterator[list[Any]]:
+    """The tasks of ``base`` oldest due first, ``limit + 1`` at a time, after the task ``past``
+    names; the last chunk is the first short one. With ``parts``, each chunk is read from the
+    parts' heads (``_heads``: the heads hold the base's conditions already, so their rows are
+    read by key, through ``read``)."""
+    base = base.order_by("due_at", "pk")
+    cursor = past
     while True:
         chunk_query = base
         if cursor is not None:
             due, pk = cursor
             chunk_query = base.filter(Q(due_at__gt=due) | Q(due_at=due, pk__gt=pk))
         if parts:
-            # the heads hold the base's conditions already: their rows are read by key
             heads = _heads(chunk_query, parts, limit + 1)
-            chunk_query = _board_query(query.model.objects.filter(heads)).order_by("due_at", "pk")
+            chunk_query = read(query.model.objects.filter(heads)).order_by("due_at", "pk")
         chunk = list(chunk_query[: limit + 1])
-        for row in _board_rows(viewer, chunk, now=now):
-            if keep is None or keep(row):
-                kept.append(row)
-                if len(kept) > limit:
-                    return kept[:limit], True
+        yield chunk
         if len(chunk) <= limit:
-            return kept, False
+            return
         cursor = (chunk[-1].due_at, chunk[-1].pk)
 
 
@@ -299,25 +319,16 @@ def count_open_tasks(
     base = open_tasks(query)
     if narrow is not None:
         base = narrow(base)
-    base = _decided_query(base).order_by("due_at", "pk")
-    cursor = past
-    while True:
-        chunk_query = base
-        if cursor is not None:
-            due, pk = cursor
-            chunk_query = base.filter(Q(due_at__gt=due) | Q(due_at=due, pk__gt=pk))
-        if parts:
-            heads = _heads(chunk_query, parts, limit + 1)
-            chunk_query = _decided_query(query.model.objects.filter(heads)).order_by("due_at", "pk")
-        chunk = list(chunk_query[: limit + 1])
+    chunks = _chunks(
+        query, _decided_query(base), read=_decided_query, limit=limit, past=past, parts=parts
+    )
+    for chunk in chunks:
         for task, _access, _visible in _board_tasks(viewer, chunk, now=now):
             if keep_task(task):
                 kept += 1
                 if kept > limit:
                     return limit, True
-        if len(chunk) <= limit:
-            return kept, False
-        cursor = (chunk[-1].due_at, chunk[-1].pk)
+    return kept, False
 
 
 def _heads(ordered: QuerySet[Any], parts: Sequence[Q], size: int) -> Q:
