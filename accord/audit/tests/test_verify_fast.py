@@ -11,6 +11,8 @@ import hmac
 import json
 from datetime import UTC, datetime
 
+import pytest
+from django.db import connection
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -96,8 +98,25 @@ def test_a_read_entry_is_the_sorted_compact_json_of_its_fields(content):
     assert set(HASHED_FIELDS) < set(READ_FIELDS)
 
 
-def test_a_stored_sqlite_time_reads_as_the_writers_iso_text():
-    from accord.audit.verify import _iso
+@pytest.mark.django_db
+def test_a_stored_time_reads_as_the_writers_iso_text():
+    from accord.audit.verify import _ISO_SQL, _iso, _iso_of_marked
+
+    def formatted(stored: object) -> str:  # as the database formats it for the verifier
+        cast = "::timestamptz" if connection.vendor == "postgresql" else ""
+        expression = _ISO_SQL[connection.vendor].format("t")
+        sql = f"SELECT {expression} FROM (SELECT %s{cast} AS t) s"  # noqa: S608 (constants)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [stored])
+            return _iso_of_marked(cursor.fetchone()[0])
+
+    writers = datetime(2026, 12, 7, 13, 0, 0, tzinfo=UTC).isoformat(timespec="microseconds")
+    if connection.vendor == "sqlite":  # Django's text, and text written by hand with an offset
+        assert formatted("2026-12-07 13:00:00") == writers
+        assert formatted("2026-12-07 13:00:00.120000") == "2026-12-07T13:00:00.120000+00:00"
+        assert formatted("2026-12-07 13:00:00+00:00") == writers
+    else:
+        assert formatted("2026-12-07 07:00:00-06:00") == writers
 
     moment = datetime(2026, 12, 7, 13, 0, 0, tzinfo=UTC)
     assert _iso("2026-12-07 13:00:00") == moment.isoformat(timespec="microseconds")
