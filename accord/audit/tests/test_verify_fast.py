@@ -102,7 +102,7 @@ def test_a_read_entry_is_the_sorted_compact_json_of_its_fields(content):
 def test_a_stored_time_reads_as_the_writers_iso_text():
     from accord.audit.verify import _ISO_SQL, _iso, _iso_of_marked
 
-    def formatted(stored: object) -> str:  # as the database formats it for the verifier
+    def formatted(stored: str) -> str:  # as the database formats it for the verifier
         cast = "::timestamptz" if connection.vendor == "postgresql" else ""
         expression = _ISO_SQL[connection.vendor].format("t")
         sql = f"SELECT {expression} FROM (SELECT %s{cast} AS t) s"  # noqa: S608 (constants)
