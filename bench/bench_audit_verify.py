@@ -79,6 +79,8 @@ def main() -> None:
                 "TRUNCATE audit_auditevent, audit_auditchainhead, audit_auditpurge, "
                 "audit_auditreadevent, audit_auditreadcounter"
             )
+            # A previous run left the sequence past the numbers the generator writes.
+            cursor.execute("ALTER SEQUENCE audit_event_seq RESTART")
         from accord.audit.triggers import install_triggers
 
         install_triggers(connection)
