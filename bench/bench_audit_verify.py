@@ -12,6 +12,7 @@ and prints events/s for both, the ratio, and the extrapolation to 10 million eve
 under 5 minutes, about 33,000 events/s).
 
 SQLite: a fresh file under var/. PostgreSQL: the database in the URL is emptied of audit rows.
+``--reuse`` verifies again what the previous run generated (the file, or the database's rows).
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument(
-        "--reuse", action="store_true", help="SQLite: verify the file a previous run generated"
+        "--reuse",
+        action="store_true",
+        help="verify what a previous run generated (the SQLite file, or the PostgreSQL database)",
     )
     args = parser.parse_args()
     os.environ["DJANGO_SETTINGS_MODULE"] = "accord.settings.test"
@@ -67,7 +70,7 @@ def main() -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not args.reuse:
         from accord.audit.triggers import remove_triggers
 
         remove_triggers(connection)
@@ -76,11 +79,13 @@ def main() -> None:
                 "TRUNCATE audit_auditevent, audit_auditchainhead, audit_auditpurge, "
                 "audit_auditreadevent, audit_auditreadcounter"
             )
+            # A previous run left the sequence past the numbers the generator writes.
+            cursor.execute("ALTER SEQUENCE audit_event_seq RESTART")
         from accord.audit.triggers import install_triggers
 
         install_triggers(connection)
     started = time.perf_counter()
-    if args.reuse and not args.postgres:
+    if args.reuse:
         total = 0
     else:
         total = generate(events=args.events, chains=args.chains, reads=args.reads, batch=args.batch)

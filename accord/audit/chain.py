@@ -6,7 +6,7 @@ import functools
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -96,9 +96,119 @@ def event_hash_of_row(key: bytes, prev_hash: str, row: Sequence[Any]) -> str:
     return hmac.digest(key, event_message_of_row(prev_hash, row), "sha256").hex()
 
 
+# ``verify``'s message builders below fill a template whose keys are already in the encoder's
+# (sorted) order with each value encoded as the C encoder encodes it inside the dict: text by
+# ``encode_basestring_ascii``, a whole number by ``int.__repr__``, ``None`` as ``null``, and any
+# other value (a tampered column of another type) by the encoder itself, so the bytes are the
+# same for every value. The JSON columns come already encoded (``canonical_json``).
+_text = json.encoder.encode_basestring_ascii
+_json = _ENCODER.encode
+
+
+def _template(names: Sequence[str], *, prev: bool) -> str:
+    body = ",".join(f"{_text(name)}:%s" for name in sorted(names))
+    return '{"event":{' + body + '},"prev":%s}' if prev else "{" + body + "}"
+
+
+_MESSAGE = _template(_CHAINED, prev=True)
+_LEGACY_MESSAGE = _template(HASHED_FIELDS, prev=True)
+
+
+def canonical_json(value: Any, known: dict[str, str], loads: Callable[[str], Any]) -> str:
+    """A JSON column's value as the canonical encoder writes it; a stored text is decoded once
+    and remembered in ``known`` (field lists and details repeat)."""
+    if value.__class__ is str:
+        text = known.get(value)
+        if text is None:
+            text = known[value] = _json(loads(value))
+        return text
+    return _json(value)
+
+
+def event_message_of_text(row: Sequence[Any], fields: str, detail: str) -> bytes:
+    """``event_message_of_row(row[2], row)`` for a row of ``ROW_COLUMNS`` whose ``occurred_at``
+    is its ISO text, given the canonical JSON of its ``fields`` and ``detail`` (``verify``'s
+    hot loop: no dict, no sorting, no key encoded per event)."""
+    (chain, chain_seq, prev, _, seq, at, event, outcome, actor, username, agency, roles, tf,
+     subject, request, ip, otype, oid, _, purpose, _) = row  # fmt: skip
+    t, j = _text, _json
+    values = (
+        "null" if agency is None else repr(agency) if agency.__class__ is int else j(agency),
+        "null" if actor is None else repr(actor) if actor.__class__ is int else j(actor),
+        t(roles) if roles.__class__ is str else j(roles),
+        t(username) if username.__class__ is str else j(username),
+    )
+    rest = (
+        detail,
+        t(event) if event.__class__ is str else j(event),
+        fields,
+        t(ip) if ip.__class__ is str else j(ip),
+        t(oid) if oid.__class__ is str else j(oid),
+        t(otype) if otype.__class__ is str else j(otype),
+        t(at) if at.__class__ is str else j(at),
+        t(outcome) if outcome.__class__ is str else j(outcome),
+        t(purpose) if purpose.__class__ is str else j(purpose),
+        t(request) if request.__class__ is str else j(request),
+        repr(seq) if seq.__class__ is int else j(seq),
+        "null" if subject is None else repr(subject) if subject.__class__ is int else j(subject),
+        "null" if tf is None else repr(tf) if tf.__class__ is int else j(tf),
+        t(prev) if prev.__class__ is str else j(prev),
+    )
+    chain = chain or 0
+    if chain == 0 and chain_seq in (None, seq):
+        return (_LEGACY_MESSAGE % (*values, *rest)).encode()
+    position = (
+        repr(chain) if chain.__class__ is int else j(chain),
+        "null" if chain_seq is None else repr(chain_seq) if chain_seq.__class__ is int else j(chain_seq),
+    )  # fmt: skip
+    return (_MESSAGE % (*values, *position, *rest)).encode()
+
+
 #: The columns of a read event covered by its MAC and its Merkle leaf, in this order.
 READ_FIELDS = (*HASHED_FIELDS, "chain", "lane", "lane_seq")
 _READ_OCCURRED_AT = READ_FIELDS.index("occurred_at")
+_ENTRY = _template(READ_FIELDS, prev=False)
+
+
+def read_entry_of_text(row: Sequence[Any], fields: str, detail: str) -> bytes:
+    """``read_entry(row)`` for a row of ``READ_FIELDS`` whose ``occurred_at`` is its ISO text,
+    given the canonical JSON of its ``fields`` and ``detail`` (as ``event_message_of_text``)."""
+    (seq, at, event, outcome, actor, username, agency, roles, tf, subject, request, ip, otype,
+     oid, _, purpose, _, chain, lane, lane_seq) = row  # fmt: skip
+    t, j = _text, _json
+    return (
+        _ENTRY
+        % (
+            "null" if agency is None else repr(agency) if agency.__class__ is int else j(agency),
+            "null" if actor is None else repr(actor) if actor.__class__ is int else j(actor),
+            t(roles) if roles.__class__ is str else j(roles),
+            t(username) if username.__class__ is str else j(username),
+            "null" if chain is None else repr(chain) if chain.__class__ is int else j(chain),
+            detail,
+            t(event) if event.__class__ is str else j(event),
+            fields,
+            t(ip) if ip.__class__ is str else j(ip),
+            "null" if lane is None else repr(lane) if lane.__class__ is int else j(lane),
+            "null"
+            if lane_seq is None
+            else repr(lane_seq)
+            if lane_seq.__class__ is int
+            else j(lane_seq),
+            t(oid) if oid.__class__ is str else j(oid),
+            t(otype) if otype.__class__ is str else j(otype),
+            t(at) if at.__class__ is str else j(at),
+            t(outcome) if outcome.__class__ is str else j(outcome),
+            t(purpose) if purpose.__class__ is str else j(purpose),
+            t(request) if request.__class__ is str else j(request),
+            "null" if seq is None else repr(seq) if seq.__class__ is int else j(seq),
+            "null"
+            if subject is None
+            else repr(subject)
+            if subject.__class__ is int
+            else j(subject),
+            "null" if tf is None else repr(tf) if tf.__class__ is int else j(tf),
+        )
+    ).encode()
 
 
 def read_entry(row: Sequence[Any]) -> bytes:

@@ -15,6 +15,7 @@ machine are what catch that.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import multiprocessing
@@ -27,18 +28,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, connections
-from django.db.models import F, Max
+from django.db.models import F, Max, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from .chain import (
     GENESIS_HASH,
     READ_FIELDS,
     ROW_COLUMNS,
+    canonical_json,
     derived_key,
-    event_hash_of_row,
+    event_message_of_text,
     head_mac,
     purge_mac,
-    read_entry,
+    read_entry_of_text,
 )
 from .checkpoint import Checkpoint
 from .events import AuditEventType
@@ -299,17 +303,38 @@ def _trigger_notes() -> list[str]:
     return [f"{problem} Reinstall them: accord audit triggers --install"] if problem else []
 
 
-_CHAIN_SEQ, _PREV_HASH, _HASH = (ROW_COLUMNS.index(n) for n in ("chain_seq", "prev_hash", "hash"))
-_EVENT, _OBJECT_ID, _DETAIL = (ROW_COLUMNS.index(n) for n in ("event", "object_id", "detail"))
 _READ_LANE, _READ_LANE_SEQ, _READ_SEQ, _READ_OCCURRED_AT = (
     3 + READ_FIELDS.index(n) for n in ("lane", "lane_seq", "seq", "occurred_at")
 )
+_FIELDS_AT, _DETAIL_AT = ROW_COLUMNS.index("fields"), ROW_COLUMNS.index("detail")
+_OBJECT_ID, _TIME_AT = ROW_COLUMNS.index("object_id"), ROW_COLUMNS.index("occurred_at")
+_READ_FIELDS_AT, _READ_DETAIL_AT = (3 + READ_FIELDS.index(n) for n in ("fields", "detail"))
+_STARTED, _SEALED = str(AuditEventType.AUDIT_CHAIN_STARTED), str(AuditEventType.AUDIT_BATCH_SEALED)
+
+#: A stored time as ``_iso`` reads it, formatted by the database (no datetime object per row):
+#: PostgreSQL formats it in UTC; SQLite holds the text Django wrote (``str()`` of the naive UTC
+#: datetime, without a fraction when it is zero), which is reshaped; any other text SQLite holds
+#: (written by hand, with an offset) comes back marked ``?`` for ``_iso_of_marked``.
+_DIGITS = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
+_ISO_SQL = {
+    "postgresql": "to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')",
+    "sqlite": f"CASE WHEN {{0}} GLOB '{_DIGITS}' "
+    "THEN substr({0}, 1, 10) || 'T' || substr({0}, 12) || '.000000+00:00' "
+    f"WHEN {{0}} GLOB '{_DIGITS}.[0-9][0-9][0-9][0-9][0-9][0-9]' "
+    "THEN substr({0}, 1, 10) || 'T' || substr({0}, 12) || '+00:00' "
+    "ELSE '?' || {0} END",
+}
 
 
-_TIME_AT = ROW_COLUMNS.index("occurred_at")
-_JSON_AT = (ROW_COLUMNS.index("fields"), ROW_COLUMNS.index("detail"))
-_READ_TIME_AT = 3 + READ_FIELDS.index("occurred_at")
-_READ_JSON_AT = (3 + READ_FIELDS.index("fields"), 3 + READ_FIELDS.index("detail"))
+def _iso_of_marked(value: Any) -> Any:
+    """A time ``_ISO_SQL`` left to Python (marked ``?``), read as Django's converter reads it."""
+    if value.__class__ is not str or not value.startswith("?"):
+        return value
+    try:
+        moment = parse_datetime(value[1:])
+    except ValueError:
+        return value[1:]  # not a time: it cannot match what a writer hashed
+    return _iso(moment) if moment is not None else value[1:]
 
 
 def _iso(value: Any) -> str:
@@ -328,30 +353,24 @@ def _iso(value: Any) -> str:
     return text + "+00:00"
 
 
-def _raw_rows(
-    rows: Any, *, batch_size: int, time_at: int, json_at: tuple[int, ...]
-) -> Iterator[list[Any]]:
-    """The rows of a ``values_list`` query without Django's per-value converters (the fast path:
-    a server-side cursor on PostgreSQL), times as ISO text and JSON columns decoded."""
+def _with_iso_time(rows: QuerySet[Any, Any], columns: Sequence[str]) -> Any:
+    """``rows.values_list(*columns)`` with ``occurred_at`` read as its ISO text (``_ISO_SQL``)."""
+    quote = connection.ops.quote_name
+    column = f"{quote(rows.model._meta.db_table)}.{quote('occurred_at')}"
+    sql = f"COALESCE({_ISO_SQL[connection.vendor].format(column)}, '?')"  # never NULL nor ''
+    iso = RawSQL(sql, ())  # noqa: S611 (constants)
+    names = [name if name != "occurred_at" else "occurred_at_iso" for name in columns]
+    return rows.annotate(occurred_at_iso=iso).values_list(*names)
+
+
+def _chunks(rows: Any, *, batch_size: int) -> Iterator[list[Any]]:
+    """The rows of a ``values_list`` query in lists of ``batch_size`` tuples, without Django's
+    per-value converters (a server-side cursor on PostgreSQL)."""
     sql, params = rows.query.sql_with_params()
-    loads = json.loads
-    decoded: dict[str, Any] = {}  # field lists and details repeat: decode each text once
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(batch_size):
-            if len(decoded) > 50_000:
-                decoded.clear()
-            for raw in chunk:
-                row = list(raw)
-                row[time_at] = _iso(row[time_at])
-                for i in json_at:
-                    value = row[i]
-                    if value.__class__ is str:
-                        known = decoded.get(value)
-                        if known is None:
-                            known = decoded[value] = loads(value)
-                        row[i] = known  # only encoded again, never changed
-                yield row
+            yield chunk
 
 
 class _Walk:
@@ -377,6 +396,11 @@ class _Walk:
         self.notes: list[str] = []
         self.started: set[int] = set()
         self.name = _chain_name(chain)
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)  # copied per event: keyed once
+        self._known: dict[str, str] = {}  # stored JSON text -> its canonical encoding
+        self._marks_at: dict[int, list[_Mark]] = {}
+        for mark in self.marks:
+            self._marks_at.setdefault(mark.seq, []).append(mark)
 
     def broken(self, seq: int | None, problem: str) -> _Broken:
         return _Broken(seq, problem, self.chain)
@@ -390,14 +414,14 @@ class _Walk:
         if head.seq < start_seq - 1:
             raise self.broken(head.seq + 1, "the chain head lies before the last purge")
         self.last_seq = start_seq - 1
-        rows = (
-            AuditEvent.objects.filter(chain=self.chain, chain_seq__lte=head.seq)
-            .order_by("chain_seq")
-            .values_list(*ROW_COLUMNS)
+        rows = _with_iso_time(
+            AuditEvent.objects.filter(chain=self.chain, chain_seq__lte=head.seq).order_by(
+                "chain_seq"
+            ),
+            ROW_COLUMNS,
         )
-        check = self._check_event
-        for row in _raw_rows(rows, batch_size=batch_size, time_at=_TIME_AT, json_at=_JSON_AT):
-            check(row)
+        for chunk in _chunks(rows, batch_size=batch_size):
+            self._check_events(chunk)
         expected = head_mac(key=self.key, seq=head.seq, hash=head.hash, chain=self.chain)
         if not hmac.compare_digest(head.mac, expected):
             raise self.broken(
@@ -473,49 +497,84 @@ class _Walk:
             )
         self.notes.append("the audit trail is empty (a new installation)")
 
-    def _check_event(self, row: Sequence[Any]) -> None:
-        chain_seq, prev_hash, digest = row[_CHAIN_SEQ], row[_PREV_HASH], row[_HASH]
-        expected_seq = self.last_seq + 1
-        if chain_seq != expected_seq:
-            kind = "missing (deleted)" if chain_seq > expected_seq else "duplicated or reordered"
-            raise self.broken(
-                expected_seq, f"event #{expected_seq} is {kind}; found #{chain_seq} next"
-            )
-        if prev_hash != self.prev_hash:
-            raise self.broken(
-                chain_seq,
-                "its link to the previous event does not match (inserted, deleted or reordered)",
-            )
-        if event_hash_of_row(self.key, self.prev_hash, row) != digest:
-            raise self.broken(chain_seq, "its content does not match its hash (edited)")
-        self.prev_hash, self.last_seq, self.checked = digest, chain_seq, self.checked + 1
-        event = row[_EVENT]
-        if event == AuditEventType.AUDIT_CHAIN_STARTED and not self.chain:
-            self.started.add(int(row[_OBJECT_ID]))
-        elif event == AuditEventType.AUDIT_BATCH_SEALED:
-            detail = row[_DETAIL]
-            self.batches[chain_seq] = detail if isinstance(detail, dict) else {}
-        for mark in self.marks:
-            if mark.seq == chain_seq:
-                if mark.hash != digest:
+    def _check_events(self, rows: list[Any]) -> None:
+        """Check rows of ``ROW_COLUMNS`` (``occurred_at`` as ISO text) continuing the chain: each
+        one's number, link and keyed hash, in that order; then note chain starts and sealed
+        batches, and match checkpoints. The hot loop: one message template filled per event,
+        one copy of the keyed hash state (no re-keying), stored JSON canonicalised once per text.
+        """
+        keyed, message_of, loads = self._keyed, event_message_of_text, json.loads
+        known = self._known
+        if len(known) > 50_000:
+            known.clear()
+        seen = known.get
+        marks = self._marks_at
+        expected, prev_hash = self.last_seq + 1, self.prev_hash
+        first = expected
+        try:
+            for row in rows:
+                chain_seq = row[1]
+                if chain_seq != expected:
+                    kind = (
+                        "missing (deleted)" if chain_seq > expected else "duplicated or reordered"
+                    )
+                    raise self.broken(
+                        expected, f"event #{expected} is {kind}; found #{chain_seq} next"
+                    )
+                if row[2] != prev_hash:
                     raise self.broken(
                         chain_seq,
-                        f"it is not the event {mark.label} saw: the history up to it "
-                        "was rewritten or the database replaced",
+                        "its link to the previous event does not match (inserted, deleted or "
+                        "reordered)",
                     )
-                self.matched += 1
+                if row[_TIME_AT][0] == "?":
+                    row = (*row[:_TIME_AT], _iso_of_marked(row[_TIME_AT]), *row[_TIME_AT + 1 :])
+                fields, detail = row[_FIELDS_AT], row[_DETAIL_AT]
+                fields_json = seen(fields) if fields.__class__ is str else None
+                if fields_json is None:
+                    fields_json = canonical_json(fields, known, loads)
+                detail_json = seen(detail) if detail.__class__ is str else None
+                if detail_json is None:
+                    detail_json = canonical_json(detail, known, loads)
+                mac = keyed.copy()
+                mac.update(message_of(row, fields_json, detail_json))
+                digest = row[3]
+                if mac.hexdigest() != digest:
+                    raise self.broken(chain_seq, "its content does not match its hash (edited)")
+                prev_hash, expected = digest, expected + 1
+                event = row[6]
+                if event == _STARTED and not self.chain:
+                    self.started.add(int(row[_OBJECT_ID]))
+                elif event == _SEALED:
+                    value = loads(detail) if detail.__class__ is str else detail
+                    self.batches[chain_seq] = value if isinstance(value, dict) else {}
+                if marks and chain_seq in marks:
+                    for mark in marks[chain_seq]:
+                        if mark.hash != digest:
+                            raise self.broken(
+                                chain_seq,
+                                f"it is not the event {mark.label} saw: the history up to it "
+                                "was rewritten or the database replaced",
+                            )
+                        self.matched += 1
+        finally:
+            self.last_seq, self.prev_hash = expected - 1, prev_hash
+            self.checked += expected - first
 
     def check_reads(self, *, counters: dict[int, int], now: datetime, batch_size: int) -> None:
         """The chain's read events: each one's MAC; each sealed batch's root, count and lanes
         against its sealing event; each lane numbered without a gap up to its counter."""
         head_seq = self.last_seq
         purged = bool(self.purges)
-        rows = (
-            AuditReadEvent.objects.filter(chain=self.chain)
-            .order_by(F("batch").asc(nulls_last=True), "leaf_index", "seq")
-            .values_list("batch", "leaf_index", "mac", *READ_FIELDS)
+        rows = _with_iso_time(
+            AuditReadEvent.objects.filter(chain=self.chain).order_by(
+                F("batch").asc(nulls_last=True), "leaf_index", "seq"
+            ),
+            ("batch", "leaf_index", "mac", *READ_FIELDS),
         )
-        key = derived_key(self.key, "read-event")
+        keyed = hmac.new(derived_key(self.key, "read-event"), digestmod=hashlib.sha256)
+        entry_of, leaf_of, loads, known = read_entry_of_text, leaf_hash, json.loads, self._known
+        seen = known.get
         group: list[bytes] = []
         group_lanes: dict[int, list[int]] = defaultdict(list)
         group_batch: int | None = None
@@ -528,37 +587,50 @@ class _Walk:
                 return
             seen_batches[group_batch] = self._check_batch(group_batch, group, group_lanes)
 
-        for row in _raw_rows(
-            rows, batch_size=batch_size, time_at=_READ_TIME_AT, json_at=_READ_JSON_AT
-        ):
-            batch, leaf_index, mac = row[0], row[1], row[2]
-            entry = read_entry(row[3:])
-            lane, lane_seq = row[_READ_LANE], row[_READ_LANE_SEQ]
-            if not hmac.compare_digest(hmac.digest(key, entry, "sha256").hex(), mac):
-                raise self.broken(
-                    batch,
-                    f"record read #{row[_READ_SEQ]} (lane {lane}, #{lane_seq}) does not match "
-                    "its MAC (edited)",
-                )
-            self.reads += 1
-            if batch is None or batch > head_seq:  # pending when this check started
-                pending[lane].append(lane_seq)
-                occurred_at = row[_READ_OCCURRED_AT]  # ISO text in UTC: sorts as time does
-                if oldest is None or occurred_at < oldest:
-                    oldest = occurred_at
-                continue
-            if batch != group_batch:
-                close_group()
-                group, group_lanes, group_batch = [], defaultdict(list), batch
-            if leaf_index != len(group):
-                raise self.broken(
-                    batch,
-                    f"the reads sealed by event #{batch} are not in their sealed order "
-                    f"(found leaf {leaf_index} where {len(group)} was expected): reordered or "
-                    "deleted",
-                )
-            group.append(leaf_hash(entry))
-            group_lanes[lane].append(lane_seq)
+        for chunk in _chunks(rows, batch_size=batch_size):
+            if len(known) > 50_000:
+                known.clear()
+            for row in chunk:
+                batch, leaf_index, mac = row[0], row[1], row[2]
+                if row[_READ_OCCURRED_AT][0] == "?":
+                    at = _READ_OCCURRED_AT
+                    row = (*row[:at], _iso_of_marked(row[at]), *row[at + 1 :])
+                fields, detail = row[_READ_FIELDS_AT], row[_READ_DETAIL_AT]
+                fields_json = seen(fields) if fields.__class__ is str else None
+                if fields_json is None:
+                    fields_json = canonical_json(fields, known, loads)
+                detail_json = seen(detail) if detail.__class__ is str else None
+                if detail_json is None:
+                    detail_json = canonical_json(detail, known, loads)
+                entry = entry_of(row[3:], fields_json, detail_json)
+                lane, lane_seq = row[_READ_LANE], row[_READ_LANE_SEQ]
+                keyed_entry = keyed.copy()
+                keyed_entry.update(entry)
+                if not hmac.compare_digest(keyed_entry.hexdigest(), mac):
+                    raise self.broken(
+                        batch,
+                        f"record read #{row[_READ_SEQ]} (lane {lane}, #{lane_seq}) does not match "
+                        "its MAC (edited)",
+                    )
+                self.reads += 1
+                if batch is None or batch > head_seq:  # pending when this check started
+                    pending[lane].append(lane_seq)
+                    occurred_at = row[_READ_OCCURRED_AT]  # ISO text in UTC: sorts as time does
+                    if oldest is None or occurred_at < oldest:
+                        oldest = occurred_at
+                    continue
+                if batch != group_batch:
+                    close_group()
+                    group, group_lanes, group_batch = [], defaultdict(list), batch
+                if leaf_index != len(group):
+                    raise self.broken(
+                        batch,
+                        f"the reads sealed by event #{batch} are not in their sealed order "
+                        f"(found leaf {leaf_index} where {len(group)} was expected): reordered "
+                        "or deleted",
+                    )
+                group.append(leaf_of(entry))
+                group_lanes[lane].append(lane_seq)
         close_group()
         missing = sorted(set(self.batches) - set(seen_batches))
         if missing:

@@ -7,8 +7,12 @@ edited (or worse, the reverse), so these hold the fast path to ``event_hash``/``
 
 from __future__ import annotations
 
+import hmac
+import json
 from datetime import UTC, datetime
 
+import pytest
+from django.db import connection
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,12 +21,16 @@ from accord.audit.chain import (
     HASHED_FIELDS,
     READ_FIELDS,
     ROW_COLUMNS,
+    canonical_json,
     event_hash,
     event_hash_of_row,
+    event_message_of_text,
     read_entry,
+    read_entry_of_text,
 )
 
 KEY = b"k" * 32
+stored_json = ("fields", "detail")
 text = st.text(max_size=12)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | text,
@@ -67,6 +75,12 @@ def test_the_fast_row_hash_is_the_writers_hash(content, legacy, prev):
     iso = content["occurred_at"].isoformat(timespec="microseconds")
     row[ROW_COLUMNS.index("occurred_at")] = iso  # as the verifier reads it
     assert event_hash_of_row(KEY, prev, row) == expected
+    row[ROW_COLUMNS.index("prev_hash")] = prev
+    stored = {name: json.dumps(content[name]) for name in ("fields", "detail")}  # as stored
+    known: dict[str, str] = {}
+    fields, detail = (canonical_json(stored[name], known, json.loads) for name in stored)
+    message = event_message_of_text(row, fields, detail)  # the hot loop's message, from text
+    assert hmac.digest(KEY, message, "sha256").hex() == expected
     edited = {**content, "purpose": content["purpose"] + "x"}
     assert event_hash(key=KEY, prev_hash=prev, content=edited) != expected
 
@@ -78,11 +92,31 @@ def test_a_read_entry_is_the_sorted_compact_json_of_its_fields(content):
     payload = dict(zip(READ_FIELDS, values, strict=True))
     payload["occurred_at"] = content["occurred_at"].isoformat(timespec="microseconds")
     assert read_entry(values) == _ENCODER.encode(payload).encode()
+    values[READ_FIELDS.index("occurred_at")] = payload["occurred_at"]  # as the verifier reads it
+    fields, detail = (canonical_json(json.dumps(content[n]), {}, json.loads) for n in stored_json)
+    assert read_entry_of_text(values, fields, detail) == _ENCODER.encode(payload).encode()
     assert set(HASHED_FIELDS) < set(READ_FIELDS)
 
 
-def test_a_stored_sqlite_time_reads_as_the_writers_iso_text():
-    from accord.audit.verify import _iso
+@pytest.mark.django_db
+def test_a_stored_time_reads_as_the_writers_iso_text():
+    from accord.audit.verify import _ISO_SQL, _iso, _iso_of_marked
+
+    def formatted(stored: str) -> str:  # as the database formats it for the verifier
+        cast = "::timestamptz" if connection.vendor == "postgresql" else ""
+        expression = _ISO_SQL[connection.vendor].format("t")
+        sql = f"SELECT {expression} FROM (SELECT %s{cast} AS t) s"  # noqa: S608 (constants)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [stored])
+            return _iso_of_marked(cursor.fetchone()[0])
+
+    writers = datetime(2026, 12, 7, 13, 0, 0, tzinfo=UTC).isoformat(timespec="microseconds")
+    if connection.vendor == "sqlite":  # Django's text, and text written by hand with an offset
+        assert formatted("2026-12-07 13:00:00") == writers
+        assert formatted("2026-12-07 13:00:00.120000") == "2026-12-07T13:00:00.120000+00:00"
+        assert formatted("2026-12-07 13:00:00+00:00") == writers
+    else:
+        assert formatted("2026-12-07 07:00:00-06:00") == writers
 
     moment = datetime(2026, 12, 7, 13, 0, 0, tzinfo=UTC)
     assert _iso("2026-12-07 13:00:00") == moment.isoformat(timespec="microseconds")
