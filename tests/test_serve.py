@@ -93,6 +93,21 @@ class Served:
         self.children = psutil.Process(self.process.pid).children(recursive=True)
         return self.children
 
+    def descendants_once_started(self, *, web: int, timeout: float = 20) -> list[psutil.Process]:
+        """The processes under the supervisor once gunicorn's master and its ``web`` processes
+        and the background worker are all there: the first web process can answer before the
+        master has forked the next one (gunicorn sleeps up to 0.1 s between forks)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            children = self.descendants()
+            commands = _names(children)
+            started = sum("gunicorn" in c for c in commands) >= web + 1 and any(
+                "db_worker" in c for c in commands
+            )
+            if started or time.monotonic() > deadline:
+                return children
+            time.sleep(0.2)
+
     def output(self) -> str:
         if self.process.poll() is None:
             return "(still running)"
@@ -127,7 +142,7 @@ def test_a_stop_signal_ends_the_web_processes_and_the_background_worker(var_dir,
     try:
         page = served.wait_until_answering()
         assert "Accord" in page
-        children = served.descendants()
+        children = served.descendants_once_started(web=2)
         commands = _names(children)
         # gunicorn's master, its two web processes, and the background worker
         assert sum("gunicorn" in c for c in commands) == 3, commands
