@@ -507,7 +507,6 @@ class _Walk:
         known = self._known
         if len(known) > 50_000:
             known.clear()
-        seen = known.get
         marks = self._marks_at
         expected, prev_hash = self.last_seq + 1, self.prev_hash
         first = expected
@@ -530,12 +529,8 @@ class _Walk:
                 if row[_TIME_AT][0] == "?":
                     row = (*row[:_TIME_AT], _iso_of_marked(row[_TIME_AT]), *row[_TIME_AT + 1 :])
                 fields, detail = row[_FIELDS_AT], row[_DETAIL_AT]
-                fields_json = seen(fields) if fields.__class__ is str else None
-                if fields_json is None:
-                    fields_json = canonical_json(fields, known, loads)
-                detail_json = seen(detail) if detail.__class__ is str else None
-                if detail_json is None:
-                    detail_json = canonical_json(detail, known, loads)
+                fields_json = canonical_json(fields, known, loads)
+                detail_json = canonical_json(detail, known, loads)
                 mac = keyed.copy()
                 mac.update(message_of(row, fields_json, detail_json))
                 digest = row[3]
@@ -574,7 +569,6 @@ class _Walk:
         )
         keyed = hmac.new(derived_key(self.key, "read-event"), digestmod=hashlib.sha256)
         entry_of, leaf_of, loads, known = read_entry_of_text, leaf_hash, json.loads, self._known
-        seen = known.get
         group: list[bytes] = []
         group_lanes: dict[int, list[int]] = defaultdict(list)
         group_batch: int | None = None
@@ -596,12 +590,8 @@ class _Walk:
                     at = _READ_OCCURRED_AT
                     row = (*row[:at], _iso_of_marked(row[at]), *row[at + 1 :])
                 fields, detail = row[_READ_FIELDS_AT], row[_READ_DETAIL_AT]
-                fields_json = seen(fields) if fields.__class__ is str else None
-                if fields_json is None:
-                    fields_json = canonical_json(fields, known, loads)
-                detail_json = seen(detail) if detail.__class__ is str else None
-                if detail_json is None:
-                    detail_json = canonical_json(detail, known, loads)
+                fields_json = canonical_json(fields, known, loads)
+                detail_json = canonical_json(detail, known, loads)
                 entry = entry_of(row[3:], fields_json, detail_json)
                 lane, lane_seq = row[_READ_LANE], row[_READ_LANE_SEQ]
                 keyed_entry = keyed.copy()

@@ -350,37 +350,35 @@ def count_open_tasks_by_agency(
     agency_ids: Iterable[int],
     now: datetime,
     limit: int,
+    keep_task: Callable[[Any], bool],
     narrow: Narrow | None = None,
-    keep: Keep | None = None,
-    keep_task: Callable[[Any], bool] | None = None,
 ) -> dict[int, tuple[int, bool]]:
-    """For each agency of ``agency_ids``: how many rows ``open_task_rows`` gives for ``query``
-    cut to the tasks that agency owns (up to ``limit``) and whether there are more, read
-    together.
+    """For each agency of ``agency_ids``: what ``count_open_tasks`` gives for ``query`` cut to
+    the tasks that agency owns (how many rows its list shows, up to ``limit``, and whether there
+    are more), read together.
 
     One query reads the head of every agency's list (its first ``limit + 1`` tasks, oldest due
-    first, each along the agency's open-task index), and one policy pass decides them all, by
-    ``_board_tasks`` as ``_board_rows`` does one list at a time. ``keep_task``, when given, is
-    ``keep`` decided on the task itself (for filters that read only the task's own columns), so
-    no row is released just to be counted. An agency whose head was full but lost rows to the
-    policy or the filter (a relief task withheld from a coordinator) counts on past its head
-    (``count_open_tasks``), or with ``keep`` reads its list with ``open_task_rows``, so every
-    count is that of its own list."""
-    base = _board_query(open_tasks(query))
-    if narrow is not None:
-        base = narrow(base)
+    first, each along the agency's open-task index, ``_heads``), and one policy pass decides
+    them all (``_board_tasks``), on the columns deciding reads (``keep_task`` is a filter of
+    the task's own columns): no row is released just to be counted. An agency whose head was
+    full but lost tasks to the policy or the filter (a relief task withheld from a coordinator)
+    counts on past its head, so every count is that of its own list."""
     agencies = list(dict.fromkeys(agency_ids))
     if not agencies:
         return {}
-    heads = Q()
-    for agency_id in agencies:
-        head = base.filter(owner_agency_id=agency_id).order_by("due_at", "pk")
-        heads |= Q(pk__in=head.values("pk")[: limit + 1])
-    # the rows of the heads' keys (each head holds the base's conditions already), read by key;
-    # only what deciding them reads when the filter reads the task alone
-    read_as = _board_query if keep_task is None else _decided_query
+    base = open_tasks(query)
+    if narrow is not None:
+        base = narrow(base)
+    heads = _heads(
+        base.order_by("due_at", "pk"),
+        [Q(owner_agency_id=agency_id) for agency_id in agencies],
+        limit + 1,
+    )
+    # the rows of the heads' keys (each head holds the base's conditions already), read by key
     tasks = list(
-        read_as(query.model.objects.filter(heads)).order_by("owner_agency_id", "due_at", "pk")
+        _decided_query(query.model.objects.filter(heads)).order_by(
+            "owner_agency_id", "due_at", "pk"
+        )
     )
     read: dict[int, int] = {}
     last: dict[int, tuple[datetime, int]] = {}
@@ -388,14 +386,9 @@ def count_open_tasks_by_agency(
         read[task.owner_agency_id] = read.get(task.owner_agency_id, 0) + 1
         last[task.owner_agency_id] = (task.due_at, task.pk)
     kept: dict[int, int] = dict.fromkeys(agencies, 0)
-    if keep_task is not None:
-        for task, _access, _visible in _board_tasks(viewer, tasks, now=now):
-            if task.owner_agency_id in kept and keep_task(task):
-                kept[task.owner_agency_id] += 1
-    else:
-        for row in _board_rows(viewer, tasks, now=now):
-            if row.owner_agency_id in kept and (keep is None or keep(row)):
-                kept[row.owner_agency_id] += 1
+    for task, _access, _visible in _board_tasks(viewer, tasks, now=now):
+        if task.owner_agency_id in kept and keep_task(task):
+            kept[task.owner_agency_id] += 1
     found: dict[int, tuple[int, bool]] = {}
     for agency_id in agencies:
         n = kept[agency_id]
@@ -403,7 +396,7 @@ def count_open_tasks_by_agency(
             found[agency_id] = limit, True
         elif read.get(agency_id, 0) <= limit:
             found[agency_id] = n, False
-        elif keep_task is not None:  # a full head, thinned by the policy: count on past it
+        else:  # a full head, thinned by the policy or the filter: count on past it
             found[agency_id] = count_open_tasks(
                 viewer,
                 query.filter(owner_agency_id=agency_id),
@@ -414,16 +407,6 @@ def count_open_tasks_by_agency(
                 past=last[agency_id],
                 kept=n,
             )
-        else:  # a full head, thinned by the policy: read on as the list itself does
-            rows, more = open_task_rows(
-                viewer,
-                query.filter(owner_agency_id=agency_id),
-                now=now,
-                limit=limit,
-                narrow=narrow,
-                keep=keep,
-            )
-            found[agency_id] = len(rows), more
     return found
 
 

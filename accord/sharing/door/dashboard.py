@@ -547,7 +547,6 @@ def dashboard_counts(*, viewer: User, now: datetime | None = None) -> DashboardC
             now=now,
             limit=COUNT_CAP,
             narrow=lambda q: overdue.narrow(q, now=now, zone=zone),
-            keep=lambda row: overdue.keeps(row, now=now, zone=zone),
             keep_task=lambda task: overdue.keeps_task(task, now=now, zone=zone),
         )
         for agency_id, (n, more) in heads.items():
