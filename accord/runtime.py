@@ -124,7 +124,7 @@ def serve_command(args: list[str]) -> int:
 #: the periodic job runner (escalations, reminders, retrying mail; exactly once however many
 #: servers run). One more background duty is one more line here.
 BACKGROUND_COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("the background worker", ("db_worker", "--interval", "2", "--no-reload")),
+    ("the background worker", ("background_worker", "--interval", "2", "--no-reload")),
     ("the periodic job runner", ("jobs_run",)),
 )
 

@@ -102,7 +102,7 @@ class Served:
             children = self.descendants()
             commands = _names(children)
             started = sum("gunicorn" in c for c in commands) >= web + 1 and any(
-                "db_worker" in c for c in commands
+                "background_worker" in c for c in commands
             )
             if started or time.monotonic() > deadline:
                 return children
@@ -146,7 +146,7 @@ def test_a_stop_signal_ends_the_web_processes_and_the_background_worker(var_dir,
         commands = _names(children)
         # gunicorn's master, its two web processes, and the background worker
         assert sum("gunicorn" in c for c in commands) == 3, commands
-        assert sum("db_worker" in c for c in commands) == 1, commands
+        assert sum("background_worker" in c for c in commands) == 1, commands
 
         served.process.send_signal(stop_signal)
         assert served.process.wait(timeout=30) == 0
@@ -175,7 +175,7 @@ def test_when_the_worker_dies_the_web_server_is_stopped_and_the_exit_says_so(var
     try:
         served.wait_until_answering()
         children = served.descendants()
-        worker = next(p for p in children if "db_worker" in " ".join(p.cmdline()))
+        worker = next(p for p in children if "background_worker" in " ".join(p.cmdline()))
         worker.kill()
         assert served.process.wait(timeout=30) == 1
         assert _survivors(children, timeout=5) == [], _names(children)

@@ -9,15 +9,31 @@ a lock of their own (woken in turn as it is released, no polling), so each waits
 about as long as the transactions ahead of it; SQLite's lock then only arbitrates
 between processes. A thread that cannot get its turn within the timeout fails as
 SQLite would ("database is locked"), never hangs.
+
+Between processes, SQLite's own wait is unfair: a connection that finds the lock taken sleeps
+1, 2, 5 ... then 100 ms between tries, while a process that commits and begins again at once
+(a background job escalating a thousand tasks, each in its own transaction) takes the lock
+back within microseconds. The others' tries almost never land in the gap: a web process's
+audit write waited out its 20 s and the page was refused, and the background worker stopped
+(measured under the load test). So here ``BEGIN`` is tried every millisecond or two until the
+timeout (``begin_when_free``), and a background process leaves a gap of ``GIVE_WAY`` seconds
+after each of its write transactions (``give_way``; ``accord serve``'s background commands set
+it), in which a waiting web process gets in.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
+from typing import Any
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
+
+#: Seconds between two tries of ``BEGIN`` while another process holds the write lock: the
+#: first tries come quickly, then no further apart than ``_POLL_MOST``.
+_POLL_FIRST, _POLL_MOST = 0.0005, 0.002
 
 
 class Turns:
@@ -61,8 +77,29 @@ def turns_for(name: str) -> Turns:
         return _TURNS.setdefault(name, Turns())
 
 
+#: Seconds a background process leaves between the end of one of its write transactions and
+#: the start of its next (0 in a web process). Set by ``give_way``.
+GIVE_WAY = 0.0
+#: What the background processes leave: a web process polling every 2 ms gets in.
+BACKGROUND_GAP = 0.005
+
+
+def give_way(seconds: float) -> None:
+    """Make this process leave ``seconds`` between its write transactions, so that other
+    processes waiting for SQLite's write lock get in (the background worker and the periodic
+    job runner call it; their work can wait a few milliseconds, a person's page should not)."""
+    global GIVE_WAY
+    GIVE_WAY = max(0.0, seconds)
+
+
+def _is_locked(exc: BaseException) -> bool:
+    return "database is locked" in str(exc) or "database table is locked" in str(exc)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     _holds_turn: Turns | None = None
+    #: When this connection's last write transaction ended (``time.monotonic``).
+    _write_ended: float | None = None
 
     def _start_transaction_under_autocommit(self) -> None:
         # django-stubs omit the SQLite backend's transaction attributes
@@ -72,14 +109,38 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return
         turn = turns_for(str(self.settings_dict["NAME"]))
         timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+        deadline = time.monotonic() + timeout
+        if GIVE_WAY and self._write_ended is not None:
+            time.sleep(max(0.0, self._write_ended + GIVE_WAY - time.monotonic()))
         if not turn.acquire(timeout=timeout):
             raise OperationalError("database is locked")
         self._holds_turn = turn
         try:
-            begin()
+            self.begin_when_free(begin, deadline=deadline, timeout=timeout)
         except BaseException:
             self._give_turn_back()
             raise
+
+    def begin_when_free(self, begin: Any, *, deadline: float, timeout: float) -> None:
+        """Run ``begin`` (``BEGIN IMMEDIATE``), trying again every millisecond or two while
+        another process holds the write lock, until ``deadline``; SQLite's own wait (which
+        sleeps up to 100 ms between tries) is off meanwhile and restored after."""
+        cursor = self.connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 0")
+        try:
+            pause = _POLL_FIRST
+            while True:
+                try:
+                    begin()
+                    return
+                except OperationalError as exc:
+                    if not _is_locked(exc) or time.monotonic() + pause > deadline:
+                        raise
+                time.sleep(pause)
+                pause = min(pause * 2, _POLL_MOST)
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            cursor.close()
 
     def _set_autocommit(self, autocommit: bool) -> None:
         try:
@@ -101,4 +162,5 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _give_turn_back(self) -> None:
         turn, self._holds_turn = self._holds_turn, None
         if turn is not None:
+            self._write_ended = time.monotonic()
             turn.release()

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from accord.jobs.runner import run_forever, tick_interval
 from accord.jobs.services import RunResult, holder_name, jobs_run_due
+from accord.sqlite.base import BACKGROUND_GAP, give_way
 
 
 class Command(BaseCommand):
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="one tick, then exit (for cron)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        give_way(BACKGROUND_GAP)  # on SQLite, a person's page goes before a job's next write
         if options["once"]:
             for result in jobs_run_due(holder=holder_name()):
                 self._report(result)
