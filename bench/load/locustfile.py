@@ -17,15 +17,18 @@ the sign-in notice (a lost session), or an intake refused is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import itertools
+import json
 import os
 import random
 import re
 import struct
 import time
 from html.parser import HTMLParser
+from pathlib import Path
 
 from locust import FastHttpUser, between, constant, task
 
@@ -109,11 +112,24 @@ def form_fields(html: str) -> dict[str, str]:
     return max(parser.forms, key=len, default={})
 
 
+#: The TOTP step each account last signed in with, kept beside the database under test: the
+#: server refuses a step already used, and the next run (another configuration, the same
+#: accounts) starts within the same minute.
+STEPS_FILE = Path(os.environ.get("ACCORD_VAR_DIR", "var")) / "load-totp-steps.json"
+
+
+def _read_steps() -> dict[str, int]:
+    try:
+        return {str(k): int(v) for k, v in json.loads(STEPS_FILE.read_text()).items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
 class _Accounts:
     """Hands out load.<role>.<n> accounts, one per simulated person, and their TOTP steps."""
 
     counters: dict[str, itertools.count[int]] = {}
-    last_step: dict[str, int] = {}
+    last_step: dict[str, int] = _read_steps()
 
     @classmethod
     def take(cls, role: str) -> str:
@@ -123,14 +139,16 @@ class _Accounts:
     @classmethod
     def code(cls, username: str) -> str:
         """A code the server has not seen for this account (django-otp refuses replays)."""
-        step = int(time.time()) // 30
-        last = cls.last_step.get(username, 0)
-        if step <= last:  # signed in during this step already: the next step is still accepted
-            step = last + 1
-            if step > int(time.time()) // 30 + 1:
-                time.sleep(30)
-                step = int(time.time()) // 30
+        # never a step already used (the server refuses a replay), and at most one step ahead
+        # of the clock (the server's tolerance): a third sign-in within 30 s waits for the next
+        # step. (This waited 30 s and then used the step of the clock, which the second sign-in
+        # had already used: refused, and the person's later pages went to the code form.)
+        step = max(int(time.time()) // 30, cls.last_step.get(username, 0) + 1)
+        while step > int(time.time()) // 30 + 1:
+            time.sleep(1)
         cls.last_step[username] = step
+        with contextlib.suppress(OSError):
+            STEPS_FILE.write_text(json.dumps(cls.last_step))
         return totp(demo_totp_key(username), step)
 
 
