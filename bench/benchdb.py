@@ -130,7 +130,7 @@ def open_database_copy(source: Path, *, label: str = "copy") -> Path:
     return work
 
 
-def _build(cases: int, work: Path) -> None:
+def _build(cases: int, work: Path | None) -> None:
     """Migrate, load the demo and generate the cases into ``work``."""
     from django.core.management import call_command
 
@@ -175,3 +175,86 @@ def mark_generated(*, after_victim: int) -> None:
     Task.objects.filter(case_id__in=case_ids, status="open").update(
         due_at=timezone.now() - timedelta(days=2)
     )
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------------
+
+
+def _pg_admin(admin_url: str, *statements: str) -> list[tuple]:  # type: ignore[type-arg]
+    """Run statements on the server of ``admin_url`` (autocommit: CREATE DATABASE needs it);
+    the rows of the last one."""
+    import psycopg
+
+    rows: list[tuple] = []  # type: ignore[type-arg]
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        for statement in statements:
+            cursor = admin.execute(statement)  # type: ignore[arg-type]  # names built here
+            rows = cursor.fetchall() if cursor.description else []
+    return rows
+
+
+def _pg_database_exists(admin_url: str, name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    return found is not None
+
+
+def _pg_url(admin_url: str, name: str) -> str:
+    base, _, _ = admin_url.rpartition("/")
+    return f"{base}/{name}"
+
+
+def open_postgres_database(
+    cases: int, *, admin_url: str, rebuild: bool = False, label: str = "run"
+) -> str:
+    """As ``open_demo_database``, on the PostgreSQL server of ``admin_url``: the demo task force
+    with ``cases`` generated cases, kept as the database ``accord_bench_<cases>_<hash>``
+    (built under another name and renamed when complete), and Django set up on a working copy
+    (``CREATE DATABASE ... TEMPLATE``). ANALYZE runs after the build: on PostgreSQL a
+    deployment's autovacuum gathers statistics by itself. Returns the working copy's name."""
+    import os
+
+    key = data_key(cases).split("-", 1)[1].replace("-", "_")
+    kept, building = f"accord_bench_{cases}_{key}", f"accord_bench_{cases}_{key}_building"
+    work = f"accord_bench_work_{cases}_{label}"
+    exists = _pg_database_exists(admin_url, kept)
+    must_build = rebuild or not exists
+    target = building if must_build else work
+    drop = [f"DROP DATABASE IF EXISTS {work} WITH (FORCE)"]
+    if must_build:
+        drop += [f"DROP DATABASE IF EXISTS {building} WITH (FORCE)", f"CREATE DATABASE {building}"]
+    else:
+        drop += [f"CREATE DATABASE {work} TEMPLATE {kept} STRATEGY FILE_COPY"]
+    started = time.perf_counter()
+    _pg_admin(admin_url, *drop)
+    os.environ["DATABASE_URL"] = _pg_url(admin_url, target)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings.test")
+    from django.conf import settings
+
+    settings.TASKS = QUEUED_TASKS
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    if must_build:
+        print(f"generating the PostgreSQL database for {cases} cases ...", flush=True)
+        _build(cases, None)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        connection.close()
+        _pg_admin(
+            admin_url,
+            f"DROP DATABASE IF EXISTS {kept} WITH (FORCE)",
+            f"ALTER DATABASE {building} RENAME TO {kept}",
+            f"CREATE DATABASE {work} TEMPLATE {kept} STRATEGY FILE_COPY",
+        )
+        connection.settings_dict["NAME"] = work
+        print(f"kept as {kept}")
+    else:
+        print(f"copied {kept} in {time.perf_counter() - started:.0f} s")
+    call_command("migrate", verbosity=0)
+    return work
