@@ -23,9 +23,11 @@ it), in which a waiting web process gets in.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from django.db import OperationalError
@@ -96,6 +98,51 @@ def _is_locked(exc: BaseException) -> bool:
     return "database is locked" in str(exc) or "database table is locked" in str(exc)
 
 
+def when_free(raw: Any, run: Callable[[], Any], *, deadline: float, timeout: float) -> Any:
+    """``run()`` a statement that needs the write lock, trying again every millisecond or two
+    while another process holds it, until ``deadline``; SQLite's own wait (which sleeps up to
+    100 ms between tries) is off meanwhile and restored after. A try refused with "database is
+    locked" wrote nothing, so trying again is safe."""
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        pause = _POLL_FIRST
+        while True:
+            try:
+                return run()
+            except (OperationalError, sqlite3.OperationalError) as exc:
+                if not _is_locked(exc) or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, _POLL_MOST)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+
+
+#: Statements that write (outside a transaction SQLite takes the write lock for each alone).
+_WRITES = ("insert", "update", "delete", "replace")
+
+
+class FairCursor(base.SQLiteCursorWrapper):
+    """Django's cursor, whose writes outside a transaction (Django's autocommit: a session
+    touched, a counter bumped) wait for the lock as ``BEGIN`` does here."""
+
+    def execute(self, query: str, params: Any = None) -> Any:
+        if self.connection.in_transaction or not query.lstrip()[:7].lower().startswith(_WRITES):
+            return super().execute(query, params)
+        return self._when_free(lambda: super(FairCursor, self).execute(query, params))
+
+    def executemany(self, query: str, param_list: Any) -> Any:
+        if self.connection.in_transaction or not query.lstrip()[:7].lower().startswith(_WRITES):
+            return super().executemany(query, param_list)
+        rows = list(param_list)  # tried again whole if refused
+        return self._when_free(lambda: super(FairCursor, self).executemany(query, rows))
+
+    def _when_free(self, run: Callable[[], Any]) -> Any:
+        (timeout_ms,) = self.connection.execute("PRAGMA busy_timeout").fetchone()
+        timeout = timeout_ms / 1000
+        return when_free(self.connection, run, deadline=time.monotonic() + timeout, timeout=timeout)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     _holds_turn: Turns | None = None
     #: When this connection's last write transaction ended (``time.monotonic``).
@@ -122,25 +169,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raise
 
     def begin_when_free(self, begin: Any, *, deadline: float, timeout: float) -> None:
-        """Run ``begin`` (``BEGIN IMMEDIATE``), trying again every millisecond or two while
-        another process holds the write lock, until ``deadline``; SQLite's own wait (which
-        sleeps up to 100 ms between tries) is off meanwhile and restored after."""
-        cursor = self.connection.cursor()
-        cursor.execute("PRAGMA busy_timeout = 0")
-        try:
-            pause = _POLL_FIRST
-            while True:
-                try:
-                    begin()
-                    return
-                except OperationalError as exc:
-                    if not _is_locked(exc) or time.monotonic() + pause > deadline:
-                        raise
-                time.sleep(pause)
-                pause = min(pause * 2, _POLL_MOST)
-        finally:
-            cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            cursor.close()
+        """Run ``begin`` (``BEGIN IMMEDIATE``) as soon as no other process holds the lock."""
+        when_free(self.connection, begin, deadline=deadline, timeout=timeout)
+
+    def create_cursor(self, name: str | None = None) -> Any:
+        return self.connection.cursor(factory=FairCursor)
 
     def _set_autocommit(self, autocommit: bool) -> None:
         try:

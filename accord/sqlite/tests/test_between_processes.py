@@ -94,6 +94,21 @@ def test_a_writer_gets_in_during_a_short_gap_between_another_process_s_transacti
         writer.close()
 
 
+def test_a_write_outside_a_transaction_gets_in_during_the_gap_too(database):
+    """Django's autocommit writes (a session touched on every request) take SQLite's lock
+    statement by statement; they wait for it the same way."""
+    writer = _writer(database, timeout=1.5)
+    try:
+        with OtherProcess(database, first_hold=0.25, gap=0.04, second_hold=3.0):
+            writer.cursor().execute("INSERT INTO marks (who) VALUES (%s)", ["waiter"])
+        with sqlite3.connect(database) as db:
+            order = [who for (who,) in db.execute("SELECT who FROM marks ORDER BY rowid")]
+        assert order == ["waiter", "other process"]
+        assert writer.cursor().execute("PRAGMA busy_timeout").fetchone()[0] == 1500
+    finally:
+        writer.close()
+
+
 def test_a_writer_still_gives_up_at_its_timeout(database):
     writer = _writer(database, timeout=0.3)
     try:
