@@ -73,7 +73,12 @@ class Case(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["task_force", "stage"], name="case_tf_stage"),
+            # the list sorted by stage (the case id breaks ties); SQLite's index holds the id
+            # anyway, PostgreSQL's must name it or it sorts every case of the first stage
+            models.Index(fields=["task_force", "stage", "id"], name="case_tf_stage_id"),
+            # one lead agency's cases in list order (the list sorted by lead agency walks the
+            # agencies in turn): as above, the id named for PostgreSQL
+            models.Index(fields=["lead_agency", "id"], name="case_lead_id"),
             # the case list's default order (newest first), walked without sorting every case
             models.Index(fields=["task_force", "opened_at", "id"], name="case_tf_opened"),
             # the list sorted by title walks this index too (SQLite otherwise sorts every case)

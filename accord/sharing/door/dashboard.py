@@ -30,6 +30,7 @@ from .boards import (
     count_open_tasks,
     count_open_tasks_by_agency,
     open_task_rows,
+    open_tasks,
     parse_board_cursor,
     task_board,
     user_task_parts,
@@ -248,10 +249,7 @@ def filter_tasks(
 
 
 def _task_force_tasks(viewer: User, agency_id: int | None) -> QuerySet[Any]:
-    query = m.Task.objects.filter(
-        case__task_force_id=viewer.task_force_id,
-        status__in=[m.TaskStatus.OPEN, m.TaskStatus.TAKEN],
-    )
+    query = open_tasks(m.Task.objects.filter(case__task_force_id=viewer.task_force_id))
     if not viewer.has_role(Role.COORDINATOR):
         agency_id = viewer.agency_id
     if agency_id is not None:

@@ -292,14 +292,19 @@ def _scan(
         chunk_query = base
         if groups and cursor is None:
             cursor = (next(iter(groups)), 0 if not query.descending else _LAST_PK)
-        if cursor is not None:
+        if groups and cursor is not None and cursor[0] in groups:
+            # one lead agency at a time, along its index in case order (``case_lead_id``): the
+            # name is the same for the whole group, so the cases are ordered and resumed by id
+            # alone; SQLite would otherwise sort every case by the agency's name, and
+            # PostgreSQL, asked for the name too, sorted the agency's 70,000 cases
+            beyond = "pk__lt" if query.descending else "pk__gt"
+            chunk_query = base.filter(
+                lead_agency_id__in=groups[cursor[0]], **{beyond: cursor[1]}
+            ).order_by("-pk" if query.descending else "pk")
+        elif cursor is not None:
             chunk_query = base.filter(
                 _after(fields, cursor, descending=query.descending, by_id=by_id)
             )
-        if groups and cursor is not None and cursor[0] in groups:
-            # one lead agency at a time, along its index in case order: SQLite would
-            # otherwise sort every case to order them by the agency's name
-            chunk_query = chunk_query.filter(lead_agency_id__in=groups[cursor[0]])
         asked = min(limit + 1 if scanned == 0 else CHUNK, CHUNK, budget - scanned)
         chunk = _read(chunk_query, asked) if by_id else list(chunk_query[:asked])
         if not chunk and groups and cursor is not None and cursor[0] in groups:
