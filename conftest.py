@@ -65,7 +65,6 @@ SLOW_FIRST = (
     "accord/web/tests/test_deployment.py",
     "accord/directory/tests/test_services.py",
     "accord/cases/tests/test_escalation_runner.py",
-    "accord/cases/tests/test_lists_on_postgres.py",
     "accord/cases/tests/test_case_team.py",
     "tests/browser/test_consent.py",
     "tests/browser/test_guided_editor.py",
