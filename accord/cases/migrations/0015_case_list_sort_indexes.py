@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def type_statistics(apps, schema_editor):  # type: ignore[no-untyped-def]
+def type_statistics(apps, schema_editor):
     connection = schema_editor.connection
     if connection.vendor != "postgresql" or connection.pg_version < 140000:
         return
@@ -24,7 +24,7 @@ def type_statistics(apps, schema_editor):  # type: ignore[no-untyped-def]
     schema_editor.execute("ANALYZE cases_case")
 
 
-def drop_type_statistics(apps, schema_editor):  # type: ignore[no-untyped-def]
+def drop_type_statistics(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("DROP STATISTICS IF EXISTS case_trafficking_type")
 
