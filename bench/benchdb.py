@@ -201,6 +201,20 @@ def _pg_database_exists(admin_url: str, name: str) -> bool:
     return found is not None
 
 
+def _pg_older_schema(admin_url: str, kept: str) -> str | None:
+    """A kept database of the same data under other migrations (the name's last part)."""
+    import psycopg
+
+    prefix = kept.rsplit("_", 1)[0] + "_"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, %s) "
+            "AND datname <> %s AND datname NOT LIKE '%%building'",
+            [prefix, kept],
+        ).fetchall()
+    return rows[0][0] if rows else None
+
+
 def _pg_url(admin_url: str, name: str) -> str:
     base, _, _ = admin_url.rpartition("/")
     return f"{base}/{name}"
@@ -219,14 +233,15 @@ def open_postgres_database(
     key = data_key(cases).split("-", 1)[1].replace("-", "_")
     kept, building = f"accord_bench_{cases}_{key}", f"accord_bench_{cases}_{key}_building"
     work = f"accord_bench_work_{cases}_{label}"
-    exists = _pg_database_exists(admin_url, kept)
-    must_build = rebuild or not exists
+    # the same data under older migrations is copied and migrated forward, not generated again
+    source = kept if _pg_database_exists(admin_url, kept) else _pg_older_schema(admin_url, kept)
+    must_build = rebuild or source is None
     target = building if must_build else work
     drop = [f"DROP DATABASE IF EXISTS {work} WITH (FORCE)"]
     if must_build:
         drop += [f"DROP DATABASE IF EXISTS {building} WITH (FORCE)", f"CREATE DATABASE {building}"]
     else:
-        drop += [f"CREATE DATABASE {work} TEMPLATE {kept} STRATEGY FILE_COPY"]
+        drop += [f"CREATE DATABASE {work} TEMPLATE {source} STRATEGY FILE_COPY"]
     started = time.perf_counter()
     _pg_admin(admin_url, *drop)
     os.environ["DATABASE_URL"] = _pg_url(admin_url, target)
@@ -253,8 +268,20 @@ def open_postgres_database(
             f"CREATE DATABASE {work} TEMPLATE {kept} STRATEGY FILE_COPY",
         )
         connection.settings_dict["NAME"] = work
+        older = _pg_older_schema(admin_url, kept)
+        while older is not None:  # the same data under older migrations: replaced
+            _pg_admin(admin_url, f"DROP DATABASE IF EXISTS {older} WITH (FORCE)")
+            older = _pg_older_schema(admin_url, kept)
         print(f"kept as {kept}")
     else:
-        print(f"copied {kept} in {time.perf_counter() - started:.0f} s")
+        print(f"copied {source} in {time.perf_counter() - started:.0f} s")
     call_command("migrate", verbosity=0)
+    if not must_build and source != kept:  # migrated forward: kept so, the older one dropped
+        connection.close()
+        _pg_admin(
+            admin_url,
+            f"CREATE DATABASE {kept} TEMPLATE {work} STRATEGY FILE_COPY",
+            f"DROP DATABASE IF EXISTS {source} WITH (FORCE)",
+        )
+        print(f"migrated forward and kept as {kept}")
     return work
