@@ -15,10 +15,11 @@ Between processes, SQLite's own wait is unfair: a connection that finds the lock
 (a background job escalating a thousand tasks, each in its own transaction) takes the lock
 back within microseconds. The others' tries almost never land in the gap: a web process's
 audit write waited out its 20 s and the page was refused, and the background worker stopped
-(measured under the load test). So here ``BEGIN`` is tried every millisecond or two until the
-timeout (``begin_when_free``), and a background process leaves a gap of ``GIVE_WAY`` seconds
-after each of its write transactions (``give_way``; ``accord serve``'s background commands set
-it), in which a waiting web process gets in.
+(measured under the load test). So here ``BEGIN``, and each write Django makes outside a
+transaction (``FairCursor``), is tried every millisecond or two until the timeout
+(``when_free``), and a background process leaves a gap of ``GIVE_WAY`` seconds after each of
+its write transactions (``give_way``; ``accord serve``'s background commands set it), in which a
+waiting web process gets in.
 """
 
 from __future__ import annotations
@@ -163,14 +164,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raise OperationalError("database is locked")
         self._holds_turn = turn
         try:
-            self.begin_when_free(begin, deadline=deadline, timeout=timeout)
+            when_free(self.connection, begin, deadline=deadline, timeout=timeout)
         except BaseException:
             self._give_turn_back()
             raise
-
-    def begin_when_free(self, begin: Any, *, deadline: float, timeout: float) -> None:
-        """Run ``begin`` (``BEGIN IMMEDIATE``) as soon as no other process holds the lock."""
-        when_free(self.connection, begin, deadline=deadline, timeout=timeout)
 
     def create_cursor(self, name: str | None = None) -> Any:
         return self.connection.cursor(factory=FairCursor)
