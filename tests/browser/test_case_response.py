@@ -42,10 +42,12 @@ def county(task_force, make_member):
     from accord.protocols.models import ProtocolVersion
 
     directory_import(actor=Operator(), task_force=task_force, source=ImportSource(path=DIRECTORY))
-    today = timezone.localdate()
+    # trained and checked yesterday: clearance is judged on the task force's date, which in
+    # Central Time (the operation-window test) is still yesterday for six hours after UTC midnight
+    yesterday = timezone.localdate() - timedelta(days=1)
     investigator = make_member("jordan.pike", roles=["investigator"], agency_slug="riverton-pd")
-    investigator.cjis_training_on = today
-    investigator.background_check_passed_on = today
+    investigator.cjis_training_on = yesterday
+    investigator.background_check_passed_on = yesterday
     investigator.save()
     advocate = make_member(
         "tomas.herrera", roles=["advocate"], agency_slug="new-dawn", sector="victim_services"
