@@ -128,15 +128,19 @@ class FairCursor(base.SQLiteCursorWrapper):
     touched, a counter bumped) wait for the lock as ``BEGIN`` does here."""
 
     def execute(self, query: str, params: Any = None) -> Any:
-        if self.connection.in_transaction or not query.lstrip()[:7].lower().startswith(_WRITES):
+        if not self._writes_alone(query):
             return super().execute(query, params)
         return self._when_free(lambda: super(FairCursor, self).execute(query, params))
 
     def executemany(self, query: str, param_list: Any) -> Any:
-        if self.connection.in_transaction or not query.lstrip()[:7].lower().startswith(_WRITES):
+        if not self._writes_alone(query):
             return super().executemany(query, param_list)
         rows = list(param_list)  # tried again whole if refused
         return self._when_free(lambda: super(FairCursor, self).executemany(query, rows))
+
+    def _writes_alone(self, query: str) -> bool:
+        """A write outside a transaction (SQLite takes the write lock for it alone)."""
+        return not self.connection.in_transaction and query.lstrip()[:7].lower().startswith(_WRITES)
 
     def _when_free(self, run: Callable[[], Any]) -> Any:
         (timeout_ms,) = self.connection.execute("PRAGMA busy_timeout").fetchone()
